@@ -1,0 +1,28 @@
+import { OAuth2Error, type OAuth2ErrorCode, type OAuth2ErrorOptions } from './oauth2error.js';
+
+/** HTTP statuses 1.x assigns to authorization-endpoint error codes. */
+const STATUS_BY_CODE: ReadonlyMap<string, number> = new Map([
+  ['invalid_request', 400],
+  ['unauthorized_client', 403],
+  ['access_denied', 403],
+  ['unsupported_response_type', 501],
+  ['invalid_scope', 400],
+  ['temporarily_unavailable', 503],
+]);
+
+/**
+ * An error raised while processing a request at the authorization endpoint.
+ *
+ * When no status is given it is derived from the code, as in 1.x:
+ * `invalid_request` 400, `unauthorized_client` 403, `access_denied` 403,
+ * `unsupported_response_type` 501, `invalid_scope` 400,
+ * `temporarily_unavailable` 503, anything else 500.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+ */
+export class AuthorizationError extends OAuth2Error {
+  constructor(message?: string, code?: OAuth2ErrorCode, uri?: string | null, status?: number, options?: OAuth2ErrorOptions) {
+    super(message, code, uri, status || (code !== undefined && STATUS_BY_CODE.get(code)) || undefined, options);
+    this.name = 'AuthorizationError';
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Error codes defined by RFC 6749 for the authorization and token endpoints.
+ * The union stays open (`string & {}`) because extensions and plugins define
+ * their own codes, such as OpenID Connect's `login_required`.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ */
+export type OAuth2ErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'unsupported_response_type'
+  | 'unsupported_response_mode'
+  | 'invalid_scope'
+  | 'access_denied'
+  | 'server_error'
+  | 'temporarily_unavailable'
+  // Keeps literal completion while still accepting any other string.
+  | (string & {});
+
+/** Extra construction options accepted by every error class in this package. */
+export interface OAuth2ErrorOptions {
+  /** The underlying error, exposed as the standard `cause` property. */
+  cause?: unknown;
+}
+
+/**
+ * Base class of the errors this package raises for OAuth 2.0 protocol failures.
+ *
+ * The error handlers read only `code`, `status`, `uri` and `message`, so errors
+ * from plugins that merely look like this one are rendered the same way.
+ *
+ * @example Fail an exchange with a custom error
+ * ```ts
+ * done(new OAuth2Error('Client is suspended', 'unauthorized_client', undefined, 403));
+ * ```
+ */
+export class OAuth2Error extends Error {
+  /** The OAuth 2.0 error code; `server_error` when none was given. */
+  code: OAuth2ErrorCode;
+  /** Optional URI of a page describing the error, sent as `error_uri`. */
+  uri: string | undefined;
+  /** The HTTP status used when the error is rendered directly; 500 by default. */
+  status: number;
+
+  /**
+   * @param message - Human-readable text, sent as `error_description`.
+   * @param code - The OAuth 2.0 error code (default `server_error`).
+   * @param uri - Optional `error_uri`.
+   * @param status - HTTP status (default 500).
+   * @param options - Standard error options such as `cause`.
+   */
+  constructor(message?: string, code?: OAuth2ErrorCode, uri?: string | null, status?: number, options?: OAuth2ErrorOptions) {
+    super(message, options);
+    this.name = 'OAuth2Error';
+    this.code = code || 'server_error';
+    this.uri = uri ?? undefined;
+    this.status = status || 500;
+  }
+}

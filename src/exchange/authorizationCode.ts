@@ -1,0 +1,67 @@
+import { TokenError } from '../errors/tokenerror.js';
+import { stringParam, type ParamBag } from '../lib/params.js';
+import { bodyParsingError, tokenResponder, type IssuedCallback } from '../lib/respond.js';
+import { setupExchange, type ExchangeOptions } from '../lib/exchange.js';
+import type { ExchangeFunction } from '../server.js';
+
+/** Options of {@link authorizationCode}. */
+export type AuthorizationCodeOptions = Omit<ExchangeOptions, 'scopeSeparator'>;
+
+/**
+ * `issue` callback of {@link authorizationCode}, chosen by its arity:
+ * `(client, code, redirectURI, done)`, `(client, code, redirectURI, body,
+ * done)` or `(client, code, redirectURI, body, authInfo, done)`.
+ */
+export type AuthorizationCodeIssue<Client = any> =
+  | ((client: Client, code: string, redirectURI: string | undefined, done: IssuedCallback) => void)
+  | ((client: Client, code: string, redirectURI: string | undefined, body: ParamBag, done: IssuedCallback) => void)
+  | ((client: Client, code: string, redirectURI: string | undefined, body: ParamBag, authInfo: unknown, done: IssuedCallback) => void);
+
+/**
+ * Exchange for the authorization code grant (`grant_type=authorization_code`).
+ * The app checks that `code` was issued to `client` for `redirectURI` (which
+ * must match the one in the authorization request, when one was sent) and
+ * issues tokens. Also exported as `exchange.code`.
+ *
+ * `done(err, accessToken, refreshToken?, params?)`; a falsy token fails with
+ * `invalid_grant` "Invalid authorization code".
+ *
+ * @example
+ * ```ts
+ * server.exchange(oauth2orize.exchange.code((client, code, redirectURI, done) => {
+ *   const grant = codes.take(code);
+ *   if (!grant || grant.clientId !== client.id || grant.redirectURI !== redirectURI) return done(null, false);
+ *   done(null, issueToken(grant), issueRefreshToken(grant), { expires_in: 3600 });
+ * }));
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
+ */
+export function authorizationCode<Client = any>(options: AuthorizationCodeOptions, issue: AuthorizationCodeIssue<Client>): ExchangeFunction;
+export function authorizationCode<Client = any>(issue: AuthorizationCodeIssue<Client>): ExchangeFunction;
+export function authorizationCode(options: any, issue?: any): ExchangeFunction {
+  const { issue: fn, userProperty } = setupExchange<Function>('authorizationCode', options, issue);
+
+  return function authorization_code(req, res, next) {
+    const body = req.body as ParamBag | undefined;
+    if (!body) return next(bodyParsingError());
+    const client = (req as unknown as ParamBag)[userProperty];
+    let code, redirectURI;
+    try {
+      code = stringParam(body, 'code', TokenError);
+      redirectURI = stringParam(body, 'redirect_uri', TokenError);
+    } catch (err) {
+      return next(err);
+    }
+    if (!code) return next(new TokenError('Missing required parameter: code', 'invalid_request'));
+    const issued = tokenResponder(res, next, 'Invalid authorization code');
+    try {
+      switch (fn.length) {
+        case 6: return void fn(client, code, redirectURI, body, req.authInfo, issued);
+        case 5: return void fn(client, code, redirectURI, body, issued);
+        default: return void fn(client, code, redirectURI, issued);
+      }
+    } catch (err) {
+      return next(err);
+    }
+  };
+}

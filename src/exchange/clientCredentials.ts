@@ -1,0 +1,64 @@
+import { TokenError } from '../errors/tokenerror.js';
+import { scopeParam, type ParamBag } from '../lib/params.js';
+import { bodyParsingError, tokenResponder, type IssuedCallback } from '../lib/respond.js';
+import { setupExchange, type ExchangeOptions } from '../lib/exchange.js';
+import type { ExchangeFunction } from '../server.js';
+
+/** Options of {@link clientCredentials}. */
+export type ClientCredentialsOptions = ExchangeOptions;
+
+/**
+ * `issue` callback of {@link clientCredentials}, chosen by its arity:
+ * `(client, done)`, `(client, scope, done)`, `(client, scope, body, done)` or
+ * `(client, scope, body, authInfo, done)`.
+ */
+export type ClientCredentialsIssue<Client = any> =
+  | ((client: Client, done: IssuedCallback) => void)
+  | ((client: Client, scope: string[] | undefined, done: IssuedCallback) => void)
+  | ((client: Client, scope: string[] | undefined, body: ParamBag, done: IssuedCallback) => void)
+  | ((client: Client, scope: string[] | undefined, body: ParamBag, authInfo: unknown, done: IssuedCallback) => void);
+
+/**
+ * Exchange for the client credentials grant (`grant_type=client_credentials`):
+ * the client, already authenticated (by Passport) and found on `req.user`,
+ * gets an access token for itself.
+ *
+ * `done(err, accessToken, refreshToken?, params?)`; a falsy token fails with
+ * `invalid_grant` "Invalid client credentials".
+ *
+ * @example
+ * ```ts
+ * server.exchange(oauth2orize.exchange.clientCredentials((client, scope, done) => {
+ *   done(null, issueToken(client, scope));
+ * }));
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4
+ */
+export function clientCredentials<Client = any>(options: ClientCredentialsOptions, issue: ClientCredentialsIssue<Client>): ExchangeFunction;
+export function clientCredentials<Client = any>(issue: ClientCredentialsIssue<Client>): ExchangeFunction;
+export function clientCredentials(options: any, issue?: any): ExchangeFunction {
+  const { issue: fn, userProperty, separators } = setupExchange<Function>('clientCredentials', options, issue);
+
+  return function client_credentials(req, res, next) {
+    const body = req.body as ParamBag | undefined;
+    if (!body) return next(bodyParsingError());
+    const client = (req as unknown as ParamBag)[userProperty];
+    let scope;
+    try {
+      scope = scopeParam(body, separators, TokenError);
+    } catch (err) {
+      return next(err);
+    }
+    const issued = tokenResponder(res, next, 'Invalid client credentials');
+    try {
+      switch (fn.length) {
+        case 5: return void fn(client, scope, body, req.authInfo, issued);
+        case 4: return void fn(client, scope, body, issued);
+        case 3: return void fn(client, scope, issued);
+        default: return void fn(client, issued);
+      }
+    } catch (err) {
+      return next(err);
+    }
+  };
+}

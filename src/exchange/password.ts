@@ -1,0 +1,70 @@
+import { TokenError } from '../errors/tokenerror.js';
+import { scopeParam, stringParam, type ParamBag } from '../lib/params.js';
+import { bodyParsingError, tokenResponder, type IssuedCallback } from '../lib/respond.js';
+import { setupExchange, type ExchangeOptions } from '../lib/exchange.js';
+import type { ExchangeFunction } from '../server.js';
+
+/** Options of {@link password}. */
+export type PasswordOptions = ExchangeOptions;
+
+/**
+ * `issue` callback of {@link password}, chosen by its arity:
+ * `(client, username, password, done)`, then `scope`, `body` and `authInfo`
+ * are added before `done` for arities 5, 6 and 7.
+ */
+export type PasswordIssue<Client = any> =
+  | ((client: Client, username: string, password: string, done: IssuedCallback) => void)
+  | ((client: Client, username: string, password: string, scope: string[] | undefined, done: IssuedCallback) => void)
+  | ((client: Client, username: string, password: string, scope: string[] | undefined, body: ParamBag, done: IssuedCallback) => void)
+  | ((client: Client, username: string, password: string, scope: string[] | undefined, body: ParamBag, authInfo: unknown, done: IssuedCallback) => void);
+
+/**
+ * Exchange for the resource owner password credentials grant
+ * (`grant_type=password`). The app checks the user's credentials and issues
+ * tokens to `client`.
+ *
+ * `done(err, accessToken, refreshToken?, params?)`; a falsy token fails with
+ * `invalid_grant` "Invalid resource owner credentials".
+ *
+ * @example
+ * ```ts
+ * server.exchange(oauth2orize.exchange.password((client, username, password, scope, done) => {
+ *   const user = users.verify(username, password);
+ *   if (!user) return done(null, false);
+ *   done(null, issueToken(client, user, scope));
+ * }));
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.3
+ */
+export function password<Client = any>(options: PasswordOptions, issue: PasswordIssue<Client>): ExchangeFunction;
+export function password<Client = any>(issue: PasswordIssue<Client>): ExchangeFunction;
+export function password(options: any, issue?: any): ExchangeFunction {
+  const { issue: fn, userProperty, separators } = setupExchange<Function>('password', options, issue);
+
+  return function password(req, res, next) {
+    const body = req.body as ParamBag | undefined;
+    if (!body) return next(bodyParsingError());
+    const client = (req as unknown as ParamBag)[userProperty];
+    let username, passwd, scope;
+    try {
+      username = stringParam(body, 'username', TokenError);
+      passwd = stringParam(body, 'password', TokenError);
+      if (!username) return next(new TokenError('Missing required parameter: username', 'invalid_request'));
+      if (!passwd) return next(new TokenError('Missing required parameter: password', 'invalid_request'));
+      scope = scopeParam(body, separators, TokenError);
+    } catch (err) {
+      return next(err);
+    }
+    const issued = tokenResponder(res, next, 'Invalid resource owner credentials');
+    try {
+      switch (fn.length) {
+        case 7: return void fn(client, username, passwd, scope, body, req.authInfo, issued);
+        case 6: return void fn(client, username, passwd, scope, body, issued);
+        case 5: return void fn(client, username, passwd, scope, issued);
+        default: return void fn(client, username, passwd, issued);
+      }
+    } catch (err) {
+      return next(err);
+    }
+  };
+}

@@ -1,0 +1,68 @@
+import { TokenError } from '../errors/tokenerror.js';
+import { scopeParam, stringParam, type ParamBag } from '../lib/params.js';
+import { bodyParsingError, tokenResponder, type IssuedCallback } from '../lib/respond.js';
+import { setupExchange, type ExchangeOptions } from '../lib/exchange.js';
+import type { ExchangeFunction } from '../server.js';
+
+/** Options of {@link refreshToken}. */
+export type RefreshTokenOptions = ExchangeOptions;
+
+/**
+ * `issue` callback of {@link refreshToken}, chosen by its arity:
+ * `(client, refreshToken, done)`, then `scope`, `body` and `authInfo` are
+ * added before `done` for arities 4, 5 and 6.
+ */
+export type RefreshTokenIssue<Client = any> =
+  | ((client: Client, refreshToken: string, done: IssuedCallback) => void)
+  | ((client: Client, refreshToken: string, scope: string[] | undefined, done: IssuedCallback) => void)
+  | ((client: Client, refreshToken: string, scope: string[] | undefined, body: ParamBag, done: IssuedCallback) => void)
+  | ((client: Client, refreshToken: string, scope: string[] | undefined, body: ParamBag, authInfo: unknown, done: IssuedCallback) => void);
+
+/**
+ * Exchange for refreshing an access token (`grant_type=refresh_token`). The
+ * app checks that the refresh token belongs to `client` and that `scope`, if
+ * sent, does not exceed the original grant, then issues new tokens.
+ *
+ * `done(err, accessToken, refreshToken?, params?)`; a falsy token fails with
+ * `invalid_grant` "Invalid refresh token".
+ *
+ * @example
+ * ```ts
+ * server.exchange(oauth2orize.exchange.refreshToken((client, refreshToken, scope, done) => {
+ *   const grant = refreshTokens.rotate(refreshToken, client);
+ *   if (!grant) return done(null, false);
+ *   done(null, grant.accessToken, grant.refreshToken);
+ * }));
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
+ */
+export function refreshToken<Client = any>(options: RefreshTokenOptions, issue: RefreshTokenIssue<Client>): ExchangeFunction;
+export function refreshToken<Client = any>(issue: RefreshTokenIssue<Client>): ExchangeFunction;
+export function refreshToken(options: any, issue?: any): ExchangeFunction {
+  const { issue: fn, userProperty, separators } = setupExchange<Function>('refreshToken', options, issue);
+
+  return function refresh_token(req, res, next) {
+    const body = req.body as ParamBag | undefined;
+    if (!body) return next(bodyParsingError());
+    const client = (req as unknown as ParamBag)[userProperty];
+    let token, scope;
+    try {
+      token = stringParam(body, 'refresh_token', TokenError);
+      if (!token) return next(new TokenError('Missing required parameter: refresh_token', 'invalid_request'));
+      scope = scopeParam(body, separators, TokenError);
+    } catch (err) {
+      return next(err);
+    }
+    const issued = tokenResponder(res, next, 'Invalid refresh token');
+    try {
+      switch (fn.length) {
+        case 6: return void fn(client, token, scope, body, req.authInfo, issued);
+        case 5: return void fn(client, token, scope, body, issued);
+        case 4: return void fn(client, token, scope, issued);
+        default: return void fn(client, token, issued);
+      }
+    } catch (err) {
+      return next(err);
+    }
+  };
+}

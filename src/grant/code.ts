@@ -1,0 +1,103 @@
+import { AuthorizationError } from '../errors/authorizationerror.js';
+import { merge } from '../lib/merge.js';
+import { query } from '../response/query.js';
+import { authorizationParser, deniedParams, grantArgs, grantErrorHandler, modeTable, pickMode, type GrantOptions } from '../lib/grant.js';
+import type { GrantModule } from '../server.js';
+import type { AuthorizationRequest, AuthorizationResponse, OAuth2Transaction } from '../types.js';
+
+/** Options of {@link code}. */
+export type CodeGrantOptions = GrantOptions;
+
+/** `done(err, code)` of the code grant's `issue`; a falsy code denies. */
+export type IssueCodeCallback = (err?: unknown, code?: string | false | null) => void;
+
+/**
+ * `issue` callback of {@link code}, chosen by its arity:
+ * `(client, redirectURI, user, done)`, then `ares`, `areq` and `locals` are
+ * added before `done` for arities 5, 6 and 7.
+ */
+export type IssueCode<Client = any, User = any> =
+  | ((client: Client, redirectURI: string | undefined, user: User, done: IssueCodeCallback) => void)
+  | ((client: Client, redirectURI: string | undefined, user: User, ares: AuthorizationResponse, done: IssueCodeCallback) => void)
+  | ((client: Client, redirectURI: string | undefined, user: User, ares: AuthorizationResponse, areq: AuthorizationRequest, done: IssueCodeCallback) => void)
+  | ((client: Client, redirectURI: string | undefined, user: User, ares: AuthorizationResponse, areq: AuthorizationRequest, locals: Record<string, unknown> | undefined, done: IssueCodeCallback) => void);
+
+/** `extend(txn, done(err, params))`: extra parameters for the redirect. */
+export type ExtendCode<Client = any, User = any> = (
+  txn: OAuth2Transaction<Client, User>,
+  done: (err?: unknown, params?: Record<string, unknown>) => void,
+) => void;
+
+/**
+ * The authorization code grant (`response_type=code`). Once the user
+ * approves, `issue` creates a code bound to the client, the redirect URI and
+ * the user, and the user agent is redirected back with `code` and `state`.
+ * Also exported as `grant.authorizationCode`.
+ *
+ * The `redirectURI` given to `issue` is the one from the authorization
+ * request (possibly undefined); store it with the code so the token exchange
+ * can check it.
+ *
+ * @example
+ * ```ts
+ * server.grant(oauth2orize.grant.code((client, redirectURI, user, ares, done) => {
+ *   const code = crypto.randomBytes(16).toString('hex');
+ *   codes.save(code, { clientId: client.id, redirectURI, userId: user.id, scope: ares.scope });
+ *   done(null, code);
+ * }));
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1
+ */
+export function code<Client = any, User = any>(options: CodeGrantOptions, issue: IssueCode<Client, User>, extend?: ExtendCode<Client, User>): GrantModule<Client, User>;
+export function code<Client = any, User = any>(issue: IssueCode<Client, User>, extend?: ExtendCode<Client, User>): GrantModule<Client, User>;
+export function code(options: any, issue?: any, extend?: any): GrantModule {
+  const [opts, fn, ext] = grantArgs<Function, ExtendCode>(options, issue, extend);
+  if (!fn) throw new TypeError('oauth2orize.code grant requires an issue callback');
+  const lookup = modeTable('query', query, opts.modes);
+
+  const mod: GrantModule = {
+    name: 'code',
+    request: authorizationParser(opts.scopeSeparator),
+    response(txn: OAuth2Transaction, res, complete: (cb: (err?: unknown) => void) => void, next) {
+      const picked = pickMode(txn, 'query', lookup);
+      if (!picked.respond) return next(picked.error);
+      const respond = picked.respond;
+      if (!txn.res || !txn.res.allow) return respond(txn, res, deniedParams(txn));
+
+      let called = false;
+      const issued: IssueCodeCallback = (err, code) => {
+        if (called) return;
+        called = true;
+        if (err) return next(err);
+        if (!code) return next(new AuthorizationError('Request denied by authorization server', 'access_denied'));
+        const params: Record<string, unknown> = { code };
+        if (txn.req && txn.req.state) params.state = txn.req.state;
+        const extendWith = (done: (err?: unknown, extra?: Record<string, unknown>) => void) => (ext ? ext(txn, done) : done());
+        extendWith((err, extra) => {
+          if (err) return next(err);
+          merge(params, extra);
+          complete((err) => {
+            if (err) return next(err);
+            respond(txn, res, params);
+          });
+        });
+      };
+
+      // The redirect URI passed on is the one from the request, not the one
+      // the app resolved: RFC 6749 §4.1.3 ties the token request to it.
+      const areq = txn.req;
+      try {
+        switch (fn.length) {
+          case 7: return void fn(txn.client, areq.redirectURI, txn.user, txn.res, areq, txn.locals, issued);
+          case 6: return void fn(txn.client, areq.redirectURI, txn.user, txn.res, areq, issued);
+          case 5: return void fn(txn.client, areq.redirectURI, txn.user, txn.res, issued);
+          default: return void fn(txn.client, areq.redirectURI, txn.user, issued);
+        }
+      } catch (err) {
+        return next(err);
+      }
+    },
+    error: grantErrorHandler('query', lookup),
+  };
+  return mod;
+}

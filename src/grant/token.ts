@@ -1,0 +1,88 @@
+import { AuthorizationError } from '../errors/authorizationerror.js';
+import { merge } from '../lib/merge.js';
+import { fragment } from '../response/fragment.js';
+import { authorizationParser, deniedParams, grantArgs, grantErrorHandler, modeTable, pickMode, type GrantOptions } from '../lib/grant.js';
+import type { GrantModule } from '../server.js';
+import type { AuthorizationRequest, AuthorizationResponse, OAuth2Transaction } from '../types.js';
+
+/** Options of {@link token}. */
+export type TokenGrantOptions = GrantOptions;
+
+/** `done(err, accessToken, params)` of the token grant's `issue`; a falsy token denies. */
+export type IssueTokenCallback = (err?: unknown, accessToken?: string | false | null, params?: Record<string, unknown>) => void;
+
+/**
+ * `issue` callback of {@link token}, chosen by its arity:
+ * `(client, user, done)`, then `ares`, `areq` and `locals` are added before
+ * `done` for arities 4, 5 and 6.
+ */
+export type IssueToken<Client = any, User = any> =
+  | ((client: Client, user: User, done: IssueTokenCallback) => void)
+  | ((client: Client, user: User, ares: AuthorizationResponse, done: IssueTokenCallback) => void)
+  | ((client: Client, user: User, ares: AuthorizationResponse, areq: AuthorizationRequest, done: IssueTokenCallback) => void)
+  | ((client: Client, user: User, ares: AuthorizationResponse, areq: AuthorizationRequest, locals: Record<string, unknown> | undefined, done: IssueTokenCallback) => void);
+
+/**
+ * The implicit grant (`response_type=token`). Once the user approves, `issue`
+ * creates an access token and the user agent is redirected back with it in
+ * the fragment, with `token_type` (default `Bearer`) and `state`. Also
+ * exported as `grant.implicit`.
+ *
+ * No redirect URI is passed to `issue`: the app must have checked it against
+ * the client's registration in `validate`.
+ *
+ * @example
+ * ```ts
+ * server.grant(oauth2orize.grant.token((client, user, ares, done) => {
+ *   done(null, tokens.issue(client, user, ares.scope), { expires_in: 3600 });
+ * }));
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.2
+ */
+export function token<Client = any, User = any>(options: TokenGrantOptions, issue: IssueToken<Client, User>): GrantModule<Client, User>;
+export function token<Client = any, User = any>(issue: IssueToken<Client, User>): GrantModule<Client, User>;
+export function token(options: any, issue?: any): GrantModule {
+  const [opts, fn] = grantArgs<Function, never>(options, issue, undefined);
+  if (!fn) throw new TypeError('oauth2orize.token grant requires an issue callback');
+  const lookup = modeTable('fragment', fragment, opts.modes);
+
+  const mod: GrantModule = {
+    name: 'token',
+    request: authorizationParser(opts.scopeSeparator),
+    response(txn: OAuth2Transaction, res, complete: (cb: (err?: unknown) => void) => void, next) {
+      const picked = pickMode(txn, 'fragment', lookup);
+      if (!picked.respond) return next(picked.error);
+      const respond = picked.respond;
+      if (!txn.res || !txn.res.allow) return respond(txn, res, deniedParams(txn));
+
+      let called = false;
+      const issued: IssueTokenCallback = (err, accessToken, params) => {
+        if (called) return;
+        called = true;
+        if (err) return next(err);
+        if (!accessToken) return next(new AuthorizationError('Request denied by authorization server', 'access_denied'));
+        const tok: Record<string, unknown> = { access_token: accessToken };
+        merge(tok, params);
+        if (!tok.token_type) tok.token_type = 'Bearer';
+        if (txn.req && txn.req.state) tok.state = txn.req.state;
+        complete((err) => {
+          if (err) return next(err);
+          respond(txn, res, tok);
+        });
+      };
+
+      try {
+        switch (fn.length) {
+          case 6: return void fn(txn.client, txn.user, txn.res, txn.req, txn.locals, issued);
+          case 5: return void fn(txn.client, txn.user, txn.res, txn.req, issued);
+          case 4: return void fn(txn.client, txn.user, txn.res, issued);
+          default: return void fn(txn.client, txn.user, issued);
+        }
+      } catch (err) {
+        return next(err);
+      }
+    },
+    error: grantErrorHandler('fragment', lookup),
+  };
+  return mod;
+}

@@ -1,0 +1,93 @@
+/**
+ * oauth2orize: an OAuth 2.0 authorization server toolkit for Node.js.
+ *
+ * The default export is `createServer` itself, carrying the rest of the API
+ * as properties, exactly as `require('oauth2orize')` returned in 1.x. The
+ * same names are available as named exports.
+ *
+ * @packageDocumentation
+ */
+import { createServer, Server } from './server.js';
+import { errorHandler } from './middleware/errorHandler.js';
+import { OAuth2Error } from './errors/oauth2error.js';
+import { AuthorizationError } from './errors/authorizationerror.js';
+import { TokenError } from './errors/tokenerror.js';
+import { code } from './grant/code.js';
+import { token } from './grant/token.js';
+import { authorizationCode } from './exchange/authorizationCode.js';
+import { clientCredentials } from './exchange/clientCredentials.js';
+import { password } from './exchange/password.js';
+import { refreshToken } from './exchange/refreshToken.js';
+import { SessionStore } from './txn/session.js';
+import './augment.js';
+
+/** The bundled grants (response types), with their 1.x aliases. */
+export const grant = {
+  /** The authorization code grant, `response_type=code`. */
+  code,
+  /** The implicit grant, `response_type=token`. */
+  token,
+  /** Alias of {@link grant.code}. */
+  authorizationCode: code,
+  /** Alias of {@link grant.token}. */
+  implicit: token,
+};
+
+/** The bundled exchanges (grant types at the token endpoint), with the 1.x alias. */
+export const exchange = {
+  /** `grant_type=authorization_code`. */
+  authorizationCode,
+  /** `grant_type=client_credentials`. */
+  clientCredentials,
+  /** `grant_type=password`. */
+  password,
+  /** `grant_type=refresh_token`. */
+  refreshToken,
+  /** Alias of {@link exchange.authorizationCode}. */
+  code: authorizationCode,
+};
+
+/** The package's default export: `createServer`, carrying the 1.x API as properties. */
+const oauth2orize = Object.assign(
+  function createServerEntry<Client = any, User = any>(options?: Parameters<typeof createServer>[0]): Server<Client, User> {
+    return createServer<Client, User>(options);
+  },
+  { createServer, errorHandler, grant, exchange, OAuth2Error, AuthorizationError, TokenError },
+);
+
+export default oauth2orize;
+export { createServer, errorHandler, OAuth2Error, AuthorizationError, TokenError, Server, SessionStore };
+export type * from './types.js';
+export type {
+  ServerOptions,
+  GrantModule,
+  GrantPhase,
+  RequestParser,
+  SyncRequestParser,
+  AsyncRequestParser,
+  ResponseHandler,
+  GrantErrorHandler,
+  ExchangeFunction,
+  SerializeClientFunction,
+  DeserializeClientFunction,
+  TransactionStore,
+  LegacyTransactionStore,
+  RequestTransactionStore,
+} from './server.js';
+export type { OAuth2ErrorCode, OAuth2ErrorOptions } from './errors/oauth2error.js';
+export type { ErrorHandlerOptions } from './middleware/errorHandler.js';
+export type { TokenOptions } from './middleware/token.js';
+export type { AuthorizationOptions, ValidateFunction, ValidateCallback, ImmediateFunction, ImmediateCallback, CompleteFunction } from './middleware/authorization.js';
+export type { ResumeOptions } from './middleware/resume.js';
+export type { DecisionOptions, DecisionParseFunction } from './middleware/decision.js';
+export type { AuthorizationErrorHandlerOptions } from './middleware/authorizationErrorHandler.js';
+export type { SessionStoreOptions, SessionStoreConfig } from './txn/session.js';
+export type { CodeGrantOptions, IssueCode, IssueCodeCallback, ExtendCode } from './grant/code.js';
+export type { TokenGrantOptions, IssueToken, IssueTokenCallback } from './grant/token.js';
+export type { AuthorizationCodeOptions, AuthorizationCodeIssue } from './exchange/authorizationCode.js';
+export type { ClientCredentialsOptions, ClientCredentialsIssue } from './exchange/clientCredentials.js';
+export type { PasswordOptions, PasswordIssue } from './exchange/password.js';
+export type { RefreshTokenOptions, RefreshTokenIssue } from './exchange/refreshToken.js';
+export type { IssuedCallback } from './lib/respond.js';
+export type { ExchangeOptions } from './lib/exchange.js';
+export type { GrantOptions } from './lib/grant.js';

@@ -1,0 +1,71 @@
+/**
+ * Helpers that read request parameters defensively. Extended query and body
+ * parsers (`qs`, JSON) turn `a[]=1` or `{"a": {"$ne": 1}}` into arrays and
+ * objects; 1.x handed those straight to application callbacks. Here they are
+ * refused with an `invalid_request` error before any callback sees them.
+ */
+
+/** Constructor shape shared by `AuthorizationError` and `TokenError`. */
+export type ProtocolErrorClass = new (message: string, code: string) => Error;
+
+/** A bag of request parameters, as produced by a query or body parser. */
+export type ParamBag = Record<string, unknown>;
+
+/**
+ * Return the parameter when it is absent or a string. Any other type yields
+ * an `invalid_request` error built with `ErrorClass`.
+ */
+export function stringParam(
+  bag: ParamBag | undefined,
+  name: string,
+  ErrorClass: ProtocolErrorClass,
+): string | undefined {
+  const value = bag === undefined || bag === null ? undefined : own(bag, name);
+  if (value === undefined || value === null || typeof value === 'string') return value ?? undefined;
+  throw new ErrorClass(`Invalid parameter: ${name} must be a string`, 'invalid_request');
+}
+
+/** Read an own property only, so `__proto__` and friends are never picked up. */
+export function own(bag: object, name: string): unknown {
+  return Object.prototype.hasOwnProperty.call(bag, name) ? (bag as ParamBag)[name] : undefined;
+}
+
+/**
+ * Normalise the `scopeSeparator` option of the grants and exchanges into a
+ * list. 1.x accepts a single separator or several, tried in order.
+ */
+export function separatorsOf(option: string | readonly string[] | undefined): readonly string[] {
+  if (option === undefined || option === '') return [' '];
+  return Array.isArray(option) ? option : [option as string];
+}
+
+/**
+ * Split a scope string on the first separator that actually splits it. Some
+ * deployed clients send comma-separated scopes, which the spec does not allow;
+ * an application can accept them by listing `[' ', ',']`. A scope that no
+ * separator splits becomes a one-element array.
+ */
+export function splitScope(scope: string, separators: readonly string[]): string[] {
+  for (const separator of separators) {
+    const parts = scope.split(separator);
+    if (parts.length > 1) return parts;
+  }
+  return [scope];
+}
+
+/**
+ * Read and split the `scope` parameter, as every grant and exchange of 1.x
+ * does: absent or empty stays as it was, a non-string is refused.
+ */
+export function scopeParam(
+  bag: ParamBag | undefined,
+  separators: readonly string[],
+  ErrorClass: ProtocolErrorClass,
+): string[] | undefined | '' {
+  const scope = bag === undefined || bag === null ? undefined : own(bag, 'scope');
+  if (!scope) return scope === '' ? '' : undefined;
+  if (typeof scope !== 'string') {
+    throw new ErrorClass('Invalid parameter: scope must be a string', 'invalid_request');
+  }
+  return splitScope(scope, separators);
+}

@@ -1,0 +1,54 @@
+import { merge } from './merge.js';
+import { TokenError } from '../errors/tokenerror.js';
+import type { NextFunction, OAuth2ServerResponse } from '../types.js';
+
+/** The `done` callback an exchange's `issue` receives. */
+export type IssuedCallback = (
+  err?: unknown,
+  accessToken?: string | false | null,
+  refreshToken?: string | Record<string, unknown> | false | null,
+  params?: Record<string, unknown>,
+) => void;
+
+/**
+ * Build the `done` callback handed to an exchange's `issue`. It writes the
+ * RFC 6749 §5.1 token response, or passes an error on. A falsy access token
+ * becomes `invalid_grant` with `invalidMessage`. Calls after the first are
+ * ignored, so an application that calls `done` twice cannot write twice.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
+ */
+export function tokenResponder(res: OAuth2ServerResponse, next: NextFunction, invalidMessage: string): IssuedCallback {
+  let called = false;
+  return function issued(err, accessToken, refreshToken, params) {
+    if (called) return;
+    called = true;
+    if (err) return next(err);
+    if (!accessToken) return next(new TokenError(invalidMessage, 'invalid_grant'));
+    // 1.x allows `done(null, token, params)`: an object where the refresh token
+    // goes is the params.
+    if (refreshToken && typeof refreshToken === 'object') {
+      params = refreshToken;
+      refreshToken = null;
+    }
+    const body: Record<string, unknown> = { access_token: accessToken };
+    if (refreshToken) body.refresh_token = refreshToken;
+    merge(body, params);
+    if (!body.token_type) body.token_type = 'Bearer';
+    writeJson(res, body);
+  };
+}
+
+/** Send a JSON token response with the caching headers RFC 6749 §5.1 requires. */
+export function writeJson(res: OAuth2ServerResponse, body: unknown): void {
+  const json = JSON.stringify(body);
+  res.setHeader('Content-Type', 'application/json');
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Pragma', 'no-cache');
+  res.end(json);
+}
+
+/** The error 1.x raises when `req.body` is missing. */
+export function bodyParsingError(): Error {
+  return new Error('OAuth2orize requires body parsing. Did you forget app.use(express.bodyParser())?');
+}

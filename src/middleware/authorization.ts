@@ -1,0 +1,167 @@
+import { AuthorizationError } from '../errors/authorizationerror.js';
+import { own, type ParamBag } from '../lib/params.js';
+import { callImmediate, completer, mergeLocals, once, respond } from '../lib/transaction.js';
+import type { ImmediateCallback } from '../lib/transaction.js';
+import type { Server } from '../server.js';
+import type { SessionStoreOptions } from '../txn/session.js';
+import type { AuthorizationRequest, Middleware, OAuth2IncomingMessage, OAuth2Transaction } from '../types.js';
+
+/** Options of {@link authorization}; the store options apply to the session store. */
+export interface AuthorizationOptions extends SessionStoreOptions {
+  /** The request property holding the logged-in user. Default `'user'`. */
+  userProperty?: string;
+}
+
+/** `done(err, client, redirectURI, webOrigin)` of `validate`. */
+export type ValidateCallback<Client = any> = (err?: unknown, client?: Client | false | null, redirectURI?: string, webOrigin?: string) => void;
+
+/**
+ * `validate` callback, chosen by its arity: `(areq, done)`,
+ * `(clientID, redirectURI, done)`, `(clientID, redirectURI, scope, done)` or
+ * `(clientID, redirectURI, scope, type, done)`.
+ */
+export type ValidateFunction<Client = any> =
+  | ((areq: AuthorizationRequest, done: ValidateCallback<Client>) => void)
+  | ((clientID: string, redirectURI: string | undefined, done: ValidateCallback<Client>) => void)
+  | ((clientID: string, redirectURI: string | undefined, scope: string[] | undefined, done: ValidateCallback<Client>) => void)
+  | ((clientID: string, redirectURI: string | undefined, scope: string[] | undefined, type: string, done: ValidateCallback<Client>) => void);
+
+/**
+ * `immediate` callback, chosen by its arity: `(txn, done)`,
+ * `(client, user, done)`, then `scope`, `type`, `areq` and `locals` are
+ * added before `done` for arities 4 to 7. `done(err, allow, info, locals)`.
+ */
+export type ImmediateFunction<Client = any, User = any> =
+  | ((txn: OAuth2Transaction<Client, User>, done: ImmediateCallback) => void)
+  | ((client: Client, user: User, done: ImmediateCallback) => void)
+  | ((client: Client, user: User, scope: string[] | undefined, done: ImmediateCallback) => void)
+  | ((client: Client, user: User, scope: string[] | undefined, type: string, done: ImmediateCallback) => void)
+  | ((client: Client, user: User, scope: string[] | undefined, type: string, areq: AuthorizationRequest, done: ImmediateCallback) => void)
+  | ((client: Client, user: User, scope: string[] | undefined, type: string, areq: AuthorizationRequest, locals: Record<string, unknown> | undefined, done: ImmediateCallback) => void);
+
+/** `complete(req, txn, done)`: runs after a grant is issued, before the redirect. */
+export type CompleteFunction<Client = any, User = any> = (
+  req: OAuth2IncomingMessage,
+  txn: OAuth2Transaction<Client, User>,
+  done: (err?: unknown) => void,
+) => void;
+
+export type { ImmediateCallback };
+
+/**
+ * Create the authorization-endpoint middleware.
+ *
+ * It parses the request with the registered grants, asks `validate` to
+ * check the client and its redirect URI, and builds `req.oauth2`. If
+ * `immediate` approves, the grant responds at once; otherwise the
+ * transaction is stored, `req.oauth2.transactionID` is set, and the next
+ * middleware renders a consent page.
+ *
+ * `req.oauth2` is set even when `validate` fails, so that an indirect error
+ * handler can redirect the error when a redirect URI was validated.
+ *
+ * @example
+ * ```ts
+ * app.get('/dialog/authorize',
+ *   login.ensureLoggedIn(),
+ *   server.authorize((clientID, redirectURI, done) => {
+ *     const client = clients.find(clientID);
+ *     if (!client) return done(null, false);
+ *     if (client.redirectURI !== redirectURI) return done(null, false);
+ *     done(null, client, client.redirectURI);
+ *   }),
+ *   (req, res) => res.render('dialog', { transactionID: req.oauth2.transactionID, client: req.oauth2.client }));
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.1
+ */
+export function authorization(server: Server<any, any>, options: any, validate?: any, immediate?: any, complete?: any): Middleware {
+  if (typeof options === 'function') {
+    complete = immediate;
+    immediate = validate;
+    validate = options;
+    options = undefined;
+  }
+  const opts: AuthorizationOptions = options || {};
+  const decide: Function = immediate || ((_client: unknown, _user: unknown, done: ImmediateCallback) => done(null, false));
+  if (!server) throw new TypeError('oauth2orize.authorization middleware requires a server argument');
+  if (!validate) throw new TypeError('oauth2orize.authorization middleware requires a validate function');
+  const userProperty = opts.userProperty || 'user';
+  const check: Function = validate;
+
+  return function authorization(req, res, next) {
+    let type: unknown = own((req.query || {}) as ParamBag, 'response_type');
+    if (type === undefined || type === null || type === '') {
+      const body = req.body as ParamBag | undefined;
+      if (body) type = own(body, 'response_type');
+    }
+    if (type !== undefined && type !== null && typeof type !== 'string') {
+      return next(new AuthorizationError('Invalid parameter: response_type must be a string', 'invalid_request'));
+    }
+    const responseType = type as string | undefined;
+
+    server._parse(responseType, req, (err, areq) => {
+      if (err) return next(err);
+      if (!areq || !areq.type) {
+        return next(new AuthorizationError('Missing required parameter: response_type', 'invalid_request'));
+      }
+      if (!areq.clientID) {
+        return next(new AuthorizationError('Unsupported response type: ' + responseType, 'unsupported_response_type'));
+      }
+
+      const validated = once((err?: unknown, client?: unknown, redirectURI?: string, webOrigin?: string): void => {
+        // Build req.oauth2 before acting on `err`: a redirect URI, even with an
+        // error, means the client can be told of the error by redirect.
+        const txn = {} as OAuth2Transaction;
+        if (client) txn.client = client;
+        if (redirectURI) txn.redirectURI = redirectURI;
+        if (webOrigin) txn.webOrigin = webOrigin;
+        txn.req = areq;
+        txn.user = (req as unknown as ParamBag)[userProperty];
+        if (req.locals) txn.locals = req.locals as Record<string, unknown>;
+        req.oauth2 = txn;
+        if (err) return next(err);
+        if (!client) return next(new AuthorizationError('Unauthorized client', 'unauthorized_client'));
+
+        const immediated = once((err?: unknown, allow?: boolean, info?: Record<string, unknown>, locals?: Record<string, unknown>): void => {
+          if (err) return next(err);
+          if (allow) {
+            txn.res = (info || {}) as OAuth2Transaction['res'] & object;
+            txn.res.allow = true;
+            mergeLocals(txn, locals);
+            return respond(server, req, res, completer(complete, req, txn), next, () =>
+              new AuthorizationError('Unsupported response type: ' + txn.req.type, 'unsupported_response_type'));
+          }
+          // Consent is needed. `info` and `locals` stay on req.oauth2 for the
+          // page; the legacy store keeps `info` (so it must serialize cleanly)
+          // but never `locals`, which live for this request only.
+          txn.info = info;
+          mergeLocals(txn, locals);
+          const stored = (err: unknown, tid?: string): void => {
+            if (err) return next(err);
+            txn.transactionID = tid;
+            next();
+          };
+          const store = server._txnStore;
+          if (store.legacy === true) {
+            const record = { protocol: 'oauth2', client, redirectURI, webOrigin, req: areq, info };
+            store.store(server, opts, req, record, stored);
+          } else {
+            store.store(req, txn, stored);
+          }
+        });
+        callImmediate(decide, txn, immediated);
+      });
+
+      try {
+        switch (check.length) {
+          case 5: return void check(areq.clientID, areq.redirectURI, areq.scope, areq.type, validated);
+          case 4: return void check(areq.clientID, areq.redirectURI, areq.scope, validated);
+          case 3: return void check(areq.clientID, areq.redirectURI, validated);
+          default: return void check(areq, validated);
+        }
+      } catch (err) {
+        return next(err);
+      }
+    });
+  };
+}

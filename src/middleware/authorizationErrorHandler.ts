@@ -1,0 +1,28 @@
+import { removeOnEnd } from '../lib/transaction.js';
+import type { Server } from '../server.js';
+import type { SessionStoreOptions } from '../txn/session.js';
+import type { ErrorMiddleware } from '../types.js';
+
+/** Options of {@link authorizationErrorHandler}: those of the transaction store. */
+export type AuthorizationErrorHandlerOptions = SessionStoreOptions;
+
+/**
+ * Create error middleware for the authorization endpoint that lets the
+ * grants answer the error, usually by redirecting it to the client. When
+ * `req.oauth2` is missing or no grant answers, the error is passed on. A
+ * pending transaction is removed once the response ends.
+ *
+ * Use it through `server.authorizationErrorHandler()`, which puts a
+ * transaction-loading wrapper in front of it.
+ */
+export function authorizationErrorHandler(server: Server<any, any>, options?: AuthorizationErrorHandlerOptions): ErrorMiddleware {
+  if (!server) throw new TypeError('oauth2orize.authorizationErrorHandler middleware requires a server argument');
+  const opts = options || {};
+
+  return function authorizationErrorHandler(err, req, res, next) {
+    const txn = req.oauth2;
+    if (!txn) return next(err);
+    if (txn.transactionID && !txn._endProxied) removeOnEnd(server, opts, req, res);
+    server._respondError(err, txn, res, (err) => next(err));
+  };
+}

@@ -1,0 +1,82 @@
+import { AuthorizationError } from '../errors/authorizationerror.js';
+import { bodyParsingError } from '../lib/respond.js';
+import { completer, mergeLocals, once, removeOnEnd, respond } from '../lib/transaction.js';
+import type { Server } from '../server.js';
+import type { SessionStoreOptions } from '../txn/session.js';
+import type { Middleware, OAuth2IncomingMessage, OAuth2Transaction } from '../types.js';
+import type { CompleteFunction } from './authorization.js';
+
+/** Options of {@link decision}. */
+export interface DecisionOptions extends SessionStoreOptions {
+  /** Body field whose presence means the user denied. Default `'cancel'`. */
+  cancelField?: string;
+  /** The request property holding the logged-in user. Default `'user'`. */
+  userProperty?: string;
+  /** `false` returns the decision middleware without a transaction loader. */
+  loadTransaction?: boolean;
+}
+
+/**
+ * `parse(req, done(err, ares, locals))`: reads the user's answer from the
+ * consent form, e.g. the scopes they granted. `ares.allow`, when left unset,
+ * is taken from the cancel field.
+ */
+export type DecisionParseFunction = (
+  req: OAuth2IncomingMessage,
+  done: (err?: unknown, ares?: Record<string, unknown>, locals?: Record<string, unknown>) => void,
+) => void;
+
+/**
+ * Create middleware that handles the user's decision, posted from the consent
+ * page, and lets the grant respond (a code, a token, or `access_denied`).
+ * The transaction is removed from the store when the response ends, so a
+ * decision cannot be replayed. Use it through `server.decision(...)`, which
+ * puts a transaction loader in front of it.
+ *
+ * @example
+ * ```ts
+ * app.post('/dialog/authorize/decision', login.ensureLoggedIn(), server.decision());
+ * app.post('/dialog/authorize/decision', login.ensureLoggedIn(), server.decision((req, done) => {
+ *   done(null, { scope: req.body.scope });
+ * }));
+ * ```
+ */
+export function decision<Client = any, User = any>(
+  server: Server<any, any>,
+  options: DecisionOptions | DecisionParseFunction | undefined,
+  parse?: DecisionParseFunction | CompleteFunction<Client, User>,
+  complete?: CompleteFunction<Client, User>,
+): Middleware {
+  if (typeof options === 'function') {
+    complete = parse as CompleteFunction<Client, User> | undefined;
+    parse = options;
+    options = undefined;
+  }
+  const opts: DecisionOptions = options || {};
+  const read = (parse as DecisionParseFunction | undefined) || ((_req, done) => done());
+  if (!server) throw new TypeError('oauth2orize.decision middleware requires a server argument');
+  const cancelField = opts.cancelField || 'cancel';
+  const userProperty = opts.userProperty || 'user';
+
+  return function decision(req, res, next) {
+    const body = req.body as Record<string, unknown> | undefined;
+    if (!body) return next(bodyParsingError());
+    const txn = req.oauth2 as OAuth2Transaction<any, any> | undefined;
+    if (!txn) {
+      return next(new Error('OAuth2orize requires transaction support. Did you forget oauth2orize.transactionLoader(...)?'));
+    }
+
+    read(req, once((err?: unknown, ares?: Record<string, unknown>, locals?: Record<string, unknown>) => {
+      if (err) return next(err);
+      txn.user = (req as unknown as Record<string, unknown>)[userProperty];
+      txn.res = (ares || {}) as OAuth2Transaction['res'] & object;
+      mergeLocals(txn, locals);
+      if (txn.res.allow === undefined) txn.res.allow = !body[cancelField];
+
+      removeOnEnd(server, opts, req, res);
+      txn._endProxied = true;
+      respond(server, req, res, completer(complete, req, txn), next, () =>
+        new AuthorizationError('Unsupported response type: ' + txn.req.type, 'unsupported_response_type'));
+    }));
+  };
+}

@@ -1,0 +1,130 @@
+import { UnorderedList } from '../lib/unorderedlist.js';
+import { query } from '../response/query.js';
+import { fragment } from '../response/fragment.js';
+import type { ErrorMiddleware, OAuth2ErrorLike, OAuth2IncomingMessage, OAuth2ServerResponse, ResponseModes } from '../types.js';
+
+/** Options of {@link errorHandler}. */
+export interface ErrorHandlerOptions {
+  /**
+   * `'direct'` (default) answers with a JSON error body, as the token
+   * endpoint must. `'indirect'` redirects the error to the client's redirect
+   * URI, for the authorization endpoint.
+   */
+  mode?: 'direct' | 'indirect';
+  /**
+   * Indirect mode: response types that are answered in the fragment when any
+   * of them is requested. Default `['token']`.
+   */
+  fragment?: readonly string[];
+  /** Indirect mode: extra or replacement response modes, e.g. `form_post`. */
+  modes?: ResponseModes;
+  /**
+   * Render the statuses RFC 6749 §5.2 specifies instead of 1.x's: 400 for
+   * `invalid_grant`, `unauthorized_client`, `unsupported_grant_type` and
+   * `unsupported_response_type` (1.x sends 403, 403, 501 and 501).
+   * Default `false`.
+   */
+  rfcStatus?: boolean;
+  /**
+   * Realm named in the `WWW-Authenticate` challenge sent with a 401
+   * `invalid_client` error. Default `'oauth2'`.
+   */
+  realm?: string;
+}
+
+/** Statuses RFC 6749 §5.2 gives to codes where 1.x differs. */
+const RFC_STATUS: ReadonlyMap<string, number> = new Map([
+  ['invalid_grant', 400],
+  ['unauthorized_client', 400],
+  ['unsupported_grant_type', 400],
+  ['unsupported_response_type', 400],
+]);
+
+/**
+ * Create a middleware that renders OAuth 2.0 errors. It reads only `code`,
+ * `status`, `uri` and `message` from the error, so errors from plugins and
+ * applications are handled whatever their class.
+ *
+ * In direct mode the status is `err.status` (500 when missing or below 400)
+ * and the body is `{ error, error_description?, error_uri? }`. A 401 with
+ * `invalid_client` carries a `WWW-Authenticate` challenge, using the scheme
+ * of the client's `Authorization` header when it sent one, `Basic` otherwise.
+ *
+ * In indirect mode the error is redirected to `req.oauth2.redirectURI`; when
+ * there is none, or no response mode fits, it is passed to `next`.
+ *
+ * @example
+ * ```ts
+ * app.post('/token', passport.authenticate('basic', { session: false }), server.token(), server.errorHandler());
+ * app.get('/authorize', login.ensureLoggedIn(), server.authorize(validate), renderDialog, server.errorHandler({ mode: 'indirect' }));
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+ */
+export function errorHandler(options?: ErrorHandlerOptions): ErrorMiddleware {
+  const opts = options || {};
+  const mode = opts.mode || 'direct';
+  const fragmentTypes = opts.fragment || ['token'];
+  const modes: ResponseModes = { ...opts.modes };
+  if (!modes.query) modes.query = query;
+  if (!modes.fragment) modes.fragment = fragment;
+  const rfcStatus = !!opts.rfcStatus;
+  const challenge = `realm="${(opts.realm ?? 'oauth2').replace(/["\\]/g, '\\$&')}"`;
+
+  if (mode === 'direct') {
+    return function errorHandler(err: OAuth2ErrorLike, req: OAuth2IncomingMessage, res: OAuth2ServerResponse, next): void {
+      void next;
+      const e = err || {};
+      const code = e.code || 'server_error';
+      let status = Number(e.status) || res.statusCode;
+      if (!status || status < 400) status = 500;
+      if (rfcStatus && RFC_STATUS.has(code)) status = RFC_STATUS.get(code)!;
+      res.statusCode = status;
+      if (status === 401 && code === 'invalid_client') {
+        res.setHeader('WWW-Authenticate', `${schemeOf(req)} ${challenge}`);
+      }
+      const body: Record<string, unknown> = { error: code };
+      if (e.message) body.error_description = e.message;
+      if (e.uri) body.error_uri = e.uri;
+      res.setHeader('Content-Type', 'application/json');
+      res.end(JSON.stringify(body));
+    };
+  }
+
+  if (mode === 'indirect') {
+    return function errorHandler(err: OAuth2ErrorLike, req: OAuth2IncomingMessage, res: OAuth2ServerResponse, next): void {
+      // Without a redirect URI that the app validated, the client cannot be
+      // told; the app's own error handler shows the user a page instead.
+      const txn = req.oauth2;
+      if (!txn || !txn.redirectURI) return next(err);
+      let encoding = 'query';
+      const areq = txn.req;
+      if (areq) {
+        if (new UnorderedList(areq.type).containsAny(fragmentTypes)) encoding = 'fragment';
+        if (areq.responseMode) encoding = areq.responseMode;
+      }
+      const respond = Object.prototype.hasOwnProperty.call(modes, encoding) ? modes[encoding] : undefined;
+      if (!respond) return next(err);
+      const e = err || {};
+      const params: Record<string, unknown> = { error: e.code || 'server_error' };
+      if (e.message) params.error_description = e.message;
+      if (e.uri) params.error_uri = e.uri;
+      if (areq && areq.state) params.state = areq.state;
+      respond(txn, res, params);
+    };
+  }
+
+  return function errorHandler(err: unknown, _req: OAuth2IncomingMessage, _res: OAuth2ServerResponse, next): void {
+    next(err);
+  };
+}
+
+/** The authentication scheme the client used, for the challenge. */
+function schemeOf(req: OAuth2IncomingMessage): string {
+  const header = req.headers && req.headers.authorization;
+  if (typeof header === 'string') {
+    const scheme = /^([A-Za-z0-9!#$%&'*+.^_`|~-]+)(?:\s|$)/.exec(header);
+    if (scheme) return scheme[1]!;
+  }
+  return 'Basic';
+}

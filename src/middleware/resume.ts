@@ -1,0 +1,88 @@
+import { AuthorizationError } from '../errors/authorizationerror.js';
+import { callImmediate, completer, mergeLocals, once, removeOnEnd, respond } from '../lib/transaction.js';
+import type { Server } from '../server.js';
+import type { SessionStoreOptions } from '../txn/session.js';
+import type { Middleware, OAuth2Transaction } from '../types.js';
+import type { CompleteFunction, ImmediateFunction } from './authorization.js';
+
+/** Options of {@link resume}. */
+export interface ResumeOptions extends SessionStoreOptions {
+  /** The request property holding the logged-in user. Default `'user'`. */
+  userProperty?: string;
+  /**
+   * `false` returns the resume middleware without a transaction loader; a
+   * middleware function replaces the default loader.
+   */
+  loadTransaction?: boolean | Middleware;
+}
+
+/**
+ * Create middleware that continues a stored transaction after a detour, for
+ * example a login or account-selection page, and asks `immediate` again.
+ * Use it through `server.resume(...)`, which puts a transaction loader in
+ * front of it.
+ *
+ * If `immediate` approves, the grant responds and the transaction is removed
+ * when the response ends; otherwise the stored transaction is updated and
+ * the next middleware renders the consent page. `res.locals` is merged into
+ * `req.oauth2.locals`.
+ */
+export function resume<Client = any, User = any>(
+  server: Server<any, any>,
+  options: ResumeOptions | ImmediateFunction<Client, User> | undefined,
+  immediate?: ImmediateFunction<Client, User> | CompleteFunction<Client, User>,
+  complete?: CompleteFunction<Client, User>,
+): Middleware {
+  if (typeof options === 'function') {
+    complete = immediate as CompleteFunction<Client, User> | undefined;
+    immediate = options;
+    options = undefined;
+  }
+  const opts: ResumeOptions = options || {};
+  if (!server) throw new TypeError('oauth2orize.resume middleware requires a server argument');
+  if (!immediate) throw new TypeError('oauth2orize.resume middleware requires an immediate function');
+  const decide = immediate as Function;
+  const userProperty = opts.userProperty || 'user';
+
+  return function resume(req, res, next) {
+    const txn = req.oauth2 as OAuth2Transaction<any, any> | undefined;
+    if (!txn) {
+      return next(new Error('OAuth2orize requires transaction support. Did you forget oauth2orize.transactionLoader(...)?'));
+    }
+    txn.user = (req as unknown as Record<string, unknown>)[userProperty];
+    mergeLocals(txn, res.locals);
+
+    const immediated = once((err?: unknown, allow?: boolean, info?: Record<string, unknown>, locals?: Record<string, unknown>): void => {
+      if (err) return next(err);
+      if (allow) {
+        txn.res = (info || {}) as OAuth2Transaction['res'] & object;
+        txn.res.allow = true;
+        mergeLocals(txn, locals);
+        removeOnEnd(server, opts, req, res);
+        txn._endProxied = true;
+        return respond(server, req, res, completer(complete, req, txn), next, () =>
+          new AuthorizationError('Unsupported response type: ' + txn.req.type, 'unsupported_response_type'));
+      }
+      txn.info = info;
+      mergeLocals(txn, locals);
+      const updated = (err: unknown, tid?: string): void => {
+        if (err) return next(err);
+        txn.transactionID = tid;
+        next();
+      };
+      const store = server._txnStore;
+      if (store.legacy === true) {
+        const record = { protocol: 'oauth2', client: txn.client, redirectURI: txn.redirectURI, req: txn.req, info };
+        store.update(server, opts, req, txn.transactionID!, record, updated);
+      } else {
+        store.update(req, txn.transactionID!, txn, updated);
+      }
+    });
+
+    try {
+      callImmediate(decide, txn, immediated);
+    } catch (err) {
+      return next(err);
+    }
+  };
+}
