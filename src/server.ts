@@ -228,13 +228,6 @@ export class Server<Client = any, User = any> {
     return authorization(this, options, validate, immediate, complete);
   }
 
-  /** Alias of {@link Server.authorization}. */
-  authorize(options: AuthorizationOptions | undefined, validate: ValidateFunction<Client>, immediate?: ImmediateFunction<Client, User>, complete?: CompleteFunction<Client, User>): Middleware;
-  authorize(validate: ValidateFunction<Client>, immediate?: ImmediateFunction<Client, User>, complete?: CompleteFunction<Client, User>): Middleware;
-  authorize(options?: any, validate?: any, immediate?: any, complete?: any): Middleware {
-    return authorization(this, options, validate, immediate, complete);
-  }
-
   /**
    * Create middleware that resumes a transaction after a detour, such as a
    * login page, and re-runs `immediate`. Returns `[transactionLoader, resume]`,
@@ -290,16 +283,6 @@ export class Server<Client = any, User = any> {
       },
       authorizationErrorHandler(this, options),
     ];
-  }
-
-  /** Alias of {@link Server.authorizationErrorHandler}. */
-  authorizeError(options?: AuthorizationErrorHandlerOptions): ErrorMiddleware[] {
-    return this.authorizationErrorHandler(options);
-  }
-
-  /** Alias of {@link Server.authorizationErrorHandler}. */
-  authorizationError(options?: AuthorizationErrorHandlerOptions): ErrorMiddleware[] {
-    return this.authorizationErrorHandler(options);
   }
 
   /** Create the token-endpoint middleware. See {@link token}. */
@@ -482,6 +465,19 @@ export class Server<Client = any, User = any> {
     next();
   }
 }
+
+// The 1.x aliases are the very same functions, not wrappers.
+export interface Server<Client, User> {
+  /** Alias of {@link Server.authorization}. */
+  authorize: Server<Client, User>['authorization'];
+  /** Alias of {@link Server.authorizationErrorHandler}. */
+  authorizeError: Server<Client, User>['authorizationErrorHandler'];
+  /** Alias of {@link Server.authorizationErrorHandler}. */
+  authorizationError: Server<Client, User>['authorizationErrorHandler'];
+}
+Server.prototype.authorize = Server.prototype.authorization;
+Server.prototype.authorizeError = Server.prototype.authorizationErrorHandler;
+Server.prototype.authorizationError = Server.prototype.authorizationErrorHandler;
 
 /**
  * Walk a (de)serialization chain. A link's `'pass'` error moves on; any other
