@@ -1,5 +1,5 @@
 import { TokenError } from '../errors/tokenerror.js';
-import { stringParam, type ParamBag } from '../lib/params.js';
+import { stringParam, bodyOf, type ParamBag } from '../lib/params.js';
 import { bodyParsingError, tokenResponder, type IssuedCallback } from '../lib/respond.js';
 import { setupExchange, type ExchangeOptions } from '../lib/exchange.js';
 import type { ExchangeFunction } from '../server.js';
@@ -42,7 +42,7 @@ export function authorizationCode(options: any, issue?: any): ExchangeFunction {
   const { issue: fn, userProperty } = setupExchange<Function>('authorizationCode', options, issue);
 
   return function authorization_code(req, res, next) {
-    const body = req.body as ParamBag | undefined;
+    const body = bodyOf(req);
     if (!body) return next(bodyParsingError());
     const client = (req as unknown as ParamBag)[userProperty];
     let code, redirectURI;

@@ -1,5 +1,5 @@
 import { TokenError } from '../errors/tokenerror.js';
-import { scopeParam, type ParamBag } from '../lib/params.js';
+import { scopeParam, bodyOf, type ParamBag } from '../lib/params.js';
 import { bodyParsingError, tokenResponder, type IssuedCallback } from '../lib/respond.js';
 import { setupExchange, type ExchangeOptions } from '../lib/exchange.js';
 import type { ExchangeFunction } from '../server.js';
@@ -40,7 +40,7 @@ export function clientCredentials(options: any, issue?: any): ExchangeFunction {
   const { issue: fn, userProperty, separators } = setupExchange<Function>('clientCredentials', options, issue);
 
   return function client_credentials(req, res, next) {
-    const body = req.body as ParamBag | undefined;
+    const body = bodyOf(req);
     if (!body) return next(bodyParsingError());
     const client = (req as unknown as ParamBag)[userProperty];
     let scope;

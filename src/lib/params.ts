@@ -69,3 +69,27 @@ export function scopeParam(
   }
   return splitScope(scope, separators);
 }
+
+/** Content types a body parser turns into `req.body`. */
+const PARSABLE = /^\s*application\/(?:x-www-form-urlencoded|(?:[\w.+-]+\+)?json)\s*(?:;|$)/i;
+
+/**
+ * The request's parsed body, or `undefined` when body parsing is missing.
+ *
+ * Express 4 always set `req.body` (to `{}` when nothing was parsed); Express 5
+ * leaves it undefined when the request had no body or a content type no parser
+ * accepted. Such a request from a real socket is the client's doing, not a
+ * missing parser, so it is read as an empty body and gets the same OAuth error
+ * an Express 4 app would give. A form or JSON request without `req.body`
+ * still means the app forgot its body parser, and so does a hand-made request
+ * object with no socket, as in unit tests.
+ */
+export function bodyOf(req: { body?: unknown; headers?: Record<string, unknown>; socket?: unknown }): ParamBag | undefined {
+  const body = req.body;
+  if (body !== undefined && body !== null) return typeof body === 'object' ? (body as ParamBag) : EMPTY;
+  if (!req.socket || !req.headers) return undefined;
+  const type = req.headers['content-type'];
+  return typeof type === 'string' && PARSABLE.test(type) ? undefined : EMPTY;
+}
+
+const EMPTY: ParamBag = Object.freeze({}) as ParamBag;

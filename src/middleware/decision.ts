@@ -1,5 +1,6 @@
 import { AuthorizationError } from '../errors/authorizationerror.js';
 import { bodyParsingError } from '../lib/respond.js';
+import { bodyOf } from '../lib/params.js';
 import { completer, mergeLocals, once, removeOnEnd, respond } from '../lib/transaction.js';
 import type { Server } from '../server.js';
 import type { SessionStoreOptions } from '../txn/session.js';
@@ -59,7 +60,7 @@ export function decision<Client = any, User = any>(
   const userProperty = opts.userProperty || 'user';
 
   return function decision(req, res, next) {
-    const body = req.body as Record<string, unknown> | undefined;
+    const body = bodyOf(req);
     if (!body) return next(bodyParsingError());
     const txn = req.oauth2 as OAuth2Transaction<any, any> | undefined;
     if (!txn) {

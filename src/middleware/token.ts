@@ -1,5 +1,5 @@
 import { TokenError } from '../errors/tokenerror.js';
-import { stringParam, type ParamBag } from '../lib/params.js';
+import { stringParam, bodyOf, type ParamBag } from '../lib/params.js';
 import { bodyParsingError } from '../lib/respond.js';
 import type { Server } from '../server.js';
 import type { Middleware } from '../types.js';
@@ -31,7 +31,7 @@ export function token(server: Server<any, any>, options?: TokenOptions): Middlew
   return function token(req, res, next) {
     // 1.x reads `req.body.grant_type` and throws a TypeError when no body
     // parser ran; Express 5 leaves `req.body` undefined in that case.
-    const body = req.body as ParamBag | undefined;
+    const body = bodyOf(req);
     if (!body) return next(bodyParsingError());
     let type: string | undefined;
     try {
