@@ -28,8 +28,9 @@ export function tokenResponse(res: MockResponse): Record<string, unknown> {
 }
 
 /** Assert `err` is a TokenError with the given message, code and status. */
-export function assertTokenError(err: any, message: string, code: string, status: number): void {
-  assert.ok(err instanceof Error, 'expected an Error');
+export function assertTokenError(error: unknown, message: string, code: string, status: number): void {
+  assert.ok(error instanceof Error, 'expected an Error');
+  const err = error as Error & { code?: unknown; status?: unknown };
   assert.equal(err.name, 'TokenError');
   assert.equal(err.constructor.name, 'TokenError');
   assert.equal(err.message, message);
