@@ -48,12 +48,8 @@ export const exchange = {
 };
 
 /** The package's default export: `createServer`, carrying the 1.x API as properties. */
-const oauth2orize = Object.assign(
-  function createServerEntry<Client = any, User = any>(options?: Parameters<typeof createServer>[0]): Server<Client, User> {
-    return createServer<Client, User>(options);
-  },
-  { createServer, errorHandler, grant, exchange, OAuth2Error, AuthorizationError, TokenError },
-);
+// As in 1.x, the module is `createServer` itself: `oauth2orize.createServer === oauth2orize`.
+const oauth2orize = Object.assign(createServer, { createServer, errorHandler, grant, exchange, OAuth2Error, AuthorizationError, TokenError });
 
 export default oauth2orize;
 export { createServer, errorHandler, OAuth2Error, AuthorizationError, TokenError, Server, SessionStore };

@@ -1,6 +1,7 @@
 import { UnorderedList } from './lib/unorderedlist.js';
 import { debug, nameOf } from './lib/debug.js';
 import { merge } from './lib/merge.js';
+import { catchRejection, isThenable, settle } from './lib/async.js';
 import { SessionStore, type SessionStoreOptions } from './txn/session.js';
 import { authorization, type AuthorizationOptions, type ValidateFunction, type ImmediateFunction, type CompleteFunction } from './middleware/authorization.js';
 import { resume, type ResumeOptions } from './middleware/resume.js';
@@ -356,17 +357,40 @@ export class Server<Client = any, User = any> {
           } catch (err) {
             return cb(err);
           }
+          if (isThenable(out)) {
+            // An async parser: continue once its result is in.
+            let settled = false;
+            out.then(
+              (value) => {
+                if (settled) return;
+                settled = true;
+                merge(areq, value);
+                resumeAt();
+              },
+              (err) => {
+                if (settled) return;
+                settled = true;
+                cb(err || new Error('Request parser rejected without a reason'));
+              },
+            );
+            return;
+          }
           merge(areq, out);
           continue;
         }
         let settled = false;
         try {
-          (handle as AsyncRequestParser)(req, (err, out) => {
+          const returned = (handle as AsyncRequestParser)(req, (err, out) => {
             if (settled) return;
             settled = true;
             if (err) return cb(err);
             merge(areq, out);
             resumeAt();
+          });
+          catchRejection(returned, (err) => {
+            if (settled) return;
+            settled = true;
+            cb(err);
           });
         } catch (err) {
           if (settled) throw err;
@@ -399,7 +423,9 @@ export class Server<Client = any, User = any> {
     const wanted = new UnorderedList(txn.req && txn.req.type);
     const stack = this._resHandlers;
     let idx = 0;
+    let calls = 0;
     const next = (err?: unknown): void => {
+      calls++;
       if (err) return done(err);
       const layer = stack[idx++];
       if (!layer) return done();
@@ -407,10 +433,12 @@ export class Server<Client = any, User = any> {
       if (debug.enabled) debug('respond:%s', nameOf(handle));
       if (layer.type !== null && !layer.type.equalTo(wanted)) return next();
       try {
-        if (handle.length === 4) {
-          (handle as (t: unknown, r: unknown, c: unknown, n: NextFunction) => void)(txn, res, completing, next);
-        } else {
-          (handle as (t: unknown, r: unknown, n: NextFunction) => void)(txn, res, next);
+        const returned = handle.length === 4
+          ? (handle as (t: unknown, r: unknown, c: unknown, n: NextFunction) => unknown)(txn, res, completing, next)
+          : (handle as (t: unknown, r: unknown, n: NextFunction) => unknown)(txn, res, next);
+        if (isThenable(returned)) {
+          const at = calls;
+          awaitHandler(returned, handle.length < 3, res, () => calls === at, next);
         }
       } catch (ex) {
         return done(ex);
@@ -427,13 +455,19 @@ export class Server<Client = any, User = any> {
     const wanted = new UnorderedList(txn.req && txn.req.type);
     const stack = this._errHandlers;
     let idx = 0;
+    let calls = 0;
     const next = (e?: unknown): void => {
+      calls++;
       const layer = stack[idx++];
       if (!layer) return cb(e);
       if (debug.enabled) debug('error:%s', nameOf(layer.handle));
       if (layer.type !== null && !layer.type.equalTo(wanted)) return next(e);
       try {
-        layer.handle(e, txn, res, next);
+        const returned: unknown = layer.handle(e, txn, res, next);
+        if (isThenable(returned)) {
+          const at = calls;
+          awaitHandler(returned, layer.handle.length < 4, res, () => calls === at, next, e);
+        }
       } catch (ex) {
         return cb(ex);
       }
@@ -480,6 +514,30 @@ Server.prototype.authorizeError = Server.prototype.authorizationErrorHandler;
 Server.prototype.authorizationError = Server.prototype.authorizationErrorHandler;
 
 /**
+ * Follow a Promise returned by a response or error handler. A rejection is
+ * passed on as an error. When the handler is in the Promise form (it takes
+ * no `next`), resolving without having responded declines, like `next()`.
+ */
+function awaitHandler(
+  returned: PromiseLike<unknown>,
+  promiseForm: boolean,
+  res: OAuth2ServerResponse,
+  pending: () => boolean,
+  next: NextFunction,
+  err?: unknown,
+): void {
+  returned.then(
+    () => {
+      if (promiseForm && pending() && !res.headersSent && !res.writableEnded) next(err);
+    },
+    (reason) => {
+      // Ignored when the handler had already moved on or answered.
+      if (pending() && !res.headersSent) next(reason || new Error('Handler rejected without a reason'));
+    },
+  );
+}
+
+/**
  * Walk a (de)serialization chain. A link's `'pass'` error moves on; any other
  * error, or a truthy result, ends the walk. For deserialization, `null` or
  * `false` also ends it and means the client is gone.
@@ -499,12 +557,17 @@ function runChain(
     const layer = stack[i++];
     if (!layer) return done(new Error(failure));
     let called = false;
+    const step = (e: unknown, o?: unknown): void => {
+      if (called) return;
+      called = true;
+      pass(e, o);
+    };
     try {
-      layer(input, (e, o) => {
-        if (called) return;
-        called = true;
-        pass(e, o);
-      });
+      if (layer.length === 1) {
+        // Context form: `async (client) => id`, `async (id) => client`.
+        return settle((layer as unknown as (input: unknown) => unknown)(input), (o) => step(null, o), step);
+      }
+      catchRejection(layer(input, step), step);
     } catch (ex) {
       if (called) throw ex;
       called = true;

@@ -1,6 +1,7 @@
 import { TokenError } from '../errors/tokenerror.js';
 import { stringParam, bodyOf, type ParamBag } from '../lib/params.js';
-import { bodyParsingError, tokenResponder, type IssuedCallback } from '../lib/respond.js';
+import { bodyParsingError, deliverTokens, tokenResponder, type IssuedCallback } from '../lib/respond.js';
+import { catchRejection, settle } from '../lib/async.js';
 import { setupExchange, type ExchangeOptions } from '../lib/exchange.js';
 import type { ExchangeFunction } from '../server.js';
 
@@ -55,11 +56,14 @@ export function authorizationCode(options: any, issue?: any): ExchangeFunction {
     if (!code) return next(new TokenError('Missing required parameter: code', 'invalid_request'));
     const issued = tokenResponder(res, next, 'Invalid authorization code');
     try {
+      if (fn.length === 1) return settle(fn({ client, code, redirectURI, body, authInfo: req.authInfo }), (value) => deliverTokens(value, issued), issued);
+      let returned: unknown;
       switch (fn.length) {
-        case 6: return void fn(client, code, redirectURI, body, req.authInfo, issued);
-        case 5: return void fn(client, code, redirectURI, body, issued);
-        default: return void fn(client, code, redirectURI, issued);
+        case 6: returned = fn(client, code, redirectURI, body, req.authInfo, issued); break;
+        case 5: returned = fn(client, code, redirectURI, body, issued); break;
+        default: returned = fn(client, code, redirectURI, issued);
       }
+      catchRejection(returned, issued);
     } catch (err) {
       return next(err);
     }

@@ -1,6 +1,7 @@
 import { TokenError } from '../errors/tokenerror.js';
 import { scopeParam, bodyOf, type ParamBag } from '../lib/params.js';
-import { bodyParsingError, tokenResponder, type IssuedCallback } from '../lib/respond.js';
+import { bodyParsingError, deliverTokens, tokenResponder, type IssuedCallback } from '../lib/respond.js';
+import { catchRejection, settle } from '../lib/async.js';
 import { setupExchange, type ExchangeOptions } from '../lib/exchange.js';
 import type { ExchangeFunction } from '../server.js';
 
@@ -51,12 +52,15 @@ export function clientCredentials(options: any, issue?: any): ExchangeFunction {
     }
     const issued = tokenResponder(res, next, 'Invalid client credentials');
     try {
+      if (fn.length === 1) return settle(fn({ client, scope, body, authInfo: req.authInfo }), (value) => deliverTokens(value, issued), issued);
+      let returned: unknown;
       switch (fn.length) {
-        case 5: return void fn(client, scope, body, req.authInfo, issued);
-        case 4: return void fn(client, scope, body, issued);
-        case 3: return void fn(client, scope, issued);
-        default: return void fn(client, issued);
+        case 5: returned = fn(client, scope, body, req.authInfo, issued); break;
+        case 4: returned = fn(client, scope, body, issued); break;
+        case 3: returned = fn(client, scope, issued); break;
+        default: returned = fn(client, issued);
       }
+      catchRejection(returned, issued);
     } catch (err) {
       return next(err);
     }

@@ -1,6 +1,7 @@
 import { TokenError } from '../errors/tokenerror.js';
 import { scopeParam, stringParam, bodyOf, type ParamBag } from '../lib/params.js';
-import { bodyParsingError, tokenResponder, type IssuedCallback } from '../lib/respond.js';
+import { bodyParsingError, deliverTokens, tokenResponder, type IssuedCallback } from '../lib/respond.js';
+import { catchRejection, settle } from '../lib/async.js';
 import { setupExchange, type ExchangeOptions } from '../lib/exchange.js';
 import type { ExchangeFunction } from '../server.js';
 
@@ -57,12 +58,15 @@ export function password(options: any, issue?: any): ExchangeFunction {
     }
     const issued = tokenResponder(res, next, 'Invalid resource owner credentials');
     try {
+      if (fn.length === 1) return settle(fn({ client, username, password: passwd, scope, body, authInfo: req.authInfo }), (value) => deliverTokens(value, issued), issued);
+      let returned: unknown;
       switch (fn.length) {
-        case 7: return void fn(client, username, passwd, scope, body, req.authInfo, issued);
-        case 6: return void fn(client, username, passwd, scope, body, issued);
-        case 5: return void fn(client, username, passwd, scope, issued);
-        default: return void fn(client, username, passwd, issued);
+        case 7: returned = fn(client, username, passwd, scope, body, req.authInfo, issued); break;
+        case 6: returned = fn(client, username, passwd, scope, body, issued); break;
+        case 5: returned = fn(client, username, passwd, scope, issued); break;
+        default: returned = fn(client, username, passwd, issued);
       }
+      catchRejection(returned, issued);
     } catch (err) {
       return next(err);
     }

@@ -1,6 +1,7 @@
 import { TokenError } from '../errors/tokenerror.js';
 import { scopeParam, stringParam, bodyOf, type ParamBag } from '../lib/params.js';
-import { bodyParsingError, tokenResponder, type IssuedCallback } from '../lib/respond.js';
+import { bodyParsingError, deliverTokens, tokenResponder, type IssuedCallback } from '../lib/respond.js';
+import { catchRejection, settle } from '../lib/async.js';
 import { setupExchange, type ExchangeOptions } from '../lib/exchange.js';
 import type { ExchangeFunction } from '../server.js';
 
@@ -55,12 +56,15 @@ export function refreshToken(options: any, issue?: any): ExchangeFunction {
     }
     const issued = tokenResponder(res, next, 'Invalid refresh token');
     try {
+      if (fn.length === 1) return settle(fn({ client, refreshToken: token, scope, body, authInfo: req.authInfo }), (value) => deliverTokens(value, issued), issued);
+      let returned: unknown;
       switch (fn.length) {
-        case 6: return void fn(client, token, scope, body, req.authInfo, issued);
-        case 5: return void fn(client, token, scope, body, issued);
-        case 4: return void fn(client, token, scope, issued);
-        default: return void fn(client, token, issued);
+        case 6: returned = fn(client, token, scope, body, req.authInfo, issued); break;
+        case 5: returned = fn(client, token, scope, body, issued); break;
+        case 4: returned = fn(client, token, scope, issued); break;
+        default: returned = fn(client, token, issued);
       }
+      catchRejection(returned, issued);
     } catch (err) {
       return next(err);
     }

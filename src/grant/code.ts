@@ -1,5 +1,7 @@
 import { AuthorizationError } from '../errors/authorizationerror.js';
 import { merge } from '../lib/merge.js';
+import { catchRejection, settle } from '../lib/async.js';
+import { once } from '../lib/transaction.js';
 import { query } from '../response/query.js';
 import { authorizationParser, deniedParams, grantArgs, grantErrorHandler, modeTable, pickMode, type GrantOptions } from '../lib/grant.js';
 import type { GrantModule } from '../server.js';
@@ -72,8 +74,7 @@ export function code(options: any, issue?: any, extend?: any): GrantModule {
         if (!code) return next(new AuthorizationError('Request denied by authorization server', 'access_denied'));
         const params: Record<string, unknown> = { code };
         if (txn.req && txn.req.state) params.state = txn.req.state;
-        const extendWith = (done: (err?: unknown, extra?: Record<string, unknown>) => void) => (ext ? ext(txn, done) : done());
-        extendWith((err, extra) => {
+        const extended = once((err?: unknown, extra?: Record<string, unknown>) => {
           if (err) return next(err);
           merge(params, extra);
           complete((err) => {
@@ -81,18 +82,29 @@ export function code(options: any, issue?: any, extend?: any): GrantModule {
             respond(txn, res, params);
           });
         });
+        if (!ext) return extended();
+        if (ext.length === 1) {
+          return settle((ext as unknown as (ctx: object) => unknown)({ txn }), (extra: Record<string, unknown> | undefined) => extended(null, extra), extended);
+        }
+        catchRejection(ext(txn, extended), extended);
       };
 
       // The redirect URI passed on is the one from the request, not the one
       // the app resolved: RFC 6749 §4.1.3 ties the token request to it.
       const areq = txn.req;
       try {
-        switch (fn.length) {
-          case 7: return void fn(txn.client, areq.redirectURI, txn.user, txn.res, areq, txn.locals, issued);
-          case 6: return void fn(txn.client, areq.redirectURI, txn.user, txn.res, areq, issued);
-          case 5: return void fn(txn.client, areq.redirectURI, txn.user, txn.res, issued);
-          default: return void fn(txn.client, areq.redirectURI, txn.user, issued);
+        let returned: unknown;
+        if (fn.length === 1) {
+          const context = { client: txn.client, redirectURI: areq.redirectURI, user: txn.user, ares: txn.res, areq, locals: txn.locals, txn };
+          return settle(fn(context), (value: string | false | null | undefined) => issued(null, value), issued);
         }
+        switch (fn.length) {
+          case 7: returned = fn(txn.client, areq.redirectURI, txn.user, txn.res, areq, txn.locals, issued); break;
+          case 6: returned = fn(txn.client, areq.redirectURI, txn.user, txn.res, areq, issued); break;
+          case 5: returned = fn(txn.client, areq.redirectURI, txn.user, txn.res, issued); break;
+          default: returned = fn(txn.client, areq.redirectURI, txn.user, issued);
+        }
+        catchRejection(returned, issued);
       } catch (err) {
         return next(err);
       }

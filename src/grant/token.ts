@@ -1,5 +1,6 @@
 import { AuthorizationError } from '../errors/authorizationerror.js';
 import { merge } from '../lib/merge.js';
+import { catchRejection, settle } from '../lib/async.js';
 import { fragment } from '../response/fragment.js';
 import { authorizationParser, deniedParams, grantArgs, grantErrorHandler, modeTable, pickMode, type GrantOptions } from '../lib/grant.js';
 import type { GrantModule } from '../server.js';
@@ -72,12 +73,24 @@ export function token(options: any, issue?: any): GrantModule {
       };
 
       try {
-        switch (fn.length) {
-          case 6: return void fn(txn.client, txn.user, txn.res, txn.req, txn.locals, issued);
-          case 5: return void fn(txn.client, txn.user, txn.res, txn.req, issued);
-          case 4: return void fn(txn.client, txn.user, txn.res, issued);
-          default: return void fn(txn.client, txn.user, issued);
+        let returned: unknown;
+        if (fn.length === 1) {
+          const context = { client: txn.client, user: txn.user, ares: txn.res, areq: txn.req, locals: txn.locals, txn };
+          return settle(fn(context), (value: unknown) => {
+            if (value && typeof value === 'object') {
+              const v = value as { accessToken?: string; params?: Record<string, unknown> };
+              return issued(null, v.accessToken, v.params);
+            }
+            issued(null, value as string | false | null | undefined);
+          }, issued);
         }
+        switch (fn.length) {
+          case 6: returned = fn(txn.client, txn.user, txn.res, txn.req, txn.locals, issued); break;
+          case 5: returned = fn(txn.client, txn.user, txn.res, txn.req, issued); break;
+          case 4: returned = fn(txn.client, txn.user, txn.res, issued); break;
+          default: returned = fn(txn.client, txn.user, issued);
+        }
+        catchRejection(returned, issued);
       } catch (err) {
         return next(err);
       }

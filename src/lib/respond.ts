@@ -52,3 +52,22 @@ export function writeJson(res: OAuth2ServerResponse, body: unknown): void {
 export function bodyParsingError(): Error {
   return new Error('OAuth2orize requires body parsing. Did you forget app.use(express.bodyParser())?');
 }
+
+/** What a context-form (async) exchange `issue` resolves to. */
+export interface IssuedTokens {
+  accessToken: string;
+  refreshToken?: string;
+  params?: Record<string, unknown>;
+}
+
+/**
+ * Pass the value a context-form `issue` produced to its `done`: a string is
+ * the access token, an object names the tokens, anything falsy refuses.
+ */
+export function deliverTokens(value: unknown, issued: IssuedCallback): void {
+  if (value && typeof value === 'object') {
+    const tokens = value as IssuedTokens;
+    return issued(null, tokens.accessToken, tokens.refreshToken, tokens.params);
+  }
+  issued(null, value as string | false | null | undefined);
+}

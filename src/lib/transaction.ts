@@ -1,4 +1,5 @@
 import { merge } from './merge.js';
+import { catchRejection, settle } from './async.js';
 import type { Server } from '../server.js';
 import type { NextFunction, OAuth2IncomingMessage, OAuth2ServerResponse, OAuth2Transaction } from '../types.js';
 
@@ -25,7 +26,52 @@ export function removeTransaction(server: Server<any, any>, options: object, req
   const store = server._txnStore;
   const ignore = (): void => {};
   if (store.legacy === true) store.remove(options, req, tid, ignore);
-  else store.remove(req, tid, ignore);
+  else callStore(store, 'remove', [req, tid], ignore);
+}
+
+/**
+ * Call a method of a request-interface store (`load(req, cb)`,
+ * `store(req, txn, cb)`, `update(req, tid, txn, cb)`, `remove(req, tid, cb)`).
+ * A method declared without the callback parameter is the Promise form, and
+ * its resolved value is the result.
+ */
+export function callStore(
+  store: object,
+  method: 'load' | 'store' | 'update' | 'remove',
+  args: unknown[],
+  cb: (err: unknown, result?: any) => void,
+): void {
+  const fn = (store as Record<string, Function>)[method]!;
+  let called = false;
+  const done = (err: unknown, result?: unknown): void => {
+    if (called) return;
+    called = true;
+    cb(err, result);
+  };
+  try {
+    if (fn.length === args.length) {
+      return settle(fn.apply(store, args), (value: unknown) => done(null, value), done);
+    }
+    catchRejection(fn.apply(store, [...args, done]), done);
+  } catch (err) {
+    // An exception from code that ran after the store answered is not the
+    // store's failure; let it propagate rather than report it twice.
+    if (called) throw err;
+    done(err);
+  }
+}
+
+/**
+ * Claim the loaded transaction for the request that is about to answer it.
+ * Stores that implement `claim` (the session store does) return `false` when
+ * another request already claimed it, so two concurrent decisions on one
+ * transaction cannot both issue a grant. Stores without `claim` are trusted.
+ */
+export function claimTransaction(server: Server<any, any>, options: object, req: OAuth2IncomingMessage): boolean {
+  const store = server._txnStore as { legacy?: boolean; claim?: Function };
+  const tid = req.oauth2 && req.oauth2.transactionID;
+  if (typeof store.claim !== 'function' || tid === undefined) return true;
+  return store.legacy === true ? store.claim(options, req, tid) !== false : store.claim(req, tid) !== false;
 }
 
 /** Merge `locals` into `txn.locals`, creating it when needed. */
@@ -43,7 +89,11 @@ export function completer<C, U>(
 ): (cb: (err?: unknown) => void) => void {
   return function completing(cb) {
     if (!complete) return cb();
-    complete(req, txn, cb);
+    const done = once(cb);
+    if (complete.length === 1) {
+      return settle((complete as unknown as (ctx: object) => unknown)({ req, txn }), () => done(), done);
+    }
+    catchRejection(complete(req, txn, done), done);
   };
 }
 
@@ -56,14 +106,33 @@ export type ImmediateCallback = (err?: unknown, allow?: boolean, info?: Record<s
  */
 export function callImmediate(immediate: Function, txn: OAuth2Transaction<any, any>, done: ImmediateCallback): void {
   const areq = txn.req;
+  let returned: unknown;
   switch (immediate.length) {
-    case 7: return void immediate(txn.client, txn.user, areq.scope, areq.type, areq, txn.locals, done);
-    case 6: return void immediate(txn.client, txn.user, areq.scope, areq.type, areq, done);
-    case 5: return void immediate(txn.client, txn.user, areq.scope, areq.type, done);
-    case 4: return void immediate(txn.client, txn.user, areq.scope, done);
-    case 3: return void immediate(txn.client, txn.user, done);
-    default: return void immediate(txn, done);
+    case 7: returned = immediate(txn.client, txn.user, areq.scope, areq.type, areq, txn.locals, done); break;
+    case 6: returned = immediate(txn.client, txn.user, areq.scope, areq.type, areq, done); break;
+    case 5: returned = immediate(txn.client, txn.user, areq.scope, areq.type, done); break;
+    case 4: returned = immediate(txn.client, txn.user, areq.scope, done); break;
+    case 3: returned = immediate(txn.client, txn.user, done); break;
+    case 1: {
+      const context = { txn, client: txn.client, user: txn.user, scope: areq.scope, type: areq.type, areq, locals: txn.locals };
+      return settle(immediate(context), (value: unknown) => {
+        if (value && typeof value === 'object') {
+          const v = value as ImmediateResult;
+          return done(null, v.allow, v.info, v.locals);
+        }
+        done(null, !!value);
+      }, done);
+    }
+    default: returned = immediate(txn, done);
   }
+  catchRejection(returned, done);
+}
+
+/** What a context-form (async) `immediate` resolves to, when not a boolean. */
+export interface ImmediateResult {
+  allow: boolean;
+  info?: Record<string, unknown>;
+  locals?: Record<string, unknown>;
 }
 
 /** Guard a callback so that only its first call has effect. */

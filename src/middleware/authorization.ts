@@ -1,7 +1,8 @@
 import { AuthorizationError } from '../errors/authorizationerror.js';
 import { own, type ParamBag } from '../lib/params.js';
-import { callImmediate, completer, mergeLocals, once, respond } from '../lib/transaction.js';
+import { callImmediate, callStore, completer, mergeLocals, once, respond } from '../lib/transaction.js';
 import type { ImmediateCallback } from '../lib/transaction.js';
+import { catchRejection, settle } from '../lib/async.js';
 import type { Server } from '../server.js';
 import type { SessionStoreOptions } from '../txn/session.js';
 import type { AuthorizationRequest, Middleware, OAuth2IncomingMessage, OAuth2Transaction } from '../types.js';
@@ -38,6 +39,13 @@ export type ImmediateFunction<Client = any, User = any> =
   | ((client: Client, user: User, scope: string[] | undefined, type: string, done: ImmediateCallback) => void)
   | ((client: Client, user: User, scope: string[] | undefined, type: string, areq: AuthorizationRequest, done: ImmediateCallback) => void)
   | ((client: Client, user: User, scope: string[] | undefined, type: string, areq: AuthorizationRequest, locals: Record<string, unknown> | undefined, done: ImmediateCallback) => void);
+
+/** What a context-form (async) `validate` resolves to; falsy means no client. */
+export interface ValidateResult<Client = any> {
+  client: Client | false | null | undefined;
+  redirectURI?: string;
+  webOrigin?: string;
+}
 
 /** `complete(req, txn, done)`: runs after a grant is issued, before the redirect. */
 export type CompleteFunction<Client = any, User = any> = (
@@ -146,19 +154,28 @@ export function authorization(server: Server<any, any>, options: any, validate?:
             const record = { protocol: 'oauth2', client, redirectURI, webOrigin, req: areq, info };
             store.store(server, opts, req, record, stored);
           } else {
-            store.store(req, txn, stored);
+            callStore(store, 'store', [req, txn], stored);
           }
         });
         callImmediate(decide, txn, immediated);
       });
 
       try {
+        let returned: unknown;
         switch (check.length) {
-          case 5: return void check(areq.clientID, areq.redirectURI, areq.scope, areq.type, validated);
-          case 4: return void check(areq.clientID, areq.redirectURI, areq.scope, validated);
-          case 3: return void check(areq.clientID, areq.redirectURI, validated);
-          default: return void check(areq, validated);
+          case 5: returned = check(areq.clientID, areq.redirectURI, areq.scope, areq.type, validated); break;
+          case 4: returned = check(areq.clientID, areq.redirectURI, areq.scope, validated); break;
+          case 3: returned = check(areq.clientID, areq.redirectURI, validated); break;
+          case 1: {
+            const context = { clientID: areq.clientID, redirectURI: areq.redirectURI, scope: areq.scope, type: areq.type, areq };
+            return settle(check(context), (value: ValidateResult<unknown> | null | undefined | false) => {
+              if (!value) return validated(null, false);
+              validated(null, value.client, value.redirectURI, value.webOrigin);
+            }, validated);
+          }
+          default: returned = check(areq, validated);
         }
+        catchRejection(returned, validated);
       } catch (err) {
         return next(err);
       }

@@ -1,7 +1,9 @@
 import { AuthorizationError } from '../errors/authorizationerror.js';
+import { ForbiddenError } from '../errors/forbiddenerror.js';
 import { bodyParsingError } from '../lib/respond.js';
 import { bodyOf } from '../lib/params.js';
-import { completer, mergeLocals, once, removeOnEnd, respond } from '../lib/transaction.js';
+import { catchRejection, settle } from '../lib/async.js';
+import { completer, mergeLocals, once, removeOnEnd, respond, claimTransaction } from '../lib/transaction.js';
 import type { Server } from '../server.js';
 import type { SessionStoreOptions } from '../txn/session.js';
 import type { Middleware, OAuth2IncomingMessage, OAuth2Transaction } from '../types.js';
@@ -26,6 +28,12 @@ export type DecisionParseFunction = (
   req: OAuth2IncomingMessage,
   done: (err?: unknown, ares?: Record<string, unknown>, locals?: Record<string, unknown>) => void,
 ) => void;
+
+/** What a context-form (async) `parse` resolves to. */
+export interface DecisionParseResult {
+  ares?: Record<string, unknown>;
+  locals?: Record<string, unknown>;
+}
 
 /**
  * Create middleware that handles the user's decision, posted from the consent
@@ -67,17 +75,26 @@ export function decision<Client = any, User = any>(
       return next(new Error('OAuth2orize requires transaction support. Did you forget oauth2orize.transactionLoader(...)?'));
     }
 
-    read(req, once((err?: unknown, ares?: Record<string, unknown>, locals?: Record<string, unknown>) => {
+    const decided = once((err?: unknown, ares?: Record<string, unknown>, locals?: Record<string, unknown>) => {
       if (err) return next(err);
       txn.user = (req as unknown as Record<string, unknown>)[userProperty];
       txn.res = (ares || {}) as OAuth2Transaction['res'] & object;
       mergeLocals(txn, locals);
       if (txn.res.allow === undefined) txn.res.allow = !body[cancelField];
 
+      if (!claimTransaction(server, opts, req)) {
+        return next(new ForbiddenError('Unable to load OAuth 2.0 transaction: ' + txn.transactionID));
+      }
       removeOnEnd(server, opts, req, res);
       txn._endProxied = true;
       respond(server, req, res, completer(complete, req, txn), next, () =>
         new AuthorizationError('Unsupported response type: ' + txn.req.type, 'unsupported_response_type'));
-    }));
+    });
+
+    if (read.length === 1) {
+      const value = (read as unknown as (ctx: object) => unknown)({ req, txn });
+      return settle(value, (result: DecisionParseResult | undefined) => decided(null, result && result.ares, result && result.locals), decided);
+    }
+    catchRejection(read(req, decided), decided);
   };
 }

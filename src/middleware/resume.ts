@@ -1,5 +1,6 @@
 import { AuthorizationError } from '../errors/authorizationerror.js';
-import { callImmediate, completer, mergeLocals, once, removeOnEnd, respond } from '../lib/transaction.js';
+import { ForbiddenError } from '../errors/forbiddenerror.js';
+import { callImmediate, callStore, completer, mergeLocals, once, removeOnEnd, respond, claimTransaction } from '../lib/transaction.js';
 import type { Server } from '../server.js';
 import type { SessionStoreOptions } from '../txn/session.js';
 import type { Middleware, OAuth2Transaction } from '../types.js';
@@ -58,6 +59,9 @@ export function resume<Client = any, User = any>(
         txn.res = (info || {}) as OAuth2Transaction['res'] & object;
         txn.res.allow = true;
         mergeLocals(txn, locals);
+        if (!claimTransaction(server, opts, req)) {
+          return next(new ForbiddenError('Unable to load OAuth 2.0 transaction: ' + txn.transactionID));
+        }
         removeOnEnd(server, opts, req, res);
         txn._endProxied = true;
         return respond(server, req, res, completer(complete, req, txn), next, () =>
@@ -75,7 +79,7 @@ export function resume<Client = any, User = any>(
         const record = { protocol: 'oauth2', client: txn.client, redirectURI: txn.redirectURI, req: txn.req, info };
         store.update(server, opts, req, txn.transactionID!, record, updated);
       } else {
-        store.update(req, txn.transactionID!, txn, updated);
+        callStore(store, 'update', [req, txn.transactionID, txn], updated);
       }
     });
 

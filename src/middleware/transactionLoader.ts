@@ -1,3 +1,4 @@
+import { callStore } from '../lib/transaction.js';
 import type { Server } from '../server.js';
 import type { SessionStoreOptions } from '../txn/session.js';
 import type { Middleware } from '../types.js';
@@ -24,6 +25,6 @@ export function transactionLoader(server: Server<any, any>, options?: Transactio
     };
     const store = server._txnStore;
     if (store.legacy === true) store.load(server, opts, req, loaded);
-    else store.load(req, loaded);
+    else callStore(store, 'load', [req], loaded);
   };
 }

@@ -35,6 +35,9 @@ const NO_SESSION = 'OAuth2orize requires session support. Did you forget app.use
 
 type Txns = Record<string, Record<string, unknown>>;
 
+/** How long a claimed transaction stays claimed. */
+const CLAIM_TTL_MS = 5 * 60 * 1000;
+
 /**
  * The default transaction store: keeps pending transactions in the user's
  * session (`req.session`), with the client reduced to what
@@ -115,6 +118,30 @@ export class SessionStore {
       cb(null, tid);
     });
   }
+
+  /**
+   * Claim a transaction for the one request that will answer it. Sessions
+   * are loaded per request, so two concurrent decisions on one transaction
+   * both find it in their copy of the session; the first claim wins and the
+   * second is refused. Claims are remembered in this process for a few
+   * minutes, long enough for the winner's session write to land. Apps that
+   * run several processes need a store with an atomic claim of their own.
+   */
+  claim(options: SessionStoreOptions, req: OAuth2IncomingMessage, tid: string): boolean {
+    const sid = (req as unknown as { sessionID?: unknown }).sessionID;
+    const key = `${typeof sid === 'string' ? sid : ''}\u0000${options.sessionKey || 'authorize'}\u0000${tid}`;
+    const now = Date.now();
+    if (this.claims.size >= 1024) {
+      for (const [k, expires] of this.claims) if (expires <= now) this.claims.delete(k);
+    }
+    const expires = this.claims.get(key);
+    if (expires !== undefined && expires > now) return false;
+    this.claims.set(key, now + CLAIM_TTL_MS);
+    return true;
+  }
+
+  /** Claimed transactions, by session and ID, with their expiry time. */
+  private readonly claims = new Map<string, number>();
 
   /** Delete a transaction. */
   remove(options: SessionStoreOptions, req: OAuth2IncomingMessage, tid: string, cb: (err?: unknown) => void): void {

@@ -214,15 +214,18 @@ export function defineTokenSuite(label: string, express: any, major: 4 | 5) {
       });
 
       if (major === 5) {
-        it('a POST with no body gives the body-parsing error as server_error 500', async () => {
+        // Express 5 leaves req.body undefined when the client sent no body or a
+        // content type no parser accepts. The port reads that as an empty body
+        // (what Express 4 gave), so the client gets an OAuth error, not a 500.
+        it('a POST with no body is read as an empty body: unsupported_grant_type 501, as under Express 4', async () => {
           const res = await request(app).post('/token').auth('c1', 'shh');
-          assertErrorJson(res, 500, { error: 'server_error', error_description: BODY_PARSING_MESSAGE });
+          assertErrorJson(res, 501, { error: 'unsupported_grant_type', error_description: 'Unsupported grant type: undefined' });
         });
 
-        it('a POST with an unparsed content type gives the body-parsing error as server_error 500', async () => {
+        it('a POST with an unparsed content type is read as an empty body, never a 500', async () => {
           const res = await request(app).post('/token').auth('c1', 'shh').set('Content-Type', 'text/plain')
             .send('grant_type=client_credentials');
-          assertErrorJson(res, 500, { error: 'server_error', error_description: BODY_PARSING_MESSAGE });
+          assertErrorJson(res, 501, { error: 'unsupported_grant_type', error_description: 'Unsupported grant type: undefined' });
         });
       } else {
         it('a POST with no body reaches token() with an empty body: unsupported_grant_type 501', async () => {
