@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Runs every test/**/*.test.ts with node:test (through tsx), then the packaging linters,
+# and prints "N passed, N failed" as the very last line. Exits non-zero if anything failed.
+#
+#   scripts/test.sh              tests + publint + attw       (make test)
+#   scripts/test.sh --coverage   tests under c8, no linters   (make test-cov)
+#
+# Node 20's --test does not expand globs, so the files are listed with find.
+# Expects `make build` to have run (the package test packs dist/).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+coverage=0
+case "${1:-}" in
+  --coverage) coverage=1 ;;
+  '') ;;
+  *) echo "usage: $0 [--coverage]" >&2; exit 2 ;;
+esac
+
+bin=node_modules/.bin
+mkdir -p .tmp
+tap=.tmp/test-results.tap
+rm -f "$tap"
+
+mapfile -t files < <(find test -name '*.test.ts' -not -path '*/node_modules/*' | LC_ALL=C sort)
+if [ "${#files[@]}" -eq 0 ]; then
+  echo "no test files found under test/" >&2
+  exit 1
+fi
+
+run=(node --import tsx --test
+  --test-reporter=spec --test-reporter-destination=stdout
+  --test-reporter=tap --test-reporter-destination="$tap"
+  "${files[@]}")
+if [ "$coverage" -eq 1 ]; then
+  rm -rf coverage
+  run=("$bin/c8" --reporter=html --reporter=text --report-dir=coverage
+    --all --src=src --include='src/**' --extension=.ts --exclude-after-remap "${run[@]}")
+fi
+
+status=0
+"${run[@]}" || status=1
+
+lint_failed=0
+if [ "$coverage" -eq 0 ]; then
+  echo
+  echo '== publint'
+  "$bin/publint" run . || lint_failed=1
+  echo
+  echo '== attw --pack .'
+  "$bin/attw" --pack . || lint_failed=1
+fi
+
+# The TAP reporter ends with "# pass N", "# fail N", "# cancelled N" lines.
+count() { sed -n "s/^# $1 \([0-9][0-9]*\)\$/\1/p" "$tap" 2>/dev/null | tail -n 1; }
+pass=$(count pass)
+fail=$(count fail)
+cancelled=$(count cancelled)
+echo
+if [ -z "$pass" ] || [ -z "$fail" ]; then
+  echo "the test runner stopped before printing its summary"
+  exit 1
+fi
+if [ "$lint_failed" -eq 1 ]; then
+  echo "publint or attw reported a problem (see above)"
+  status=1
+fi
+echo "$pass passed, $((fail + ${cancelled:-0})) failed"
+exit "$status"
