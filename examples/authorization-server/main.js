@@ -1,0 +1,85 @@
+/**
+ * Start the example authorization server.
+ *
+ *     node examples/authorization-server/main.js
+ *
+ * Environment:
+ * - `PORT` (default 3000; 0 picks a free port)
+ * - `DB_PATH` (default `examples/authorization-server/data/example.sqlite`)
+ * - `SESSION_SECRET` (default: a fixed development secret)
+ *
+ * It listens on `localhost` only, then prints the demo credentials and a
+ * ready authorization URL.
+ *
+ * @module main
+ */
+import { createServer } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { createApp } from './app.js';
+import { openDatabase } from './db.js';
+import { CONFIDENTIAL_CLIENT, DEMO_PKCE, DEMO_USER, PUBLIC_CLIENT, demoLinks, demoRedirectURIs } from './demo.js';
+
+const HOST = 'localhost';
+const port = Number(process.env.PORT || 3000);
+const dbPath = process.env.DB_PATH || fileURLToPath(new URL('./data/example.sqlite', import.meta.url));
+
+const server = createServer();
+
+// Listen first: with PORT=0 the origin, which the demo clients' redirect
+// URIs are registered under, is only known once the port is bound.
+try {
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, HOST, () => resolve(undefined));
+  });
+} catch (err) {
+  const code = /** @type {NodeJS.ErrnoException} */ (err).code;
+  console.error(
+    code === 'EADDRINUSE' ? `Port ${port} is already in use. Try PORT=3001 (or PORT=0 for any free port).` : err,
+  );
+  process.exit(1);
+}
+
+const address = /** @type {import('node:net').AddressInfo} */ (server.address());
+const origin = `http://${HOST}:${address.port}`;
+const db = openDatabase(dbPath, { origin });
+server.on('request', createApp({ db, issuer: origin }));
+
+const registered = db.clients.findById(CONFIDENTIAL_CLIENT.id)?.redirectURIs ?? demoRedirectURIs(origin);
+const links = demoLinks(origin, registered);
+
+console.log(`oauth2orize example authorization server: ${origin}/
+Database: ${dbPath}
+
+Demo user:            ${DEMO_USER.username} / ${DEMO_USER.password}
+Confidential client:  ${CONFIDENTIAL_CLIENT.id} / ${CONFIDENTIAL_CLIENT.secret}
+Public client:        ${PUBLIC_CLIENT.id} (no secret, PKCE required)
+
+Open this authorization URL (code flow, PKCE S256):
+  ${links.codeURL}
+PKCE code_verifier for it:
+  ${DEMO_PKCE.verifier}
+Then exchange the code shown on the callback page:
+  curl -s -u ${CONFIDENTIAL_CLIENT.id}:${CONFIDENTIAL_CLIENT.secret} ${origin}/token \\
+    -d grant_type=authorization_code -d code=PASTE_THE_CODE \\
+    --data-urlencode redirect_uri=${links.codeCallback} -d code_verifier=${DEMO_PKCE.verifier}
+`);
+
+if (!registered.every((uri) => uri.startsWith(`${origin}/`))) {
+  console.warn(`Warning: this database was created for another port; its clients' redirect URIs are
+  ${registered.join('\n  ')}
+Start with that port again, or delete ${dbPath} to re-seed for ${origin}.
+`);
+}
+
+/** Stop cleanly on Ctrl+C or a termination signal. */
+function shutdown() {
+  server.close(() => {
+    db.close();
+    process.exit(0);
+  });
+  // Keep-alive connections would hold close() open; don't wait for them.
+  server.closeAllConnections();
+}
+process.once('SIGINT', shutdown);
+process.once('SIGTERM', shutdown);

@@ -1,0 +1,105 @@
+/**
+ * The example authorization server in a real browser: headless Chromium,
+ * driven by playwright-core, goes from the start page through the login and
+ * consent pages to the stand-in client's callback.
+ *
+ * Needs /usr/bin/chromium. Without it the test is skipped, except under CI
+ * (the CI script installs Chromium), where it fails.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { DEMO, startExample } from './helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+/** The fixed PKCE verifier behind the start page's first link (see demo.js). */
+const DEMO_VERIFIER = 'fixed-demo-code-verifier-never-reuse-one-in-a-real-client';
+
+test('a browser signs in, approves, and reaches the callback with a code', { timeout: 120_000 }, async (t) => {
+  if (!existsSync(CHROMIUM)) {
+    const reason = `Chromium is not installed at ${CHROMIUM} (apt-get install -y chromium)`;
+    if (process.env.CI) assert.fail(`${reason}; CI must provide it for this test`);
+    t.skip(reason);
+    return;
+  }
+
+  const app = await startExample();
+  t.after(() => app.close());
+  const userDataDir = mkdtempSync(join(tmpdir(), 'oauth2orize-chromium-'));
+  t.after(() => rmSync(userDataDir, { recursive: true, force: true }));
+
+  // A persistent context is how Playwright takes a user data directory.
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+  });
+  t.after(() => context.close());
+  const page = context.pages()[0] ?? (await context.newPage());
+
+  // The start page links to a ready authorization URL.
+  await page.goto(app.url('/'));
+  await page.getByRole('link', { name: 'Authorization code with PKCE' }).first().click();
+
+  // Not signed in yet: the login page.
+  await page.waitForURL((url) => url.pathname === '/login');
+  await page.getByLabel('Username').fill(DEMO.username);
+  await page.getByLabel('Password').fill(DEMO.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+
+  // Back at the authorization endpoint, which shows the consent page.
+  await page.waitForURL((url) => url.pathname === '/authorize');
+  assert.match(await page.textContent('body') ?? '', /Demo Web App \(confidential\) \(demo-confidential\) would like to/);
+  await page.getByRole('button', { name: 'Allow' }).click();
+
+  // The client's callback, with a code and the demo state.
+  await page.waitForURL((url) => url.pathname === '/callback');
+  const callback = new URL(page.url());
+  const code = callback.searchParams.get('code');
+  assert.ok(code, `no code in ${callback.href}`);
+  assert.match(code, /^[A-Za-z0-9_-]{43}$/);
+  assert.equal(callback.searchParams.get('state'), 'demo-state');
+  assert.equal(callback.searchParams.get('error'), null);
+  assert.equal(await page.textContent('#param-code'), code);
+
+  // The code exchanges with the verifier the start page prints.
+  const res = await fetch(app.url('/token'), {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${DEMO.confidential.id}:${DEMO.confidential.secret}`).toString('base64')}`,
+    },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: app.url('/callback'),
+      code_verifier: DEMO_VERIFIER,
+    }),
+  });
+  assert.equal(res.status, 200);
+  assert.equal(((await res.json()) as { scope: string }).scope, 'profile email');
+
+  // The implicit link asks for less than was just approved, so consent is
+  // skipped; the callback page's script reads the fragment and calls the API.
+  await page.goto(app.url('/'));
+  await page.getByRole('link', { name: 'Implicit grant' }).click();
+  await page.waitForURL((url) => url.pathname === '/callback/implicit');
+  await page.getByRole('button', { name: 'Call /api/userinfo with this token' }).click();
+  const output = page.locator('#api-result');
+  await output.waitFor({ state: 'visible' });
+  const result = await output.textContent();
+  assert.match(result ?? '', /^200 /);
+  assert.equal(JSON.parse((result ?? '').slice(4)).username, DEMO.username);
+});
