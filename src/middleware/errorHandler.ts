@@ -26,6 +26,14 @@ export interface ErrorHandlerOptions {
    */
   rfcStatus?: boolean;
   /**
+   * Whether the message of an error without an OAuth `code` (an exception
+   * from the app, a database error) is sent as `error_description`. 1.x
+   * sends every message, which is the default (`true`). With `false`, such
+   * errors render as a bare `server_error`, so internal details never reach
+   * the client; errors that carry a `code` are unaffected.
+   */
+  exposeErrors?: boolean;
+  /**
    * Realm named in the `WWW-Authenticate` challenge sent with a 401
    * `invalid_client` error. Default `'oauth2'`.
    */
@@ -69,6 +77,7 @@ export function errorHandler(options?: ErrorHandlerOptions): ErrorMiddleware {
   if (!modes.query) modes.query = query;
   if (!modes.fragment) modes.fragment = fragment;
   const rfcStatus = !!opts.rfcStatus;
+  const expose = opts.exposeErrors !== false;
   const challenge = `realm="${(opts.realm ?? 'oauth2').replace(/["\\]/g, '\\$&')}"`;
 
   if (mode === 'direct') {
@@ -84,7 +93,7 @@ export function errorHandler(options?: ErrorHandlerOptions): ErrorMiddleware {
         res.setHeader('WWW-Authenticate', `${schemeOf(req)} ${challenge}`);
       }
       const body: Record<string, unknown> = { error: code };
-      if (e.message) body.error_description = e.message;
+      if (e.message && (expose || e.code)) body.error_description = e.message;
       if (e.uri) body.error_uri = e.uri;
       res.setHeader('Content-Type', 'application/json');
       res.end(JSON.stringify(body));
@@ -107,7 +116,7 @@ export function errorHandler(options?: ErrorHandlerOptions): ErrorMiddleware {
       if (!respond) return next(err);
       const e = err || {};
       const params: Record<string, unknown> = { error: e.code || 'server_error' };
-      if (e.message) params.error_description = e.message;
+      if (e.message && (expose || e.code)) params.error_description = e.message;
       if (e.uri) params.error_uri = e.uri;
       if (areq && areq.state) params.state = areq.state;
       respond(txn, res, params);
