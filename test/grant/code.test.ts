@@ -60,7 +60,7 @@ describe('grant.code', () => {
     ] as const) {
       it(`throws TypeError without an issue callback (${label})`, () => {
         assert.throws(make, (err: any) => {
-          assert.ok(err instanceof TypeError);
+          assert.ok(err instanceof TypeError, 'err instanceof TypeError');
           assert.equal(err.message, 'oauth2orize.code grant requires an issue callback');
           return true;
         });
@@ -133,7 +133,7 @@ describe('grant.code', () => {
     });
 
     it('throws AuthorizationError instances', () => {
-      assert.ok(parseError({}) instanceof AuthorizationError);
+      assert.ok(parseError({}) instanceof AuthorizationError, 'parseError({}) instanceof AuthorizationError');
     });
 
     for (const bad of [['a', 'b'], { x: '1' }]) {
@@ -280,7 +280,7 @@ describe('grant.code', () => {
         const mod = code((_c: any, _r: any, _u: any, done: any) => done(null, falsy));
         const out = await callResponse(mod.response!, txn());
         assert.equal(out.nextCalled, true);
-        assert.ok(out.err instanceof AuthorizationError);
+        assert.ok(out.err instanceof AuthorizationError, 'out.err instanceof AuthorizationError');
         assertOAuthError(out.err, 'Request denied by authorization server', 'access_denied', 403);
         assert.equal(out.res.ended, false);
       });
@@ -378,9 +378,9 @@ describe('grant.code', () => {
         const t = txn();
         t.req.responseMode = 'fragment'; // code only knows `query` unless told otherwise
         const out = await callResponse(mod.response!, t);
-        assert.ok(out.err instanceof AuthorizationError);
+        assert.ok(out.err instanceof AuthorizationError, 'out.err instanceof AuthorizationError');
         assertOAuthError(out.err, 'Unsupported response mode: fragment', 'unsupported_response_mode', 501);
-        assert.ok(!(out.err as any).uri);
+        assert.ok(!(out.err as any).uri, '!(out.err as any).uri');
         assert.equal(issued, false);
       });
 
@@ -439,7 +439,7 @@ describe('grant.code', () => {
         let issued = false;
         const mod = code((_c: any, _r: any, _u: any, done: any) => { issued = true; done(null, 'x'); });
         const out = await callResponse(mod.response!, txn({ redirectURI: undefined }));
-        assert.ok(out.err instanceof AuthorizationError);
+        assert.ok(out.err instanceof AuthorizationError, 'out.err instanceof AuthorizationError');
         assertOAuthError(out.err, 'Unable to issue redirect for OAuth 2.0 transaction', 'server_error', 500);
         assert.equal(issued, false);
       });

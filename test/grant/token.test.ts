@@ -54,7 +54,7 @@ describe('grant.token', () => {
     ] as const) {
       it(`throws TypeError without an issue callback (${label})`, () => {
         assert.throws(make, (err: any) => {
-          assert.ok(err instanceof TypeError);
+          assert.ok(err instanceof TypeError, 'err instanceof TypeError');
           assert.equal(err.message, 'oauth2orize.token grant requires an issue callback');
           return true;
         });
@@ -90,7 +90,7 @@ describe('grant.token', () => {
 
     it('rejects a missing client_id', () => {
       const err = parseError({ scope: 'read' });
-      assert.ok(err instanceof AuthorizationError);
+      assert.ok(err instanceof AuthorizationError, 'err instanceof AuthorizationError');
       assertOAuthError(err, 'Missing required parameter: client_id', 'invalid_request', 400);
     });
 
@@ -222,7 +222,7 @@ describe('grant.token', () => {
     for (const falsy of [false, null, undefined, '']) {
       it(`turns a falsy token (${JSON.stringify(falsy)}) into access_denied`, async () => {
         const out = await callResponse(token((_c: any, _u: any, done: any) => done(null, falsy)).response!, txn());
-        assert.ok(out.err instanceof AuthorizationError);
+        assert.ok(out.err instanceof AuthorizationError, 'out.err instanceof AuthorizationError');
         assertOAuthError(out.err, 'Request denied by authorization server', 'access_denied', 403);
       });
     }
@@ -258,7 +258,7 @@ describe('grant.token', () => {
       const t = txn();
       t.req.responseMode = 'query';
       const out = await callResponse(token(noopIssue).response!, t);
-      assert.ok(out.err instanceof AuthorizationError);
+      assert.ok(out.err instanceof AuthorizationError, 'out.err instanceof AuthorizationError');
       assertOAuthError(out.err, 'Unsupported response mode: query', 'unsupported_response_mode', 501);
     });
 

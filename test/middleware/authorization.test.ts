@@ -52,7 +52,7 @@ describe('middleware/authorization', () => {
   describe('factory', () => {
     it('throws without a server', () => {
       assert.throws(() => (authorization as any)(undefined, okValidate), (err: any) => {
-        assert.ok(err instanceof TypeError);
+        assert.ok(err instanceof TypeError, 'err instanceof TypeError');
         assert.equal(err.message, 'oauth2orize.authorization middleware requires a server argument');
         return true;
       });
@@ -62,7 +62,7 @@ describe('middleware/authorization', () => {
       const { server } = fixture();
       for (const make of [() => (authorization as any)(server), () => (authorization as any)(server, {})]) {
         assert.throws(make, (err: any) => {
-          assert.ok(err instanceof TypeError);
+          assert.ok(err instanceof TypeError, 'err instanceof TypeError');
           assert.equal(err.message, 'oauth2orize.authorization middleware requires a validate function');
           return true;
         });
@@ -133,7 +133,7 @@ describe('middleware/authorization', () => {
       const mw = authorization(server, (_a: any, done: any) => { validated = true; done(null, CLIENT); });
       for (const req of [authzReq({ response_type: undefined }), authzReq({ response_type: '' }), mockRequest({ query: {} })]) {
         const { err } = await run(mw, req);
-        assert.ok(err instanceof AuthorizationError);
+        assert.ok(err instanceof AuthorizationError, 'err instanceof AuthorizationError');
         assertOAuthError(err, 'Missing required parameter: response_type', 'invalid_request', 400);
       }
       assert.equal(validated, false);
@@ -142,7 +142,7 @@ describe('middleware/authorization', () => {
     it('fails with unsupported_response_type (501) when no parser yields a clientID', async () => {
       const { server } = fixture();
       const { err, req } = await run(authorization(server, okValidate), authzReq({ response_type: 'foo' }));
-      assert.ok(err instanceof AuthorizationError);
+      assert.ok(err instanceof AuthorizationError, 'err instanceof AuthorizationError');
       assertOAuthError(err, 'Unsupported response type: foo', 'unsupported_response_type', 501);
       assert.equal(req.oauth2, undefined);
     });
@@ -284,7 +284,7 @@ describe('middleware/authorization', () => {
         const { server, store } = fixture();
         const mw = authorization(server, (_c: any, _r: any, done: any) => done(null, falsy, 'https://client.example.com/cb'));
         const { req, err } = await run(mw, authzReq());
-        assert.ok(err instanceof AuthorizationError);
+        assert.ok(err instanceof AuthorizationError, 'err instanceof AuthorizationError');
         assertOAuthError(err, 'Unauthorized client', 'unauthorized_client', 403);
         assert.equal(req.oauth2.redirectURI, 'https://client.example.com/cb');
         assert.equal('client' in req.oauth2, false);
@@ -427,7 +427,7 @@ describe('middleware/authorization', () => {
         const { server } = fixture({ respond: false });
         const mw = authorization(server, okValidate, (_c: any, _u: any, done: any) => done(null, true));
         const { err } = await run(mw, authzReq());
-        assert.ok(err instanceof AuthorizationError);
+        assert.ok(err instanceof AuthorizationError, 'err instanceof AuthorizationError');
         assertOAuthError(err, 'Unsupported response type: code', 'unsupported_response_type', 501);
       });
 

@@ -21,7 +21,7 @@ function txn(extra: Record<string, unknown> = {}) {
 describe('middleware/authorizationErrorHandler', () => {
   it('throws TypeError without a server', () => {
     assert.throws(() => (authorizationErrorHandler as any)(), (err: any) => {
-      assert.ok(err instanceof TypeError);
+      assert.ok(err instanceof TypeError, 'err instanceof TypeError');
       assert.equal(err.message, 'oauth2orize.authorizationErrorHandler middleware requires a server argument');
       return true;
     });
@@ -32,7 +32,7 @@ describe('middleware/authorizationErrorHandler', () => {
       it(`server.${name}() returns [loaderWrapper, handler], both of arity 4`, () => {
         const server = new Server({ store: new RecordingStore() as any });
         const mws = (server as any)[name]();
-        assert.ok(Array.isArray(mws));
+        assert.ok(Array.isArray(mws), 'Array.isArray(mws)');
         assert.equal(mws.length, 2);
         assert.equal(mws[0].length, 4);
         assert.equal(mws[1].length, 4);

@@ -43,7 +43,7 @@ function loadedReq(body: Record<string, unknown> = {}, extra: Record<string, unk
 describe('middleware/decision', () => {
   it('throws TypeError without a server', () => {
     assert.throws(() => (decision as any)(), (err: any) => {
-      assert.ok(err instanceof TypeError);
+      assert.ok(err instanceof TypeError, 'err instanceof TypeError');
       assert.equal(err.message, 'oauth2orize.decision middleware requires a server argument');
       return true;
     });
@@ -225,7 +225,7 @@ describe('middleware/decision', () => {
   it('fails with unsupported_response_type when no handler responds', async () => {
     const { server, store } = fixture({ respond: false });
     const { err, res } = await run(decision(server), loadedReq({}));
-    assert.ok(err instanceof AuthorizationError);
+    assert.ok(err instanceof AuthorizationError, 'err instanceof AuthorizationError');
     assertOAuthError(err, 'Unsupported response type: code', 'unsupported_response_type', 501);
     assert.equal(res.ended, false);
     assert.deepEqual(store.ops(), []);
@@ -246,7 +246,7 @@ describe('middleware/decision', () => {
       const server = new Server({ store: store as any });
       server.grant('code', 'response', (txn: any, res: any, _next: any) => res.end('ok ' + txn.transactionID));
       const mws = server.decision() as any[];
-      assert.ok(Array.isArray(mws));
+      assert.ok(Array.isArray(mws), 'Array.isArray(mws)');
       assert.equal(mws.length, 2);
       const req = mockRequest({ method: 'POST', body: { transaction_id: 'tx5' }, user: USER });
       const first = await run(mws[0], req);

@@ -47,7 +47,7 @@ describe('middleware/resume', () => {
   describe('factory', () => {
     it('throws without a server', () => {
       assert.throws(() => (resume as any)(undefined, always), (err: any) => {
-        assert.ok(err instanceof TypeError);
+        assert.ok(err instanceof TypeError, 'err instanceof TypeError');
         assert.equal(err.message, 'oauth2orize.resume middleware requires a server argument');
         return true;
       });
@@ -57,7 +57,7 @@ describe('middleware/resume', () => {
       const { server } = fixture();
       for (const make of [() => (resume as any)(server), () => (resume as any)(server, {})]) {
         assert.throws(make, (err: any) => {
-          assert.ok(err instanceof TypeError);
+          assert.ok(err instanceof TypeError, 'err instanceof TypeError');
           assert.equal(err.message, 'oauth2orize.resume middleware requires an immediate function');
           return true;
         });
@@ -201,7 +201,7 @@ describe('middleware/resume', () => {
     it('fails with unsupported_response_type when no handler responds', async () => {
       const { server } = fixture({ respond: false });
       const { err } = await run(resume(server, always), loadedReq());
-      assert.ok(err instanceof AuthorizationError);
+      assert.ok(err instanceof AuthorizationError, 'err instanceof AuthorizationError');
       assertOAuthError(err, 'Unsupported response type: code', 'unsupported_response_type', 501);
     });
   });
@@ -268,7 +268,7 @@ describe('middleware/resume', () => {
       const store = loadingStore();
       const server = new Server({ store: store as any });
       const mws = server.resume(never) as any[];
-      assert.ok(Array.isArray(mws));
+      assert.ok(Array.isArray(mws), 'Array.isArray(mws)');
       assert.equal(mws.length, 2);
       const req = mockRequest({ user: USER, query: { transaction_id: 'tx9' } });
       const first = await run(mws[0], req);

@@ -10,7 +10,7 @@ const TXN = { transactionID: 'tx1', client: { id: 'c' }, redirectURI: 'https://c
 describe('middleware/transactionLoader', () => {
   it('throws TypeError without a server', () => {
     assert.throws(() => (transactionLoader as any)(), (err: any) => {
-      assert.ok(err instanceof TypeError);
+      assert.ok(err instanceof TypeError, 'err instanceof TypeError');
       assert.equal(err.message, 'oauth2orize.transactionLoader middleware requires a server argument');
       return true;
     });

@@ -76,7 +76,7 @@ describe('response/fragment', () => {
     for (const txn of [{}, { redirectURI: '' }, { redirectURI: null }]) {
       it(`throws server_error for ${JSON.stringify(txn)}`, () => {
         assert.throws(() => fragment.validate!(txn as any), (err: any) => {
-          assert.ok(err instanceof AuthorizationError);
+          assert.ok(err instanceof AuthorizationError, 'err instanceof AuthorizationError');
           assert.equal(err.message, 'Unable to issue redirect for OAuth 2.0 transaction');
           assert.equal(err.code, 'server_error');
           assert.equal(err.status, 500);
