@@ -395,6 +395,34 @@ describe('example authorization server', { concurrency: 4 }, () => {
     assert.match(await unknownRes.text(), /Unknown client: no-such-client/);
   });
 
+  test('a consent form cannot be submitted twice, or without signing in', async (t) => {
+    const s = await setup(t);
+    const browser = new Browser();
+    const url = new URL(s.as.authorization_endpoint!);
+    url.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: confidential.client_id,
+      redirect_uri: s.callback,
+      code_challenge: await oauth.calculatePKCECodeChallenge(oauth.generateRandomCodeVerifier()),
+      code_challenge_method: 'S256',
+    }).toString();
+    const consent = await (await signInThrough(browser, s.app, url.href)).text();
+    const form = { transaction_id: hiddenField(consent, 'transaction_id') };
+
+    const first = await browser.post(s.app.url('/authorize/decision'), form);
+    assert.ok(redirectTarget(first, s.app.origin).searchParams.get('code'));
+
+    // The transaction was removed when the first answer was sent.
+    const replay = await browser.post(s.app.url('/authorize/decision'), form);
+    assert.equal(replay.status, 403);
+    assert.equal(replay.headers.get('location'), null);
+    assert.match(await replay.text(), /Unable to load OAuth 2.0 transaction/);
+
+    const stranger = await new Browser().post(s.app.url('/authorize/decision'), form);
+    assert.equal(stranger.status, 401);
+    assert.equal(stranger.headers.get('location'), null);
+  });
+
   test('an unknown scope is redirected back as invalid_scope', async (t) => {
     const s = await setup(t);
     const auth = await authorizeCode(s, { scope: 'profile admin' });
