@@ -164,7 +164,7 @@ describe('example authorization server', { concurrency: 4 }, () => {
     const redirect = redirectTarget(decision, s.app.origin);
     assert.equal(`${redirect.origin}${redirect.pathname}`, s.callback);
     assert.equal(redirect.searchParams.get('state'), state);
-    assert.ok(redirect.searchParams.get('code'));
+    assert.ok(redirect.searchParams.get('code'), 'the redirect carries a code');
 
     const tokens = await exchange(s, { browser, verifier, state, redirect });
     assert.equal(tokens.token_type, 'bearer');
@@ -203,7 +203,7 @@ describe('example authorization server', { concurrency: 4 }, () => {
     const auth = await authorizeCode(s, { client: publicClient, browser: withoutPKCE.browser });
     const tokens = await exchange(s, auth, { client: publicClient, clientAuth: oauth.None() });
     assert.equal(tokens.scope, 'profile email');
-    assert.ok(tokens.refresh_token);
+    assert.ok(tokens.refresh_token, 'a refresh token is issued');
 
     // A public client cannot use the grants that need a client secret.
     const response = await oauth.clientCredentialsGrantRequest(s.as, publicClient, oauth.None(), new URLSearchParams(), insecure);
@@ -241,7 +241,7 @@ describe('example authorization server', { concurrency: 4 }, () => {
     const tokens = await grant(DEMO.password);
     assert.equal(tokens.scope, 'profile');
     assert.equal(tokens.expires_in, 3600);
-    assert.ok(tokens.refresh_token);
+    assert.ok(tokens.refresh_token, 'a refresh token is issued');
 
     const res = await userinfo(s, tokens.access_token);
     const body = (await res.json()) as Record<string, unknown>;
@@ -316,7 +316,7 @@ describe('example authorization server', { concurrency: 4 }, () => {
   test('immediate: consent is skipped for approved scopes and asked for wider ones', async (t) => {
     const s = await setup(t);
     const first = await authorizeCode(s, { scope: 'profile' });
-    assert.ok(first.redirect.searchParams.get('code'));
+    assert.ok(first.redirect.searchParams.get('code'), 'the first request gets a code');
 
     // Same scope: no consent page, straight back to the client with a code.
     const url = new URL(s.as.authorization_endpoint!);
@@ -410,7 +410,7 @@ describe('example authorization server', { concurrency: 4 }, () => {
     const form = { transaction_id: hiddenField(consent, 'transaction_id') };
 
     const first = await browser.post(s.app.url('/authorize/decision'), form);
-    assert.ok(redirectTarget(first, s.app.origin).searchParams.get('code'));
+    assert.ok(redirectTarget(first, s.app.origin).searchParams.get('code'), 'the first answer gets a code');
 
     // The transaction was removed when the first answer was sent.
     const replay = await browser.post(s.app.url('/authorize/decision'), form);
@@ -433,8 +433,8 @@ describe('example authorization server', { concurrency: 4 }, () => {
   test('pages escape what they echo, and login refuses off-site return_to', async (t) => {
     const s = await setup(t);
     const page = await (await fetch(s.app.url('/callback?state=%3Cscript%3Ealert(1)%3C/script%3E'))).text();
-    assert.ok(!page.includes('<script>alert(1)</script>'));
-    assert.ok(page.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
+    assert.ok(!page.includes('<script>alert(1)</script>'), 'the state is not echoed as markup');
+    assert.ok(page.includes('&lt;script&gt;alert(1)&lt;/script&gt;'), 'the state is shown escaped');
 
     const browser = new Browser();
     const bad = await browser.post(s.app.url('/login'), { username: DEMO.username, password: 'wrong', return_to: '/' });
