@@ -165,6 +165,21 @@ describe('middleware/authorizationErrorHandler', () => {
       assert.equal(res.ended, false);
     });
 
+    it('keeps the end() wrapper when passing on, so the app\'s own error page still removes the transaction', async () => {
+      const store = new RecordingStore();
+      const server = new Server({ store: store as any });
+      server.grant('code', 'error', (err: any, _t: any, _r: any, next: any) => next(err));
+      const req = mockRequest({ oauth2: txn({ transactionID: 'tx8' }) });
+      const { err, res } = await runError(authorizationErrorHandler(server), new Error('x'), req);
+      assert.ok(err instanceof Error, 'err instanceof Error');
+      assert.deepEqual(store.ops(), []);
+      res.statusCode = 500;
+      res.end('app error page');
+      assert.deepEqual(store.ops(), ['remove']);
+      assert.equal(store.calls[0].args[1], 'tx8');
+      assert.equal(res.body, 'app error page');
+    });
+
     it('passes the error on when there are no error handlers at all', async () => {
       const server = new Server({ store: new RecordingStore() as any });
       const original = new Error('x');
