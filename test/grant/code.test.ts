@@ -5,11 +5,11 @@ import { AuthorizationError } from '../../src/errors/authorizationerror.js';
 import { mockRequest, MockResponse, BareResponse } from '../helpers/mock.js';
 import { withArity, callResponse, callError, assertOAuthError, assertRedirect } from '../helpers/authorize.js';
 
-const noopIssue = (_c: unknown, _r: unknown, _u: unknown, done: (e: unknown, c?: string) => void) => done(null, 'xyz');
+const noopIssue: any = (_c: unknown, _r: unknown, _u: unknown, done: (e: unknown, c?: string) => void) => done(null, 'xyz');
 
 function parse(query: Record<string, unknown>, options?: Record<string, unknown>): any {
   const mod = options ? code(options as any, noopIssue) : code(noopIssue);
-  return mod.request!(mockRequest({ query }) as any);
+  return (mod.request as any)(mockRequest({ query }) as any);
 }
 
 function parseError(query: Record<string, unknown>): unknown {
@@ -92,7 +92,7 @@ describe('grant.code', () => {
 
     it('does not read parameters from the body', () => {
       const mod = code(noopIssue);
-      const areq: any = mod.request!(mockRequest({ query: { client_id: 'c1' }, body: { redirect_uri: 'https://x/cb', state: 's', scope: 'a' } }) as any);
+      const areq: any = (mod.request as any)(mockRequest({ query: { client_id: 'c1' }, body: { redirect_uri: 'https://x/cb', state: 's', scope: 'a' } }) as any);
       assert.equal(areq.redirectURI, undefined);
       assert.equal(areq.state, undefined);
       assert.equal(areq.scope, undefined);

@@ -5,11 +5,11 @@ import { AuthorizationError } from '../../src/errors/authorizationerror.js';
 import { mockRequest, MockResponse, BareResponse } from '../helpers/mock.js';
 import { withArity, callResponse, callError, assertOAuthError, assertRedirect } from '../helpers/authorize.js';
 
-const noopIssue = (_c: unknown, _u: unknown, done: (e: unknown, t?: string, p?: unknown) => void) => done(null, 'at-1');
+const noopIssue: any = (_c: unknown, _u: unknown, done: (e: unknown, t?: string, p?: unknown) => void) => done(null, 'at-1');
 
 function parse(query: Record<string, unknown>, options?: Record<string, unknown>): any {
   const mod = options ? token(options as any, noopIssue) : token(noopIssue);
-  return mod.request!(mockRequest({ query }) as any);
+  return (mod.request as any)(mockRequest({ query }) as any);
 }
 
 function parseError(query: Record<string, unknown>): unknown {

@@ -1,6 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { decision } from '../../src/middleware/decision.js';
+import { decision as decisionFactory } from '../../src/middleware/decision.js';
+
+// Called with 1.x's optional arguments left out, which the typed overloads do not list.
+const decision: any = decisionFactory;
 import { Server } from '../../src/server.js';
 import { AuthorizationError } from '../../src/errors/authorizationerror.js';
 import { mockRequest, MockResponse, run } from '../helpers/mock.js';
@@ -245,7 +248,7 @@ describe('middleware/decision', () => {
       store.loadResult = { txn: { transactionID: 'tx5', client: CLIENT, redirectURI: 'https://client.example.com/cb', req: { type: 'code' } } };
       const server = new Server({ store: store as any });
       server.grant('code', 'response', (txn: any, res: any, _next: any) => res.end('ok ' + txn.transactionID));
-      const mws = server.decision() as any[];
+      const mws = server.decision() as unknown as any[];
       assert.ok(Array.isArray(mws), 'Array.isArray(mws)');
       assert.equal(mws.length, 2);
       const req = mockRequest({ method: 'POST', body: { transaction_id: 'tx5' }, user: USER });
@@ -275,7 +278,7 @@ describe('middleware/decision', () => {
     it('(options, parse, complete) passes all three on', async () => {
       const { server } = fixture();
       let completed = false;
-      const mws = server.decision({ cancelField: 'nope' } as any, (_req: any, done: any) => done(null, { p: 1 }), (_r: any, _t: any, cb: any) => { completed = true; cb(); }) as any[];
+      const mws = (server as any).decision({ cancelField: 'nope' }, (_req: any, done: any) => done(null, { p: 1 }), (_r: any, _t: any, cb: any) => { completed = true; cb(); }) as any[];
       const { req } = await run(mws[1], loadedReq({ nope: 'y' }));
       assert.deepEqual(req.oauth2.res, { p: 1, allow: false });
       assert.equal(completed, true);

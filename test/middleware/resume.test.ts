@@ -267,7 +267,7 @@ describe('middleware/resume', () => {
     it('(immediate) returns [transactionLoader, resume]', async () => {
       const store = loadingStore();
       const server = new Server({ store: store as any });
-      const mws = server.resume(never) as any[];
+      const mws = server.resume(never) as unknown as any[];
       assert.ok(Array.isArray(mws), 'Array.isArray(mws)');
       assert.equal(mws.length, 2);
       const req = mockRequest({ user: USER, query: { transaction_id: 'tx9' } });
@@ -292,7 +292,7 @@ describe('middleware/resume', () => {
     it('({loadTransaction: fn}, immediate) uses fn as the loader', async () => {
       const server = new Server({ store: new RecordingStore() as any });
       const loader = (req: any, _res: any, next: any) => { req.oauth2 = loadedReq().oauth2; next(); };
-      const mws = server.resume({ loadTransaction: loader } as any, never) as any[];
+      const mws = (server as any).resume({ loadTransaction: loader }, never) as any[];
       assert.equal(mws[0], loader);
       assert.equal(typeof mws[1], 'function');
     });
