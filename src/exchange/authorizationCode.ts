@@ -8,15 +8,25 @@ import type { ExchangeFunction } from '../server.js';
 /** Options of {@link authorizationCode}. */
 export type AuthorizationCodeOptions = Omit<ExchangeOptions, 'scopeSeparator'>;
 
+/** The context object of the Promise form of {@link authorizationCode}'s `issue`. */
+export interface AuthorizationCodeContext<Client = any> { client: Client; code: string; redirectURI: string | undefined; body: ParamBag; authInfo: unknown }
+
 /**
- * `issue` callback of {@link authorizationCode}, chosen by its arity:
- * `(client, code, redirectURI, done)`, `(client, code, redirectURI, body,
- * done)` or `(client, code, redirectURI, body, authInfo, done)`.
+ * `issue` callback of {@link authorizationCode}, chosen by its arity as in 1.x:
+ * `(client, code, redirectURI, done)`, `(client, code, redirectURI, body, done)`,
+ * `(client, code, redirectURI, body, authInfo, done)`, or the arity-1 form
+ * `async ({ client, code, redirectURI, body, authInfo }) => accessToken` (a string, or `{ accessToken, refreshToken?, params? }`, or falsy).
+ * Each position carries every role it has in some arity, so callbacks
+ * written without annotations are typed in every form.
  */
-export type AuthorizationCodeIssue<Client = any> =
-  | ((client: Client, code: string, redirectURI: string | undefined, done: IssuedCallback) => void)
-  | ((client: Client, code: string, redirectURI: string | undefined, body: ParamBag, done: IssuedCallback) => void)
-  | ((client: Client, code: string, redirectURI: string | undefined, body: ParamBag, authInfo: unknown, done: IssuedCallback) => void);
+export type AuthorizationCodeIssue<Client = any> = (
+  client: Client & AuthorizationCodeContext<Client>,
+  code: string,
+  redirectURI: string | undefined,
+  body: ParamBag & IssuedCallback,
+  authInfo: IssuedCallback,
+  done: IssuedCallback,
+) => unknown;
 
 /**
  * Exchange for the authorization code grant (`grant_type=authorization_code`).

@@ -8,16 +8,24 @@ import type { ExchangeFunction } from '../server.js';
 /** Options of {@link clientCredentials}. */
 export type ClientCredentialsOptions = ExchangeOptions;
 
+/** The context object of the Promise form of {@link clientCredentials}'s `issue`. */
+export interface ClientCredentialsContext<Client = any> { client: Client; scope: string[] | undefined; body: ParamBag; authInfo: unknown }
+
 /**
- * `issue` callback of {@link clientCredentials}, chosen by its arity:
- * `(client, done)`, `(client, scope, done)`, `(client, scope, body, done)` or
- * `(client, scope, body, authInfo, done)`.
+ * `issue` callback of {@link clientCredentials}, chosen by its arity as in 1.x:
+ * `(client, done)`, `(client, scope, done)`, `(client, scope, body, done)`,
+ * `(client, scope, body, authInfo, done)`, or the arity-1 form
+ * `async ({ client, scope, body, authInfo }) => accessToken` (a string, or `{ accessToken, refreshToken?, params? }`, or falsy).
+ * Each position carries every role it has in some arity, so callbacks
+ * written without annotations are typed in every form.
  */
-export type ClientCredentialsIssue<Client = any> =
-  | ((client: Client, done: IssuedCallback) => void)
-  | ((client: Client, scope: string[] | undefined, done: IssuedCallback) => void)
-  | ((client: Client, scope: string[] | undefined, body: ParamBag, done: IssuedCallback) => void)
-  | ((client: Client, scope: string[] | undefined, body: ParamBag, authInfo: unknown, done: IssuedCallback) => void);
+export type ClientCredentialsIssue<Client = any> = (
+  client: Client & ClientCredentialsContext<Client>,
+  scope: string[] & IssuedCallback,
+  body: ParamBag & IssuedCallback,
+  authInfo: IssuedCallback,
+  done: IssuedCallback,
+) => unknown;
 
 /**
  * Exchange for the client credentials grant (`grant_type=client_credentials`):

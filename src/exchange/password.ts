@@ -8,16 +8,26 @@ import type { ExchangeFunction } from '../server.js';
 /** Options of {@link password}. */
 export type PasswordOptions = ExchangeOptions;
 
+/** The context object of the Promise form of {@link password}'s `issue`. */
+export interface PasswordContext<Client = any> { client: Client; username: string; password: string; scope: string[] | undefined; body: ParamBag; authInfo: unknown }
+
 /**
- * `issue` callback of {@link password}, chosen by its arity:
+ * `issue` callback of {@link password}, chosen by its arity as in 1.x:
  * `(client, username, password, done)`, then `scope`, `body` and `authInfo`
- * are added before `done` for arities 5, 6 and 7.
+ * before `done` for arities 5 to 7, or the arity-1 form
+ * `async ({ client, username, password, scope, body, authInfo }) => accessToken` (a string, or `{ accessToken, refreshToken?, params? }`, or falsy).
+ * Each position carries every role it has in some arity, so callbacks
+ * written without annotations are typed in every form.
  */
-export type PasswordIssue<Client = any> =
-  | ((client: Client, username: string, password: string, done: IssuedCallback) => void)
-  | ((client: Client, username: string, password: string, scope: string[] | undefined, done: IssuedCallback) => void)
-  | ((client: Client, username: string, password: string, scope: string[] | undefined, body: ParamBag, done: IssuedCallback) => void)
-  | ((client: Client, username: string, password: string, scope: string[] | undefined, body: ParamBag, authInfo: unknown, done: IssuedCallback) => void);
+export type PasswordIssue<Client = any> = (
+  client: Client & PasswordContext<Client>,
+  username: string,
+  password: string,
+  scope: string[] & IssuedCallback,
+  body: ParamBag & IssuedCallback,
+  authInfo: IssuedCallback,
+  done: IssuedCallback,
+) => unknown;
 
 /**
  * Exchange for the resource owner password credentials grant

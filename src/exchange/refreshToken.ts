@@ -8,16 +8,25 @@ import type { ExchangeFunction } from '../server.js';
 /** Options of {@link refreshToken}. */
 export type RefreshTokenOptions = ExchangeOptions;
 
+/** The context object of the Promise form of {@link refreshToken}'s `issue`. */
+export interface RefreshTokenContext<Client = any> { client: Client; refreshToken: string; scope: string[] | undefined; body: ParamBag; authInfo: unknown }
+
 /**
- * `issue` callback of {@link refreshToken}, chosen by its arity:
- * `(client, refreshToken, done)`, then `scope`, `body` and `authInfo` are
- * added before `done` for arities 4, 5 and 6.
+ * `issue` callback of {@link refreshToken}, chosen by its arity as in 1.x:
+ * `(client, refreshToken, done)`, then `scope`, `body` and `authInfo` before
+ * `done` for arities 4 to 6, or the arity-1 form
+ * `async ({ client, refreshToken, scope, body, authInfo }) => accessToken` (a string, or `{ accessToken, refreshToken?, params? }`, or falsy).
+ * Each position carries every role it has in some arity, so callbacks
+ * written without annotations are typed in every form.
  */
-export type RefreshTokenIssue<Client = any> =
-  | ((client: Client, refreshToken: string, done: IssuedCallback) => void)
-  | ((client: Client, refreshToken: string, scope: string[] | undefined, done: IssuedCallback) => void)
-  | ((client: Client, refreshToken: string, scope: string[] | undefined, body: ParamBag, done: IssuedCallback) => void)
-  | ((client: Client, refreshToken: string, scope: string[] | undefined, body: ParamBag, authInfo: unknown, done: IssuedCallback) => void);
+export type RefreshTokenIssue<Client = any> = (
+  client: Client & RefreshTokenContext<Client>,
+  refreshToken: string,
+  scope: string[] & IssuedCallback,
+  body: ParamBag & IssuedCallback,
+  authInfo: IssuedCallback,
+  done: IssuedCallback,
+) => unknown;
 
 /**
  * Exchange for refreshing an access token (`grant_type=refresh_token`). The

@@ -13,16 +13,37 @@ export type CodeGrantOptions = GrantOptions;
 /** `done(err, code)` of the code grant's `issue`; a falsy code denies. */
 export type IssueCodeCallback = (err?: unknown, code?: string | false | null) => void;
 
+/** The context object of the Promise form of {@link code}'s `issue`. */
+export interface IssueCodeContext<Client = any, User = any> {
+  client: Client;
+  redirectURI: string | undefined;
+  user: User;
+  ares: AuthorizationResponse;
+  areq: AuthorizationRequest;
+  locals: Record<string, unknown> | undefined;
+  txn: OAuth2Transaction<Client, User>;
+}
+
 /**
- * `issue` callback of {@link code}, chosen by its arity:
+ * `issue` callback of {@link code}. 1.x chooses the form by arity:
  * `(client, redirectURI, user, done)`, then `ares`, `areq` and `locals` are
- * added before `done` for arities 5, 6 and 7.
+ * added before `done` for arities 5, 6 and 7; the arity-1 form
+ * `async ({ client, redirectURI, user, ares, areq, locals, txn }) => code`
+ * returns the code.
+ *
+ * The type is one signature in which each position carries every role it
+ * has in some arity (position 4 is `ares` or `done`, and so on), so that a
+ * callback written without annotations is typed whatever its arity.
  */
-export type IssueCode<Client = any, User = any> =
-  | ((client: Client, redirectURI: string | undefined, user: User, done: IssueCodeCallback) => void)
-  | ((client: Client, redirectURI: string | undefined, user: User, ares: AuthorizationResponse, done: IssueCodeCallback) => void)
-  | ((client: Client, redirectURI: string | undefined, user: User, ares: AuthorizationResponse, areq: AuthorizationRequest, done: IssueCodeCallback) => void)
-  | ((client: Client, redirectURI: string | undefined, user: User, ares: AuthorizationResponse, areq: AuthorizationRequest, locals: Record<string, unknown> | undefined, done: IssueCodeCallback) => void);
+export type IssueCode<Client = any, User = any> = (
+  client: Client & IssueCodeContext<Client, User>,
+  redirectURI: string | undefined,
+  user: User,
+  ares: AuthorizationResponse & IssueCodeCallback,
+  areq: AuthorizationRequest & IssueCodeCallback,
+  locals: Record<string, unknown> & IssueCodeCallback,
+  done: IssueCodeCallback,
+) => unknown;
 
 /** `extend(txn, done(err, params))`: extra parameters for the redirect. */
 export type ExtendCode<Client = any, User = any> = (

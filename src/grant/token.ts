@@ -12,16 +12,32 @@ export type TokenGrantOptions = GrantOptions;
 /** `done(err, accessToken, params)` of the token grant's `issue`; a falsy token denies. */
 export type IssueTokenCallback = (err?: unknown, accessToken?: string | false | null, params?: Record<string, unknown>) => void;
 
+/** The context object of the Promise form of {@link token}'s `issue`. */
+export interface IssueTokenContext<Client = any, User = any> {
+  client: Client;
+  user: User;
+  ares: AuthorizationResponse;
+  areq: AuthorizationRequest;
+  locals: Record<string, unknown> | undefined;
+  txn: OAuth2Transaction<Client, User>;
+}
+
 /**
- * `issue` callback of {@link token}, chosen by its arity:
+ * `issue` callback of {@link token}. 1.x chooses the form by arity:
  * `(client, user, done)`, then `ares`, `areq` and `locals` are added before
- * `done` for arities 4, 5 and 6.
+ * `done` for arities 4, 5 and 6; the arity-1 form
+ * `async ({ client, user, ares, areq, locals, txn }) => accessToken` returns
+ * the token (or `{ accessToken, params }`). Each position carries every role
+ * it has in some arity, so unannotated callbacks are typed in every form.
  */
-export type IssueToken<Client = any, User = any> =
-  | ((client: Client, user: User, done: IssueTokenCallback) => void)
-  | ((client: Client, user: User, ares: AuthorizationResponse, done: IssueTokenCallback) => void)
-  | ((client: Client, user: User, ares: AuthorizationResponse, areq: AuthorizationRequest, done: IssueTokenCallback) => void)
-  | ((client: Client, user: User, ares: AuthorizationResponse, areq: AuthorizationRequest, locals: Record<string, unknown> | undefined, done: IssueTokenCallback) => void);
+export type IssueToken<Client = any, User = any> = (
+  client: Client & IssueTokenContext<Client, User>,
+  user: User,
+  ares: AuthorizationResponse & IssueTokenCallback,
+  areq: AuthorizationRequest & IssueTokenCallback,
+  locals: Record<string, unknown> & IssueTokenCallback,
+  done: IssueTokenCallback,
+) => unknown;
 
 /**
  * The implicit grant (`response_type=token`). Once the user approves, `issue`

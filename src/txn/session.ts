@@ -37,6 +37,8 @@ type Txns = Record<string, Record<string, unknown>>;
 
 /** How long a claimed transaction stays claimed. */
 const CLAIM_TTL_MS = 5 * 60 * 1000;
+/** Most claims remembered at once; the oldest are forgotten first. */
+const MAX_CLAIMS = 100_000;
 
 /**
  * The default transaction store: keeps pending transactions in the user's
@@ -131,8 +133,12 @@ export class SessionStore {
     const sid = (req as unknown as { sessionID?: unknown }).sessionID;
     const key = `${typeof sid === 'string' ? sid : ''}\u0000${options.sessionKey || 'authorize'}\u0000${tid}`;
     const now = Date.now();
-    if (this.claims.size >= 1024) {
-      for (const [k, expires] of this.claims) if (expires <= now) this.claims.delete(k);
+    // Every claim lives equally long, so insertion order is expiry order:
+    // expired claims are always at the front, and the sweep stops at the
+    // first live one (amortised constant time). The cap bounds memory.
+    for (const [k, expires] of this.claims) {
+      if (expires > now && this.claims.size < MAX_CLAIMS) break;
+      this.claims.delete(k);
     }
     const expires = this.claims.get(key);
     if (expires !== undefined && expires > now) return false;
