@@ -28,7 +28,9 @@ if [ "${#files[@]}" -eq 0 ]; then
   exit 1
 fi
 
-run=(node --import tsx --test
+# A test that never settles fails after 3 minutes instead of stalling CI, and a file whose
+# tests are done exits even if it leaked a handle (a server or timer left open).
+run=(node --import tsx --test --test-timeout=180000 --test-force-exit
   --test-reporter=spec --test-reporter-destination=stdout
   --test-reporter=tap --test-reporter-destination="$tap"
   "${files[@]}")
