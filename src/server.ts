@@ -21,25 +21,49 @@ import type {
   OAuth2Transaction,
 } from './types.js';
 
-/** A synchronous request parser: returns the fields it read. */
-export type SyncRequestParser = (req: OAuth2IncomingMessage) => Record<string, unknown> | undefined | void;
-/** An asynchronous request parser: `done(err, fields)`. */
-export type AsyncRequestParser = (req: OAuth2IncomingMessage, done: Callback<Record<string, unknown> | undefined>) => void;
-/** Parses the authorization request for a response type. Arity 1 is synchronous. */
-export type RequestParser = SyncRequestParser | AsyncRequestParser;
+/** The request as request parsers see it: the query (and body) are parsed. */
+export interface ParserRequest extends OAuth2IncomingMessage {
+  query: Record<string, unknown>;
+  body?: Record<string, unknown>;
+}
 
-/** Responds to a transaction once the user (or `immediate`) has decided. */
-export type ResponseHandler<Client = any, User = any> =
-  | ((txn: OAuth2Transaction<Client, User>, res: OAuth2ServerResponse, next: NextFunction) => void)
-  | ((txn: OAuth2Transaction<Client, User>, res: OAuth2ServerResponse, complete: (cb: (err?: unknown) => void) => void, next: NextFunction) => void);
+/**
+ * Wraps a function type so that its parameters are checked bivariantly, as
+ * method parameters are: a parser declared for Express's richer `Request`
+ * is accepted where a {@link ParserRequest} is passed.
+ */
+type Bivariant<F extends (...args: any[]) => unknown> = { check(...args: Parameters<F>): ReturnType<F> }['check'];
+
+/** A synchronous request parser: returns the fields it read (or a Promise of them). */
+export type SyncRequestParser = Bivariant<(req: ParserRequest) => Record<string, unknown> | undefined | void | PromiseLike<Record<string, unknown> | undefined | void>>;
+/** An asynchronous request parser: `done(err, fields)`. */
+export type AsyncRequestParser = Bivariant<(req: ParserRequest, done: Callback<Record<string, unknown> | undefined>) => unknown>;
+/**
+ * Parses the authorization request for a response type: arity 1 returns the
+ * fields (or a Promise of them), arity 2 calls `done(err, fields)`. One
+ * signature covers both, so `(req) => ({ ... })` needs no annotation.
+ */
+export type RequestParser = Bivariant<(req: ParserRequest, done: Callback<Record<string, unknown> | undefined>) => unknown>;
+
+/**
+ * Responds to a transaction once the user (or `immediate`) has decided:
+ * `(txn, res, next)`, or with arity 4 `(txn, res, complete, next)`. The third
+ * position carries both roles, so unannotated handlers are typed either way.
+ */
+export type ResponseHandler<Client = any, User = any> = Bivariant<(
+  txn: OAuth2Transaction<Client, User>,
+  res: OAuth2ServerResponse,
+  complete: NextFunction & ((cb: (err?: unknown) => void) => void),
+  next: NextFunction,
+) => unknown>;
 
 /** Sends an error back to the client, typically by redirecting to it. */
-export type GrantErrorHandler<Client = any, User = any> = (
+export type GrantErrorHandler<Client = any, User = any> = Bivariant<(
   err: any,
   txn: OAuth2Transaction<Client, User>,
   res: OAuth2ServerResponse,
   next: NextFunction,
-) => void;
+) => unknown>;
 
 /**
  * A grant module: the parts that handle one response type, as returned by
@@ -353,7 +377,7 @@ export class Server<Client = any, User = any> {
         if (handle.length === 1) {
           let out: unknown;
           try {
-            out = (handle as SyncRequestParser)(req);
+            out = (handle as SyncRequestParser)(req as ParserRequest);
           } catch (err) {
             return cb(err);
           }
@@ -380,7 +404,7 @@ export class Server<Client = any, User = any> {
         }
         let settled = false;
         try {
-          const returned = (handle as AsyncRequestParser)(req, (err, out) => {
+          const returned = (handle as AsyncRequestParser)(req as ParserRequest, (err, out) => {
             if (settled) return;
             settled = true;
             if (err) return cb(err);

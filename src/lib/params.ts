@@ -70,26 +70,29 @@ export function scopeParam(
   return splitScope(scope, separators);
 }
 
-/** Content types a body parser turns into `req.body`. */
-const PARSABLE = /^\s*application\/(?:x-www-form-urlencoded|(?:[\w.+-]+\+)?json)\s*(?:;|$)/i;
+/** The content type every token request uses (RFC 6749 §4.1.3), so every app parses it. */
+const FORM = /^\s*application\/x-www-form-urlencoded\s*(?:;|$)/i;
 
 /**
  * The request's parsed body, or `undefined` when body parsing is missing.
  *
  * Express 4 always set `req.body` (to `{}` when nothing was parsed); Express 5
  * leaves it undefined when the request had no body or a content type no parser
- * accepted. Such a request from a real socket is the client's doing, not a
- * missing parser, so it is read as an empty body and gets the same OAuth error
- * an Express 4 app would give. A form or JSON request without `req.body`
- * still means the app forgot its body parser, and so does a hand-made request
- * object with no socket, as in unit tests.
+ * accepted. Such a request from a real socket is the client's doing, so it is
+ * read as an empty body and gets the same OAuth error an Express 4 app would
+ * give. Only a request that really carries a form body, which any OAuth
+ * server must parse, without `req.body` means the app forgot its body parser;
+ * so does a hand-made request object with no socket, as in unit tests.
  */
 export function bodyOf(req: { body?: unknown; headers?: Record<string, unknown>; socket?: unknown }): ParamBag | undefined {
   const body = req.body;
   if (body !== undefined && body !== null) return typeof body === 'object' ? (body as ParamBag) : EMPTY;
-  if (!req.socket || !req.headers) return undefined;
-  const type = req.headers['content-type'];
-  return typeof type === 'string' && PARSABLE.test(type) ? undefined : EMPTY;
+  const headers = req.headers;
+  if (!req.socket || !headers) return undefined;
+  const type = headers['content-type'];
+  const length = headers['content-length'];
+  const hasBody = headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+  return hasBody && typeof type === 'string' && FORM.test(type) ? undefined : EMPTY;
 }
 
 const EMPTY: ParamBag = Object.freeze({}) as ParamBag;

@@ -16,29 +16,30 @@ export interface AuthorizationOptions extends SessionStoreOptions {
 /** `done(err, client, redirectURI, webOrigin)` of `validate`. */
 export type ValidateCallback<Client = any> = (err?: unknown, client?: Client | false | null, redirectURI?: string, webOrigin?: string) => void;
 
-/**
- * `validate` callback, chosen by its arity: `(areq, done)`,
- * `(clientID, redirectURI, done)`, `(clientID, redirectURI, scope, done)` or
- * `(clientID, redirectURI, scope, type, done)`.
- */
-export type ValidateFunction<Client = any> =
-  | ((areq: AuthorizationRequest, done: ValidateCallback<Client>) => void)
-  | ((clientID: string, redirectURI: string | undefined, done: ValidateCallback<Client>) => void)
-  | ((clientID: string, redirectURI: string | undefined, scope: string[] | undefined, done: ValidateCallback<Client>) => void)
-  | ((clientID: string, redirectURI: string | undefined, scope: string[] | undefined, type: string, done: ValidateCallback<Client>) => void);
+/** The context object of the Promise form of `validate`. */
+export interface ValidateContext {
+  clientID: string;
+  redirectURI: string | undefined;
+  scope: string[] | undefined;
+  type: string;
+  areq: AuthorizationRequest;
+}
 
 /**
- * `immediate` callback, chosen by its arity: `(txn, done)`,
- * `(client, user, done)`, then `scope`, `type`, `areq` and `locals` are
- * added before `done` for arities 4 to 7. `done(err, allow, info, locals)`.
+ * `validate` callback, chosen by its arity as in 1.x: `(areq, done)`,
+ * `(clientID, redirectURI, done)`, `(clientID, redirectURI, scope, done)`,
+ * `(clientID, redirectURI, scope, type, done)`, or the arity-1 form
+ * `async ({ clientID, redirectURI, scope, type, areq }) => ({ client, redirectURI })`.
+ * Each position carries every role it has in some arity, so callbacks
+ * written without annotations are typed in every form.
  */
-export type ImmediateFunction<Client = any, User = any> =
-  | ((txn: OAuth2Transaction<Client, User>, done: ImmediateCallback) => void)
-  | ((client: Client, user: User, done: ImmediateCallback) => void)
-  | ((client: Client, user: User, scope: string[] | undefined, done: ImmediateCallback) => void)
-  | ((client: Client, user: User, scope: string[] | undefined, type: string, done: ImmediateCallback) => void)
-  | ((client: Client, user: User, scope: string[] | undefined, type: string, areq: AuthorizationRequest, done: ImmediateCallback) => void)
-  | ((client: Client, user: User, scope: string[] | undefined, type: string, areq: AuthorizationRequest, locals: Record<string, unknown> | undefined, done: ImmediateCallback) => void);
+export type ValidateFunction<Client = any> = (
+  clientID: string & AuthorizationRequest & ValidateContext,
+  redirectURI: string & ValidateCallback<Client>,
+  scope: string[] & ValidateCallback<Client>,
+  type: string & ValidateCallback<Client>,
+  done: ValidateCallback<Client>,
+) => unknown;
 
 /** What a context-form (async) `validate` resolves to; falsy means no client. */
 export interface ValidateResult<Client = any> {
@@ -46,6 +47,35 @@ export interface ValidateResult<Client = any> {
   redirectURI?: string;
   webOrigin?: string;
 }
+
+/** The context object of the Promise form of `immediate`. */
+export interface ImmediateContext<Client = any, User = any> {
+  txn: OAuth2Transaction<Client, User>;
+  client: Client;
+  user: User;
+  scope: string[] | undefined;
+  type: string;
+  areq: AuthorizationRequest;
+  locals: Record<string, unknown> | undefined;
+}
+
+/**
+ * `immediate` callback, chosen by its arity as in 1.x: `(txn, done)`,
+ * `(client, user, done)`, then `scope`, `type`, `areq` and `locals` before
+ * `done` for arities 4 to 7, or the arity-1 form
+ * `async ({ txn, client, user, scope, type, areq, locals }) => allow` (or
+ * `{ allow, info, locals }`). `done(err, allow, info, locals)`. Each position
+ * carries every role it has in some arity.
+ */
+export type ImmediateFunction<Client = any, User = any> = (
+  client: Client & OAuth2Transaction<Client, User> & ImmediateContext<Client, User>,
+  user: User & ImmediateCallback,
+  scope: string[] & ImmediateCallback,
+  type: string & ImmediateCallback,
+  areq: AuthorizationRequest & ImmediateCallback,
+  locals: Record<string, unknown> & ImmediateCallback,
+  done: ImmediateCallback,
+) => unknown;
 
 /** `complete(req, txn, done)`: runs after a grant is issued, before the redirect. */
 export type CompleteFunction<Client = any, User = any> = (

@@ -26,11 +26,13 @@ export interface ErrorHandlerOptions {
    */
   rfcStatus?: boolean;
   /**
-   * Whether the message of an error without an OAuth `code` (an exception
-   * from the app, a database error) is sent as `error_description`. 1.x
-   * sends every message, which is the default (`true`). With `false`, such
-   * errors render as a bare `server_error`, so internal details never reach
-   * the client; errors that carry a `code` are unaffected.
+   * Whether errors without an OAuth `code` (an exception from the app, a
+   * database error, a system error such as `ECONNREFUSED`) are shown as
+   * they are. 1.x sends every error's code and message, which is the default
+   * (`true`). With `false`, such errors render as a bare `server_error` with
+   * no `error_description`, so internal details never reach the client;
+   * errors whose `code` looks like an OAuth code, or whose `status` is 4xx,
+   * are unaffected.
    */
   exposeErrors?: boolean;
   /**
@@ -84,7 +86,7 @@ export function errorHandler(options?: ErrorHandlerOptions): ErrorMiddleware {
     return function errorHandler(err: OAuth2ErrorLike, req: OAuth2IncomingMessage, res: OAuth2ServerResponse, next): void {
       void next;
       const e = err || {};
-      const code = e.code || 'server_error';
+      const code = (expose ? e.code : oauthCode(e.code)) || 'server_error';
       let status = Number(e.status) || res.statusCode;
       if (!status || status < 400) status = 500;
       if (rfcStatus && RFC_STATUS.has(code)) status = RFC_STATUS.get(code)!;
@@ -93,7 +95,7 @@ export function errorHandler(options?: ErrorHandlerOptions): ErrorMiddleware {
         res.setHeader('WWW-Authenticate', `${schemeOf(req)} ${challenge}`);
       }
       const body: Record<string, unknown> = { error: code };
-      if (e.message && (expose || e.code)) body.error_description = e.message;
+      if (e.message && (expose || oauthCode(e.code) || isClientStatus(e.status))) body.error_description = e.message;
       if (e.uri) body.error_uri = e.uri;
       res.setHeader('Content-Type', 'application/json');
       res.end(JSON.stringify(body));
@@ -115,8 +117,9 @@ export function errorHandler(options?: ErrorHandlerOptions): ErrorMiddleware {
       const respond = Object.prototype.hasOwnProperty.call(modes, encoding) ? modes[encoding] : undefined;
       if (!respond) return next(err);
       const e = err || {};
-      const params: Record<string, unknown> = { error: e.code || 'server_error' };
-      if (e.message && (expose || e.code)) params.error_description = e.message;
+      const code = expose ? e.code : oauthCode(e.code);
+      const params: Record<string, unknown> = { error: code || 'server_error' };
+      if (e.message && (expose || code || isClientStatus(e.status))) params.error_description = e.message;
       if (e.uri) params.error_uri = e.uri;
       if (areq && areq.state) params.state = areq.state;
       respond(txn, res, params);
@@ -126,6 +129,20 @@ export function errorHandler(options?: ErrorHandlerOptions): ErrorMiddleware {
   return function errorHandler(err: unknown, _req: OAuth2IncomingMessage, _res: OAuth2ServerResponse, next): void {
     next(err);
   };
+}
+
+/**
+ * The error's `code` when it looks like an OAuth error code (lower-case
+ * words joined by `_`, as RFC 6749 and its extensions define them), so that
+ * system codes such as `ECONNREFUSED` or `23505` count as internal errors.
+ */
+function oauthCode(code: unknown): string | undefined {
+  return typeof code === 'string' && /^[a-z][a-z0-9_]*$/.test(code) ? code : undefined;
+}
+
+/** A 4xx status: the error was raised on purpose about the request, so its message is meant for the client. */
+function isClientStatus(status: unknown): boolean {
+  return typeof status === 'number' && status >= 400 && status < 500;
 }
 
 /** The authentication scheme the client used, for the challenge. */
