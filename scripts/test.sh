@@ -19,8 +19,7 @@ esac
 
 bin=node_modules/.bin
 mkdir -p .tmp
-tap=.tmp/test-results.tap
-rm -f "$tap"
+out=.tmp/test-output.txt
 
 mapfile -t files < <(find test -name '*.test.ts' -not -path '*/node_modules/*' | LC_ALL=C sort)
 if [ "${#files[@]}" -eq 0 ]; then
@@ -30,9 +29,7 @@ fi
 
 # A test that never settles fails after 3 minutes instead of stalling CI, and a file whose
 # tests are done exits even if it leaked a handle (a server or timer left open).
-run=(node --import tsx --test --test-timeout=180000 --test-force-exit
-  --test-reporter=spec --test-reporter-destination=stdout
-  --test-reporter=tap --test-reporter-destination="$tap"
+run=(node --import tsx --test --test-timeout=180000 --test-force-exit --test-reporter=spec
   "${files[@]}")
 if [ "$coverage" -eq 1 ]; then
   rm -rf coverage
@@ -40,8 +37,12 @@ if [ "$coverage" -eq 1 ]; then
     --all --src=src --include='src/**' --extension=.ts --exclude-after-remap "${run[@]}")
 fi
 
+# The output is copied to a file to read the totals back; keep colours on a terminal.
+color=()
+if [ -t 1 ]; then color=(env FORCE_COLOR=1); fi
 status=0
-"${run[@]}" || status=1
+"${color[@]}" "${run[@]}" 2>&1 | tee "$out"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
 lint_failed=0
 if [ "$coverage" -eq 0 ]; then
@@ -53,8 +54,10 @@ if [ "$coverage" -eq 0 ]; then
   "$bin/attw" --pack . || lint_failed=1
 fi
 
-# The TAP reporter ends with "# pass N", "# fail N", "# cancelled N" lines.
-count() { sed -n "s/^# $1 \([0-9][0-9]*\)\$/\1/p" "$tap" 2>/dev/null | tail -n 1; }
+# The spec reporter ends with "ℹ pass N", "ℹ fail N", "ℹ cancelled N" lines.
+count() {
+  sed 's/\x1b\[[0-9;]*m//g' "$out" | LC_ALL=C sed -n "s/^ℹ $1 \([0-9][0-9]*\)\$/\1/p" | tail -n 1
+}
 pass=$(count pass)
 fail=$(count fail)
 cancelled=$(count cancelled)
