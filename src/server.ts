@@ -505,12 +505,13 @@ export class Server<Client = any, User = any> {
    */
   _exchange(type: string | undefined, req: OAuth2IncomingMessage, res: OAuth2ServerResponse, cb: (err?: unknown) => void): void {
     const stack = this._exchanges;
+    const logging = debug.enabled;
     let idx = 0;
     const next = (err?: unknown): void => {
       if (err) return cb(err);
       let layer = stack[idx++];
       for (; layer; layer = stack[idx++]) {
-        if (debug.enabled) debug('exchange:%s', nameOf(layer.handle));
+        if (logging) debug('exchange:%s', nameOf(layer.handle));
         if (layer.type === null || layer.type === type) break;
       }
       if (!layer) return cb();

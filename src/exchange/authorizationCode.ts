@@ -51,6 +51,8 @@ export function authorizationCode<Client = any>(options: AuthorizationCodeOption
 export function authorizationCode<Client = any>(issue: AuthorizationCodeIssue<Client>): ExchangeFunction;
 export function authorizationCode(options: any, issue?: any): ExchangeFunction {
   const { issue: fn, userProperty } = setupExchange<Function>('authorizationCode', options, issue);
+  // A function's arity cannot change, so the calling convention is chosen once.
+  const arity = fn.length;
 
   return function authorization_code(req, res, next) {
     const body = bodyOf(req);
@@ -66,9 +68,9 @@ export function authorizationCode(options: any, issue?: any): ExchangeFunction {
     if (!code) return next(new TokenError('Missing required parameter: code', 'invalid_request'));
     const issued = tokenResponder(res, next, 'Invalid authorization code');
     try {
-      if (fn.length === 1) return settle(fn({ client, code, redirectURI, body, authInfo: req.authInfo }), (value) => deliverTokens(value, issued), issued);
+      if (arity === 1) return settle(fn({ client, code, redirectURI, body, authInfo: req.authInfo }), (value) => deliverTokens(value, issued), issued);
       let returned: unknown;
-      switch (fn.length) {
+      switch (arity) {
         case 6: returned = fn(client, code, redirectURI, body, req.authInfo, issued); break;
         case 5: returned = fn(client, code, redirectURI, body, issued); break;
         default: returned = fn(client, code, redirectURI, issued);

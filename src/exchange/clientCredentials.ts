@@ -47,6 +47,8 @@ export function clientCredentials<Client = any>(options: ClientCredentialsOption
 export function clientCredentials<Client = any>(issue: ClientCredentialsIssue<Client>): ExchangeFunction;
 export function clientCredentials(options: any, issue?: any): ExchangeFunction {
   const { issue: fn, userProperty, separators } = setupExchange<Function>('clientCredentials', options, issue);
+  // A function's arity cannot change, so the calling convention is chosen once.
+  const arity = fn.length;
 
   return function client_credentials(req, res, next) {
     const body = bodyOf(req);
@@ -60,9 +62,9 @@ export function clientCredentials(options: any, issue?: any): ExchangeFunction {
     }
     const issued = tokenResponder(res, next, 'Invalid client credentials');
     try {
-      if (fn.length === 1) return settle(fn({ client, scope, body, authInfo: req.authInfo }), (value) => deliverTokens(value, issued), issued);
+      if (arity === 1) return settle(fn({ client, scope, body, authInfo: req.authInfo }), (value) => deliverTokens(value, issued), issued);
       let returned: unknown;
-      switch (fn.length) {
+      switch (arity) {
         case 5: returned = fn(client, scope, body, req.authInfo, issued); break;
         case 4: returned = fn(client, scope, body, issued); break;
         case 3: returned = fn(client, scope, issued); break;

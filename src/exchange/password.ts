@@ -51,6 +51,8 @@ export function password<Client = any>(options: PasswordOptions, issue: Password
 export function password<Client = any>(issue: PasswordIssue<Client>): ExchangeFunction;
 export function password(options: any, issue?: any): ExchangeFunction {
   const { issue: fn, userProperty, separators } = setupExchange<Function>('password', options, issue);
+  // A function's arity cannot change, so the calling convention is chosen once.
+  const arity = fn.length;
 
   return function password(req, res, next) {
     const body = bodyOf(req);
@@ -68,9 +70,9 @@ export function password(options: any, issue?: any): ExchangeFunction {
     }
     const issued = tokenResponder(res, next, 'Invalid resource owner credentials');
     try {
-      if (fn.length === 1) return settle(fn({ client, username, password: passwd, scope, body, authInfo: req.authInfo }), (value) => deliverTokens(value, issued), issued);
+      if (arity === 1) return settle(fn({ client, username, password: passwd, scope, body, authInfo: req.authInfo }), (value) => deliverTokens(value, issued), issued);
       let returned: unknown;
-      switch (fn.length) {
+      switch (arity) {
         case 7: returned = fn(client, username, passwd, scope, body, req.authInfo, issued); break;
         case 6: returned = fn(client, username, passwd, scope, body, issued); break;
         case 5: returned = fn(client, username, passwd, scope, issued); break;

@@ -50,6 +50,8 @@ export function refreshToken<Client = any>(options: RefreshTokenOptions, issue: 
 export function refreshToken<Client = any>(issue: RefreshTokenIssue<Client>): ExchangeFunction;
 export function refreshToken(options: any, issue?: any): ExchangeFunction {
   const { issue: fn, userProperty, separators } = setupExchange<Function>('refreshToken', options, issue);
+  // A function's arity cannot change, so the calling convention is chosen once.
+  const arity = fn.length;
 
   return function refresh_token(req, res, next) {
     const body = bodyOf(req);
@@ -65,9 +67,9 @@ export function refreshToken(options: any, issue?: any): ExchangeFunction {
     }
     const issued = tokenResponder(res, next, 'Invalid refresh token');
     try {
-      if (fn.length === 1) return settle(fn({ client, refreshToken: token, scope, body, authInfo: req.authInfo }), (value) => deliverTokens(value, issued), issued);
+      if (arity === 1) return settle(fn({ client, refreshToken: token, scope, body, authInfo: req.authInfo }), (value) => deliverTokens(value, issued), issued);
       let returned: unknown;
-      switch (fn.length) {
+      switch (arity) {
         case 6: returned = fn(client, token, scope, body, req.authInfo, issued); break;
         case 5: returned = fn(client, token, scope, body, issued); break;
         case 4: returned = fn(client, token, scope, issued); break;

@@ -76,6 +76,7 @@ export function code<Client = any, User = any>(issue: IssueCode<Client, User>, e
 export function code(options: any, issue?: any, extend?: any): GrantModule {
   const [opts, fn, ext] = grantArgs<Function, ExtendCode>(options, issue, extend);
   if (!fn) throw new TypeError('oauth2orize.code grant requires an issue callback');
+  const arity = fn.length;
   const lookup = modeTable('query', query, opts.modes);
 
   const mod: GrantModule = {
@@ -115,11 +116,11 @@ export function code(options: any, issue?: any, extend?: any): GrantModule {
       const areq = txn.req;
       try {
         let returned: unknown;
-        if (fn.length === 1) {
+        if (arity === 1) {
           const context = { client: txn.client, redirectURI: areq.redirectURI, user: txn.user, ares: txn.res, areq, locals: txn.locals, txn };
           return settle(fn(context), (value: string | false | null | undefined) => issued(null, value), issued);
         }
-        switch (fn.length) {
+        switch (arity) {
           case 7: returned = fn(txn.client, areq.redirectURI, txn.user, txn.res, areq, txn.locals, issued); break;
           case 6: returned = fn(txn.client, areq.redirectURI, txn.user, txn.res, areq, issued); break;
           case 5: returned = fn(txn.client, areq.redirectURI, txn.user, txn.res, issued); break;

@@ -61,6 +61,7 @@ export function token<Client = any, User = any>(issue: IssueToken<Client, User>)
 export function token(options: any, issue?: any): GrantModule {
   const [opts, fn] = grantArgs<Function, never>(options, issue, undefined);
   if (!fn) throw new TypeError('oauth2orize.token grant requires an issue callback');
+  const arity = fn.length;
   const lookup = modeTable('fragment', fragment, opts.modes);
 
   const mod: GrantModule = {
@@ -90,7 +91,7 @@ export function token(options: any, issue?: any): GrantModule {
 
       try {
         let returned: unknown;
-        if (fn.length === 1) {
+        if (arity === 1) {
           const context = { client: txn.client, user: txn.user, ares: txn.res, areq: txn.req, locals: txn.locals, txn };
           return settle(fn(context), (value: unknown) => {
             if (value && typeof value === 'object') {
@@ -100,7 +101,7 @@ export function token(options: any, issue?: any): GrantModule {
             issued(null, value as string | false | null | undefined);
           }, issued);
         }
-        switch (fn.length) {
+        switch (arity) {
           case 6: returned = fn(txn.client, txn.user, txn.res, txn.req, txn.locals, issued); break;
           case 5: returned = fn(txn.client, txn.user, txn.res, txn.req, issued); break;
           case 4: returned = fn(txn.client, txn.user, txn.res, issued); break;

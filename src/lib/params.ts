@@ -20,8 +20,12 @@ export function stringParam(
   name: string,
   ErrorClass: ProtocolErrorClass,
 ): string | undefined {
-  const value = bag === undefined || bag === null ? undefined : own(bag, name);
-  if (value === undefined || value === null || typeof value === 'string') return value ?? undefined;
+  // `name` is always one of this package's fixed parameter names, none of
+  // which exists on Object.prototype, so a plain read is safe here; keys that
+  // come from the request (transaction IDs, mode names) go through `own`.
+  const value = bag === undefined || bag === null ? undefined : bag[name];
+  if (typeof value === 'string') return value;
+  if (value === undefined || value === null) return undefined;
   throw new ErrorClass(`Invalid parameter: ${name} must be a string`, 'invalid_request');
 }
 
@@ -62,7 +66,7 @@ export function scopeParam(
   separators: readonly string[],
   ErrorClass: ProtocolErrorClass,
 ): string[] | undefined | '' {
-  const scope = bag === undefined || bag === null ? undefined : own(bag, 'scope');
+  const scope = bag === undefined || bag === null ? undefined : bag.scope;
   if (!scope) return scope === '' ? '' : undefined;
   if (typeof scope !== 'string') {
     throw new ErrorClass('Invalid parameter: scope must be a string', 'invalid_request');

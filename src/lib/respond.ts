@@ -33,7 +33,7 @@ export function tokenResponder(res: OAuth2ServerResponse, next: NextFunction, in
     }
     const body: Record<string, unknown> = { access_token: accessToken };
     if (refreshToken) body.refresh_token = refreshToken;
-    merge(body, params);
+    if (params) merge(body, params);
     if (!body.token_type) body.token_type = 'Bearer';
     writeJson(res, body);
   };

@@ -170,12 +170,26 @@ export class SessionStore {
 
   /** Drop the oldest transactions beyond the limit (insertion order). */
   private evict(txns: Txns): void {
+    // Count without allocating; this runs on every new transaction.
+    let count = 0;
+    for (const id in txns) if (Object.prototype.hasOwnProperty.call(txns, id)) count++;
+    if (count <= this.maxTransactions) return;
     const ids = Object.keys(txns);
     for (let i = 0; i < ids.length - this.maxTransactions; i++) delete txns[ids[i]!];
   }
 }
 
+/**
+ * Random base64url characters from `uid-safe`, drawn in batches: asking the
+ * system for randomness once per ID dominated the cost of `authorize`.
+ * Every character is independent, so consecutive slices are independent IDs.
+ */
+let pool = '';
+
 /** A random, URL-safe transaction ID of exactly `length` characters. */
 function newId(length: number): string {
-  return uid.sync(Math.ceil((length * 3) / 4)).slice(0, length);
+  if (pool.length < length) pool = uid.sync(Math.max(192, Math.ceil((length * 3) / 4)));
+  const id = pool.slice(0, length);
+  pool = pool.slice(length);
+  return id;
 }
