@@ -30,8 +30,8 @@ export const USER: User = { id: 'u1', name: 'Alice' };
 export const SECRETS: Record<string, string> = { c1: 'shh', c2: 'quiet' };
 
 // The context objects the arity-1 callbacks receive, as the async design
-// describes them. The public types declare no context-form signatures yet,
-// so the tests pass these callbacks through `ctx()` (see the report).
+// describes them. These tests pin the runtime behaviour; test/types/ checks
+// the public types. Callbacks go through `ctx()`, which checks the arity.
 export interface ValidateContext { clientID: string; redirectURI?: string; scope?: string[]; type: string; areq: Record<string, unknown> }
 export interface ImmediateContext { txn: any; client: Client; user: User; scope?: string[]; type: string; areq: Record<string, unknown>; locals?: Record<string, unknown> }
 export interface CompleteContext { req: express.Request; txn: any }
@@ -42,8 +42,9 @@ export interface TokenContext { client: Client; user: User; ares: Record<string,
 
 /**
  * Hand an arity-1 context-form callback to a factory. It returns the very
- * same function (its `length` is what the library dispatches on); only the
- * static type is widened.
+ * same function (its `length` is what the library dispatches on), typed
+ * `any` so that one helper serves every callback, and throws when the
+ * function's arity is not 1.
  */
 export function ctx<C>(fn: (context: C) => unknown): any {
   // `async () => x` has arity 0 and would be called in a 1.x form instead.
