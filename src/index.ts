@@ -69,21 +69,23 @@ export type {
   TransactionStore,
   LegacyTransactionStore,
   RequestTransactionStore,
+  ParserRequest,
 } from './server.js';
 export type { OAuth2ErrorCode, OAuth2ErrorOptions } from './errors/oauth2error.js';
 export type { ErrorHandlerOptions } from './middleware/errorHandler.js';
 export type { TokenOptions } from './middleware/token.js';
-export type { AuthorizationOptions, ValidateFunction, ValidateCallback, ImmediateFunction, ImmediateCallback, CompleteFunction } from './middleware/authorization.js';
+export type { AuthorizationOptions, ValidateFunction, ValidateCallback, ValidateContext, ValidateResult, ImmediateFunction, ImmediateCallback, ImmediateContext, CompleteFunction, CompleteContext } from './middleware/authorization.js';
+export type { ImmediateResult } from './lib/transaction.js';
 export type { ResumeOptions } from './middleware/resume.js';
-export type { DecisionOptions, DecisionParseFunction } from './middleware/decision.js';
+export type { DecisionOptions, DecisionParseFunction, DecisionParseContext, DecisionParseResult } from './middleware/decision.js';
 export type { AuthorizationErrorHandlerOptions } from './middleware/authorizationErrorHandler.js';
 export type { SessionStoreOptions, SessionStoreConfig } from './txn/session.js';
-export type { CodeGrantOptions, IssueCode, IssueCodeCallback, ExtendCode } from './grant/code.js';
-export type { TokenGrantOptions, IssueToken, IssueTokenCallback } from './grant/token.js';
-export type { AuthorizationCodeOptions, AuthorizationCodeIssue } from './exchange/authorizationCode.js';
-export type { ClientCredentialsOptions, ClientCredentialsIssue } from './exchange/clientCredentials.js';
-export type { PasswordOptions, PasswordIssue } from './exchange/password.js';
-export type { RefreshTokenOptions, RefreshTokenIssue } from './exchange/refreshToken.js';
-export type { IssuedCallback } from './lib/respond.js';
+export type { CodeGrantOptions, IssueCode, IssueCodeCallback, IssueCodeContext, ExtendCode, ExtendCodeContext } from './grant/code.js';
+export type { TokenGrantOptions, IssueToken, IssueTokenCallback, IssueTokenContext } from './grant/token.js';
+export type { AuthorizationCodeOptions, AuthorizationCodeIssue, AuthorizationCodeContext } from './exchange/authorizationCode.js';
+export type { ClientCredentialsOptions, ClientCredentialsIssue, ClientCredentialsContext } from './exchange/clientCredentials.js';
+export type { PasswordOptions, PasswordIssue, PasswordContext } from './exchange/password.js';
+export type { RefreshTokenOptions, RefreshTokenIssue, RefreshTokenContext } from './exchange/refreshToken.js';
+export type { IssuedCallback, IssuedTokens } from './lib/respond.js';
 export type { ExchangeOptions } from './lib/exchange.js';
 export type { GrantOptions } from './lib/grant.js';

@@ -45,11 +45,19 @@ export type IssueCode<Client = any, User = any> = (
   done: IssueCodeCallback,
 ) => unknown;
 
-/** `extend(txn, done(err, params))`: extra parameters for the redirect. */
+/** The context object of the Promise form of `extend`. */
+export interface ExtendCodeContext<Client = any, User = any> {
+  txn: OAuth2Transaction<Client, User>;
+}
+
+/**
+ * `extend(txn, done(err, params))`: extra parameters for the redirect. The
+ * arity-1 form `async ({ txn }) => params` returns them.
+ */
 export type ExtendCode<Client = any, User = any> = (
-  txn: OAuth2Transaction<Client, User>,
+  txn: OAuth2Transaction<Client, User> & ExtendCodeContext<Client, User>,
   done: (err?: unknown, params?: Record<string, unknown>) => void,
-) => void;
+) => unknown;
 
 /**
  * The authorization code grant (`response_type=code`). Once the user
@@ -108,7 +116,7 @@ export function code(options: any, issue?: any, extend?: any): GrantModule {
         if (ext.length === 1) {
           return settle((ext as unknown as (ctx: object) => unknown)({ txn }), (extra: Record<string, unknown> | undefined) => extended(null, extra), extended);
         }
-        catchRejection(ext(txn, extended), extended);
+        catchRejection(ext(txn as OAuth2Transaction & ExtendCodeContext, extended), extended);
       };
 
       // The redirect URI passed on is the one from the request, not the one

@@ -83,7 +83,7 @@ export function mergeLocals(txn: OAuth2Transaction<any, any>, locals: unknown): 
 
 /** The `complete(cb)` offered to response handlers: runs the app's `complete`. */
 export function completer<C, U>(
-  complete: ((req: OAuth2IncomingMessage, txn: OAuth2Transaction<C, U>, cb: (err?: unknown) => void) => void) | undefined,
+  complete: ((req: any, txn: OAuth2Transaction<C, U>, cb: (err?: unknown) => void) => unknown) | undefined,
   req: OAuth2IncomingMessage,
   txn: OAuth2Transaction<C, U>,
 ): (cb: (err?: unknown) => void) => void {

@@ -77,12 +77,22 @@ export type ImmediateFunction<Client = any, User = any> = (
   done: ImmediateCallback,
 ) => unknown;
 
-/** `complete(req, txn, done)`: runs after a grant is issued, before the redirect. */
+/** The context object of the Promise form of `complete`. */
+export interface CompleteContext<Client = any, User = any> {
+  req: OAuth2IncomingMessage;
+  txn: OAuth2Transaction<Client, User>;
+}
+
+/**
+ * `complete(req, txn, done)`: runs after a grant is issued, before the
+ * redirect. The arity-1 form `async ({ req, txn }) => {}` is awaited. The
+ * first position carries both roles, so either form needs no annotation.
+ */
 export type CompleteFunction<Client = any, User = any> = (
-  req: OAuth2IncomingMessage,
+  req: OAuth2IncomingMessage & CompleteContext<Client, User>,
   txn: OAuth2Transaction<Client, User>,
   done: (err?: unknown) => void,
-) => void;
+) => unknown;
 
 export type { ImmediateCallback };
 

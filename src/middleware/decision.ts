@@ -19,15 +19,22 @@ export interface DecisionOptions extends SessionStoreOptions {
   loadTransaction?: boolean;
 }
 
+/** The context object of the Promise form of `parse`. */
+export interface DecisionParseContext<Client = any, User = any> {
+  req: OAuth2IncomingMessage;
+  txn: OAuth2Transaction<Client, User>;
+}
+
 /**
  * `parse(req, done(err, ares, locals))`: reads the user's answer from the
  * consent form, e.g. the scopes they granted. `ares.allow`, when left unset,
- * is taken from the cancel field.
+ * is taken from the cancel field. The arity-1 form
+ * `async ({ req, txn }) => ({ ares, locals })` returns the answer.
  */
-export type DecisionParseFunction = (
-  req: OAuth2IncomingMessage,
+export type DecisionParseFunction<Client = any, User = any> = (
+  req: OAuth2IncomingMessage & DecisionParseContext<Client, User>,
   done: (err?: unknown, ares?: Record<string, unknown>, locals?: Record<string, unknown>) => void,
-) => void;
+) => unknown;
 
 /** What a context-form (async) `parse` resolves to. */
 export interface DecisionParseResult {
@@ -62,7 +69,7 @@ export function decision<Client = any, User = any>(
     options = undefined;
   }
   const opts: DecisionOptions = options || {};
-  const read = (parse as DecisionParseFunction | undefined) || ((_req, done) => done());
+  const read = (parse as DecisionParseFunction | undefined) || ((_req: unknown, done: () => void) => done());
   if (!server) throw new TypeError('oauth2orize.decision middleware requires a server argument');
   const cancelField = opts.cancelField || 'cancel';
   const userProperty = opts.userProperty || 'user';
@@ -95,6 +102,6 @@ export function decision<Client = any, User = any>(
       const value = (read as unknown as (ctx: object) => unknown)({ req, txn });
       return settle(value, (result: DecisionParseResult | undefined) => decided(null, result && result.ares, result && result.locals), decided);
     }
-    catchRejection(read(req, decided), decided);
+    catchRejection(read(req as OAuth2IncomingMessage & DecisionParseContext, decided), decided);
   };
 }
