@@ -1,7 +1,9 @@
 import { merge } from './merge.js';
 import { catchRejection, settle } from './async.js';
+import { AuthorizationError } from '../errors/authorizationerror.js';
+import { ForbiddenError } from '../errors/forbiddenerror.js';
 import type { Server } from '../server.js';
-import type { NextFunction, OAuth2IncomingMessage, OAuth2ServerResponse, OAuth2Transaction } from '../types.js';
+import type { AuthorizationResponse, NextFunction, OAuth2IncomingMessage, OAuth2ServerResponse, OAuth2Transaction } from '../types.js';
 
 /**
  * Arrange for the transaction to be removed from the store once the
@@ -146,19 +148,42 @@ export function once<A extends unknown[]>(fn: (...args: A) => void): (...args: A
 }
 
 /**
- * Run the response handlers for an approved or decided transaction. When
- * none of them answers, the response type is unsupported.
+ * Run the response handlers for an approved or decided transaction, with
+ * the app's `complete` offered to them. When none of them answers, the
+ * response type is unsupported.
  */
 export function respond(
   server: Server<any, any>,
   req: OAuth2IncomingMessage,
   res: OAuth2ServerResponse,
-  completing: (cb: (err?: unknown) => void) => void,
+  complete: ((req: any, txn: OAuth2Transaction<any, any>, cb: (err?: unknown) => void) => unknown) | undefined,
   next: NextFunction,
-  unsupported: () => Error,
 ): void {
-  server._respond(req.oauth2!, res, completing, (err) => {
+  const txn = req.oauth2!;
+  server._respond(txn, res, completer(complete, req, txn), (err) => {
     if (err) return next(err);
-    next(unsupported());
+    next(new AuthorizationError('Unsupported response type: ' + txn.req.type, 'unsupported_response_type'));
   });
+}
+
+/** Record an approval (`immediate` said yes): `res = info || {}` with `allow = true`. */
+export function approve(txn: OAuth2Transaction<any, any>, info: Record<string, unknown> | undefined, locals: unknown): void {
+  txn.res = (info || {}) as AuthorizationResponse;
+  txn.res.allow = true;
+  mergeLocals(txn, locals);
+}
+
+/**
+ * Take the loaded transaction for this request's answer: claim it (see
+ * {@link claimTransaction}) and have it removed when the response ends.
+ * Returns the error to pass on when another request got there first.
+ */
+export function consume(server: Server<any, any>, options: object, req: OAuth2IncomingMessage, res: OAuth2ServerResponse): Error | undefined {
+  const txn = req.oauth2!;
+  if (!claimTransaction(server, options, req)) {
+    return new ForbiddenError('Unable to load OAuth 2.0 transaction: ' + txn.transactionID);
+  }
+  removeOnEnd(server, options, req, res);
+  txn._endProxied = true;
+  return undefined;
 }

@@ -1,6 +1,6 @@
 import { AuthorizationError } from '../errors/authorizationerror.js';
 import { own, type ParamBag } from '../lib/params.js';
-import { callImmediate, callStore, completer, mergeLocals, once, respond } from '../lib/transaction.js';
+import { approve, callImmediate, callStore, mergeLocals, once, respond } from '../lib/transaction.js';
 import type { ImmediateCallback } from '../lib/transaction.js';
 import { catchRejection, settle } from '../lib/async.js';
 import type { Server } from '../server.js';
@@ -173,11 +173,8 @@ export function authorization(server: Server<any, any>, options: any, validate?:
         const immediated = once((err?: unknown, allow?: boolean, info?: Record<string, unknown>, locals?: Record<string, unknown>): void => {
           if (err) return next(err);
           if (allow) {
-            txn.res = (info || {}) as OAuth2Transaction['res'] & object;
-            txn.res.allow = true;
-            mergeLocals(txn, locals);
-            return respond(server, req, res, completer(complete, req, txn), next, () =>
-              new AuthorizationError('Unsupported response type: ' + txn.req.type, 'unsupported_response_type'));
+            approve(txn, info, locals);
+            return respond(server, req, res, complete, next);
           }
           // Consent is needed. `info` and `locals` stay on req.oauth2 for the
           // page; the legacy store keeps `info` (so it must serialize cleanly)

@@ -1,9 +1,7 @@
-import { AuthorizationError } from '../errors/authorizationerror.js';
-import { ForbiddenError } from '../errors/forbiddenerror.js';
 import { bodyParsingError } from '../lib/respond.js';
 import { bodyOf } from '../lib/params.js';
 import { catchRejection, settle } from '../lib/async.js';
-import { completer, mergeLocals, once, removeOnEnd, respond, claimTransaction } from '../lib/transaction.js';
+import { consume, mergeLocals, once, respond } from '../lib/transaction.js';
 import type { Server } from '../server.js';
 import type { SessionStoreOptions } from '../txn/session.js';
 import type { Middleware, OAuth2IncomingMessage, OAuth2Transaction } from '../types.js';
@@ -89,13 +87,9 @@ export function decision<Client = any, User = any>(
       mergeLocals(txn, locals);
       if (txn.res.allow === undefined) txn.res.allow = !body[cancelField];
 
-      if (!claimTransaction(server, opts, req)) {
-        return next(new ForbiddenError('Unable to load OAuth 2.0 transaction: ' + txn.transactionID));
-      }
-      removeOnEnd(server, opts, req, res);
-      txn._endProxied = true;
-      respond(server, req, res, completer(complete, req, txn), next, () =>
-        new AuthorizationError('Unsupported response type: ' + txn.req.type, 'unsupported_response_type'));
+      const taken = consume(server, opts, req, res);
+      if (taken) return next(taken);
+      respond(server, req, res, complete, next);
     });
 
     if (read.length === 1) {

@@ -1,6 +1,4 @@
-import { AuthorizationError } from '../errors/authorizationerror.js';
-import { ForbiddenError } from '../errors/forbiddenerror.js';
-import { callImmediate, callStore, completer, mergeLocals, once, removeOnEnd, respond, claimTransaction } from '../lib/transaction.js';
+import { approve, callImmediate, callStore, consume, mergeLocals, once, respond } from '../lib/transaction.js';
 import type { Server } from '../server.js';
 import type { SessionStoreOptions } from '../txn/session.js';
 import type { Middleware, OAuth2Transaction } from '../types.js';
@@ -56,16 +54,10 @@ export function resume<Client = any, User = any>(
     const immediated = once((err?: unknown, allow?: boolean, info?: Record<string, unknown>, locals?: Record<string, unknown>): void => {
       if (err) return next(err);
       if (allow) {
-        txn.res = (info || {}) as OAuth2Transaction['res'] & object;
-        txn.res.allow = true;
-        mergeLocals(txn, locals);
-        if (!claimTransaction(server, opts, req)) {
-          return next(new ForbiddenError('Unable to load OAuth 2.0 transaction: ' + txn.transactionID));
-        }
-        removeOnEnd(server, opts, req, res);
-        txn._endProxied = true;
-        return respond(server, req, res, completer(complete, req, txn), next, () =>
-          new AuthorizationError('Unsupported response type: ' + txn.req.type, 'unsupported_response_type'));
+        approve(txn, info, locals);
+        const taken = consume(server, opts, req, res);
+        if (taken) return next(taken);
+        return respond(server, req, res, complete, next);
       }
       txn.info = info;
       mergeLocals(txn, locals);
