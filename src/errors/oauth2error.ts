@@ -41,8 +41,8 @@ export interface OAuth2ErrorOptions {
 export class OAuth2Error extends Error {
   /** The OAuth 2.0 error code; `server_error` when none was given. */
   code: OAuth2ErrorCode;
-  /** Optional URI of a page describing the error, sent as `error_uri`. */
-  uri: string | undefined;
+  /** Optional URI of a page describing the error, sent as `error_uri` (kept as given, as 1.x does). */
+  uri: string | null | undefined;
   /** The HTTP status used when the error is rendered directly; 500 by default. */
   status: number;
 
@@ -57,7 +57,7 @@ export class OAuth2Error extends Error {
     super(message, options);
     this.name = 'OAuth2Error';
     this.code = code || 'server_error';
-    this.uri = uri ?? undefined;
+    this.uri = uri;
     this.status = status || 500;
   }
 }

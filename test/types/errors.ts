@@ -9,7 +9,7 @@ import { expectAssignable, expectTrue, type Equal } from './assert.js';
 export function describeError(err: OAuth2Error): string {
   expectTrue<Equal<typeof err.code, OAuth2ErrorCode>>();
   expectTrue<Equal<typeof err.status, number>>();
-  expectTrue<Equal<typeof err.uri, string | undefined>>();
+  expectTrue<Equal<typeof err.uri, string | null | undefined>>();
   switch (err.code) {
     case 'invalid_grant':
       // The union is open (`string & {}`), so this narrows to
