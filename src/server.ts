@@ -1,7 +1,6 @@
 import { UnorderedList } from './lib/unorderedlist.js';
 import { debug, nameOf } from './lib/debug.js';
-import { merge } from './lib/merge.js';
-import { catchRejection, isThenable, settle } from './lib/async.js';
+import { parseRequest, respondError, respondWith, runChain, runExchanges } from './lib/dispatch.js';
 import { SessionStore, type SessionStoreOptions } from './txn/session.js';
 import { authorization, type AuthorizationOptions, type ValidateFunction, type ImmediateFunction, type CompleteFunction } from './middleware/authorization.js';
 import { resume, type ResumeOptions } from './middleware/resume.js';
@@ -12,123 +11,47 @@ import { authorizationErrorHandler, type AuthorizationErrorHandlerOptions } from
 import { errorHandler, type ErrorHandlerOptions } from './middleware/errorHandler.js';
 import type {
   AuthorizationRequest,
-  Callback,
+  DeserializeClientFunction,
   ErrorMiddleware,
+  ExchangeFunction,
+  ExchangeLayer,
+  GrantErrorHandler,
+  GrantLayer,
+  GrantModule,
+  GrantPhase,
   Middleware,
   NextFunction,
   OAuth2IncomingMessage,
   OAuth2ServerResponse,
   OAuth2Transaction,
+  RequestParser,
+  ResponseHandler,
+  SerializeClientFunction,
+  ServerOptions,
+  TransactionStore,
 } from './types.js';
 
-/** The request as request parsers see it: the query (and body) are parsed. */
-export interface ParserRequest extends OAuth2IncomingMessage {
-  query: Record<string, unknown>;
-  body?: Record<string, unknown>;
-}
-
-/**
- * Wraps a function type so that its parameters are checked bivariantly, as
- * method parameters are: a parser declared for Express's richer `Request`
- * is accepted where a {@link ParserRequest} is passed.
- */
-type Bivariant<F extends (...args: any[]) => unknown> = { check(...args: Parameters<F>): ReturnType<F> }['check'];
-
-/** A synchronous request parser: returns the fields it read (or a Promise of them). */
-export type SyncRequestParser = Bivariant<(req: ParserRequest) => Record<string, unknown> | undefined | void | PromiseLike<Record<string, unknown> | undefined | void>>;
-/** An asynchronous request parser: `done(err, fields)`. */
-export type AsyncRequestParser = Bivariant<(req: ParserRequest, done: Callback<Record<string, unknown> | undefined>) => unknown>;
-/**
- * Parses the authorization request for a response type: arity 1 returns the
- * fields (or a Promise of them), arity 2 calls `done(err, fields)`. One
- * signature covers both, so `(req) => ({ ... })` needs no annotation.
- */
-export type RequestParser = Bivariant<(req: ParserRequest, done: Callback<Record<string, unknown> | undefined>) => unknown>;
-
-/**
- * Responds to a transaction once the user (or `immediate`) has decided:
- * `(txn, res, next)`, or with arity 4 `(txn, res, complete, next)`. The third
- * position carries both roles, so unannotated handlers are typed either way.
- */
-export type ResponseHandler<Client = any, User = any> = Bivariant<(
-  txn: OAuth2Transaction<Client, User>,
-  res: OAuth2ServerResponse,
-  complete: NextFunction & ((cb: (err?: unknown) => void) => void),
-  next: NextFunction,
-) => unknown>;
-
-/** Sends an error back to the client, typically by redirecting to it. */
-export type GrantErrorHandler<Client = any, User = any> = Bivariant<(
-  err: any,
-  txn: OAuth2Transaction<Client, User>,
-  res: OAuth2ServerResponse,
-  next: NextFunction,
-) => unknown>;
-
-/**
- * A grant module: the parts that handle one response type, as returned by
- * `grant.code()` and `grant.token()` or written by plugins.
- */
-export interface GrantModule<Client = any, User = any> {
-  /** The response type the module handles, e.g. `code`. */
-  name?: string;
-  request?: RequestParser;
-  response?: ResponseHandler<Client, User>;
-  error?: GrantErrorHandler<Client, User>;
-}
-
-/** An exchange: a middleware that answers one `grant_type` at the token endpoint. */
-export type ExchangeFunction = Middleware;
-
-/** Phases under which `server.grant(type, phase, fn)` registers a function. */
-export type GrantPhase = 'request' | 'response' | 'error';
-
-/** A registry entry: `type` is `null` for the wildcard `'*'`. */
-export interface GrantLayer<F> {
-  type: UnorderedList | null;
-  handle: F;
-}
-
-/** An exchange registry entry: `type` is `null` for the wildcard `'*'`. */
-export interface ExchangeLayer {
-  type: string | null;
-  handle: ExchangeFunction;
-}
-
-/** A link in the `serializeClient` chain. */
-export type SerializeClientFunction<Client = any> = (client: Client, done: (err: unknown, id?: unknown) => void) => void;
-/** A link in the `deserializeClient` chain; `done(null, false)` means the client is gone. */
-export type DeserializeClientFunction<Client = any> = (id: any, done: (err: unknown, client?: Client | false | null) => void) => void;
-
-/**
- * A transaction store in the 1.x "legacy" interface, as the session store
- * implements it: it receives the server and the middleware's options.
- */
-export interface LegacyTransactionStore {
-  legacy: true;
-  load(server: Server<any, any>, options: object, req: OAuth2IncomingMessage, cb: (err: unknown, txn?: OAuth2Transaction<any, any>) => void): void;
-  store(server: Server<any, any>, options: object, req: OAuth2IncomingMessage, txn: object, cb: (err: unknown, tid?: string) => void): void;
-  update(server: Server<any, any>, options: object, req: OAuth2IncomingMessage, tid: string, txn: object, cb: (err: unknown, tid?: string) => void): void;
-  remove(options: object, req: OAuth2IncomingMessage, tid: string, cb: (err?: unknown) => void): void;
-}
-
-/** A transaction store in the request-only interface. */
-export interface RequestTransactionStore {
-  legacy?: false | undefined;
-  load(req: OAuth2IncomingMessage, cb: (err: unknown, txn?: OAuth2Transaction<any, any>) => void): void;
-  store(req: OAuth2IncomingMessage, txn: OAuth2Transaction<any, any>, cb: (err: unknown, tid?: string) => void): void;
-  update(req: OAuth2IncomingMessage, tid: string, txn: OAuth2Transaction<any, any>, cb: (err: unknown, tid?: string) => void): void;
-  remove(req: OAuth2IncomingMessage, tid: string, cb: (err?: unknown) => void): void;
-}
-
-/** Either kind of transaction store. */
-export type TransactionStore = LegacyTransactionStore | RequestTransactionStore;
-
-/** Options of {@link createServer}. */
-export interface ServerOptions {
-  /** Replaces the default session-backed transaction store. */
-  store?: TransactionStore;
-}
+// The registry types moved to types.ts; re-exported here, where 1.x-minded
+// readers (and this package's modules) look for them.
+export type {
+  AsyncRequestParser,
+  DeserializeClientFunction,
+  ExchangeFunction,
+  ExchangeLayer,
+  GrantErrorHandler,
+  GrantLayer,
+  GrantModule,
+  GrantPhase,
+  LegacyTransactionStore,
+  ParserRequest,
+  RequestParser,
+  RequestTransactionStore,
+  ResponseHandler,
+  SerializeClientFunction,
+  ServerOptions,
+  SyncRequestParser,
+  TransactionStore,
+} from './types.js';
 
 /**
  * An OAuth 2.0 authorization server: registries of grants and exchanges, the
@@ -356,81 +279,14 @@ export class Server<Client = any, User = any> {
       'Failed to deserialize client. Register deserialization function using deserializeClient().');
   }
 
-  /**
-   * @internal Run the request parsers that match `type` and merge their
-   * output into one authorization request.
-   */
+  /** @internal Run the request parsers that match `type`; see `parseRequest`. */
   _parse(type: string | undefined, req: OAuth2IncomingMessage, cb: (err: unknown, areq?: AuthorizationRequest) => void): void {
-    const wanted = new UnorderedList(type);
-    const stack = this._reqParsers;
-    const areq = {} as AuthorizationRequest;
-    if (type) areq.type = type;
-    let i = 0;
-    // Synchronous parsers are handled in a loop; an asynchronous one resumes
-    // the loop from its callback.
-    const resumeAt = (): void => {
-      while (i < stack.length) {
-        const layer = stack[i++]!;
-        const handle = layer.handle;
-        if (debug.enabled) debug('parse:%s', nameOf(handle));
-        if (layer.type !== null && !layer.type.equalTo(wanted)) continue;
-        if (handle.length === 1) {
-          let out: unknown;
-          try {
-            out = (handle as SyncRequestParser)(req as ParserRequest);
-          } catch (err) {
-            return cb(err);
-          }
-          if (isThenable(out)) {
-            // An async parser: continue once its result is in.
-            let settled = false;
-            out.then(
-              (value) => {
-                if (settled) return;
-                settled = true;
-                merge(areq, value);
-                resumeAt();
-              },
-              (err) => {
-                if (settled) return;
-                settled = true;
-                cb(err || new Error('Request parser rejected without a reason'));
-              },
-            );
-            return;
-          }
-          merge(areq, out);
-          continue;
-        }
-        let settled = false;
-        try {
-          const returned = (handle as AsyncRequestParser)(req as ParserRequest, (err, out) => {
-            if (settled) return;
-            settled = true;
-            if (err) return cb(err);
-            merge(areq, out);
-            resumeAt();
-          });
-          catchRejection(returned, (err) => {
-            if (settled) return;
-            settled = true;
-            cb(err);
-          });
-        } catch (err) {
-          if (settled) throw err;
-          settled = true;
-          return cb(err);
-        }
-        return;
-      }
-      cb(null, areq);
-    };
-    resumeAt();
+    parseRequest(this._reqParsers, type, req, cb);
   }
 
   /**
-   * @internal Run the response handlers that match the transaction's type.
-   * `cb()` without an error means none of them answered.
+   * @internal Run the response handlers that match the transaction's type;
+   * `cb()` without an error means none answered. `complete` is optional.
    */
   _respond(
     txn: OAuth2Transaction<Client, User>,
@@ -438,90 +294,17 @@ export class Server<Client = any, User = any> {
     complete: ((cb: (err?: unknown) => void) => void) | ((err?: unknown) => void) | undefined,
     cb?: (err?: unknown) => void,
   ): void {
-    if (cb === undefined) {
-      cb = complete as (err?: unknown) => void;
-      complete = undefined;
-    }
-    const done = cb;
-    const completing = (complete as ((cb: (err?: unknown) => void) => void) | undefined) || ((next: (err?: unknown) => void) => next());
-    const wanted = new UnorderedList(txn.req && txn.req.type);
-    const stack = this._resHandlers;
-    let idx = 0;
-    let calls = 0;
-    const next = (err?: unknown): void => {
-      calls++;
-      if (err) return done(err);
-      const layer = stack[idx++];
-      if (!layer) return done();
-      const handle = layer.handle;
-      if (debug.enabled) debug('respond:%s', nameOf(handle));
-      if (layer.type !== null && !layer.type.equalTo(wanted)) return next();
-      try {
-        const returned = handle.length === 4
-          ? (handle as (t: unknown, r: unknown, c: unknown, n: NextFunction) => unknown)(txn, res, completing, next)
-          : (handle as (t: unknown, r: unknown, n: NextFunction) => unknown)(txn, res, next);
-        if (isThenable(returned)) {
-          const at = calls;
-          awaitHandler(returned, handle.length < 3, res, () => calls === at, next);
-        }
-      } catch (ex) {
-        return done(ex);
-      }
-    };
-    next();
+    respondWith(this._resHandlers, txn, res, complete, cb);
   }
 
-  /**
-   * @internal Run the error handlers that match the transaction's type.
-   * `cb(err)` means none of them answered.
-   */
+  /** @internal Run the error handlers that match the transaction's type; `cb(err)` means none answered. */
   _respondError(err: unknown, txn: OAuth2Transaction<Client, User>, res: OAuth2ServerResponse, cb: (err?: unknown) => void): void {
-    const wanted = new UnorderedList(txn.req && txn.req.type);
-    const stack = this._errHandlers;
-    let idx = 0;
-    let calls = 0;
-    const next = (e?: unknown): void => {
-      calls++;
-      const layer = stack[idx++];
-      if (!layer) return cb(e);
-      if (debug.enabled) debug('error:%s', nameOf(layer.handle));
-      if (layer.type !== null && !layer.type.equalTo(wanted)) return next(e);
-      try {
-        const returned: unknown = layer.handle(e, txn, res, next);
-        if (isThenable(returned)) {
-          const at = calls;
-          awaitHandler(returned, layer.handle.length < 4, res, () => calls === at, next, e);
-        }
-      } catch (ex) {
-        return cb(ex);
-      }
-    };
-    next(err);
+    respondError(this._errHandlers, err, txn, res, cb);
   }
 
-  /**
-   * @internal Run the exchanges registered for `type`, in order. `cb()`
-   * without an error means none of them answered.
-   */
+  /** @internal Run the exchanges registered for `type`; `cb()` without an error means none answered. */
   _exchange(type: string | undefined, req: OAuth2IncomingMessage, res: OAuth2ServerResponse, cb: (err?: unknown) => void): void {
-    const stack = this._exchanges;
-    const logging = debug.enabled;
-    let idx = 0;
-    const next = (err?: unknown): void => {
-      if (err) return cb(err);
-      let layer = stack[idx++];
-      for (; layer; layer = stack[idx++]) {
-        if (logging) debug('exchange:%s', nameOf(layer.handle));
-        if (layer.type === null || layer.type === type) break;
-      }
-      if (!layer) return cb();
-      try {
-        layer.handle(req, res, next);
-      } catch (ex) {
-        return cb(ex);
-      }
-    };
-    next();
+    runExchanges(this._exchanges, type, req, res, cb);
   }
 }
 
@@ -537,70 +320,6 @@ export interface Server<Client, User> {
 Server.prototype.authorize = Server.prototype.authorization;
 Server.prototype.authorizeError = Server.prototype.authorizationErrorHandler;
 Server.prototype.authorizationError = Server.prototype.authorizationErrorHandler;
-
-/**
- * Follow a Promise returned by a response or error handler. A rejection is
- * passed on as an error. When the handler is in the Promise form (it takes
- * no `next`), resolving without having responded declines, like `next()`.
- */
-function awaitHandler(
-  returned: PromiseLike<unknown>,
-  promiseForm: boolean,
-  res: OAuth2ServerResponse,
-  pending: () => boolean,
-  next: NextFunction,
-  err?: unknown,
-): void {
-  returned.then(
-    () => {
-      if (promiseForm && pending() && !res.headersSent && !res.writableEnded) next(err);
-    },
-    (reason) => {
-      // Ignored when the handler had already moved on or answered.
-      if (pending() && !res.headersSent) next(reason || new Error('Handler rejected without a reason'));
-    },
-  );
-}
-
-/**
- * Walk a (de)serialization chain. A link's `'pass'` error moves on; any other
- * error, or a truthy result, ends the walk. For deserialization, `null` or
- * `false` also ends it and means the client is gone.
- */
-function runChain(
-  stack: ReadonlyArray<(input: any, done: (err: unknown, out?: any) => void) => void>,
-  input: unknown,
-  done: (err: unknown, out?: any) => void,
-  deserializing: boolean,
-  failure: string,
-): void {
-  let i = 0;
-  const pass = (err: unknown, out: unknown): void => {
-    if (err === 'pass') err = undefined;
-    if (err || out) return done(err, out);
-    if (deserializing && (out === null || out === false)) return done(null, false);
-    const layer = stack[i++];
-    if (!layer) return done(new Error(failure));
-    let called = false;
-    const step = (e: unknown, o?: unknown): void => {
-      if (called) return;
-      called = true;
-      pass(e, o);
-    };
-    try {
-      if (layer.length === 1) {
-        // Context form: `async (client) => id`, `async (id) => client`.
-        return settle((layer as unknown as (input: unknown) => unknown)(input), (o) => step(null, o), step);
-      }
-      catchRejection(layer(input, step), step);
-    } catch (ex) {
-      if (called) throw ex;
-      called = true;
-      done(ex);
-    }
-  };
-  pass(undefined, undefined);
-}
 
 /**
  * Create a new OAuth 2.0 server.

@@ -5,6 +5,8 @@
  * needed only by applications that use it.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { UnorderedList } from './lib/unorderedlist.js';
+import type { Server } from './server.js';
 
 /** A callback in Node style. */
 export type Callback<T = unknown> = (err?: unknown, result?: T) => void;
@@ -97,4 +99,113 @@ export interface OAuth2ErrorLike {
   code?: string;
   uri?: string;
   status?: number;
+}
+
+/** The request as request parsers see it: the query (and body) are parsed. */
+export interface ParserRequest extends OAuth2IncomingMessage {
+  query: Record<string, unknown>;
+  body?: Record<string, unknown>;
+}
+
+/**
+ * Wraps a function type so that its parameters are checked bivariantly, as
+ * method parameters are: a parser declared for Express's richer `Request`
+ * is accepted where a {@link ParserRequest} is passed.
+ */
+type Bivariant<F extends (...args: any[]) => unknown> = { check(...args: Parameters<F>): ReturnType<F> }['check'];
+
+/** A synchronous request parser: returns the fields it read (or a Promise of them). */
+export type SyncRequestParser = Bivariant<(req: ParserRequest) => Record<string, unknown> | undefined | void | PromiseLike<Record<string, unknown> | undefined | void>>;
+/** An asynchronous request parser: `done(err, fields)`. */
+export type AsyncRequestParser = Bivariant<(req: ParserRequest, done: Callback<Record<string, unknown> | undefined>) => unknown>;
+/**
+ * Parses the authorization request for a response type: arity 1 returns the
+ * fields (or a Promise of them), arity 2 calls `done(err, fields)`. One
+ * signature covers both, so `(req) => ({ ... })` needs no annotation.
+ */
+export type RequestParser = Bivariant<(req: ParserRequest, done: Callback<Record<string, unknown> | undefined>) => unknown>;
+
+/**
+ * Responds to a transaction once the user (or `immediate`) has decided:
+ * `(txn, res, next)`, or with arity 4 `(txn, res, complete, next)`. The third
+ * position carries both roles, so unannotated handlers are typed either way.
+ */
+export type ResponseHandler<Client = any, User = any> = Bivariant<(
+  txn: OAuth2Transaction<Client, User>,
+  res: OAuth2ServerResponse,
+  complete: NextFunction & ((cb: (err?: unknown) => void) => void),
+  next: NextFunction,
+) => unknown>;
+
+/** Sends an error back to the client, typically by redirecting to it. */
+export type GrantErrorHandler<Client = any, User = any> = Bivariant<(
+  err: any,
+  txn: OAuth2Transaction<Client, User>,
+  res: OAuth2ServerResponse,
+  next: NextFunction,
+) => unknown>;
+
+/**
+ * A grant module: the parts that handle one response type, as returned by
+ * `grant.code()` and `grant.token()` or written by plugins.
+ */
+export interface GrantModule<Client = any, User = any> {
+  /** The response type the module handles, e.g. `code`. */
+  name?: string;
+  request?: RequestParser;
+  response?: ResponseHandler<Client, User>;
+  error?: GrantErrorHandler<Client, User>;
+}
+
+/** An exchange: a middleware that answers one `grant_type` at the token endpoint. */
+export type ExchangeFunction = Middleware;
+
+/** Phases under which `server.grant(type, phase, fn)` registers a function. */
+export type GrantPhase = 'request' | 'response' | 'error';
+
+/** A registry entry: `type` is `null` for the wildcard `'*'`. */
+export interface GrantLayer<F> {
+  type: UnorderedList | null;
+  handle: F;
+}
+
+/** An exchange registry entry: `type` is `null` for the wildcard `'*'`. */
+export interface ExchangeLayer {
+  type: string | null;
+  handle: ExchangeFunction;
+}
+
+/** A link in the `serializeClient` chain. */
+export type SerializeClientFunction<Client = any> = (client: Client, done: (err: unknown, id?: unknown) => void) => void;
+/** A link in the `deserializeClient` chain; `done(null, false)` means the client is gone. */
+export type DeserializeClientFunction<Client = any> = (id: any, done: (err: unknown, client?: Client | false | null) => void) => void;
+
+/**
+ * A transaction store in the 1.x "legacy" interface, as the session store
+ * implements it: it receives the server and the middleware's options.
+ */
+export interface LegacyTransactionStore {
+  legacy: true;
+  load(server: Server<any, any>, options: object, req: OAuth2IncomingMessage, cb: (err: unknown, txn?: OAuth2Transaction<any, any>) => void): void;
+  store(server: Server<any, any>, options: object, req: OAuth2IncomingMessage, txn: object, cb: (err: unknown, tid?: string) => void): void;
+  update(server: Server<any, any>, options: object, req: OAuth2IncomingMessage, tid: string, txn: object, cb: (err: unknown, tid?: string) => void): void;
+  remove(options: object, req: OAuth2IncomingMessage, tid: string, cb: (err?: unknown) => void): void;
+}
+
+/** A transaction store in the request-only interface. */
+export interface RequestTransactionStore {
+  legacy?: false | undefined;
+  load(req: OAuth2IncomingMessage, cb: (err: unknown, txn?: OAuth2Transaction<any, any>) => void): void;
+  store(req: OAuth2IncomingMessage, txn: OAuth2Transaction<any, any>, cb: (err: unknown, tid?: string) => void): void;
+  update(req: OAuth2IncomingMessage, tid: string, txn: OAuth2Transaction<any, any>, cb: (err: unknown, tid?: string) => void): void;
+  remove(req: OAuth2IncomingMessage, tid: string, cb: (err?: unknown) => void): void;
+}
+
+/** Either kind of transaction store. */
+export type TransactionStore = LegacyTransactionStore | RequestTransactionStore;
+
+/** Options of {@link createServer}. */
+export interface ServerOptions {
+  /** Replaces the default session-backed transaction store. */
+  store?: TransactionStore;
 }

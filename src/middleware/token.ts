@@ -1,5 +1,5 @@
 import { TokenError } from '../errors/tokenerror.js';
-import { stringParam, bodyOf, type ParamBag } from '../lib/params.js';
+import { stringParam, bodyOf } from '../lib/params.js';
 import { bodyParsingError } from '../lib/respond.js';
 import type { Server } from '../server.js';
 import type { Middleware } from '../types.js';
