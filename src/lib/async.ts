@@ -19,11 +19,6 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
-/** True when `fn` is to be called in the single-argument, value-returning form. */
-export function isContextForm(fn: Function): boolean {
-  return fn.length === 1;
-}
-
 /**
  * Deliver the result of a context-form callback: immediately for a plain
  * value, or when a Promise settles. `onError` gets rejections, and also
