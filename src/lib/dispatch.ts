@@ -31,6 +31,7 @@ export function parseRequest(
   cb: (err: unknown, areq?: AuthorizationRequest) => void,
 ): void {
   const wanted = new UnorderedList(type);
+  const logging = debug.enabled;
   const areq = {} as AuthorizationRequest;
   if (type) areq.type = type;
   let i = 0;
@@ -40,7 +41,7 @@ export function parseRequest(
     while (i < stack.length) {
       const layer = stack[i++]!;
       const handle = layer.handle;
-      if (debug.enabled) debug('parse:%s', nameOf(handle));
+      if (logging) debug('parse:%s', nameOf(handle));
       if (layer.type !== null && !layer.type.equalTo(wanted)) continue;
       if (handle.length === 1) {
         let out: unknown;
@@ -114,6 +115,7 @@ export function respondWith(
   const done = cb;
   const completing = (complete as ((cb: (err?: unknown) => void) => void) | undefined) || ((next: (err?: unknown) => void) => next());
   const wanted = new UnorderedList(txn.req && txn.req.type);
+  const logging = debug.enabled;
   let idx = 0;
   let calls = 0;
   const next = (err?: unknown): void => {
@@ -122,15 +124,16 @@ export function respondWith(
     const layer = stack[idx++];
     if (!layer) return done();
     const handle = layer.handle;
-    if (debug.enabled) debug('respond:%s', nameOf(handle));
+    if (logging) debug('respond:%s', nameOf(handle));
     if (layer.type !== null && !layer.type.equalTo(wanted)) return next();
     try {
-      const returned = handle.length === 4
+      const arity = handle.length;
+      const returned = arity === 4
         ? (handle as (t: unknown, r: unknown, c: unknown, n: NextFunction) => unknown)(txn, res, completing, next)
         : (handle as (t: unknown, r: unknown, n: NextFunction) => unknown)(txn, res, next);
       if (isThenable(returned)) {
         const at = calls;
-        awaitHandler(returned, handle.length < 3, res, () => calls === at, next);
+        awaitHandler(returned, arity < 3, res, () => calls === at, next);
       }
     } catch (ex) {
       return done(ex);
@@ -151,13 +154,14 @@ export function respondError(
   cb: (err?: unknown) => void,
 ): void {
   const wanted = new UnorderedList(txn.req && txn.req.type);
+  const logging = debug.enabled;
   let idx = 0;
   let calls = 0;
   const next = (e?: unknown): void => {
     calls++;
     const layer = stack[idx++];
     if (!layer) return cb(e);
-    if (debug.enabled) debug('error:%s', nameOf(layer.handle));
+    if (logging) debug('error:%s', nameOf(layer.handle));
     if (layer.type !== null && !layer.type.equalTo(wanted)) return next(e);
     try {
       const returned: unknown = layer.handle(e, txn, res, next);
