@@ -76,9 +76,12 @@ export class Server<Client = any, User = any> {
   _deserializers: DeserializeClientFunction<Client>[] = [];
   /** @internal The transaction store. */
   _txnStore: TransactionStore;
+  /** @internal The options given to {@link createServer} (an empty object if none). */
+  _options: ServerOptions;
 
   constructor(options?: ServerOptions) {
-    this._txnStore = (options && options.store) || new SessionStore();
+    this._options = options || {};
+    this._txnStore = this._options.store || new SessionStore();
   }
 
   /**
