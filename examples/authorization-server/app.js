@@ -9,6 +9,9 @@ import express from 'express';
 import session from 'express-session';
 import oauth2orize from 'oauth2orize';
 import { createPassport } from './auth.js';
+import { csrfProblem, csrfToken } from './csrf.js';
+import { FailureLimiter, throttle } from './ratelimit.js';
+import { BoundedMemoryStore } from './sessions.js';
 import { CONFIDENTIAL_CLIENT, DEMO_PKCE, DEMO_USER, PUBLIC_CLIENT, SCOPES, demoLinks, demoRedirectURIs } from './demo.js';
 import { createOAuth2Server, immediateApproval, parseDecision, rememberApproval, validateAuthorizationRequest } from './oauth2.js';
 import { requestedScope } from './tokens.js';
@@ -25,15 +28,18 @@ import {
 const { TokenError } = oauth2orize;
 
 /** Used when neither `sessionSecret` nor `SESSION_SECRET` is set. Development only. */
-const DEV_SESSION_SECRET = 'oauth2orize-example-dev-secret';
+export const DEV_SESSION_SECRET = 'oauth2orize-example-dev-secret';
+
+/** The grants RFC 9700 says not to use (§2.1.2 implicit, §2.4 password): off unless asked for. */
+export const LEGACY_GRANTS = Object.freeze(['implicit', 'password']);
 
 /** @type {[string, string, string][]} method, path, what it does */
 export const ROUTES = [
   ['GET', '/', 'This page'],
   ['GET', '/login', 'Sign-in form (POST /login signs in, POST /logout signs out)'],
-  ['GET', '/authorize', 'Authorization endpoint: response_type=code (with PKCE) or token'],
+  ['GET', '/authorize', 'Authorization endpoint: response_type=code with PKCE (and token when the implicit grant is on)'],
   ['POST', '/authorize/decision', 'Consent form target (Allow, or Deny with the cancel field)'],
-  ['POST', '/token', 'Token endpoint: authorization_code, password, client_credentials, refresh_token'],
+  ['POST', '/token', 'Token endpoint: authorization_code, refresh_token, client_credentials (and password when on)'],
   ['GET', '/api/userinfo', 'Protected API: needs a Bearer token with the profile scope'],
   ['GET', '/.well-known/oauth-authorization-server', 'Server metadata (RFC 8414)'],
   ['GET', '/callback', 'Stand-in client: shows the code or error it received'],
@@ -67,18 +73,50 @@ function statusOf(err) {
  *   Host header (fine for a demo, not for production)
  * @param {string} [options.sessionSecret] defaults to `SESSION_SECRET`, then
  *   a fixed development secret
+ * @param {string[]} [options.legacyGrants] which of {@link LEGACY_GRANTS} to
+ *   turn on (for demonstration only); none by default
+ * @param {import('./ratelimit.js').RateLimits} [options.rateLimits] failures
+ *   allowed before `/login` and `/token` answer 429
+ * @param {boolean | number | string} [options.trustProxy] Express's
+ *   `trust proxy` setting, for a server behind a reverse proxy: it makes
+ *   `req.ip` and `req.secure` (hence Secure cookies) follow X-Forwarded-*
+ * @param {import('express-session').Store} [options.sessionStore] default: a
+ *   {@link BoundedMemoryStore} of at most 10,000 sessions
+ * @param {number} [options.sessionMaxAge] session cookie lifetime in ms
+ *   (default one hour)
  * @returns {import('express').Express}
  */
-export function createApp({ db, issuer, sessionSecret }) {
+export function createApp({
+  db,
+  issuer,
+  sessionSecret,
+  legacyGrants = [],
+  rateLimits = {},
+  trustProxy = false,
+  sessionStore = new BoundedMemoryStore(),
+  sessionMaxAge = 60 * 60 * 1000,
+}) {
+  const unknownGrant = legacyGrants.find((g) => !LEGACY_GRANTS.includes(g));
+  if (unknownGrant !== undefined) throw new Error(`Unknown legacy grant: ${unknownGrant} (known: ${LEGACY_GRANTS.join(', ')})`);
+  const implicit = legacyGrants.includes('implicit');
+  const passwordGrant = legacyGrants.includes('password');
+
   const app = express();
-  const server = createOAuth2Server(db);
+  const server = createOAuth2Server(db, { implicit, password: passwordGrant });
   const passport = createPassport(db);
 
   app.disable('x-powered-by');
+  app.set('trust proxy', trustProxy);
   app.use(passport.initialize());
 
   /** @param {import('express').Request} req */
   const originOf = (req) => issuer ?? `${req.protocol}://${req.get('host')}`;
+
+  const window = rateLimits.windowSeconds;
+  const loginPerIP = new FailureLimiter({ limit: rateLimits.loginPerIP ?? 20, windowSeconds: window });
+  const loginPerAccount = new FailureLimiter({ limit: rateLimits.loginPerAccount ?? 5, windowSeconds: window });
+  const tokenPerIP = new FailureLimiter({ limit: rateLimits.tokenPerIP ?? 30, windowSeconds: window });
+  const tokenPerClient = new FailureLimiter({ limit: rateLimits.tokenPerClient ?? 10, windowSeconds: window });
 
   // Sessions (in memory) carry the signed-in user and, between the
   // authorization request and the consent form, the oauth2orize transaction.
@@ -87,13 +125,26 @@ export function createApp({ db, issuer, sessionSecret }) {
     session({
       name: 'example.sid',
       secret: sessionSecret ?? process.env.SESSION_SECRET ?? DEV_SESSION_SECRET,
+      store: sessionStore,
       resave: false,
       saveUninitialized: false,
-      cookie: { httpOnly: true, sameSite: 'lax' },
+      // secure: 'auto' marks the cookie Secure whenever the request came over
+      // HTTPS (req.secure, which follows X-Forwarded-Proto with trust proxy).
+      cookie: { httpOnly: true, sameSite: 'lax', secure: 'auto', maxAge: sessionMaxAge },
     }),
     passport.session(),
   ];
   const form = express.urlencoded({ extended: false });
+
+  /**
+   * CSRF protection of a browser form post (see csrf.js).
+   * @type {import('express').RequestHandler}
+   */
+  function checkCsrf(req, res, next) {
+    const problem = csrfProblem(req, originOf(req));
+    if (!problem) return next();
+    sendPage(res, errorPage({ status: 403, message: `Refused: ${problem}. Reload the page and try again.` }));
+  }
 
   /** @type {import('express').RequestHandler} */
   function requireLogin(req, res, next) {
@@ -111,6 +162,8 @@ export function createApp({ db, issuer, sessionSecret }) {
       homePage({
         origin,
         user: /** @type {any} */ (req.user),
+        csrfToken: req.user ? csrfToken(req) : '',
+        implicit,
         links: demoLinks(origin, client?.redirectURIs ?? demoRedirectURIs(origin)),
         demoUser: DEMO_USER,
         confidential: CONFIDENTIAL_CLIENT,
@@ -124,23 +177,44 @@ export function createApp({ db, issuer, sessionSecret }) {
   // --- Signing in -----------------------------------------------------------
 
   app.get('/login', ...browser, (req, res) => {
-    sendPage(res, loginPage({ returnTo: safeReturnTo(req.query.return_to) }));
+    sendPage(res, loginPage({ returnTo: safeReturnTo(req.query.return_to), csrfToken: csrfToken(req) }));
   });
 
-  app.post('/login', ...browser, form, (req, res, next) => {
+  /** @param {import('express').Request} req */
+  const loginName = (req) => (typeof req.body?.username === 'string' ? req.body.username.toLowerCase() : undefined);
+
+  // Failed sign-ins are limited per address and per account; each attempt
+  // costs an scrypt run, so unthrottled guessing would also slow everyone.
+  const loginThrottle = throttle(
+    [
+      [loginPerIP, (req) => `ip:${req.ip}`],
+      [loginPerAccount, (req) => (loginName(req) === undefined ? undefined : `user:${loginName(req)}`)],
+    ],
+    (res) => res.statusCode === 303,
+    (req, res, seconds) =>
+      sendPage(res, errorPage({ status: 429, message: `Too many failed sign-ins. Try again in ${seconds} seconds.` })),
+  );
+
+  app.post('/login', ...browser, form, checkCsrf, loginThrottle, (req, res, next) => {
     const returnTo = safeReturnTo(req.body.return_to);
     passport.authenticate('local', (/** @type {any} */ err, /** @type {any} */ user, /** @type {any} */ info) => {
       if (err) return next(err);
       if (!user) {
         const username = typeof req.body.username === 'string' ? req.body.username : '';
-        return sendPage(res, loginPage({ returnTo, username, error: info?.message ?? 'Wrong username or password' }));
+        return sendPage(
+          res,
+          loginPage({ returnTo, username, csrfToken: csrfToken(req), error: info?.message ?? 'Wrong username or password' }),
+        );
       }
-      // Passport regenerates the session here, against session fixation.
+      const account = loginName(req);
+      if (account !== undefined) loginPerAccount.reset(`user:${account}`);
+      // Passport regenerates the session here, against session fixation
+      // (which also replaces the CSRF token).
       req.logIn(user, (err) => (err ? next(err) : res.redirect(303, returnTo)));
     })(req, res, next);
   });
 
-  app.post('/logout', ...browser, (req, res, next) => {
+  app.post('/logout', ...browser, form, checkCsrf, (req, res, next) => {
     req.logout((err) => (err ? next(err) : res.redirect(303, '/')));
   });
 
@@ -177,6 +251,7 @@ export function createApp({ db, issuer, sessionSecret }) {
       if (req.user) return next();
       sendPage(res, errorPage({ status: 401, message: 'You are no longer signed in. Start again from the client.' }));
     },
+    checkCsrf,
     server.decision(parseDecision, rememberApproval(db)),
     ...authorizationErrors,
   );
@@ -187,9 +262,67 @@ export function createApp({ db, issuer, sessionSecret }) {
   // body, or (public clients) with its client_id alone. Passport's failure
   // is turned into the OAuth error `invalid_client` (401), then the
   // oauth2orize error handler writes every error as OAuth JSON.
+  /**
+   * The client id a token request names: from HTTP Basic, else the body.
+   * @param {import('express').Request} req
+   */
+  function tokenClientId(req) {
+    const [scheme, value] = (req.get('authorization') ?? '').split(' ');
+    if (scheme?.toLowerCase() === 'basic' && value) {
+      const decoded = Buffer.from(value, 'base64').toString();
+      const id = decoded.slice(0, decoded.indexOf(':') >>> 0);
+      try {
+        return decodeURIComponent(id.replace(/\+/g, ' ')).slice(0, 200);
+      } catch {
+        return undefined;
+      }
+    }
+    return typeof req.body?.client_id === 'string' ? req.body.client_id.slice(0, 200) : undefined;
+  }
+
+  // Failed token requests (401 invalid_client, 400 invalid_grant, ...) are
+  // limited per address and per client id, before the secret is checked.
+  const tokenThrottle = throttle(
+    [
+      [tokenPerIP, (req) => `ip:${req.ip}`],
+      [tokenPerClient, (req) => (tokenClientId(req) === undefined ? undefined : `client:${tokenClientId(req)}`)],
+    ],
+    (res) => res.statusCode < 400,
+    (req, res, seconds) =>
+      res.status(429).set('Cache-Control', 'no-store').json({
+        error: 'temporarily_unavailable',
+        error_description: `Too many failed requests; retry in ${seconds} seconds`,
+      }),
+  );
+
+  /**
+   * RFC 6749 §2.3: a client uses exactly one authentication method per
+   * request. A request with both an Authorization header and a body
+   * client_secret (or assertion) is refused rather than half-checked.
+   * @type {import('express').RequestHandler}
+   */
+  function oneClientAuthMethod(req, res, next) {
+    const body = req.body ?? {};
+    const methods = [
+      req.get('authorization') !== undefined,
+      body.client_secret !== undefined,
+      body.client_assertion !== undefined,
+    ].filter(Boolean).length;
+    if (methods > 1) {
+      return next(new TokenError('Use exactly one client authentication method', 'invalid_request'));
+    }
+    const basicId = req.get('authorization') !== undefined ? tokenClientId(req) : undefined;
+    if (basicId !== undefined && body.client_id !== undefined && body.client_id !== basicId) {
+      return next(new TokenError('client_id does not match the authenticated client', 'invalid_request'));
+    }
+    next();
+  }
+
   app.post(
     '/token',
     form,
+    tokenThrottle,
+    oneClientAuthMethod,
     passport.authenticate(['basic', 'oauth2-client-password', 'public-client'], {
       session: false,
       failWithError: true,
@@ -211,7 +344,21 @@ export function createApp({ db, issuer, sessionSecret }) {
 
   // --- Protected API -------------------------------------------------------
 
-  app.get('/api/userinfo', passport.authenticate('bearer', { session: false }), (req, res) => {
+  /**
+   * RFC 9700 §4.3.2 and RFC 6750 §2: access tokens are accepted only in the
+   * Authorization header, never in the query (where they leak into logs and
+   * Referer headers) or a form body.
+   * @type {import('express').RequestHandler}
+   */
+  function bearerHeaderOnly(req, res, next) {
+    if (req.query.access_token === undefined && req.body?.access_token === undefined) return next();
+    res
+      .status(400)
+      .set('WWW-Authenticate', 'Bearer error="invalid_request", error_description="Send the access token in the Authorization header"')
+      .json({ error: 'invalid_request', error_description: 'Send the access token in the Authorization header' });
+  }
+
+  app.get('/api/userinfo', bearerHeaderOnly, passport.authenticate('bearer', { session: false }), (req, res) => {
     const { scope, userId } = /** @type {any} */ (req.authInfo);
     /** @param {string} description */
     const insufficient = (description) =>
@@ -243,8 +390,15 @@ export function createApp({ db, issuer, sessionSecret }) {
       authorization_endpoint: `${origin}/authorize`,
       token_endpoint: `${origin}/token`,
       scopes_supported: Object.keys(SCOPES),
-      response_types_supported: ['code', 'token'],
-      grant_types_supported: ['authorization_code', 'implicit', 'password', 'client_credentials', 'refresh_token'],
+      // Only what is turned on.
+      response_types_supported: implicit ? ['code', 'token'] : ['code'],
+      grant_types_supported: [
+        'authorization_code',
+        ...(implicit ? ['implicit'] : []),
+        ...(passwordGrant ? ['password'] : []),
+        'client_credentials',
+        'refresh_token',
+      ],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
       code_challenge_methods_supported: ['S256'],
     });
@@ -255,18 +409,25 @@ export function createApp({ db, issuer, sessionSecret }) {
   app.get('/callback', (req, res) => {
     const origin = originOf(req);
     const { code } = req.query;
-    // Only offer a copy-paste command for a code that is plainly a code.
-    const exchange =
-      typeof code === 'string' && /^[A-Za-z0-9_-]+$/.test(code)
-        ? [
-            `curl -s -u ${CONFIDENTIAL_CLIENT.id}:${CONFIDENTIAL_CLIENT.secret} ${origin}/token \\`,
-            `  -d grant_type=authorization_code -d code=${code} \\`,
-            `  --data-urlencode redirect_uri=${origin}/callback \\`,
-            `  -d code_verifier=${DEMO_PKCE.verifier}`,
-            '',
-            `# For the public client, replace "-u ${CONFIDENTIAL_CLIENT.id}:..." with "-d client_id=${PUBLIC_CLIENT.id}".`,
-          ].join('\n')
-        : undefined;
+    // Only offer a copy-paste command for a code that is plainly a code, and
+    // authenticate the way the client that received it does. (A real client
+    // knows who it is; this stand-in serves both demo clients, so it asks
+    // the database which one the code was issued to.)
+    const clientId = typeof code === 'string' && /^[A-Za-z0-9_-]{1,200}$/.test(code) ? db.codes.find(code)?.clientId : undefined;
+    const auth =
+      clientId === CONFIDENTIAL_CLIENT.id
+        ? `-u ${CONFIDENTIAL_CLIENT.id}:${CONFIDENTIAL_CLIENT.secret}`
+        : clientId === PUBLIC_CLIENT.id
+          ? `-d client_id=${PUBLIC_CLIENT.id}`
+          : undefined;
+    const exchange = auth
+      ? [
+          `curl -s ${auth} ${origin}/token \\`,
+          `  -d grant_type=authorization_code -d code=${code} \\`,
+          `  --data-urlencode redirect_uri=${origin}/callback \\`,
+          `  -d code_verifier=${DEMO_PKCE.verifier}`,
+        ].join('\n')
+      : undefined;
     sendPage(res, callbackPage({ params: /** @type {Record<string, unknown>} */ (req.query), exchange }));
   });
 
@@ -294,7 +455,10 @@ export function createApp({ db, issuer, sessionSecret }) {
 function renderConsent(req, res) {
   const { client, req: areq, transactionID, redirectURI } = /** @type {any} */ (req).oauth2;
   const scopes = requestedScope(areq.scope).map((name) => ({ name, description: SCOPES[name] }));
-  sendPage(res, consentPage({ user: /** @type {any} */ (req.user), client, scopes, transactionID, redirectURI }));
+  sendPage(
+    res,
+    consentPage({ user: /** @type {any} */ (req.user), client, scopes, transactionID, redirectURI, csrfToken: csrfToken(req) }),
+  );
 }
 
 /**

@@ -18,7 +18,8 @@ export const DEMO_USER = Object.freeze({
 });
 
 /**
- * A confidential client: it has a secret and may use every grant.
+ * A confidential client: it has a secret and may use every grant (the
+ * implicit and password grants only when the server turns them on).
  * Its secret is stored hashed, like a password.
  */
 export const CONFIDENTIAL_CLIENT = Object.freeze({
@@ -26,7 +27,7 @@ export const CONFIDENTIAL_CLIENT = Object.freeze({
   secret: 'demo-confidential-secret',
   name: 'Demo Web App (confidential)',
   grantTypes: ['authorization_code', 'implicit', 'password', 'client_credentials', 'refresh_token'],
-  requirePKCE: false,
+  requirePKCE: true,
 });
 
 /**
@@ -36,7 +37,8 @@ export const CONFIDENTIAL_CLIENT = Object.freeze({
 export const PUBLIC_CLIENT = Object.freeze({
   id: 'demo-public',
   name: 'Demo Single-Page App (public)',
-  grantTypes: ['authorization_code', 'implicit', 'refresh_token'],
+  // No implicit grant: it would let a public client skip PKCE.
+  grantTypes: ['authorization_code', 'refresh_token'],
   requirePKCE: true,
 });
 

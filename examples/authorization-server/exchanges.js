@@ -72,12 +72,15 @@ function settle(db, done, body) {
 }
 
 /**
- * Register the four exchanges on `server`.
+ * Register the exchanges on `server`: authorization code, client
+ * credentials, refresh token, and the password grant when asked for.
  *
  * @param {any} server an oauth2orize server
  * @param {Store} db
+ * @param {{ password?: boolean }} [options] `password: true` registers the
+ *   password grant, which RFC 9700 §2.4 says must not be used
  */
-export function registerExchanges(server, db) {
+export function registerExchanges(server, db, { password = false } = {}) {
   /**
    * grant_type=authorization_code. The five-parameter form receives the
    * request body, where the PKCE `code_verifier` is.
@@ -256,7 +259,8 @@ export function registerExchanges(server, db) {
   }
 
   server.exchange(oauth2orize.exchange.code(exchangeCode));
-  server.exchange(oauth2orize.exchange.password(exchangePassword));
+  // Without it, grant_type=password is unsupported_grant_type.
+  if (password) server.exchange(oauth2orize.exchange.password(exchangePassword));
   server.exchange(oauth2orize.exchange.clientCredentials(exchangeClientCredentials));
   server.exchange(oauth2orize.exchange.refreshToken(exchangeRefreshToken));
 }

@@ -24,8 +24,11 @@ const { AuthorizationError } = oauth2orize;
  * Build the oauth2orize server for this example.
  *
  * @param {import('./db.js').Store} db
+ * @param {{ implicit?: boolean, password?: boolean }} [legacy] turn on the
+ *   implicit grant (response_type=token) or the password grant; RFC 9700
+ *   says not to use either, so both are off by default
  */
-export function createOAuth2Server(db) {
+export function createOAuth2Server(db, { implicit = false, password = false } = {}) {
   const server = oauth2orize.createServer();
 
   // Between the authorization request and the user's decision, the
@@ -107,9 +110,10 @@ export function createOAuth2Server(db) {
   }
 
   server.grant(oauth2orize.grant.code(issueCode));
-  server.grant(oauth2orize.grant.token(issueImplicitToken));
+  // Without grant.token, response_type=token is unsupported_response_type.
+  if (implicit) server.grant(oauth2orize.grant.token(issueImplicitToken));
 
-  registerExchanges(server, db);
+  registerExchanges(server, db, { password });
 
   return server;
 }
@@ -162,22 +166,18 @@ export function validateAuthorizationRequest(db) {
     if (unknown !== undefined) return fail(`Unknown scope: ${unknown}`, 'invalid_scope');
 
     if (areq.type === 'code') {
+      // RFC 9700 §2.1.1: PKCE for every client, confidential ones included
+      // (it also stops code injection, which a client secret does not).
       if (areq.codeChallenge === undefined) {
-        if (client.requirePKCE) {
-          return fail('This client must use PKCE: send code_challenge with code_challenge_method=S256', 'invalid_request');
-        }
-        if (areq.codeChallengeMethod !== undefined) {
-          return fail('code_challenge_method was sent without code_challenge', 'invalid_request');
-        }
-      } else {
-        // The `plain` method offers no protection against an intercepted
-        // request, so only S256 is accepted (and it must be named).
-        if (areq.codeChallengeMethod !== 'S256') {
-          return fail('Unsupported code_challenge_method: only S256 is accepted', 'invalid_request');
-        }
-        if (!PKCE_VALUE.test(areq.codeChallenge)) {
-          return fail('Invalid parameter: code_challenge', 'invalid_request');
-        }
+        return fail('PKCE is required: send code_challenge with code_challenge_method=S256', 'invalid_request');
+      }
+      // The `plain` method offers no protection against an intercepted
+      // request, so only S256 is accepted (and it must be named).
+      if (areq.codeChallengeMethod !== 'S256') {
+        return fail('Unsupported code_challenge_method: only S256 is accepted', 'invalid_request');
+      }
+      if (!PKCE_VALUE.test(areq.codeChallenge)) {
+        return fail('Invalid parameter: code_challenge', 'invalid_request');
       }
     }
 

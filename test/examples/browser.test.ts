@@ -42,7 +42,8 @@ test('a browser signs in, approves, and reaches the callback with a code', { tim
     return;
   }
 
-  const app = await startExample();
+  // The implicit grant is off by default; the end of this test exercises its callback page.
+  const app = await startExample({ legacyGrants: ['implicit'] });
   t.after(() => app.close());
   const userDataDir = mkdtempSync(join(tmpdir(), 'oauth2orize-chromium-'));
   t.after(() => rmSync(userDataDir, { recursive: true, force: true }));

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
 import * as oauth from 'oauth4webapi';
-import { Browser, DEMO, type RunningExample, hiddenField, redirectTarget, signInThrough, startExample } from './helpers.js';
+import { type AppOptions, Browser, DEMO, type RunningExample, consentForm, loginCsrf, redirectTarget, signInThrough, startExample } from './helpers.js';
 
 const insecure = { [oauth.allowInsecureRequests]: true } as const;
 
@@ -19,8 +19,8 @@ interface Setup {
 }
 
 /** Start the example and discover its metadata with oauth4webapi. */
-async function setup(t: TestContext): Promise<Setup> {
-  const app = await startExample();
+async function setup(t: TestContext, options: AppOptions = {}): Promise<Setup> {
+  const app = await startExample(options);
   t.after(() => app.close());
   const issuer = new URL(app.origin);
   const response = await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure });
@@ -70,7 +70,7 @@ async function authorizeCode(
   }
   const consent = await res.text();
   const decision = await browser.post(s.app.url('/authorize/decision'), {
-    transaction_id: hiddenField(consent, 'transaction_id'),
+    ...consentForm(consent),
     ...(deny ? { cancel: 'Deny' } : {}),
   });
   return { browser, verifier, state, redirect: redirectTarget(decision, s.app.origin) };
@@ -159,7 +159,7 @@ describe('example authorization server', { concurrency: 4 }, () => {
     assert.match(consent, /name="cancel"/);
 
     const decision = await browser.post(s.app.url('/authorize/decision'), {
-      transaction_id: hiddenField(consent, 'transaction_id'),
+      ...consentForm(consent),
     });
     const redirect = redirectTarget(decision, s.app.origin);
     assert.equal(`${redirect.origin}${redirect.pathname}`, s.callback);
@@ -230,8 +230,9 @@ describe('example authorization server', { concurrency: 4 }, () => {
     assert.equal(((await wrong.json()) as { error: string }).error, 'invalid_client');
   });
 
-  test('password grant through genericTokenEndpointRequest', async (t) => {
-    const s = await setup(t);
+  test('password grant (turned on with legacyGrants) through genericTokenEndpointRequest', async (t) => {
+    const s = await setup(t, { legacyGrants: ['password'] });
+    assert.ok(s.as.grant_types_supported?.includes('password'), 'metadata advertises the password grant when it is on');
     const auth = oauth.ClientSecretPost(DEMO.confidential.secret);
     const grant = (password: string) =>
       oauth
@@ -343,8 +344,9 @@ describe('example authorization server', { concurrency: 4 }, () => {
     assert.match(await wider.text(), /See your email address/);
   });
 
-  test('implicit grant returns the token in the fragment', async (t) => {
-    const s = await setup(t);
+  test('implicit grant (turned on with legacyGrants) returns the token in the fragment', async (t) => {
+    const s = await setup(t, { legacyGrants: ['implicit'] });
+    assert.deepEqual(s.as.response_types_supported, ['code', 'token']);
     const browser = new Browser();
     const url = new URL(s.as.authorization_endpoint!);
     url.search = new URLSearchParams({
@@ -356,7 +358,7 @@ describe('example authorization server', { concurrency: 4 }, () => {
     }).toString();
     const consent = await (await signInThrough(browser, s.app, url.href)).text();
     const decision = await browser.post(s.app.url('/authorize/decision'), {
-      transaction_id: hiddenField(consent, 'transaction_id'),
+      ...consentForm(consent),
     });
     const target = redirectTarget(decision, s.app.origin);
     assert.equal(`${target.origin}${target.pathname}`, s.implicitCallback);
@@ -407,7 +409,7 @@ describe('example authorization server', { concurrency: 4 }, () => {
       code_challenge_method: 'S256',
     }).toString();
     const consent = await (await signInThrough(browser, s.app, url.href)).text();
-    const form = { transaction_id: hiddenField(consent, 'transaction_id') };
+    const form = consentForm(consent);
 
     const first = await browser.post(s.app.url('/authorize/decision'), form);
     assert.ok(redirectTarget(first, s.app.origin).searchParams.get('code'), 'the first answer gets a code');
@@ -437,7 +439,8 @@ describe('example authorization server', { concurrency: 4 }, () => {
     assert.ok(page.includes('&lt;script&gt;alert(1)&lt;/script&gt;'), 'the state is shown escaped');
 
     const browser = new Browser();
-    const bad = await browser.post(s.app.url('/login'), { username: DEMO.username, password: 'wrong', return_to: '/' });
+    const csrf_token = await loginCsrf(browser, s.app);
+    const bad = await browser.post(s.app.url('/login'), { username: DEMO.username, password: 'wrong', return_to: '/', csrf_token });
     assert.equal(bad.status, 401);
     assert.match(await bad.text(), /Wrong username or password/);
 
@@ -445,6 +448,7 @@ describe('example authorization server', { concurrency: 4 }, () => {
       username: DEMO.username,
       password: DEMO.password,
       return_to: '//evil.example/steal',
+      csrf_token,
     });
     assert.equal(redirectTarget(ok, s.app.origin).href, s.app.url('/'));
   });
