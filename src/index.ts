@@ -49,7 +49,22 @@ export const exchange = {
 
 /** The package's default export: `createServer`, carrying the 1.x API as properties. */
 // As in 1.x, the module is `createServer` itself: `oauth2orize.createServer === oauth2orize`.
-const oauth2orize = Object.assign(createServer, { createServer, errorHandler, grant, exchange, OAuth2Error, AuthorizationError, TokenError });
+const oauth2orize = Object.assign(createServer, {
+  /** Create a new OAuth 2.0 server; the package itself is this function too. */
+  createServer,
+  /** The error-rendering middleware, also available as `server.errorHandler()`. */
+  errorHandler,
+  /** The bundled grants. */
+  grant,
+  /** The bundled exchanges. */
+  exchange,
+  /** Base class of the OAuth 2.0 errors. */
+  OAuth2Error,
+  /** An error at the authorization endpoint. */
+  AuthorizationError,
+  /** An error at the token endpoint. */
+  TokenError,
+});
 
 export default oauth2orize;
 export { createServer, errorHandler, OAuth2Error, AuthorizationError, TokenError, Server, SessionStore };

@@ -79,6 +79,10 @@ export class Server<Client = any, User = any> {
   /** @internal The options given to {@link createServer} (an empty object if none). */
   _options: ServerOptions;
 
+  /**
+   * Prefer {@link createServer}, which 1.x apps call.
+   * @param options `store`: a transaction store in place of the session
+   */
   constructor(options?: ServerOptions) {
     this._options = options || {};
     this._txnStore = this._options.store || new SessionStore();
@@ -95,13 +99,49 @@ export class Server<Client = any, User = any> {
    * server.grant(oauth2orize.grant.code((client, redirectURI, user, ares, done) => { ... }));
    * server.grant('*', (req) => ({ codeChallenge: req.query.code_challenge }));
    * ```
+   * @param mod a grant module such as `grant.code(issue)`; its `name` is the response type
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.1.1
    */
   grant(mod: GrantModule<Client, User>): this;
+  /**
+   * Register a grant module under an explicit response type.
+   * @param type the response type, e.g. `'code id_token'` (any order), or `'*'`
+   * @param mod the grant module
+   */
   grant(type: string, mod: GrantModule<Client, User>): this;
+  /**
+   * Register a request parser for a response type.
+   * @param type the response type, or `'*'` for every type
+   * @param phase `'request'`
+   * @param fn the parser: `(req)` returns the fields, `(req, done)` calls back
+   */
   grant(type: string, phase: 'request', fn: RequestParser): this;
+  /**
+   * Register a response handler for a response type.
+   * @param type the response type, or `'*'`
+   * @param phase `'response'`
+   * @param fn `(txn, res, next)`, `(txn, res, complete, next)`, or `(txn, res)` returning a Promise
+   */
   grant(type: string, phase: 'response', fn: ResponseHandler<Client, User>): this;
+  /**
+   * Register an error handler for a response type.
+   * @param type the response type, or `'*'`
+   * @param phase `'error'`
+   * @param fn `(err, txn, res, next)`, or `(err, txn, res)` returning a Promise
+   */
   grant(type: string, phase: 'error', fn: GrantErrorHandler<Client, User>): this;
+  /**
+   * Register a function for one phase of a response type.
+   * @param type the response type, or `'*'`
+   * @param phase `'request'`, `'response'` or `'error'`
+   * @param fn the function for that phase
+   */
   grant(type: string, phase: GrantPhase, fn: RequestParser | ResponseHandler<Client, User> | GrantErrorHandler<Client, User>): this;
+  /**
+   * Register a request parser (the `request` phase) for a response type.
+   * @param type the response type, or `'*'`
+   * @param fn the parser
+   */
   grant(type: string, fn: RequestParser): this;
   grant(type: any, phase?: any, fn?: any): this {
     if (typeof type === 'object' && type !== null) {
@@ -151,8 +191,15 @@ export class Server<Client = any, User = any> {
    * server.exchange(oauth2orize.exchange.password((client, username, password, scope, done) => { ... }));
    * server.exchange('urn:ietf:params:oauth:grant-type:jwt-bearer', jwtBearerExchange);
    * ```
+   * @param fn the exchange; its `name` is the grant type
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4
    */
   exchange(fn: ExchangeFunction): this;
+  /**
+   * Register an exchange under an explicit grant type.
+   * @param type the `grant_type` value, or `'*'` for every type
+   * @param fn the exchange middleware
+   */
   exchange(type: string, fn: ExchangeFunction): this;
   exchange(type: string | ExchangeFunction, fn?: ExchangeFunction): this {
     let name: string;
@@ -170,10 +217,30 @@ export class Server<Client = any, User = any> {
   }
 
   /**
-   * Create the authorization-endpoint middleware. See {@link authorization}.
-   * Also available as `server.authorize`.
+   * Create the authorization-endpoint middleware: it parses the request,
+   * calls `validate`, then `immediate`, and either answers at once or stores a
+   * transaction in `req.oauth2` for your consent page. Also available as
+   * `server.authorize`.
+   *
+   * @example
+   * ```ts
+   * app.get('/authorize', ensureLoggedIn, server.authorization((clientID, redirectURI, done) => {
+   *   db.clients.find(clientID).then((client) => done(null, client, redirectURI), done);
+   * }), renderConsent);
+   * ```
+   * @param options `userProperty` and the transaction store's options
+   * @param validate identifies the client and checks its redirect URI
+   * @param immediate decides whether to skip the consent page
+   * @param complete runs after the grant is issued, before the response
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.1
    */
   authorization(options: AuthorizationOptions | undefined, validate: ValidateFunction<Client>, immediate?: ImmediateFunction<Client, User>, complete?: CompleteFunction<Client, User>): Middleware;
+  /**
+   * Create the authorization-endpoint middleware with the default options.
+   * @param validate identifies the client and checks its redirect URI
+   * @param immediate decides whether to skip the consent page
+   * @param complete runs after the grant is issued, before the response
+   */
   authorization(validate: ValidateFunction<Client>, immediate?: ImmediateFunction<Client, User>, complete?: CompleteFunction<Client, User>): Middleware;
   authorization(options?: any, validate?: any, immediate?: any, complete?: any): Middleware {
     return authorization(this, options, validate, immediate, complete);
@@ -185,10 +252,31 @@ export class Server<Client = any, User = any> {
    * or the resume middleware alone when `options.loadTransaction === false`.
    * A function in `options.loadTransaction` replaces the loader, and so does a
    * function passed first with two more functions after it.
+   *
+   * @param options `loadTransaction: false`, `userProperty` and the store's options
+   * @param immediate decides again whether to answer without the consent page
+   * @param complete runs after the grant is issued
    */
   resume(options: ResumeOptions & { loadTransaction: false }, immediate: ImmediateFunction<Client, User>, complete?: CompleteFunction<Client, User>): Middleware;
+  /**
+   * Create `[transactionLoader, resume]`.
+   * @param options `userProperty` and the store's options
+   * @param immediate decides again whether to answer without the consent page
+   * @param complete runs after the grant is issued
+   */
   resume(options: ResumeOptions | undefined, immediate: ImmediateFunction<Client, User>, complete?: CompleteFunction<Client, User>): Middleware[];
+  /**
+   * Create `[loadTransaction, resume]` with your own transaction loader.
+   * @param loadTransaction the middleware that loads the transaction
+   * @param immediate decides again whether to answer without the consent page
+   * @param complete runs after the grant is issued
+   */
   resume(loadTransaction: Middleware, immediate: ImmediateFunction<Client, User>, complete: CompleteFunction<Client, User>): Middleware[];
+  /**
+   * Create `[transactionLoader, resume]` with the default options.
+   * @param immediate decides again whether to answer without the consent page
+   * @param complete runs after the grant is issued
+   */
   resume(immediate: ImmediateFunction<Client, User>, complete?: CompleteFunction<Client, User>): Middleware[];
   resume(options?: any, immediate?: any, complete?: any): Middleware | Middleware[] {
     if (typeof options === 'function' && typeof immediate === 'function' && typeof complete === 'function') {
@@ -208,9 +296,29 @@ export class Server<Client = any, User = any> {
    * Create middleware that processes the user's decision from the consent
    * form. Returns `[transactionLoader, decision]`, or the decision middleware
    * alone when `options.loadTransaction === false`.
+   *
+   * @example
+   * ```ts
+   * app.post('/authorize/decision', ensureLoggedIn, server.decision());
+   * ```
+   * @param options `cancelField` (default `'cancel'`), `userProperty`, `loadTransaction` and the store's options
+   * @param parse reads what the user granted from the request (becomes `ares`)
+   * @param complete runs after the grant is issued
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
    */
   decision(options: DecisionOptions & { loadTransaction: false }, parse?: DecisionParseFunction, complete?: CompleteFunction<Client, User>): Middleware;
+  /**
+   * Create `[transactionLoader, decision]`.
+   * @param options `cancelField`, `userProperty` and the store's options
+   * @param parse reads what the user granted from the request (becomes `ares`)
+   * @param complete runs after the grant is issued
+   */
   decision(options?: DecisionOptions, parse?: DecisionParseFunction, complete?: CompleteFunction<Client, User>): Middleware[];
+  /**
+   * Create `[transactionLoader, decision]` with the default options.
+   * @param parse reads what the user granted from the request (becomes `ares`)
+   * @param complete runs after the grant is issued
+   */
   decision(parse: DecisionParseFunction, complete?: CompleteFunction<Client, User>): Middleware[];
   decision(options?: any, parse?: any, complete?: any): Middleware | Middleware[] {
     if (options && options.loadTransaction === false) {
@@ -225,6 +333,9 @@ export class Server<Client = any, User = any> {
    * on), followed by a handler that runs the grants' error handlers, which
    * usually redirect the error to the client. Also available as
    * `authorizeError` and `authorizationError`.
+   *
+   * @param options the transaction store's options
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
    */
   authorizationErrorHandler(options?: AuthorizationErrorHandlerOptions): ErrorMiddleware[] {
     const loader = transactionLoader(this, options);
@@ -236,12 +347,23 @@ export class Server<Client = any, User = any> {
     ];
   }
 
-  /** Create the token-endpoint middleware. See {@link token}. */
+  /**
+   * Create the token-endpoint middleware: it runs the exchange registered for
+   * the body's `grant_type`. Mount it after client authentication and a body
+   * parser, and follow it with {@link Server.errorHandler}.
+   *
+   * @param options token options (see {@link TokenOptions})
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2
+   */
   token(options?: TokenOptions): Middleware {
     return token(this, options);
   }
 
-  /** Create an error-rendering middleware. See {@link errorHandler}. */
+  /**
+   * Create an error-rendering middleware. See {@link errorHandler}.
+   * @param options `mode`, `rfcStatus`, `realm`, `exposeErrors`, ...
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+   */
   errorHandler(options?: ErrorHandlerOptions): ErrorMiddleware {
     return errorHandler(options);
   }
@@ -251,6 +373,7 @@ export class Server<Client = any, User = any> {
    * in the session (usually its ID). Links run in order; a link may call
    * `done('pass')` to let the next one try.
    *
+   * @param fn `(client, done)`: `done(null, id)`, or `done('pass')`
    * @returns the new number of links, as 1.x does.
    */
   serializeClient(fn: SerializeClientFunction<Client>): number;
@@ -269,6 +392,7 @@ export class Server<Client = any, User = any> {
    * stored. `done(null, false)` (or `null`) reports that the client no longer
    * exists; `done('pass')` lets the next link try.
    *
+   * @param fn `(id, done)`: `done(null, client)`, `done(null, false)` when the client is gone, or `done('pass')`
    * @returns the new number of links, as 1.x does.
    */
   deserializeClient(fn: DeserializeClientFunction<Client>): number;
@@ -332,6 +456,7 @@ Server.prototype.authorizationError = Server.prototype.authorizationErrorHandler
  * import oauth2orize from 'oauth2orize';
  * const server = oauth2orize.createServer();
  * ```
+ * @param options `store`: a transaction store in place of the session (default a {@link SessionStore})
  */
 export function createServer<Client = any, User = any>(options?: ServerOptions): Server<Client, User> {
   return new Server<Client, User>(options);

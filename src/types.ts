@@ -21,9 +21,13 @@ export type NextFunction = (err?: unknown) => void;
 export interface AuthorizationRequest {
   /** The response type, exactly as the client sent it. */
   type: string;
+  /** The `client_id` parameter. */
   clientID?: string;
+  /** The `redirect_uri` parameter, when the request had one. */
   redirectURI?: string;
+  /** The `scope` parameter, split on the grant's `scopeSeparator`. */
   scope?: string[];
+  /** The `state` parameter, sent back to the client unchanged. */
   state?: string;
   /** Set by response-mode extensions such as `form_post`. */
   responseMode?: string;
@@ -33,6 +37,7 @@ export interface AuthorizationRequest {
 
 /** The user's decision (`ares`, `txn.res`). */
 export interface AuthorizationResponse {
+  /** Whether the user (or `immediate`) allowed the request. */
   allow: boolean;
   /** Anything the app's `parse` or `immediate` callback added, such as `scope`. */
   [key: string]: unknown;
@@ -43,14 +48,25 @@ export interface AuthorizationResponse {
  * authorization endpoint, the consent page and the decision.
  */
 export interface OAuth2Transaction<Client = unknown, User = unknown> {
+  /** The client that `validate` returned. */
   client: Client;
+  /** The redirect URI that `validate` returned: the only one ever redirected to. */
   redirectURI?: string;
+  /**
+   * The web origin that `validate` returned, for response modes that post messages to a window.
+   */
   webOrigin?: string;
+  /** The parsed authorization request (`areq`). */
   req: AuthorizationRequest;
+  /** The signed-in user (`req.user`, or the `userProperty` option). */
   user?: User;
+  /** The decision (`ares`), once made. */
   res?: AuthorizationResponse;
+  /** What `immediate` passed as `info` (for example the scope already granted). */
   info?: Record<string, unknown>;
+  /** Values the app attached with `immediate`, `parse` or `res.locals`, carried to the grant. */
   locals?: Record<string, unknown>;
+  /** The identifier the consent form posts back as `transaction_id`. */
   transactionID?: string;
   /** Set when the middleware has already arranged to remove the transaction. */
   _endProxied?: boolean;
@@ -58,17 +74,25 @@ export interface OAuth2Transaction<Client = unknown, User = unknown> {
 
 /** The request properties this package reads or writes. */
 export interface OAuth2IncomingMessage extends IncomingMessage {
+  /** The parsed query string (Express sets it; plain `node:http` apps must). */
   query?: unknown;
+  /** The parsed form body (`express.urlencoded()` or similar). */
   body?: unknown;
+  /** The session, for the default transaction store (express-session). */
   session?: unknown;
+  /** Request-scoped values some frameworks attach. */
   locals?: unknown;
+  /** What Passport's strategy passed as `info`, handed to the exchanges as `authInfo`. */
   authInfo?: unknown;
+  /** The current transaction, set by the authorization endpoint and the transaction loader. */
   oauth2?: OAuth2Transaction<any, any>;
 }
 
 /** The response properties this package uses; `redirect` comes from Express. */
 export interface OAuth2ServerResponse extends ServerResponse {
+  /** Express's `res.redirect`; without it, the response modes answer 302 with `Location`. */
   redirect?: unknown;
+  /** Express's `res.locals`, merged into `txn.locals` by `resume`. */
   locals?: unknown;
 }
 
@@ -95,15 +119,21 @@ export type ResponseModes = Record<string, ResponseMode>;
 
 /** The error shape the error handlers read: any object with these fields works. */
 export interface OAuth2ErrorLike {
+  /** Rendered as `error_description`. */
   message?: string;
+  /** The OAuth error code, rendered as `error` (`server_error` when absent). */
   code?: string;
+  /** Rendered as `error_uri`. */
   uri?: string;
+  /** The HTTP status (500 when missing or below 400). */
   status?: number;
 }
 
 /** The request as request parsers see it: the query (and body) are parsed. */
 export interface ParserRequest extends OAuth2IncomingMessage {
+  /** The parsed query string, where the authorization request's parameters are. */
   query: Record<string, unknown>;
+  /** The parsed form body, when there is one. */
   body?: Record<string, unknown>;
 }
 
@@ -152,8 +182,11 @@ export type GrantErrorHandler<Client = any, User = any> = Bivariant<(
 export interface GrantModule<Client = any, User = any> {
   /** The response type the module handles, e.g. `code`. */
   name?: string;
+  /** Parses the authorization request for this response type. */
   request?: RequestParser;
+  /** Answers the client once the decision is made (for example, redirects with a code). */
   response?: ResponseHandler<Client, User>;
+  /** Sends an error back to the client. */
   error?: GrantErrorHandler<Client, User>;
 }
 
@@ -165,13 +198,17 @@ export type GrantPhase = 'request' | 'response' | 'error';
 
 /** A registry entry: `type` is `null` for the wildcard `'*'`. */
 export interface GrantLayer<F> {
+  /** The response types this entry matches, in any order. */
   type: UnorderedList | null;
+  /** The registered function. */
   handle: F;
 }
 
 /** An exchange registry entry: `type` is `null` for the wildcard `'*'`. */
 export interface ExchangeLayer {
+  /** The grant type this entry matches. */
   type: string | null;
+  /** The registered exchange. */
   handle: ExchangeFunction;
 }
 
@@ -185,19 +222,76 @@ export type DeserializeClientFunction<Client = any> = (id: any, done: (err: unkn
  * implements it: it receives the server and the middleware's options.
  */
 export interface LegacyTransactionStore {
+  /** Marks the 1.x interface: the methods receive the server and the options. */
   legacy: true;
+  /**
+   * Loads the transaction the request names (`transaction_id`).
+   * @param server the server, whose `deserializeClient` restores the client
+   * @param options the middleware's options (`transactionField`, `sessionKey`, ...)
+   * @param req the request
+   * @param cb called with the transaction, or an error
+   */
   load(server: Server<any, any>, options: object, req: OAuth2IncomingMessage, cb: (err: unknown, txn?: OAuth2Transaction<any, any>) => void): void;
+  /**
+   * Stores a new transaction and answers its identifier.
+   * @param server the server, whose `serializeClient` reduces the client
+   * @param options the middleware's options
+   * @param req the request
+   * @param txn the transaction to store
+   * @param cb called with the new transaction ID
+   */
   store(server: Server<any, any>, options: object, req: OAuth2IncomingMessage, txn: object, cb: (err: unknown, tid?: string) => void): void;
+  /**
+   * Replaces a stored transaction (after `resume`).
+   * @param server the server
+   * @param options the middleware's options
+   * @param req the request
+   * @param tid the transaction ID
+   * @param txn the new contents
+   * @param cb called with the (possibly new) transaction ID
+   */
   update(server: Server<any, any>, options: object, req: OAuth2IncomingMessage, tid: string, txn: object, cb: (err: unknown, tid?: string) => void): void;
+  /**
+   * Removes a transaction once it has been answered.
+   * @param options the middleware's options
+   * @param req the request
+   * @param tid the transaction ID
+   * @param cb called when done
+   */
   remove(options: object, req: OAuth2IncomingMessage, tid: string, cb: (err?: unknown) => void): void;
 }
 
 /** A transaction store in the request-only interface. */
 export interface RequestTransactionStore {
+  /** Absent or `false`: the methods receive only the request. */
   legacy?: false | undefined;
+  /**
+   * Loads the transaction the request names.
+   * @param req the request (read `transaction_id` from its query or body)
+   * @param cb called with the transaction, or an error
+   */
   load(req: OAuth2IncomingMessage, cb: (err: unknown, txn?: OAuth2Transaction<any, any>) => void): void;
+  /**
+   * Stores a new transaction and answers its identifier.
+   * @param req the request
+   * @param txn the transaction to store
+   * @param cb called with the new transaction ID
+   */
   store(req: OAuth2IncomingMessage, txn: OAuth2Transaction<any, any>, cb: (err: unknown, tid?: string) => void): void;
+  /**
+   * Replaces a stored transaction (after `resume`).
+   * @param req the request
+   * @param tid the transaction ID
+   * @param txn the new contents
+   * @param cb called with the (possibly new) transaction ID
+   */
   update(req: OAuth2IncomingMessage, tid: string, txn: OAuth2Transaction<any, any>, cb: (err: unknown, tid?: string) => void): void;
+  /**
+   * Removes a transaction once it has been answered.
+   * @param req the request
+   * @param tid the transaction ID
+   * @param cb called when done
+   */
   remove(req: OAuth2IncomingMessage, tid: string, cb: (err?: unknown) => void): void;
 }
 

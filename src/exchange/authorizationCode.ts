@@ -5,14 +5,25 @@ import { catchRejection, settle } from '../lib/async.js';
 import { setupExchange, type ExchangeOptions } from '../lib/exchange.js';
 import type { ExchangeFunction } from '../server.js';
 
-/** Options of {@link authorizationCode}. */
+/** Options of {@link exchange.authorizationCode}. */
 export type AuthorizationCodeOptions = Omit<ExchangeOptions, 'scopeSeparator'>;
 
-/** The context object of the Promise form of {@link authorizationCode}'s `issue`. */
-export interface AuthorizationCodeContext<Client = any> { client: Client; code: string; redirectURI: string | undefined; body: ParamBag; authInfo: unknown }
+/** The context object of the Promise form of {@link exchange.authorizationCode}'s `issue`. */
+export interface AuthorizationCodeContext<Client = any> {
+  /** The authenticated client (`req.user`, or the `userProperty` option). */
+  client: Client;
+  /** The `code` parameter. */
+  code: string;
+  /** The `redirect_uri` parameter; undefined when absent. */
+  redirectURI: string | undefined;
+  /** The request body, for parameters the exchange does not read itself. */
+  body: ParamBag;
+  /** What the client authentication strategy passed as `info` (`req.authInfo`). */
+  authInfo: unknown;
+}
 
 /**
- * `issue` callback of {@link authorizationCode}, chosen by its arity as in 1.x:
+ * `issue` callback of {@link exchange.authorizationCode}, chosen by its arity as in 1.x:
  * `(client, code, redirectURI, done)`, `(client, code, redirectURI, body, done)`,
  * `(client, code, redirectURI, body, authInfo, done)`, or the arity-1 form
  * `async ({ client, code, redirectURI, body, authInfo }) => accessToken` (a string, or `{ accessToken, refreshToken?, params? }`, or falsy).

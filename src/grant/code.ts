@@ -7,25 +7,32 @@ import { authorizationParser, deniedParams, grantArgs, grantErrorHandler, modeTa
 import type { GrantModule } from '../server.js';
 import type { AuthorizationRequest, AuthorizationResponse, OAuth2Transaction } from '../types.js';
 
-/** Options of {@link code}. */
+/** Options of {@link grant.code}. */
 export type CodeGrantOptions = GrantOptions;
 
 /** `done(err, code)` of the code grant's `issue`; a falsy code denies. */
 export type IssueCodeCallback = (err?: unknown, code?: string | false | null) => void;
 
-/** The context object of the Promise form of {@link code}'s `issue`. */
+/** The context object of the Promise form of {@link grant.code}'s `issue`. */
 export interface IssueCodeContext<Client = any, User = any> {
+  /** The client the code is for. */
   client: Client;
+  /** The redirect URI from the transaction (what `validate` returned), to bind the code to. */
   redirectURI: string | undefined;
+  /** The user who allowed the request. */
   user: User;
+  /** The decision (`ares`): what the user granted, such as `scope`. */
   ares: AuthorizationResponse;
+  /** The parsed authorization request. */
   areq: AuthorizationRequest;
+  /** The transaction's `locals`. */
   locals: Record<string, unknown> | undefined;
+  /** The whole transaction. */
   txn: OAuth2Transaction<Client, User>;
 }
 
 /**
- * `issue` callback of {@link code}. 1.x chooses the form by arity:
+ * `issue` callback of {@link grant.code}. 1.x chooses the form by arity:
  * `(client, redirectURI, user, done)`, then `ares`, `areq` and `locals` are
  * added before `done` for arities 5, 6 and 7; the arity-1 form
  * `async ({ client, redirectURI, user, ares, areq, locals, txn }) => code`
@@ -47,6 +54,7 @@ export type IssueCode<Client = any, User = any> = (
 
 /** The context object of the Promise form of `extend`. */
 export interface ExtendCodeContext<Client = any, User = any> {
+  /** The transaction, with the decision in `txn.res`. */
   txn: OAuth2Transaction<Client, User>;
 }
 
