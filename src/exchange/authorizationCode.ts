@@ -12,7 +12,9 @@ import { checkPolicy, checkVerifier, type PkcePolicy, type PkceRecord } from '..
  * `codeChallenge` and `codeChallengeMethod` (absent or `null` when the code
  * was issued without a challenge), typically the code's own record. Falsy
  * means the code is unknown (`invalid_grant`). Either `(code, client, done)`
- * with `done(err, record)`, or `async ({ code, client, body }) => record`.
+ * with `done(err, record)` (a function declaring three parameters), or
+ * `async ({ code, client, body }) => record` (fewer parameters; the value may
+ * also be returned directly).
  */
 export type PkceLookup<Client = any> = (
   code: string & { code: string; client: Client; body: ParamBag },
@@ -153,7 +155,7 @@ export function authorizationCode(options: any, issue?: any): ExchangeFunction {
       run(client, code, redirectURI, body, verifier);
     };
     try {
-      if (lookup.length === 1) {
+      if (lookup.length < 3) {
         return settle((lookup as unknown as (ctx: object) => unknown)({ code, client, body }), (value: PkceRecord | null | false) => found(null, value), found);
       }
       catchRejection((lookup as Function)(code, client, found), found);

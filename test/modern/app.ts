@@ -59,7 +59,7 @@ export interface ModernAppOptions {
 
 export interface ModernApp {
   app: express.Express;
-  server: ReturnType<typeof oauth2orize.createServer>;
+  server: ReturnType<typeof oauth2orize.createServer<Client, { id: string }>>;
   codes: Map<string, CodeRecord>;
   /** What each `issue` call saw. */
   issued: Array<Record<string, unknown>>;
