@@ -4,6 +4,7 @@ import { bodyParsingError, deliverTokens, tokenResponder, type IssuedCallback } 
 import { catchRejection, settle } from '../lib/async.js';
 import { setupExchange, type ExchangeOptions } from '../lib/exchange.js';
 import type { ExchangeFunction } from '../server.js';
+import type { NextFunction, OAuth2IncomingMessage, OAuth2ServerResponse } from '../types.js';
 import { profileOf } from '../lib/profile.js';
 import { checkPolicy, checkVerifier, type PkcePolicy, type PkceRecord } from '../lib/pkce.js';
 
@@ -46,8 +47,8 @@ export interface AuthorizationCodeContext<Client = any> {
   redirectURI: string | undefined;
   body: ParamBag;
   authInfo: unknown;
-  /** The `code_verifier` sent, already verified when `pkce` is configured. */
-  codeVerifier: string | undefined;
+  /** The `code_verifier` sent, once verified; present only when PKCE verification ran. */
+  codeVerifier?: string | undefined;
 }
 
 /**
@@ -132,7 +133,7 @@ export function authorizationCode(options: any, issue?: any): ExchangeFunction {
     }
     if (!code) return next(new TokenError('Missing required parameter: code', 'invalid_request'));
     const serverPolicy = own === false ? undefined : (profileOf(req) || { pkce: undefined }).pkce;
-    if (!own && !serverPolicy) return run(client, code, redirectURI, body, undefined);
+    if (!own && !serverPolicy) return callIssue(fn, arity, req, res, next, { client, code, redirectURI, body, authInfo: req.authInfo });
     if (!lookup) return next(new TokenError('PKCE is required but exchange.code has no pkce.lookup', 'server_error'));
     let verifier: string | undefined;
     try {
@@ -152,7 +153,7 @@ export function authorizationCode(options: any, issue?: any): ExchangeFunction {
       } catch (err) {
         return next(err);
       }
-      run(client, code, redirectURI, body, verifier);
+      callIssue(fn, arity, req, res, next, { client, code, redirectURI, body, authInfo: req.authInfo, codeVerifier: verifier });
     };
     try {
       if (lookup.length < 3) {
@@ -164,20 +165,23 @@ export function authorizationCode(options: any, issue?: any): ExchangeFunction {
       found(err);
     }
 
-    function run(client: unknown, code: string, redirectURI: string | undefined, body: ParamBag, codeVerifier: string | undefined): void {
-    const issued = tokenResponder(res, next, 'Invalid authorization code');
-    try {
-      if (arity === 1) return settle(fn({ client, code, redirectURI, body, authInfo: req.authInfo, codeVerifier }), (value) => deliverTokens(value, issued), issued);
-      let returned: unknown;
-      switch (arity) {
-        case 6: returned = fn(client, code, redirectURI, body, req.authInfo, issued); break;
-        case 5: returned = fn(client, code, redirectURI, body, issued); break;
-        default: returned = fn(client, code, redirectURI, issued);
-      }
-      catchRejection(returned, issued);
-    } catch (err) {
-      return next(err);
-    }
-    }
   };
+}
+
+/** Call the app's `issue` in the form its arity asks for. */
+function callIssue(fn: Function, arity: number, req: OAuth2IncomingMessage, res: OAuth2ServerResponse, next: NextFunction, context: AuthorizationCodeContext): void {
+  const issued = tokenResponder(res, next, 'Invalid authorization code');
+  const { client, code, redirectURI, body } = context;
+  try {
+    if (arity === 1) return settle(fn(context), (value) => deliverTokens(value, issued), issued);
+    let returned: unknown;
+    switch (arity) {
+      case 6: returned = fn(client, code, redirectURI, body, req.authInfo, issued); break;
+      case 5: returned = fn(client, code, redirectURI, body, issued); break;
+      default: returned = fn(client, code, redirectURI, issued);
+    }
+    catchRejection(returned, issued);
+  } catch (err) {
+    return next(err);
+  }
 }
