@@ -13,7 +13,11 @@
  */
 import type { PkcePolicy } from './pkce.js';
 
-/** Options of the hardened profile; see `ServerOptions.hardened`. */
+/**
+ * Options of the hardened profile; see `ServerOptions.hardened`.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-2
+ */
 export interface HardenedOptions {
   /** Keep the implicit grant (`response_type=token`) usable. Default `false`. */
   allowImplicit?: boolean;

@@ -109,8 +109,8 @@ export function errorHandler(options?: ErrorHandlerOptions): ErrorMiddleware {
       if (e.message && (expose || oauthCode(e.code) || isClientStatus(e.status))) body.error_description = e.message;
       if (e.uri) body.error_uri = e.uri;
       res.setHeader('Content-Type', 'application/json');
-      // RFC 6749 §5.1 asks this of token responses; error bodies are no
-      // more cacheable than successes (RFC 9700 §4.16 and OAuth 2.1 §3.2.3).
+      // RFC 6749 §5.1 asks this of token responses; an error body is no
+      // more fit for a cache than a success, and a cached one would be replayed.
       res.setHeader('Cache-Control', 'no-store');
       res.setHeader('Pragma', 'no-cache');
       res.end(JSON.stringify(body));
