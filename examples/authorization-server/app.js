@@ -68,9 +68,9 @@ function statusOf(err) {
  *
  * @param {object} options
  * @param {import('./db.js').Store} options.db from `openDatabase()`
- * @param {string} [options.issuer] this server's origin, e.g.
- *   `http://localhost:3000`; when absent it is taken from each request's
- *   Host header (fine for a demo, not for production)
+ * @param {string} options.issuer this server's origin, e.g.
+ *   `http://localhost:3000`: the `iss` of its authorization responses
+ *   (RFC 9207) and the origin its forms must come from
  * @param {string} [options.sessionSecret] defaults to `SESSION_SECRET`, then
  *   a fixed development secret
  * @param {string[]} [options.legacyGrants] which of {@link LEGACY_GRANTS} to
@@ -88,7 +88,7 @@ function statusOf(err) {
  */
 export function createApp({
   db,
-  issuer,
+  issuer = '',
   sessionSecret,
   legacyGrants = [],
   rateLimits = {},
@@ -102,15 +102,16 @@ export function createApp({
   const passwordGrant = legacyGrants.includes('password');
 
   const app = express();
-  const server = createOAuth2Server(db, { implicit, password: passwordGrant });
+  if (!issuer) throw new Error('createApp needs the issuer: this server\'s origin, sent as iss (RFC 9207)');
+  const server = createOAuth2Server(db, { issuer, implicit, password: passwordGrant });
   const passport = createPassport(db);
 
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxy);
   app.use(passport.initialize());
 
-  /** @param {import('express').Request} req */
-  const originOf = (req) => issuer ?? `${req.protocol}://${req.get('host')}`;
+  /** This server's origin (the issuer); a function, as it once came from the request. */
+  const originOf = (/** @type {import('express').Request} */ _req) => issuer;
 
   const window = rateLimits.windowSeconds;
   const loginPerIP = new FailureLimiter({ limit: rateLimits.loginPerIP ?? 20, windowSeconds: window });
@@ -401,6 +402,8 @@ export function createApp({
       ],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
       code_challenge_methods_supported: ['S256'],
+      // RFC 9207: every authorization response carries iss.
+      authorization_response_iss_parameter_supported: true,
     });
   });
 

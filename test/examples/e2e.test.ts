@@ -165,6 +165,9 @@ describe('example authorization server', { concurrency: 4 }, () => {
     assert.equal(`${redirect.origin}${redirect.pathname}`, s.callback);
     assert.equal(redirect.searchParams.get('state'), state);
     assert.ok(redirect.searchParams.get('code'), 'the redirect carries a code');
+    // RFC 9207: the response names its issuer, which oauth4webapi checks against the metadata.
+    assert.equal(redirect.searchParams.get('iss'), s.app.origin);
+    assert.equal(s.as.authorization_response_iss_parameter_supported, true);
 
     const tokens = await exchange(s, { browser, verifier, state, redirect });
     assert.equal(tokens.token_type, 'bearer');
@@ -194,13 +197,17 @@ describe('example authorization server', { concurrency: 4 }, () => {
   test('public client: PKCE is required, and it authenticates with client_id alone', async (t) => {
     const s = await setup(t);
 
-    const withoutPKCE = await authorizeCode(s, { client: publicClient, pkce: false });
-    assert.equal(withoutPKCE.redirect.pathname, '/callback');
-    assert.equal(withoutPKCE.redirect.searchParams.get('error'), 'invalid_request');
-    assert.equal(withoutPKCE.redirect.searchParams.get('state'), withoutPKCE.state);
-    assert.equal(withoutPKCE.redirect.searchParams.get('code'), null);
+    // Without a code_challenge, oauth2orize's PKCE policy refuses the request before
+    // `validate` runs, so it is an error page rather than a redirect to an unchecked URI.
+    const browser = new Browser();
+    const noPKCE = new URL(s.as.authorization_endpoint!);
+    noPKCE.search = new URLSearchParams({ response_type: 'code', client_id: publicClient.client_id, redirect_uri: s.callback }).toString();
+    const refused = await signInThrough(browser, s.app, noPKCE.href);
+    assert.equal(refused.status, 400);
+    assert.equal(refused.headers.get('location'), null);
+    assert.match(await refused.text(), /invalid_request/);
 
-    const auth = await authorizeCode(s, { client: publicClient, browser: withoutPKCE.browser });
+    const auth = await authorizeCode(s, { client: publicClient, browser });
     const tokens = await exchange(s, auth, { client: publicClient, clientAuth: oauth.None() });
     assert.equal(tokens.scope, 'profile email');
     assert.ok(tokens.refresh_token, 'a refresh token is issued');
@@ -269,12 +276,22 @@ describe('example authorization server', { concurrency: 4 }, () => {
     assert.equal(again.redirect.searchParams.get('error'), 'access_denied');
   });
 
-  test('a wrong PKCE verifier is invalid_grant, and the code is spent', async (t) => {
+  test('a wrong or missing PKCE verifier is invalid_grant', async (t) => {
     const s = await setup(t);
     const auth = await authorizeCode(s);
     await rejectsWithOAuthError(exchange(s, auth, { verifier: oauth.generateRandomCodeVerifier() }), 'invalid_grant');
-    // Retrying with the right verifier does not help: a code is tried once.
-    await rejectsWithOAuthError(exchange(s, auth), 'invalid_grant');
+    const params = oauth.validateAuthResponse(s.as, confidential, auth.redirect, auth.state);
+    const noVerifier = await fetch(s.as.token_endpoint!, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${DEMO.confidential.id}:${DEMO.confidential.secret}`).toString('base64')}` },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code: params.get('code')!, redirect_uri: s.callback }),
+    });
+    assert.equal(noVerifier.status, 400);
+    assert.equal(((await noVerifier.json()) as { error: string }).error, 'invalid_grant');
+    // exchange.code verifies before the app's issue runs, so a failed verification does not
+    // spend the code; guessing is bounded by the failure limit on /token.
+    const tokens = await exchange(s, auth);
+    assert.ok(tokens.access_token, 'the right verifier still works');
   });
 
   test('a reused code is invalid_grant and revokes what the code produced', async (t) => {
@@ -375,7 +392,13 @@ describe('example authorization server', { concurrency: 4 }, () => {
   test('unregistered redirect URIs and unknown clients get an error page, not a redirect', async (t) => {
     const s = await setup(t);
     const browser = new Browser();
-    const base = { response_type: 'code', client_id: confidential.client_id, scope: 'profile' };
+    const base = {
+      response_type: 'code',
+      client_id: confidential.client_id,
+      scope: 'profile',
+      code_challenge: await oauth.calculatePKCECodeChallenge(oauth.generateRandomCodeVerifier()),
+      code_challenge_method: 'S256',
+    };
 
     const wrongURI = new URL(s.app.url('/authorize'));
     wrongURI.search = new URLSearchParams({ ...base, redirect_uri: `${s.callback}/../evil` }).toString();

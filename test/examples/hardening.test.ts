@@ -103,15 +103,26 @@ describe('example hardening', { timeout: 120_000 }, () => {
   test('PKCE with S256 is required of the confidential client too', async (t) => {
     const app = await start(t);
     const browser = new Browser();
+    // oauth2orize's PKCE policy refuses these before `validate`: an error page, no redirect.
     const without = await codeURL(app, DEMO.confidential.id, {}, false);
-    const refused = redirectTarget(await signInThrough(browser, app, without.url), app.origin);
-    assert.equal(refused.searchParams.get('error'), 'invalid_request');
-    assert.match(refused.searchParams.get('error_description') ?? '', /PKCE is required/);
-    assert.equal(refused.searchParams.get('code'), null);
+    const refused = await signInThrough(browser, app, without.url);
+    assert.equal(refused.status, 400);
+    assert.equal(refused.headers.get('location'), null, 'no redirect, so no code');
+    assert.match(await refused.text(), /invalid_request/);
 
     const plain = await codeURL(app, DEMO.confidential.id, { code_challenge_method: 'plain' });
-    const plainRefused = redirectTarget(await browser.get(plain.url), app.origin);
-    assert.equal(plainRefused.searchParams.get('error'), 'invalid_request');
+    const plainRefused = await browser.get(plain.url);
+    assert.equal(plainRefused.status, 400);
+    assert.equal(plainRefused.headers.get('location'), null);
+
+    // And at the token endpoint, a code needs its verifier.
+    const { code } = await getCode(app);
+    const noVerifier = await tokenRequest(
+      app,
+      { grant_type: 'authorization_code', code, redirect_uri: app.url('/callback') },
+      { authorization: basic(DEMO.confidential.id, DEMO.confidential.secret) },
+    );
+    assert.equal(noVerifier.body.error, 'invalid_grant');
   });
 
   test('login CSRF: a forged sign-in post is refused', async (t) => {

@@ -4,6 +4,7 @@
  * reach a heading; links and images to repository files point at files that exist.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -53,6 +54,11 @@ test('in-page links reach a heading, and the contents list every section', () =>
     if (m[1] === 'Contents') continue;
     assert.ok(contents.includes(`(#${slug(m[1])})`), `the contents do not list "## ${m[1]}"`);
   }
+});
+
+test('the contents list is what scripts/readme-contents.mjs writes', () => {
+  const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'readme-contents.mjs'), '--check'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
 });
 
 test('links and images to files of the repository point at files that exist', () => {
