@@ -4,6 +4,7 @@
  * `oauth2orize`, the rest from our own node_modules), and run them as a user would.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -85,12 +86,21 @@ export interface Started {
   stop(): Promise<void>;
 }
 
+/** A TCP port that was free a moment ago (for scripts that must know their port before listening). */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, 'localhost', () => resolve()));
+  const { port } = probe.address() as { port: number };
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
 /**
- * Runs `node file` in `dir` with PORT=0 and waits until its output matches `ready`
+ * Runs `node file` in `dir` with PORT=0 (or `port`) and waits until its output matches `ready`
  * (whose first group is returned, usually the URL it listens on).
  */
-export async function startScript(dir: string, file: string, ready: RegExp): Promise<Started & { match: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', NODE_ENV: 'test' };
+export async function startScript(dir: string, file: string, ready: RegExp, port = 0): Promise<Started & { match: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), NODE_ENV: 'test' };
   delete env.NODE_V8_COVERAGE;
   delete env.NODE_OPTIONS;
   const child = spawn(process.execPath, [file], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
