@@ -49,7 +49,9 @@ export const exchange = {
 
 /** The package's default export: `createServer`, carrying the 1.x API as properties. */
 // As in 1.x, the module is `createServer` itself: `oauth2orize.createServer === oauth2orize`.
-const oauth2orize = Object.assign(createServer, { createServer, errorHandler, grant, exchange, OAuth2Error, AuthorizationError, TokenError });
+// `Server` and `SessionStore` are properties too (issue 10), so every value the typings
+// declare exists in `require()`, the default import and the named imports alike.
+const oauth2orize = Object.assign(createServer, { createServer, errorHandler, grant, exchange, OAuth2Error, AuthorizationError, TokenError, Server, SessionStore });
 
 export default oauth2orize;
 export { createServer, errorHandler, OAuth2Error, AuthorizationError, TokenError, Server, SessionStore };
