@@ -75,7 +75,7 @@ export function authorizationCode(options: any, issue?: any): ExchangeFunction {
         case 5: returned = fn(client, code, redirectURI, body, issued); break;
         default: returned = fn(client, code, redirectURI, issued);
       }
-      catchRejection(returned, issued);
+      catchRejection(returned, issued, fn, (value) => deliverTokens(value, issued));
     } catch (err) {
       return next(err);
     }

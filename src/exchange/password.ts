@@ -78,7 +78,7 @@ export function password(options: any, issue?: any): ExchangeFunction {
         case 5: returned = fn(client, username, passwd, scope, issued); break;
         default: returned = fn(client, username, passwd, issued);
       }
-      catchRejection(returned, issued);
+      catchRejection(returned, issued, fn, (value) => deliverTokens(value, issued));
     } catch (err) {
       return next(err);
     }

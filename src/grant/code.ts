@@ -1,7 +1,6 @@
 import { AuthorizationError } from '../errors/authorizationerror.js';
 import { merge } from '../lib/merge.js';
-import { catchRejection, settle } from '../lib/async.js';
-import { once } from '../lib/transaction.js';
+import { catchRejection, once, settle } from '../lib/async.js';
 import { query } from '../response/query.js';
 import { authorizationParser, deniedParams, grantArgs, grantErrorHandler, modeTable, pickMode, type GrantOptions } from '../lib/grant.js';
 import type { GrantModule } from '../server.js';
@@ -96,10 +95,7 @@ export function code(options: any, issue?: any, extend?: any): GrantModule {
       const respond = picked.respond;
       if (!txn.res || !txn.res.allow) return respond(txn, res, deniedParams(txn));
 
-      let called = false;
-      const issued: IssueCodeCallback = (err, code) => {
-        if (called) return;
-        called = true;
+      const issued = once<Parameters<IssueCodeCallback>>((err, code) => {
         if (err) return next(err);
         if (!code) return next(new AuthorizationError('Request denied by authorization server', 'access_denied'));
         const params: Record<string, unknown> = { code };
@@ -112,12 +108,14 @@ export function code(options: any, issue?: any, extend?: any): GrantModule {
             respond(txn, res, params);
           });
         });
+        const extra = (value: unknown): void => extended(null, value as Record<string, unknown> | undefined);
         if (!ext) return extended();
         if (ext.length === 1) {
-          return settle((ext as unknown as (ctx: object) => unknown)({ txn }), (extra: Record<string, unknown> | undefined) => extended(null, extra), extended);
+          return settle((ext as unknown as (ctx: object) => unknown)({ txn }), extra, extended);
         }
-        catchRejection(ext(txn as OAuth2Transaction & ExtendCodeContext, extended), extended);
-      };
+        catchRejection(ext(txn as OAuth2Transaction & ExtendCodeContext, extended), extended, ext, extra);
+      });
+      const value = (value: unknown): void => issued(null, value as string | false | null | undefined);
 
       // The redirect URI passed on is the one from the request, not the one
       // the app resolved: RFC 6749 §4.1.3 ties the token request to it.
@@ -126,7 +124,7 @@ export function code(options: any, issue?: any, extend?: any): GrantModule {
         let returned: unknown;
         if (arity === 1) {
           const context = { client: txn.client, redirectURI: areq.redirectURI, user: txn.user, ares: txn.res, areq, locals: txn.locals, txn };
-          return settle(fn(context), (value: string | false | null | undefined) => issued(null, value), issued);
+          return settle(fn(context), value, issued);
         }
         switch (arity) {
           case 7: returned = fn(txn.client, areq.redirectURI, txn.user, txn.res, areq, txn.locals, issued); break;
@@ -134,7 +132,7 @@ export function code(options: any, issue?: any, extend?: any): GrantModule {
           case 5: returned = fn(txn.client, areq.redirectURI, txn.user, txn.res, issued); break;
           default: returned = fn(txn.client, areq.redirectURI, txn.user, issued);
         }
-        catchRejection(returned, issued);
+        catchRejection(returned, issued, fn, value);
       } catch (err) {
         return next(err);
       }

@@ -156,6 +156,12 @@ export function authorization(server: Server<any, any>, options: any, validate?:
         return next(new AuthorizationError('Unsupported response type: ' + responseType, 'unsupported_response_type'));
       }
 
+      // A resolved value is read as the context form's `{ client, redirectURI, webOrigin }`.
+      const resolved = (value: unknown): void => {
+        if (!value) return validated(null, false);
+        const v = value as ValidateResult<unknown>;
+        validated(null, v.client, v.redirectURI, v.webOrigin);
+      };
       const validated = once((err?: unknown, client?: unknown, redirectURI?: string, webOrigin?: string): void => {
         // Build req.oauth2 before acting on `err`: a redirect URI, even with an
         // error, means the client can be told of the error by redirect.
@@ -205,14 +211,11 @@ export function authorization(server: Server<any, any>, options: any, validate?:
           case 3: returned = check(areq.clientID, areq.redirectURI, validated); break;
           case 1: {
             const context = { clientID: areq.clientID, redirectURI: areq.redirectURI, scope: areq.scope, type: areq.type, areq };
-            return settle(check(context), (value: ValidateResult<unknown> | null | undefined | false) => {
-              if (!value) return validated(null, false);
-              validated(null, value.client, value.redirectURI, value.webOrigin);
-            }, validated);
+            return settle(check(context), resolved, validated);
           }
           default: returned = check(areq, validated);
         }
-        catchRejection(returned, validated);
+        catchRejection(returned, validated, check, resolved);
       } catch (err) {
         return next(err);
       }

@@ -92,10 +92,14 @@ export function decision<Client = any, User = any>(
       respond(server, req, res, complete, next);
     });
 
+    const resolved = (result: unknown): void => {
+      const r = result as DecisionParseResult | undefined;
+      decided(null, r && r.ares, r && r.locals);
+    };
     if (read.length === 1) {
       const value = (read as unknown as (ctx: object) => unknown)({ req, txn });
-      return settle(value, (result: DecisionParseResult | undefined) => decided(null, result && result.ares, result && result.locals), decided);
+      return settle(value, resolved, decided);
     }
-    catchRejection(read(req as OAuth2IncomingMessage & DecisionParseContext, decided), decided);
+    catchRejection(read(req as OAuth2IncomingMessage & DecisionParseContext, decided), decided, read, resolved);
   };
 }
