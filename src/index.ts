@@ -56,6 +56,8 @@ const oauth2orize = Object.assign(createServer, { createServer, errorHandler, gr
 export default oauth2orize;
 export { createServer, errorHandler, OAuth2Error, AuthorizationError, TokenError, Server, SessionStore };
 export type * from './types.js';
+// issue 10: the type names of @types/oauth2orize 1.11.5 (deprecated aliases)
+export type * from './compat.js';
 export type {
   ServerOptions,
   GrantModule,

@@ -155,9 +155,9 @@ export class Server<Client = any, User = any> {
    * server.exchange('urn:ietf:params:oauth:grant-type:jwt-bearer', jwtBearerExchange);
    * ```
    */
-  exchange(fn: ExchangeFunction): this;
-  exchange(type: string, fn: ExchangeFunction): this;
-  exchange(type: string | ExchangeFunction, fn?: ExchangeFunction): this {
+  exchange(fn: ExchangeFunction<Client>): this;
+  exchange(type: string, fn: ExchangeFunction<Client>): this;
+  exchange(type: string | ExchangeFunction<Client>, fn?: ExchangeFunction<Client>): this {
     let name: string;
     if (typeof type === 'function') {
       fn = type;
@@ -214,9 +214,9 @@ export class Server<Client = any, User = any> {
    * form. Returns `[transactionLoader, decision]`, or the decision middleware
    * alone when `options.loadTransaction === false`.
    */
-  decision(options: DecisionOptions & { loadTransaction: false }, parse?: DecisionParseFunction, complete?: CompleteFunction<Client, User>): Middleware;
-  decision(options?: DecisionOptions, parse?: DecisionParseFunction, complete?: CompleteFunction<Client, User>): Middleware[];
-  decision(parse: DecisionParseFunction, complete?: CompleteFunction<Client, User>): Middleware[];
+  decision<TReq = OAuth2IncomingMessage>(options: DecisionOptions & { loadTransaction: false }, parse?: DecisionParseFunction<Client, User, TReq>, complete?: CompleteFunction<Client, User>): Middleware;
+  decision<TReq = OAuth2IncomingMessage>(options?: DecisionOptions, parse?: DecisionParseFunction<Client, User, TReq>, complete?: CompleteFunction<Client, User>): Middleware[];
+  decision<TReq = OAuth2IncomingMessage>(parse: DecisionParseFunction<Client, User, TReq>, complete?: CompleteFunction<Client, User>): Middleware[];
   decision(options?: any, parse?: any, complete?: any): Middleware | Middleware[] {
     if (usedAsMiddleware('server.decision', arguments)) return misusedMiddleware('server.decision');
     if (options && options.loadTransaction === false) {

@@ -4,6 +4,7 @@ import { bodyParsingError, deliverTokens, tokenResponder, type IssuedCallback } 
 import { catchRejection, settle } from '../lib/async.js';
 import { setupExchange, type ExchangeOptions } from '../lib/exchange.js';
 import type { ExchangeFunction } from '../server.js';
+import type { Bivariant } from '../types.js';
 
 /** Options of {@link authorizationCode}. */
 export type AuthorizationCodeOptions = Omit<ExchangeOptions, 'scopeSeparator'>;
@@ -19,14 +20,14 @@ export interface AuthorizationCodeContext<Client = any> { client: Client; code: 
  * Each position carries every role it has in some arity, so callbacks
  * written without annotations are typed in every form.
  */
-export type AuthorizationCodeIssue<Client = any> = (
+export type AuthorizationCodeIssue<Client = any> = Bivariant<(
   client: Client & AuthorizationCodeContext<Client>,
   code: string,
   redirectURI: string | undefined,
   body: ParamBag & IssuedCallback,
   authInfo: IssuedCallback,
   done: IssuedCallback,
-) => unknown;
+) => unknown>;
 
 /**
  * Exchange for the authorization code grant (`grant_type=authorization_code`).
@@ -47,8 +48,8 @@ export type AuthorizationCodeIssue<Client = any> = (
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
  */
-export function authorizationCode<Client = any>(options: AuthorizationCodeOptions, issue: AuthorizationCodeIssue<Client>): ExchangeFunction;
-export function authorizationCode<Client = any>(issue: AuthorizationCodeIssue<Client>): ExchangeFunction;
+export function authorizationCode<Client = any>(options: AuthorizationCodeOptions, issue: AuthorizationCodeIssue<Client>): ExchangeFunction<Client>;
+export function authorizationCode<Client = any>(issue: AuthorizationCodeIssue<Client>): ExchangeFunction<Client>;
 export function authorizationCode(options: any, issue?: any): ExchangeFunction {
   const { issue: fn, userProperty } = setupExchange<Function>('authorizationCode', options, issue);
   // A function's arity cannot change, so the calling convention is chosen once.

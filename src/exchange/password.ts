@@ -4,6 +4,7 @@ import { bodyParsingError, deliverTokens, tokenResponder, type IssuedCallback } 
 import { catchRejection, settle } from '../lib/async.js';
 import { setupExchange, type ExchangeOptions } from '../lib/exchange.js';
 import type { ExchangeFunction } from '../server.js';
+import type { Bivariant } from '../types.js';
 
 /** Options of {@link password}. */
 export type PasswordOptions = ExchangeOptions;
@@ -19,7 +20,7 @@ export interface PasswordContext<Client = any> { client: Client; username: strin
  * Each position carries every role it has in some arity, so callbacks
  * written without annotations are typed in every form.
  */
-export type PasswordIssue<Client = any> = (
+export type PasswordIssue<Client = any> = Bivariant<(
   client: Client & PasswordContext<Client>,
   username: string,
   password: string,
@@ -27,7 +28,7 @@ export type PasswordIssue<Client = any> = (
   body: ParamBag & IssuedCallback,
   authInfo: IssuedCallback,
   done: IssuedCallback,
-) => unknown;
+) => unknown>;
 
 /**
  * Exchange for the resource owner password credentials grant
@@ -47,8 +48,8 @@ export type PasswordIssue<Client = any> = (
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.3
  */
-export function password<Client = any>(options: PasswordOptions, issue: PasswordIssue<Client>): ExchangeFunction;
-export function password<Client = any>(issue: PasswordIssue<Client>): ExchangeFunction;
+export function password<Client = any>(options: PasswordOptions, issue: PasswordIssue<Client>): ExchangeFunction<Client>;
+export function password<Client = any>(issue: PasswordIssue<Client>): ExchangeFunction<Client>;
 export function password(options: any, issue?: any): ExchangeFunction {
   const { issue: fn, userProperty, separators } = setupExchange<Function>('password', options, issue);
   // A function's arity cannot change, so the calling convention is chosen once.

@@ -4,7 +4,7 @@ import { catchRejection, once, settle } from '../lib/async.js';
 import { query } from '../response/query.js';
 import { authorizationParser, deniedParams, grantArgs, grantErrorHandler, modeTable, pickMode, type GrantOptions } from '../lib/grant.js';
 import type { GrantModule } from '../server.js';
-import type { AuthorizationRequest, AuthorizationResponse, OAuth2Transaction } from '../types.js';
+import type { AuthorizationRequest, AuthorizationResponse, OAuth2Transaction, Bivariant } from '../types.js';
 
 /** Options of {@link code}. */
 export type CodeGrantOptions = GrantOptions;
@@ -34,7 +34,7 @@ export interface IssueCodeContext<Client = any, User = any> {
  * has in some arity (position 4 is `ares` or `done`, and so on), so that a
  * callback written without annotations is typed whatever its arity.
  */
-export type IssueCode<Client = any, User = any> = (
+export type IssueCode<Client = any, User = any> = Bivariant<(
   client: Client & IssueCodeContext<Client, User>,
   redirectURI: string | undefined,
   user: User,
@@ -42,7 +42,7 @@ export type IssueCode<Client = any, User = any> = (
   areq: AuthorizationRequest & IssueCodeCallback,
   locals: Record<string, unknown> & IssueCodeCallback,
   done: IssueCodeCallback,
-) => unknown;
+) => unknown>;
 
 /** The context object of the Promise form of `extend`. */
 export interface ExtendCodeContext<Client = any, User = any> {
@@ -53,10 +53,10 @@ export interface ExtendCodeContext<Client = any, User = any> {
  * `extend(txn, done(err, params))`: extra parameters for the redirect. The
  * arity-1 form `async ({ txn }) => params` returns them.
  */
-export type ExtendCode<Client = any, User = any> = (
+export type ExtendCode<Client = any, User = any> = Bivariant<(
   txn: OAuth2Transaction<Client, User> & ExtendCodeContext<Client, User>,
   done: (err?: unknown, params?: Record<string, unknown>) => void,
-) => unknown;
+) => unknown>;
 
 /**
  * The authorization code grant (`response_type=code`). Once the user

@@ -4,7 +4,7 @@ import { catchRejection, once, settle } from '../lib/async.js';
 import { fragment } from '../response/fragment.js';
 import { authorizationParser, deniedParams, grantArgs, grantErrorHandler, modeTable, pickMode, type GrantOptions } from '../lib/grant.js';
 import type { GrantModule } from '../server.js';
-import type { AuthorizationRequest, AuthorizationResponse, OAuth2Transaction } from '../types.js';
+import type { AuthorizationRequest, AuthorizationResponse, OAuth2Transaction, Bivariant } from '../types.js';
 
 /** Options of {@link token}. */
 export type TokenGrantOptions = GrantOptions;
@@ -30,14 +30,14 @@ export interface IssueTokenContext<Client = any, User = any> {
  * the token (or `{ accessToken, params }`). Each position carries every role
  * it has in some arity, so unannotated callbacks are typed in every form.
  */
-export type IssueToken<Client = any, User = any> = (
+export type IssueToken<Client = any, User = any> = Bivariant<(
   client: Client & IssueTokenContext<Client, User>,
   user: User,
   ares: AuthorizationResponse & IssueTokenCallback,
   areq: AuthorizationRequest & IssueTokenCallback,
   locals: Record<string, unknown> & IssueTokenCallback,
   done: IssueTokenCallback,
-) => unknown;
+) => unknown>;
 
 /**
  * The implicit grant (`response_type=token`). Once the user approves, `issue`

@@ -98,7 +98,7 @@ export function completer<C, U>(
 }
 
 /** `done(err, allow, info, locals)` of `immediate`. */
-export type ImmediateCallback = (err?: unknown, allow?: boolean, info?: Record<string, unknown>, locals?: Record<string, unknown>) => void;
+export type ImmediateCallback = (err?: unknown, allow?: boolean, info?: Record<string, unknown> | null, locals?: Record<string, unknown> | null) => void;
 
 /**
  * Call the app's `immediate` with the arguments its arity asks for. Both
@@ -158,7 +158,7 @@ export function respond(
 }
 
 /** Record an approval (`immediate` said yes): `res = info || {}` with `allow = true`. */
-export function approve(txn: OAuth2Transaction<any, any>, info: Record<string, unknown> | undefined, locals: unknown): void {
+export function approve(txn: OAuth2Transaction<any, any>, info: Record<string, unknown> | null | undefined, locals: unknown): void {
   txn.res = (info || {}) as AuthorizationResponse;
   txn.res.allow = true;
   mergeLocals(txn, locals);
