@@ -112,7 +112,7 @@ typed
   }))
   .exchange(oauth2orize.exchange.password((client, username, password, scope, done) => {
     expectTrue<Equal<IsAny<typeof client>, false>>();
-    done(null, client.redirectURI + username + password + scope.length);
+    done(null, client.redirectURI + username + password + (scope || []).length);
   }))
   .exchange(oauth2orize.exchange.clientCredentials(async (client, scope) => {
     expectTrue<Equal<IsAny<typeof client>, false>>();
