@@ -20,6 +20,8 @@ import { password } from './exchange/password.js';
 import { refreshToken } from './exchange/refreshToken.js';
 import { SessionStore } from './txn/session.js';
 import './augment.js';
+import type { GrantOptions } from './lib/grant.js';
+import type { ExchangeOptions } from './lib/exchange.js';
 
 /** The bundled grants (response types), with their 1.x aliases. */
 export const grant = {
@@ -46,6 +48,19 @@ export const exchange = {
   /** Alias of {@link exchange.authorizationCode}. */
   code: authorizationCode,
 };
+
+// issue 10: the option types as @types/oauth2orize named them, `oauth2orize.grant.Options`
+// and `oauth2orize.exchange.Options` (type-only namespaces merged with the objects above).
+// eslint-disable-next-line @typescript-eslint/no-namespace
+export declare namespace grant {
+  /** @deprecated Use {@link GrantOptions}. */
+  type Options<_Client = any, _User = any> = GrantOptions;
+}
+// eslint-disable-next-line @typescript-eslint/no-namespace
+export declare namespace exchange {
+  /** @deprecated Use {@link ExchangeOptions}. */
+  type Options = ExchangeOptions;
+}
 
 /** The package's default export: `createServer`, carrying the 1.x API as properties. */
 // As in 1.x, the module is `createServer` itself: `oauth2orize.createServer === oauth2orize`.

@@ -41,6 +41,10 @@ server.grant(oauth2orize.grant.code(((client, redirectURI, user, ares, areq, don
   done(null, scope.join(' '));
 }) as oauth2orize.IssueGrantCodeFunctionArity6));
 server.grant(oauth2orize.grant.code(((client, redirectURI, user, ares, areq, locals, done) => done(null, areq.state)) as oauth2orize.IssueGrantCodeFunctionArity7));
+const grantOptions: oauth2orize.grant.Options = { scopeSeparator: ',' };
+const exchangeOptions: oauth2orize.exchange.Options = { userProperty: 'client', scopeSeparator: ' ' };
+server.grant(oauth2orize.grant.code(grantOptions, (client, redirectURI, user, done) => done(null, 'c')));
+server.exchange(oauth2orize.exchange.clientCredentials(exchangeOptions, (client, done) => done(null, 't')));
 server.grant(oauth2orize.grant.code({
   modes: { query: (txn, res, params) => { res.end(String(txn.redirectURI) + Object.keys(params).join()); } },
   scopeSeparator: ' ',
