@@ -50,7 +50,7 @@ describe('a positional callback whose Promise resolves a value', () => {
     );
     const res: any = { redirect(loc: string) { this.location = loc; } };
     await new Promise<void>((resolve, reject) => {
-      mod.response!(txnFor('code') as any, res, (cb: (err?: unknown) => void) => cb(), (err: unknown) => reject(err ?? new Error('next() without error')));
+      mod.response!(txnFor('code') as any, res, ((cb: (err?: unknown) => void) => cb()) as any, (err: unknown) => reject(err ?? new Error('next() without error')));
       setTimeout(resolve, 50);
     });
     assert.equal(res.location, 'https://c.example/cb?code=code-c1-u1&state=s&iss=https%3A%2F%2Fas.example');
@@ -60,7 +60,7 @@ describe('a positional callback whose Promise resolves a value', () => {
     const mod = oauth2orize.grant.token((async (_c: unknown, _u: unknown, _done: unknown) => ({ accessToken: 'at', params: { expires_in: 5 } })) as any);
     const res: any = { redirect(loc: string) { this.location = loc; } };
     await new Promise<void>((resolve, reject) => {
-      mod.response!(txnFor('token') as any, res, (cb: (err?: unknown) => void) => cb(), (err: unknown) => reject(err ?? new Error('next() without error')));
+      mod.response!(txnFor('token') as any, res, ((cb: (err?: unknown) => void) => cb()) as any, (err: unknown) => reject(err ?? new Error('next() without error')));
       setTimeout(resolve, 50);
     });
     assert.equal(res.location, 'https://c.example/cb#access_token=at&expires_in=5&token_type=Bearer&state=s');
@@ -69,7 +69,7 @@ describe('a positional callback whose Promise resolves a value', () => {
   it('a resolved false from grant.code issue denies, like done(null, false)', async () => {
     const mod = oauth2orize.grant.code((async (_c: unknown, _uri: unknown, _u: unknown, _done: unknown) => false) as any);
     const err = await new Promise<any>((resolve) => {
-      mod.response!(txnFor('code') as any, {} as any, (cb: (err?: unknown) => void) => cb(), resolve);
+      mod.response!(txnFor('code') as any, {} as any, ((cb: (err?: unknown) => void) => cb()) as any, resolve);
     });
     assert.equal(err && err.code, 'access_denied');
   });
