@@ -12,7 +12,7 @@ const slug = (heading) =>
   heading.toLowerCase().replace(/`/g, '').replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
 
 // Notes kept after an entry, by heading.
-const notes = { 'Differences from 1.12': ' (upgrading from 1.x)' };
+const notes = {};
 
 const prose = text.replace(/^```[^\n]*\n[\s\S]*?^```$/gm, (block) => block.replace(/^#/gm, ' '));
 const headings = [...prose.matchAll(/^## (.+)$/gm)].map((m) => m[1]).filter((h) => h !== 'Contents');

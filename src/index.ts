@@ -20,6 +20,8 @@ import { password } from './exchange/password.js';
 import { refreshToken } from './exchange/refreshToken.js';
 import { SessionStore } from './txn/session.js';
 import './augment.js';
+import type { GrantOptions } from './lib/grant.js';
+import type { ExchangeOptions } from './lib/exchange.js';
 
 /** The bundled grants (response types), with their 1.x aliases. */
 export const grant = {
@@ -68,8 +70,23 @@ export type { HardenedOptions } from './lib/profile.js';
 export type { AuthorizationCodePkceOptions, PkceLookup } from './exchange/authorizationCode.js';
 // end issue 11
 
+// issue 10: the option types as @types/oauth2orize named them, `oauth2orize.grant.Options`
+// and `oauth2orize.exchange.Options` (type-only namespaces merged with the objects above).
+// eslint-disable-next-line @typescript-eslint/no-namespace
+export declare namespace grant {
+  /** @deprecated Use {@link GrantOptions}. */
+  type Options<_Client = any, _User = any> = GrantOptions;
+}
+// eslint-disable-next-line @typescript-eslint/no-namespace
+export declare namespace exchange {
+  /** @deprecated Use {@link ExchangeOptions}. */
+  type Options = ExchangeOptions;
+}
+
 /** The package's default export: `createServer`, carrying the 1.x API as properties. */
 // As in 1.x, the module is `createServer` itself: `oauth2orize.createServer === oauth2orize`.
+// `Server` and `SessionStore` are properties too (issue 10), so every value the typings
+// declare exists in `require()`, the default import and the named imports alike.
 const oauth2orize = Object.assign(createServer, {
   /** Create a new OAuth 2.0 server; the package itself is this function too. */
   createServer,
@@ -85,6 +102,10 @@ const oauth2orize = Object.assign(createServer, {
   AuthorizationError,
   /** An error at the token endpoint. */
   TokenError,
+  /** The server class, as `createServer` returns it. */
+  Server,
+  /** The default, session-backed transaction store. */
+  SessionStore,
   /** The built-in response modes (query, fragment, form_post). */
   response,
 });
@@ -92,6 +113,8 @@ const oauth2orize = Object.assign(createServer, {
 export default oauth2orize;
 export { createServer, errorHandler, OAuth2Error, AuthorizationError, TokenError, Server, SessionStore };
 export type * from './types.js';
+// issue 10: the type names of @types/oauth2orize 1.11.5 (deprecated aliases)
+export type * from './compat.js';
 export type {
   ServerOptions,
   GrantModule,
