@@ -20,6 +20,13 @@ import { password } from './exchange/password.js';
 import { refreshToken } from './exchange/refreshToken.js';
 import { SessionStore } from './txn/session.js';
 import './augment.js';
+// issue 11b: metadata, revocation, introspection, token exchange, JWT bearer, client assertions
+import { metadata, metadataPath, buildMetadata } from './middleware/metadata.js';
+import { revocation } from './middleware/revocation.js';
+import { introspection } from './middleware/introspection.js';
+import { clientAssertion, JWT_BEARER_CLIENT_ASSERTION_TYPE } from './middleware/clientAssertion.js';
+import { tokenExchange, TOKEN_EXCHANGE_GRANT_TYPE } from './exchange/tokenExchange.js';
+import { jwtBearer, JWT_BEARER_GRANT_TYPE } from './exchange/jwtBearer.js';
 
 /** The bundled grants (response types), with their 1.x aliases. */
 export const grant = {
@@ -45,14 +52,33 @@ export const exchange = {
   refreshToken,
   /** Alias of {@link exchange.authorizationCode}. */
   code: authorizationCode,
+  /** `grant_type=urn:ietf:params:oauth:grant-type:token-exchange` (RFC 8693). */
+  tokenExchange,
+  /** `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer` (RFC 7523). */
+  jwtBearer,
 };
 
 /** The package's default export: `createServer`, carrying the 1.x API as properties. */
 // As in 1.x, the module is `createServer` itself: `oauth2orize.createServer === oauth2orize`.
-const oauth2orize = Object.assign(createServer, { createServer, errorHandler, grant, exchange, OAuth2Error, AuthorizationError, TokenError });
+const oauth2orize = Object.assign(createServer, {
+  createServer, errorHandler, grant, exchange, OAuth2Error, AuthorizationError, TokenError,
+  metadata, metadataPath, revocation, introspection, clientAssertion,
+});
 
 export default oauth2orize;
 export { createServer, errorHandler, OAuth2Error, AuthorizationError, TokenError, Server, SessionStore };
+// issue 11b: metadata, revocation, introspection, token exchange, JWT bearer, client assertions
+export {
+  metadata, metadataPath, buildMetadata, revocation, introspection, clientAssertion, tokenExchange, jwtBearer,
+  JWT_BEARER_CLIENT_ASSERTION_TYPE, TOKEN_EXCHANGE_GRANT_TYPE, JWT_BEARER_GRANT_TYPE,
+};
+export type { AuthorizationServerMetadata, MetadataOptions } from './middleware/metadata.js';
+export type { RevocationOptions, RevokeFunction, RevokeContext } from './middleware/revocation.js';
+export type { IntrospectionOptions, IntrospectFunction, IntrospectContext, IntrospectCallback, IntrospectionClaims } from './middleware/introspection.js';
+export type { ClientAssertionOptions, ClientAssertionContext, VerifyClientAssertion, VerifyClientAssertionCallback, JtiFunction, JtiContext } from './middleware/clientAssertion.js';
+export type { TokenExchangeOptions, TokenExchangeRequest, TokenExchangeContext, TokenExchangeIssue, ExchangedToken } from './exchange/tokenExchange.js';
+export type { JwtBearerOptions, JwtBearerContext, JwtBearerIssue } from './exchange/jwtBearer.js';
+export type { CompactJws } from './lib/jws.js';
 export type * from './types.js';
 export type {
   ServerOptions,
