@@ -58,7 +58,7 @@ export interface MetadataOptions {
 }
 
 /** Fields whose values are URLs, resolved against the issuer when they start with `/`. */
-const URL_FIELD = /(_endpoint|_uri)$/;
+const URL_FIELD = /(_endpoint|_uri|^service_documentation)$/;
 
 /**
  * The path where RFC 8414 §3.1 places the metadata of `issuer`: the
