@@ -17,7 +17,7 @@ export async function keyPair(): Promise<TestKey> {
 }
 
 /** A client assertion for `clientId`, audience `aud`, signed with `key`. */
-export function clientAssertionJwt(key: TestKey, clientId: string, aud: string, extra: Record<string, unknown> = {}, jti = crypto.randomUUID()): Promise<string> {
+export function clientAssertionJwt(key: TestKey, clientId: string, aud: string, extra: Record<string, unknown> = {}, jti: string = crypto.randomUUID()): Promise<string> {
   return new SignJWT({ ...extra })
     .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
     .setIssuer(clientId)
