@@ -42,6 +42,8 @@ export function buildAssertionsApp(): TestApp {
 
   server.exchange(oauth2orize.exchange.clientCredentials(async ({ client, scope }) => {
     calls.push({ fn: 'clientCredentials', args: { scope } });
+    // 1.x runs exchanges without a client when none authenticated; this app refuses.
+    if (!client) throw new TokenError('Client authentication required', 'invalid_client', undefined, 401);
     return issue(client.id, client.id, scope || []);
   }));
 
@@ -87,7 +89,7 @@ export function buildAssertionsApp(): TestApp {
   );
 
   const app = express();
-  app.use(express.urlencoded({ extended: true, limit: '1mb' }));
+  app.use(express.urlencoded({ extended: true, limit: '10mb' }), express.json({ limit: '10mb' }));
   app.get('/.well-known/oauth-authorization-server', (req, res, next) => {
     // Built lazily: the issuer is only known once the app listens.
     server.metadata({
