@@ -188,7 +188,9 @@ export function tokenExchange(options: any, issue?: any): ExchangeFunction {
 }
 
 /** Turn the Promise form's result into a `done` call. */
-function deliver(value: ExchangedToken | null | undefined | false, issued: IssuedCallback): void {
+function deliver(value: ExchangedToken | string | null | undefined | false, issued: IssuedCallback): void {
+  // A bare string is a token without its required type: `issued` reports that.
+  if (typeof value === 'string') return issued(null, value);
   if (!value || typeof value !== 'object') return issued(null, null);
   const params: Record<string, unknown> = { ...value.params };
   params.issued_token_type = value.issuedTokenType;

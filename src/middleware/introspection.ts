@@ -147,6 +147,7 @@ function answer(claims: unknown, tolerance: number): Record<string, unknown> {
   if (typeof c.exp === 'number' && c.exp + tolerance <= now) return { active: false };
   if (typeof c.nbf === 'number' && c.nbf - tolerance > now) return { active: false };
   const out: Record<string, unknown> = { active: true };
-  for (const key of Object.keys(c)) if (key !== 'active') out[key] = c[key];
+  // `__proto__` as an own key (from JSON.parse) would swap the prototype, not add a claim.
+  for (const key of Object.keys(c)) if (key !== 'active' && key !== '__proto__') out[key] = c[key];
   return out;
 }

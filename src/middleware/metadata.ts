@@ -132,6 +132,7 @@ export function buildMetadata(server: Server<any, any>, options?: MetadataOption
   if (grants.length) doc.grant_types_supported = grants;
   const contributed = advertised(server);
   for (const key of Object.keys(contributed)) {
+    if (key === '__proto__') continue;
     const value = contributed[key];
     const had = doc[key];
     doc[key] = Array.isArray(value) && Array.isArray(had) ? [...had, ...value.filter((v) => !had.includes(v))] : value;
@@ -140,7 +141,7 @@ export function buildMetadata(server: Server<any, any>, options?: MetadataOption
   const base = issuer.replace(/\/$/, '');
   for (const key of Object.keys(app)) {
     let value = app[key];
-    if (value === undefined) continue;
+    if (value === undefined || key === '__proto__') continue;
     if (typeof value === 'string' && URL_FIELD.test(key) && value.startsWith('/')) value = base + value;
     doc[key] = value;
   }

@@ -115,3 +115,17 @@ describe('exchange.tokenExchange', () => {
     });
   }
 });
+
+describe('exchange.tokenExchange results', () => {
+  it('a context form returning a bare string reports the missing issued_token_type', async () => {
+    const mw = tokenExchange(async (_ctx: any) => 'just-a-token');
+    const { err } = await exchangeWith(mw, base, { user: client });
+    assert.match((err as Error).message, /issued_token_type/);
+  });
+
+  it('refresh_token and extra params pass through', async () => {
+    const mw = tokenExchange(async (_ctx: any) => ({ accessToken: 'a', refreshToken: 'r', issuedTokenType: AT, params: { extra: 1 } }));
+    const { res } = await exchangeWith(mw, base, { user: client });
+    assert.deepEqual(tokenResponse(res), { access_token: 'a', refresh_token: 'r', extra: 1, issued_token_type: AT, token_type: 'Bearer' });
+  });
+});

@@ -71,3 +71,13 @@ describe('middleware/introspection', () => {
     assert.equal((err as Error).message, 'db');
   });
 });
+
+describe('middleware/introspection claims', () => {
+  it('an own __proto__ key in the claims does not change the response prototype', async () => {
+    const mw = introspection(async (_ctx: any) => JSON.parse('{"sub":"u","__proto__":{"polluted":true}}'));
+    const { res } = await run(mw, post({ token: 'tok' }));
+    const body = tokenResponse(res);
+    assert.deepEqual(body, { active: true, sub: 'u' });
+    assert.equal(res.body!.includes('polluted'), false, 'no polluted field');
+  });
+});

@@ -106,3 +106,12 @@ describe('middleware/metadata', () => {
     assert.equal(oauth2orize.metadataPath, metadataPath);
   });
 });
+
+describe('middleware/metadata hostile fields', () => {
+  it('ignores a __proto__ key in the app fields', () => {
+    const doc = buildMetadata(createServer(), { issuer: ISSUER, metadata: JSON.parse('{"__proto__":{"x":1},"a":2}') });
+    assert.equal(Object.getPrototypeOf(doc), Object.prototype);
+    assert.equal((doc as any).x, undefined);
+    assert.equal(doc.a, 2);
+  });
+});
