@@ -37,8 +37,9 @@ export interface AuthorizationServerMetadata {
 /** Options of {@link metadata}. */
 export interface MetadataOptions {
   /**
-   * The issuer identifier: an `https` URL with no query or fragment. Defaults
-   * to the server's `issuer` option.
+   * The issuer identifier: an `https` URL (`http` only on localhost and
+   * loopback addresses) with no query or fragment. Defaults to the server's
+   * `issuer` option.
    */
   issuer?: string;
   /**
@@ -91,6 +92,11 @@ function checkIssuer(issuer: unknown): string {
   if (url.search || url.hash || issuer.includes('?') || issuer.includes('#')) {
     throw new TypeError('oauth2orize.metadata: issuer must have no query or fragment');
   }
+  // RFC 8414 §2 asks for https; plain http is allowed on loopback hosts, for development and tests.
+  const loopback = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new TypeError('oauth2orize.metadata: issuer must be an https URL (http only on localhost)');
+  }
   return issuer;
 }
 
@@ -124,7 +130,7 @@ function grantTypes(server: Server<any, any>, responses: readonly string[]): str
  */
 export function buildMetadata(server: Server<any, any>, options?: MetadataOptions): AuthorizationServerMetadata {
   const opts = options || {};
-  const issuer = checkIssuer(opts.issuer ?? (server._options as { issuer?: unknown }).issuer);
+  const issuer = checkIssuer(opts.issuer ?? server._options.issuer);
   const doc: AuthorizationServerMetadata = { issuer };
   const responses = responseTypes(server);
   if (responses.length) doc.response_types_supported = responses;

@@ -39,7 +39,7 @@ describe('middleware/metadata', () => {
   });
 
   it('reads the issuer from the server options', () => {
-    const server = createServer({ issuer: ISSUER } as any);
+    const server = createServer({ issuer: ISSUER });
     assert.equal(buildMetadata(server).issuer, ISSUER);
   });
 
@@ -113,5 +113,27 @@ describe('middleware/metadata hostile fields', () => {
     assert.equal(Object.getPrototypeOf(doc), Object.prototype);
     assert.equal((doc as any).x, undefined);
     assert.equal(doc.a, 2);
+  });
+});
+
+describe('middleware/metadata with the issue-11 server options', () => {
+  it('a server issuer gives issuer and iss support; grant.code contributes its fields', () => {
+    const server = createServer({ issuer: ISSUER });
+    server.grant(oauth2orize.grant.code((_c: any, _r: any, _u: any, done: any) => done(null, 'c')));
+    const doc = buildMetadata(server);
+    assert.equal(doc.issuer, ISSUER);
+    assert.equal(doc.authorization_response_iss_parameter_supported, true);
+    assert.deepEqual(doc.response_types_supported, ['code']);
+  });
+});
+
+describe('middleware/metadata issuer scheme', () => {
+  it('requires https, except http on loopback hosts', () => {
+    const server = createServer();
+    assert.throws(() => server.metadata({ issuer: 'http://as.example.com' }), /https/);
+    assert.throws(() => server.metadata({ issuer: 'ftp://as.example.com' }), /https/);
+    for (const ok of ['http://localhost:3000', 'http://127.0.0.1:8080/x', 'http://[::1]:1']) {
+      assert.equal(buildMetadata(server, { issuer: ok }).issuer, ok);
+    }
   });
 });
