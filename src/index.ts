@@ -22,6 +22,13 @@ import { SessionStore } from './txn/session.js';
 import './augment.js';
 import type { GrantOptions } from './lib/grant.js';
 import type { ExchangeOptions } from './lib/exchange.js';
+// issue 11b: metadata, revocation, introspection, token exchange, JWT bearer, client assertions
+import { metadata, metadataPath, buildMetadata } from './middleware/metadata.js';
+import { revocation } from './middleware/revocation.js';
+import { introspection } from './middleware/introspection.js';
+import { clientAssertion, JWT_BEARER_CLIENT_ASSERTION_TYPE } from './middleware/clientAssertion.js';
+import { tokenExchange, TOKEN_EXCHANGE_GRANT_TYPE } from './exchange/tokenExchange.js';
+import { jwtBearer, JWT_BEARER_GRANT_TYPE } from './exchange/jwtBearer.js';
 
 /** The bundled grants (response types), with their 1.x aliases. */
 export const grant = {
@@ -47,6 +54,10 @@ export const exchange = {
   refreshToken,
   /** Alias of {@link exchange.authorizationCode}. */
   code: authorizationCode,
+  /** `grant_type=urn:ietf:params:oauth:grant-type:token-exchange` (RFC 8693). */
+  tokenExchange,
+  /** `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer` (RFC 7523). */
+  jwtBearer,
 };
 
 // issue 11: built-in response modes, and the types of PKCE, form_post and the hardened profile.
@@ -108,10 +119,44 @@ const oauth2orize = Object.assign(createServer, {
   SessionStore,
   /** The built-in response modes (query, fragment, form_post). */
   response,
+  /** Middleware serving RFC 8414 authorization server metadata; also `server.metadata()`. */
+  metadata,
+  /** The well-known metadata path for an issuer (RFC 8414 §3.1). */
+  metadataPath,
+  /** Builds the metadata document of a server. */
+  buildMetadata,
+  /** The RFC 7009 revocation endpoint; also `server.revocation()`. */
+  revocation,
+  /** The RFC 7662 introspection endpoint; also `server.introspection()`. */
+  introspection,
+  /** Client authentication with JWT assertions (`private_key_jwt`); also `server.clientAssertion()`. */
+  clientAssertion,
+  /** The RFC 8693 token exchange grant. */
+  tokenExchange,
+  /** The RFC 7523 JWT bearer grant. */
+  jwtBearer,
+  /** `client_assertion_type` of JWT client assertions (RFC 7523 §2.2). */
+  JWT_BEARER_CLIENT_ASSERTION_TYPE,
+  /** `grant_type` of token exchange (RFC 8693). */
+  TOKEN_EXCHANGE_GRANT_TYPE,
+  /** `grant_type` of the JWT bearer grant (RFC 7523 §2.1). */
+  JWT_BEARER_GRANT_TYPE,
 });
 
 export default oauth2orize;
 export { createServer, errorHandler, OAuth2Error, AuthorizationError, TokenError, Server, SessionStore };
+// issue 11b: metadata, revocation, introspection, token exchange, JWT bearer, client assertions
+export {
+  metadata, metadataPath, buildMetadata, revocation, introspection, clientAssertion, tokenExchange, jwtBearer,
+  JWT_BEARER_CLIENT_ASSERTION_TYPE, TOKEN_EXCHANGE_GRANT_TYPE, JWT_BEARER_GRANT_TYPE,
+};
+export type { AuthorizationServerMetadata, MetadataOptions } from './middleware/metadata.js';
+export type { RevocationOptions, RevokeFunction, RevokeContext } from './middleware/revocation.js';
+export type { IntrospectionOptions, IntrospectFunction, IntrospectContext, IntrospectCallback, IntrospectionClaims } from './middleware/introspection.js';
+export type { ClientAssertionOptions, ClientAssertionContext, VerifyClientAssertion, VerifyClientAssertionCallback, JtiFunction, JtiContext } from './middleware/clientAssertion.js';
+export type { TokenExchangeOptions, TokenExchangeRequest, TokenExchangeContext, TokenExchangeIssue, ExchangedToken } from './exchange/tokenExchange.js';
+export type { JwtBearerOptions, JwtBearerContext, JwtBearerIssue } from './exchange/jwtBearer.js';
+export type { CompactJws } from './lib/jws.js';
 export type * from './types.js';
 // issue 10: the type names of @types/oauth2orize 1.11.5 (deprecated aliases)
 export type * from './compat.js';
