@@ -7,8 +7,8 @@
  */
 import express from 'express';
 import session from 'express-session';
-import oauth2orize from 'oauth2orize';
 import { createPassport } from './auth.js';
+import { mountClientEndpoints } from './endpoints.js';
 import { csrfProblem, csrfToken } from './csrf.js';
 import { FailureLimiter, throttle } from './ratelimit.js';
 import { BoundedMemoryStore } from './sessions.js';
@@ -25,7 +25,6 @@ import {
   sendPage,
 } from './views.js';
 
-const { TokenError } = oauth2orize;
 
 /** Used when neither `sessionSecret` nor `SESSION_SECRET` is set. Development only. */
 export const DEV_SESSION_SECRET = 'oauth2orize-example-dev-secret';
@@ -40,6 +39,8 @@ export const ROUTES = [
   ['GET', '/authorize', 'Authorization endpoint: response_type=code with PKCE (and token when the implicit grant is on)'],
   ['POST', '/authorize/decision', 'Consent form target (Allow, or Deny with the cancel field)'],
   ['POST', '/token', 'Token endpoint: authorization_code, refresh_token, client_credentials (and password when on)'],
+  ['POST', '/revoke', 'Token revocation (RFC 7009)'],
+  ['POST', '/introspect', 'Token introspection (RFC 7662), for confidential clients'],
   ['GET', '/api/userinfo', 'Protected API: needs a Bearer token with the profile scope'],
   ['GET', '/.well-known/oauth-authorization-server', 'Server metadata (RFC 8414)'],
   ['GET', '/callback', 'Stand-in client: shows the code or error it received'],
@@ -257,91 +258,9 @@ export function createApp({
     ...authorizationErrors,
   );
 
-  // --- Token endpoint -------------------------------------------------------
+  // --- Token, revocation, introspection, metadata -------------------------------
 
-  // The client authenticates with HTTP Basic, with its credentials in the
-  // body, or (public clients) with its client_id alone. Passport's failure
-  // is turned into the OAuth error `invalid_client` (401), then the
-  // oauth2orize error handler writes every error as OAuth JSON.
-  /**
-   * The client id a token request names: from HTTP Basic, else the body.
-   * @param {import('express').Request} req
-   */
-  function tokenClientId(req) {
-    const [scheme, value] = (req.get('authorization') ?? '').split(' ');
-    if (scheme?.toLowerCase() === 'basic' && value) {
-      const decoded = Buffer.from(value, 'base64').toString();
-      const id = decoded.slice(0, decoded.indexOf(':') >>> 0);
-      try {
-        return decodeURIComponent(id.replace(/\+/g, ' ')).slice(0, 200);
-      } catch {
-        return undefined;
-      }
-    }
-    return typeof req.body?.client_id === 'string' ? req.body.client_id.slice(0, 200) : undefined;
-  }
-
-  // Failed token requests (401 invalid_client, 400 invalid_grant, ...) are
-  // limited per address and per client id, before the secret is checked.
-  const tokenThrottle = throttle(
-    [
-      [tokenPerIP, (req) => `ip:${req.ip}`],
-      [tokenPerClient, (req) => (tokenClientId(req) === undefined ? undefined : `client:${tokenClientId(req)}`)],
-    ],
-    (res) => res.statusCode < 400,
-    (req, res, seconds) =>
-      res.status(429).set('Cache-Control', 'no-store').json({
-        error: 'temporarily_unavailable',
-        error_description: `Too many failed requests; retry in ${seconds} seconds`,
-      }),
-  );
-
-  /**
-   * RFC 6749 §2.3: a client uses exactly one authentication method per
-   * request. A request with both an Authorization header and a body
-   * client_secret (or assertion) is refused rather than half-checked.
-   * @type {import('express').RequestHandler}
-   */
-  function oneClientAuthMethod(req, res, next) {
-    const body = req.body ?? {};
-    const methods = [
-      req.get('authorization') !== undefined,
-      body.client_secret !== undefined,
-      body.client_assertion !== undefined,
-    ].filter(Boolean).length;
-    if (methods > 1) {
-      return next(new TokenError('Use exactly one client authentication method', 'invalid_request'));
-    }
-    const basicId = req.get('authorization') !== undefined ? tokenClientId(req) : undefined;
-    if (basicId !== undefined && body.client_id !== undefined && body.client_id !== basicId) {
-      return next(new TokenError('client_id does not match the authenticated client', 'invalid_request'));
-    }
-    next();
-  }
-
-  app.post(
-    '/token',
-    form,
-    tokenThrottle,
-    oneClientAuthMethod,
-    passport.authenticate(['basic', 'oauth2-client-password', 'public-client'], {
-      session: false,
-      failWithError: true,
-    }),
-    server.token(),
-    /** @type {import('express').ErrorRequestHandler} */
-    (err, req, res, next) => {
-      if (err?.name === 'AuthenticationError') {
-        return next(new TokenError('Client authentication failed', 'invalid_client'));
-      }
-      next(err);
-    },
-    // rfcStatus: the statuses RFC 6749 §5.2 asks for (400 for invalid_grant
-    // and unauthorized_client; 1.x sent 403). exposeErrors: false keeps the
-    // message of an unexpected exception (one without an OAuth code) out of
-    // the response.
-    server.errorHandler({ rfcStatus: true, exposeErrors: false }),
-  );
+  mountClientEndpoints(app, { server, passport, db, issuer, perIP: tokenPerIP, perClient: tokenPerClient });
 
   // --- Protected API -------------------------------------------------------
 
@@ -379,31 +298,6 @@ export function createApp({
       name: user.name,
       ...(scope.includes('email') ? { email: user.email } : {}),
       scope: scope.join(' '),
-    });
-  });
-
-  // --- Metadata -----------------------------------------------------------
-
-  app.get('/.well-known/oauth-authorization-server', (req, res) => {
-    const origin = originOf(req);
-    res.json({
-      issuer: origin,
-      authorization_endpoint: `${origin}/authorize`,
-      token_endpoint: `${origin}/token`,
-      scopes_supported: Object.keys(SCOPES),
-      // Only what is turned on.
-      response_types_supported: implicit ? ['code', 'token'] : ['code'],
-      grant_types_supported: [
-        'authorization_code',
-        ...(implicit ? ['implicit'] : []),
-        ...(passwordGrant ? ['password'] : []),
-        'client_credentials',
-        'refresh_token',
-      ],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
-      code_challenge_methods_supported: ['S256'],
-      // RFC 9207: every authorization response carries iss.
-      authorization_response_iss_parameter_supported: true,
     });
   });
 

@@ -217,6 +217,47 @@ describe('example authorization server', { concurrency: 4 }, () => {
     await rejectsWithOAuthError(oauth.processClientCredentialsResponse(s.as, publicClient, response), 'unauthorized_client');
   });
 
+  test('issuer only: discovery, code + PKCE + iss, refresh, introspection, revocation', async (t) => {
+    // oauth4webapi is given nothing but the issuer URL; everything else comes from discovery.
+    const s = await setup(t);
+    assert.equal(s.as.revocation_endpoint, s.app.url('/revoke'));
+    assert.equal(s.as.introspection_endpoint, s.app.url('/introspect'));
+    assert.deepEqual(s.as.code_challenge_methods_supported, ['S256']);
+
+    const tokens = await exchange(s, await authorizeCode(s)); // validateAuthResponse checks iss
+    const refreshed = await refresh(s, tokens.refresh_token!);
+
+    const introspect = async (token: string, client = confidential, auth = confidentialAuth) =>
+      oauth.processIntrospectionResponse(s.as, client, await oauth.introspectionRequest(s.as, client, auth, token, insecure));
+    const active = await introspect(refreshed.access_token);
+    assert.equal(active.active, true);
+    assert.equal(active.client_id, DEMO.confidential.id);
+    assert.equal(active.scope, 'profile email');
+    assert.equal(active.username, DEMO.username);
+    assert.equal(typeof active.exp, 'number');
+    assert.equal((await introspect(tokens.access_token)).active, true, 'rotation replaces the refresh token, not the access token');
+    assert.equal((await introspect(tokens.refresh_token!)).active, false, 'a rotated-out refresh token is inactive');
+    assert.equal((await introspect('not-a-token')).active, false);
+
+    // The public client may neither introspect nor revoke another client's token.
+    await assert.rejects(introspect(refreshed.access_token, publicClient, oauth.None()), (err: unknown) => {
+      // 401 invalid_client, which carries a WWW-Authenticate challenge (RFC 6749 §5.2).
+      assert.ok(err instanceof oauth.WWWAuthenticateChallengeError, `expected a challenge, got ${String(err)}`);
+      assert.equal(err.status, 401);
+      return true;
+    });
+    const foreign = await oauth.revocationRequest(s.as, publicClient, oauth.None(), refreshed.refresh_token!, insecure);
+    await oauth.processRevocationResponse(foreign);
+    assert.equal((await introspect(refreshed.access_token)).active, true, "another client's revocation has no effect");
+
+    // Revoking the refresh token revokes its grant: the access token dies with it.
+    const revocation = await oauth.revocationRequest(s.as, confidential, confidentialAuth, refreshed.refresh_token!, insecure);
+    assert.equal(await oauth.processRevocationResponse(revocation), undefined);
+    assert.equal((await introspect(refreshed.access_token)).active, false);
+    await rejectsWithOAuthError(refresh(s, refreshed.refresh_token!), 'invalid_grant');
+    await rejectsWithChallenge(userinfo(s, refreshed.access_token), 401, 'invalid_token');
+  });
+
   test('client_credentials: a token for the client itself, refused by the user API', async (t) => {
     const s = await setup(t);
     const response = await oauth.clientCredentialsGrantRequest(s.as, confidential, confidentialAuth, new URLSearchParams(), insecure);

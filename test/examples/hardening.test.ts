@@ -273,6 +273,17 @@ describe('example hardening', { timeout: 120_000 }, () => {
     );
     assert.equal(mismatch.body.error, 'invalid_request');
 
+    // The revocation and introspection endpoints share the rule.
+    for (const path of ['/revoke', '/introspect']) {
+      const res = await fetch(app.url(path), {
+        method: 'POST',
+        headers: { authorization: basic(DEMO.confidential.id, DEMO.confidential.secret) },
+        body: new URLSearchParams({ token: 'x', client_secret: DEMO.confidential.secret }),
+      });
+      assert.equal(res.status, 400, path);
+      assert.equal(((await res.json()) as { error: string }).error, 'invalid_request', path);
+    }
+
     const one = await tokenRequest(app, {
       grant_type: 'client_credentials',
       client_id: DEMO.confidential.id,
