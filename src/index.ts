@@ -20,6 +20,8 @@ import { password } from './exchange/password.js';
 import { refreshToken } from './exchange/refreshToken.js';
 import { SessionStore } from './txn/session.js';
 import './augment.js';
+// issue 9: the Redis transaction store
+import { RedisTransactionStore } from './txn/redis.js';
 
 /** The bundled grants (response types), with their 1.x aliases. */
 export const grant = {
@@ -49,7 +51,12 @@ export const exchange = {
 
 /** The package's default export: `createServer`, carrying the 1.x API as properties. */
 // As in 1.x, the module is `createServer` itself: `oauth2orize.createServer === oauth2orize`.
-const oauth2orize = Object.assign(createServer, { createServer, errorHandler, grant, exchange, OAuth2Error, AuthorizationError, TokenError });
+// issue 9: RedisTransactionStore on the default (require) object.
+const oauth2orize = Object.assign(createServer, { createServer, errorHandler, grant, exchange, OAuth2Error, AuthorizationError, TokenError, RedisTransactionStore });
+// issue 9: the Redis transaction store, named export and its types.
+export { RedisTransactionStore };
+export type { RedisTransactionStoreOptions } from './txn/redis.js';
+export type { RedisClientLike, NodeRedisClientLike, IoRedisClientLike } from './txn/redisclient.js';
 
 export default oauth2orize;
 export { createServer, errorHandler, OAuth2Error, AuthorizationError, TokenError, Server, SessionStore };

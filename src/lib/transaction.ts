@@ -4,7 +4,7 @@ import { AuthorizationError } from '../errors/authorizationerror.js';
 import { ForbiddenError } from '../errors/forbiddenerror.js';
 import { debug } from './debug.js';
 import type { Server } from '../server.js';
-import type { AuthorizationResponse, NextFunction, OAuth2IncomingMessage, OAuth2ServerResponse, OAuth2Transaction } from '../types.js';
+import type { TransactionClaimCallback, AuthorizationResponse, NextFunction, OAuth2IncomingMessage, OAuth2ServerResponse, OAuth2Transaction } from '../types.js';
 
 /**
  * Arrange for the transaction to be removed from the store once the
@@ -64,9 +64,6 @@ export function callStore(
   }
 }
 
-/** The answer of a claim: `err` is a store failure; `ok` is false when refused. */
-export type ClaimCallback = (err: unknown, ok?: boolean) => void;
-
 /**
  * Claim the loaded transaction for the request that is about to answer it.
  * A store that implements `claim` answers whether this request won it, so
@@ -84,14 +81,14 @@ export type ClaimCallback = (err: unknown, ok?: boolean) => void;
  *
  * `done` is called synchronously when the store answers synchronously.
  */
-export function claimTransaction(server: Server<any, any>, options: object, req: OAuth2IncomingMessage, done: ClaimCallback): void {
+export function claimTransaction(server: Server<any, any>, options: object, req: OAuth2IncomingMessage, done: TransactionClaimCallback): void {
   const store = server._txnStore as { legacy?: boolean; claim?: Function };
   const tid = req.oauth2 && req.oauth2.transactionID;
   const claim = store.claim;
   if (typeof claim !== 'function' || tid === undefined) return done(null, true);
   const args: unknown[] = store.legacy === true ? [options, req, tid] : [req, tid];
   let answered = false;
-  const answer: ClaimCallback = (err, ok) => {
+  const answer: TransactionClaimCallback = (err, ok) => {
     if (answered) return;
     answered = true;
     done(err, ok);
