@@ -20,7 +20,7 @@
  * Claims are released when the winning response ends (the store's `remove`,
  * which `res.end` triggers), and forgotten after the grace period, so memory
  * and cost stay flat however many decisions go through. Both tables are
- * capped; the oldest entries go first.
+ * capped, and forget by generations (see `Generations`).
  */
 
 /** How long a released claim still refuses late requests of the same session. */
@@ -28,27 +28,43 @@ export const RELEASE_GRACE_MS = 2000;
 /** How long a claim whose response never ended is kept. */
 export const HOLD_MAX_MS = 5 * 60 * 1000;
 /** Most entries in each table. */
-export const MAX_ENTRIES = 10_000;
+export const MAX_ENTRIES = 20_000;
 
 /** The load number stored on a request by {@link ClaimBook.loaded}. */
 const LOADED = Symbol('oauth2orize.loaded');
+/** The claim a request holds, stored on it by {@link ClaimBook.claim}. */
+const CLAIM = Symbol('oauth2orize.claim');
 
-interface Held {
-  /** The request that holds the claim; only it can release it. */
-  req: object;
-  at: number;
-}
-
-interface Released {
+/** One claim, held or released. */
+interface Entry {
+  key: string;
+  /** The transaction ID and namespace the caller claimed, to match its release. */
+  tid: string;
+  space: string;
+  /** The request that holds the claim (only it can release it); null once released. */
+  req: object | null;
   /** Number of the release, compared with the numbers of loads. */
   seq: number;
+  /** When it was claimed while held; when it was released after. */
   at: number;
 }
 
+/**
+ * The claims, in two generations of one map each: new claims go into the
+ * young map. Every grace period (or when the young map holds `MAX_ENTRIES /
+ * 2` claims) the young map becomes the old one, and from the old one only
+ * what is still needed is carried over: claims still held, and, on a
+ * rotation by time, releases still within their grace period. Each claim is
+ * thus looked at once or twice in its life; nothing is scanned per request.
+ * (Deleting from the front of one big Map, used as a queue, is not constant
+ * time in V8: iterating has to skip the holes that deletions leave.) A
+ * release changes its entry in place, so it costs no map operation.
+ */
 export class ClaimBook {
   private seq = 0;
-  private readonly held = new Map<string, Held>();
-  private readonly released = new Map<string, Released>();
+  private young = new Map<string, Entry>();
+  private old = new Map<string, Entry>();
+  private since = 0;
 
   /** Note that `req` has just loaded a transaction from its session. */
   loaded(req: object): void {
@@ -56,52 +72,80 @@ export class ClaimBook {
   }
 
   /**
-   * Claim `key` for `req`. `timed` (a server-side session) also refuses
-   * during the grace period after a release.
+   * Claim `key` for `req`; `tid` and `space` are what the caller will name
+   * when it releases. `timed` (a server-side session) also refuses during
+   * the grace period after a release.
    */
-  claim(req: object, key: string, timed: boolean): boolean {
+  claim(req: object, key: string, tid: string, space: string, timed: boolean): boolean {
     const now = Date.now();
-    this.sweep(now);
-    if (this.held.has(key)) return false;
-    const done = this.released.get(key);
-    if (done !== undefined) {
-      // A request whose transaction was set by other means than the store's
-      // load counts as loaded now.
-      const loadedAt = (req as Record<symbol, number | undefined>)[LOADED];
-      if (loadedAt !== undefined && loadedAt < done.seq) return false;
-      if (timed && now - done.at < RELEASE_GRACE_MS) return false;
-      this.released.delete(key);
+    this.age(now);
+    let entry = this.young.get(key);
+    if (entry === undefined) entry = this.old.get(key);
+    if (entry !== undefined) {
+      if (entry.req !== null) {
+        if (now - entry.at < HOLD_MAX_MS) return false;
+      } else {
+        // A request whose transaction was set by other means than the
+        // store's load counts as loaded now.
+        const loadedAt = (req as Record<symbol, number | undefined>)[LOADED];
+        if (loadedAt !== undefined && loadedAt < entry.seq) return false;
+        if (timed && now - entry.at < RELEASE_GRACE_MS) return false;
+      }
     }
-    this.held.set(key, { req, at: now });
+    const claim: Entry = { key, tid, space, req, seq: 0, at: now };
+    // Shadows an entry of the same key in the old map.
+    this.young.set(key, claim);
+    (req as Record<symbol, Entry>)[CLAIM] = claim;
     return true;
   }
 
-  /** Release `key` if `req` holds it; other requests cannot release it. */
-  release(req: object, key: string): void {
-    const held = this.held.get(key);
-    if (held === undefined || held.req !== req) return;
-    this.held.delete(key);
-    this.released.set(key, { seq: ++this.seq, at: Date.now() });
+  /** Release the claim `req` holds on (`tid`, `space`), if any. */
+  release(req: object, tid: string, space: string): void {
+    const claim = (req as Record<symbol, Entry | undefined>)[CLAIM];
+    if (claim === undefined || claim.tid !== tid || claim.space !== space || claim.req !== req) return;
+    (req as Record<symbol, Entry | undefined>)[CLAIM] = undefined;
+    claim.req = null;
+    claim.seq = ++this.seq;
+    claim.at = Date.now();
   }
 
   /** How many claims are held and remembered (for tests and monitoring). */
   get size(): { held: number; released: number } {
-    return { held: this.held.size, released: this.released.size };
+    let held = 0;
+    let released = 0;
+    for (const map of [this.young, this.old]) {
+      for (const [key, e] of map) {
+        if (map === this.old && this.young.has(key)) continue;
+        if (e.req !== null) held++;
+        else released++;
+      }
+    }
+    return { held, released };
   }
 
-  /**
-   * Forget what has expired. Both maps are in time order (a re-inserted key
-   * goes to the end), so only their fronts are looked at: amortised constant
-   * time per call.
-   */
-  private sweep(now: number): void {
-    for (const [key, h] of this.held) {
-      if (now - h.at < HOLD_MAX_MS && this.held.size < MAX_ENTRIES) break;
-      this.held.delete(key);
+  private age(now: number): void {
+    const elapsed = now - this.since;
+    if (elapsed < RELEASE_GRACE_MS && this.young.size < MAX_ENTRIES / 2) return;
+    const byTime = elapsed >= RELEASE_GRACE_MS;
+    const kept = new Map<string, Entry>();
+    const carry = (map: Map<string, Entry>, shadow: Map<string, Entry>): void => {
+      for (const [key, e] of map) {
+        if (kept.size >= MAX_ENTRIES / 2) return;
+        if (shadow.has(key)) continue;
+        const needed = e.req !== null ? now - e.at < HOLD_MAX_MS : byTime && now - e.at < RELEASE_GRACE_MS;
+        if (needed) kept.set(key, e);
+      }
+    };
+    if (elapsed >= 2 * RELEASE_GRACE_MS) {
+      // After two quiet periods the young map is as out of date as the old one.
+      carry(this.young, kept);
+      carry(this.old, this.young);
+      this.old = new Map();
+    } else {
+      carry(this.old, this.young);
+      this.old = this.young;
     }
-    for (const [key, r] of this.released) {
-      if (now - r.at < RELEASE_GRACE_MS && this.released.size < MAX_ENTRIES) break;
-      this.released.delete(key);
-    }
+    this.young = kept;
+    this.since = now;
   }
 }

@@ -135,7 +135,8 @@ export class SessionStore {
   claim(options: SessionStoreOptions, req: OAuth2IncomingMessage, tid: string): boolean {
     const sid = (req as unknown as { sessionID?: unknown }).sessionID;
     const timed = typeof sid === 'string' && sid !== '';
-    return this.claims.claim(req, claimKey(options, req, tid, timed ? sid : undefined), timed);
+    const space = options.sessionKey || 'authorize';
+    return this.claims.claim(req, claimKey(space, req, tid, timed ? sid : undefined), tid, space, timed);
   }
 
   /** Claims held and recently released, by session and transaction ID. */
@@ -144,9 +145,8 @@ export class SessionStore {
   /** Delete a transaction. */
   remove(options: SessionStoreOptions, req: OAuth2IncomingMessage, tid: string, cb: (err?: unknown) => void): void {
     // The winner's response is ending (this runs from its `res.end`).
-    const sid = (req as unknown as { sessionID?: unknown }).sessionID;
-    this.claims.release(req, claimKey(options, req, tid, typeof sid === 'string' && sid !== '' ? sid : undefined));
     const key = options.sessionKey || 'authorize';
+    this.claims.release(req, tid, key);
     const session = req.session as ParamBag | undefined;
     if (!session) return cb(new Error(NO_SESSION));
     const txns = own(session, key) as Txns | undefined;
@@ -179,17 +179,17 @@ export class SessionStore {
  * one (cookie-session, a mock), a number private to its session object, so
  * that such requests never share one namespace.
  */
-function claimKey(options: SessionStoreOptions, req: OAuth2IncomingMessage, tid: string, sid: string | undefined): string {
-  let space = sid;
-  if (space === undefined) {
+function claimKey(sessionKey: string, req: OAuth2IncomingMessage, tid: string, sid: string | undefined): string {
+  let ns = sid;
+  if (ns === undefined) {
     // Without a session (a transaction set on the request by the app), the
     // request itself is the namespace.
     const owner: object = req.session && typeof req.session === 'object' ? req.session : req;
     let n = anonymous.get(owner);
     if (n === undefined) anonymous.set(owner, (n = ++anonymousCount));
-    space = '\u0001' + n;
+    ns = '\u0001' + n;
   }
-  return space + '\u0000' + (options.sessionKey || 'authorize') + '\u0000' + tid;
+  return ns + '\u0000' + sessionKey + '\u0000' + tid;
 }
 
 /**
