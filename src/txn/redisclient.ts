@@ -43,7 +43,7 @@ export function commander(client: RedisClientLike, timeout: number): RedisComman
   } else if (typeof (client as NodeRedisClientLike).sendCommand === 'function') {
     if ('masters' in client) {
       // node-redis cluster clients take (firstKey, isReadonly, args).
-      throw new TypeError('RedisTransactionStore does not support node-redis cluster clients; pass a standalone client, or an ioredis Cluster');
+      throw new TypeError('RedisTransactionStore does not support node-redis cluster clients; pass a standalone client');
     }
     const c = client as NodeRedisClientLike;
     send = (args) => c.sendCommand(args);
