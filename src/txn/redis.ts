@@ -68,7 +68,7 @@ const claimed = new WeakMap<object, string>();
  *   answering 1), so exactly one decision wins across any number of
  *   instances, and a resumed transaction is only rewritten while it exists.
  * - Transaction IDs carry at least 128 random bits (22 characters, or
- *   `idLength` when longer).
+ *   `idLength`, or the hardened profile's length, when longer).
  * - The client is stored as `serializeClient` produces it.
  * - A Redis failure reaches `next(err)`; a missing or expired transaction
  *   gives the 1.x 403 `Unable to load OAuth 2.0 transaction: <id>`.
@@ -153,7 +153,7 @@ export class RedisTransactionStore {
   store(server: Server<any, any>, options: SessionStoreOptions & { userProperty?: string }, req: OAuth2IncomingMessage, txn: Record<string, unknown>, cb: (err: unknown, tid?: string) => void): void {
     server.serializeClient(txn.client, (err, obj) => {
       if (err) return cb(err);
-      const tid = newId(Math.max(MIN_ID_LENGTH, options.idLength || 0));
+      const tid = newId(Math.max(MIN_ID_LENGTH, options.idLength || (server._profile && server._profile.idLength) || 0));
       const stored: Stored = { s: sessionIdOf(req), u: this.userOf(options, req) ?? null, t: Object.assign({}, txn, { client: obj }) };
       let value: string;
       try {
