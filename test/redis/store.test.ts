@@ -119,6 +119,14 @@ describe('txn/RedisTransactionStore', { skip: !haveRedis && 'no redis-server' },
         assert.equal(ids.size, 50, 'IDs are unique');
       });
 
+      it("uses the hardened profile's longer IDs", async () => {
+        const hardened = new Server({ hardened: true, issuer: 'https://as.example' } as any);
+        hardened.serializeClient((client: any, done: Cb) => done(null, client.id));
+        const { err, result } = await call((cb) => store.store(hardened, {}, reqOf('S1', null), record(), cb));
+        assert.equal(err ?? null, null, String(err));
+        assert.equal(result.length, 32);
+      });
+
       it('loads the transaction for the same session and user, from the body or the query', async () => {
         const tid = await stored();
         for (const where of ['body', 'query'] as const) {
