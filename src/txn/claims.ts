@@ -19,15 +19,15 @@
  *
  * Claims are released when the winning response ends (the store's `remove`,
  * which `res.end` triggers), and forgotten after the grace period, so memory
- * and cost stay flat however many decisions go through. Both tables are
- * capped, and forget by generations (see `Generations`).
+ * and cost stay flat however many decisions go through. The table is
+ * capped, and forgets by generations (see {@link ClaimBook}).
  */
 
 /** How long a released claim still refuses late requests of the same session. */
 export const RELEASE_GRACE_MS = 2000;
 /** How long a claim whose response never ended is kept. */
 export const HOLD_MAX_MS = 5 * 60 * 1000;
-/** Most entries in each table. */
+/** Most claims remembered (two generations of at most half as many each). */
 export const MAX_ENTRIES = 20_000;
 
 /** The load number stored on a request by {@link ClaimBook.loaded}. */
