@@ -20,6 +20,8 @@ import { password } from './exchange/password.js';
 import { refreshToken } from './exchange/refreshToken.js';
 import { SessionStore } from './txn/session.js';
 import './augment.js';
+// issue 9: the Redis transaction store
+import { RedisTransactionStore } from './txn/redis.js';
 import type { GrantOptions } from './lib/grant.js';
 import type { ExchangeOptions } from './lib/exchange.js';
 // issue 11b: metadata, revocation, introspection, token exchange, JWT bearer, client assertions
@@ -119,6 +121,8 @@ const oauth2orize = Object.assign(createServer, {
   SessionStore,
   /** The built-in response modes (query, fragment, form_post). */
   response,
+  /** A transaction store on Redis, for several processes (issue 9). */
+  RedisTransactionStore,
   /** Middleware serving RFC 8414 authorization server metadata; also `server.metadata()`. */
   metadata,
   /** The well-known metadata path for an issuer (RFC 8414 §3.1). */
@@ -142,6 +146,10 @@ const oauth2orize = Object.assign(createServer, {
   /** `grant_type` of the JWT bearer grant (RFC 7523 §2.1). */
   JWT_BEARER_GRANT_TYPE,
 });
+// issue 9: the Redis transaction store, named export and its types.
+export { RedisTransactionStore };
+export type { RedisTransactionStoreOptions } from './txn/redis.js';
+export type { RedisClientLike, NodeRedisClientLike, IoRedisClientLike } from './txn/redisclient.js';
 
 export default oauth2orize;
 export { createServer, errorHandler, OAuth2Error, AuthorizationError, TokenError, Server, SessionStore };

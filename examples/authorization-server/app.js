@@ -82,7 +82,9 @@ function statusOf(err) {
  *   `trust proxy` setting, for a server behind a reverse proxy: it makes
  *   `req.ip` and `req.secure` (hence Secure cookies) follow X-Forwarded-*
  * @param {import('express-session').Store} [options.sessionStore] default: a
- *   {@link BoundedMemoryStore} of at most 10,000 sessions
+ *   {@link BoundedMemoryStore} of at most 10,000 sessions (Redis: see redis.js)
+ * @param {import('oauth2orize').TransactionStore} [options.txnStore]
+ *   transactions elsewhere than in the session (Redis, see redis.js)
  * @param {number} [options.sessionMaxAge] session cookie lifetime in ms
  *   (default one hour)
  * @returns {import('express').Express}
@@ -96,6 +98,7 @@ export function createApp({
   trustProxy = false,
   sessionStore = new BoundedMemoryStore(),
   sessionMaxAge = 60 * 60 * 1000,
+  txnStore,
 }) {
   const unknownGrant = legacyGrants.find((g) => !LEGACY_GRANTS.includes(g));
   if (unknownGrant !== undefined) throw new Error(`Unknown legacy grant: ${unknownGrant} (known: ${LEGACY_GRANTS.join(', ')})`);
@@ -104,7 +107,7 @@ export function createApp({
 
   const app = express();
   if (!issuer) throw new Error('createApp needs the issuer: this server\'s origin, sent as iss (RFC 9207)');
-  const server = createOAuth2Server(db, { issuer, implicit, password: passwordGrant });
+  const server = createOAuth2Server(db, { issuer, implicit, password: passwordGrant, store: txnStore });
   const passport = createPassport(db);
 
   app.disable('x-powered-by');

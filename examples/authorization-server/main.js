@@ -13,6 +13,8 @@
  *   reverse proxy terminates HTTPS; cookies are then marked Secure
  * - `ISSUER`: the public origin when it is not `http://localhost:PORT`
  *   (behind a proxy)
+ * - `REDIS_URL` (default: none): keep sessions and transactions in Redis,
+ *   so that several instances can serve one user (see redis.js)
  *
  * It listens on `localhost` only, then prints the demo credentials and a
  * ready authorization URL.
@@ -23,6 +25,7 @@ import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { DEV_SESSION_SECRET, createApp } from './app.js';
 import { openDatabase } from './db.js';
+import { connectRedis } from './redis.js';
 import { CONFIDENTIAL_CLIENT, DEMO_PKCE, DEMO_USER, PUBLIC_CLIENT, demoLinks, demoRedirectURIs } from './demo.js';
 
 const HOST = 'localhost';
@@ -51,10 +54,18 @@ const origin = process.env.ISSUER || `http://${HOST}:${address.port}`;
 const legacyGrants = (process.env.LEGACY_GRANTS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 const trustProxy = parseTrustProxy(process.env.TRUST_PROXY);
 const db = openDatabase(dbPath, { origin });
+const redis = process.env.REDIS_URL ? await connectRedis(process.env.REDIS_URL) : undefined;
 /** @type {import('express').Express} */
 let app;
 try {
-  app = createApp({ db, issuer: origin, legacyGrants, trustProxy, sessionSecret: process.env.SESSION_SECRET || undefined });
+  app = createApp({
+    db,
+    issuer: origin,
+    legacyGrants,
+    trustProxy,
+    sessionSecret: process.env.SESSION_SECRET || undefined,
+    ...(redis ? { sessionStore: redis.sessionStore, txnStore: redis.txnStore } : {}),
+  });
 } catch (err) {
   console.error(String(/** @type {Error} */ (err).message));
   process.exit(1);
@@ -113,6 +124,7 @@ Start with that port again, or delete ${dbPath} to re-seed for ${origin}.
 function shutdown() {
   server.close(() => {
     db.close();
+    void redis?.close();
     process.exit(0);
   });
   // Keep-alive connections would hold close() open; don't wait for them.

@@ -30,15 +30,17 @@ const { AuthorizationError } = oauth2orize;
  * and the implicit and password grants refused unless turned on.
  *
  * @param {import('./db.js').Store} db
- * @param {{ issuer: string, implicit?: boolean, password?: boolean }} options
+ * @param {{ issuer: string, implicit?: boolean, password?: boolean, store?: import('oauth2orize').TransactionStore }} options
  *   `issuer`: this server's origin (sent as `iss`); `implicit`, `password`:
  *   turn on the implicit grant (response_type=token) or the password grant,
- *   which RFC 9700 says not to use, so both are off by default
+ *   which RFC 9700 says not to use, so both are off by default; `store`:
+ *   transactions elsewhere than in the session (Redis, see redis.js)
  */
-export function createOAuth2Server(db, { issuer, implicit = false, password = false }) {
+export function createOAuth2Server(db, { issuer, implicit = false, password = false, store }) {
   const server = oauth2orize.createServer({
     issuer,
     hardened: { allowImplicit: implicit, allowPassword: password },
+    ...(store ? { store } : {}),
   });
 
   // Between the authorization request and the user's decision, the
