@@ -26,7 +26,14 @@ export const CONFIDENTIAL_CLIENT = Object.freeze({
   id: 'demo-confidential',
   secret: 'demo-confidential-secret',
   name: 'Demo Web App (confidential)',
-  grantTypes: ['authorization_code', 'implicit', 'password', 'client_credentials', 'refresh_token'],
+  grantTypes: [
+    'authorization_code',
+    'implicit',
+    'password',
+    'client_credentials',
+    'refresh_token',
+    'urn:ietf:params:oauth:grant-type:token-exchange',
+  ],
   requirePKCE: true,
 });
 

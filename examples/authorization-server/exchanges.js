@@ -42,7 +42,7 @@ function assertString(value, name) {
  * @param {Client} client
  * @param {string} grantType
  */
-function assertGrantAllowed(client, grantType) {
+export function assertGrantAllowed(client, grantType) {
   if (!client.grantTypes.includes(grantType)) {
     throw new TokenError(`This client may not use grant_type=${grantType}`, 'unauthorized_client');
   }

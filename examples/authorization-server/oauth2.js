@@ -9,6 +9,7 @@
  */
 import oauth2orize from 'oauth2orize';
 import { registerExchanges } from './exchanges.js';
+import { registerTokenExchange } from './tokenexchange.js';
 import { now } from './db.js';
 import { randomToken } from './security.js';
 import { CODE_TTL, issueTokens, newGrantId, requestedScope, unknownScope } from './tokens.js';
@@ -105,6 +106,7 @@ export function createOAuth2Server(db, { issuer, implicit = false, password = fa
   if (implicit) server.grant(oauth2orize.grant.token(issueImplicitToken));
 
   registerExchanges(server, db, { password });
+  registerTokenExchange(server, db);
 
   return server;
 }

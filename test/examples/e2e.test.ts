@@ -258,6 +258,30 @@ describe('example authorization server', { concurrency: 4 }, () => {
     await rejectsWithChallenge(userinfo(s, refreshed.access_token), 401, 'invalid_token');
   });
 
+  test('token exchange (RFC 8693) narrows an access token to fewer scopes', async (t) => {
+    const s = await setup(t);
+    const TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+    const GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+    assert.ok(s.as.grant_types_supported?.includes(GRANT), 'metadata lists token exchange');
+    const tokens = await exchange(s, await authorizeCode(s, { scope: 'profile email' }));
+    const trade = (params: Record<string, string>, client = confidential, auth = confidentialAuth) =>
+      oauth
+        .genericTokenEndpointRequest(s.as, client, auth, GRANT, new URLSearchParams({ subject_token_type: TYPE, ...params }), insecure)
+        .then((response) => oauth.processGenericTokenEndpointResponse(s.as, client, response));
+
+    const narrow = await trade({ subject_token: tokens.access_token, scope: 'profile' });
+    assert.equal(narrow.scope, 'profile');
+    assert.equal(narrow.issued_token_type, TYPE);
+    assert.equal(narrow.refresh_token, undefined);
+    const me = (await (await userinfo(s, narrow.access_token)).json()) as Record<string, unknown>;
+    assert.equal(me.username, DEMO.username);
+    assert.equal('email' in me, false, 'the narrowed token does not reach the email');
+
+    await rejectsWithOAuthError(trade({ subject_token: narrow.access_token, scope: 'profile email' }), 'invalid_scope');
+    await rejectsWithOAuthError(trade({ subject_token: 'not-a-token' }), 'invalid_request');
+    await rejectsWithOAuthError(trade({ subject_token: tokens.access_token }, publicClient, oauth.None()), 'unauthorized_client');
+  });
+
   test('client_credentials: a token for the client itself, refused by the user API', async (t) => {
     const s = await setup(t);
     const response = await oauth.clientCredentialsGrantRequest(s.as, confidential, confidentialAuth, new URLSearchParams(), insecure);

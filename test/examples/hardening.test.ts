@@ -63,7 +63,12 @@ describe('example hardening', { timeout: 120_000 }, () => {
     const app = await start(t);
     const meta = (await (await fetch(app.url('/.well-known/oauth-authorization-server'))).json()) as Record<string, string[]>;
     assert.deepEqual(meta.response_types_supported, ['code']);
-    assert.deepEqual(meta.grant_types_supported, ['authorization_code', 'client_credentials', 'refresh_token']);
+    assert.deepEqual(meta.grant_types_supported, [
+      'authorization_code',
+      'client_credentials',
+      'refresh_token',
+      'urn:ietf:params:oauth:grant-type:token-exchange',
+    ]);
 
     // response_type=token gets no token, only an error page (its redirect URI was never validated).
     const browser = new Browser();
