@@ -18,6 +18,9 @@ import { authorizationCode } from './exchange/authorizationCode.js';
 import { clientCredentials } from './exchange/clientCredentials.js';
 import { password } from './exchange/password.js';
 import { refreshToken } from './exchange/refreshToken.js';
+// issue 12: device authorization grant (RFC 8628) and pushed authorization requests (RFC 9126)
+import { deviceCode as deviceCodeExchange } from './exchange/deviceCode.js';
+import { deviceCode as deviceCodeGrant } from './grant/deviceCode.js';
 import { SessionStore } from './txn/session.js';
 import './augment.js';
 
@@ -31,6 +34,8 @@ export const grant = {
   authorizationCode: code,
   /** Alias of {@link grant.token}. */
   implicit: token,
+  /** Completes device verifications (RFC 8628 §3.3) from `server.decision()`. */
+  deviceCode: deviceCodeGrant,
 };
 
 /** The bundled exchanges (grant types at the token endpoint), with the 1.x alias. */
@@ -45,6 +50,8 @@ export const exchange = {
   refreshToken,
   /** Alias of {@link exchange.authorizationCode}. */
   code: authorizationCode,
+  /** `grant_type=urn:ietf:params:oauth:grant-type:device_code` (RFC 8628 §3.4). */
+  deviceCode: deviceCodeExchange,
 };
 
 /** The package's default export: `createServer`, carrying the 1.x API as properties. */
@@ -89,3 +96,10 @@ export type { RefreshTokenOptions, RefreshTokenIssue, RefreshTokenContext } from
 export type { IssuedCallback, IssuedTokens } from './lib/respond.js';
 export type { ExchangeOptions } from './lib/exchange.js';
 export type { GrantOptions } from './lib/grant.js';
+// issue 12: device authorization grant (RFC 8628) and pushed authorization requests (RFC 9126)
+export { generateUserCode, normalizeUserCode, generateDeviceCode, USER_CODE_ALPHABET } from './lib/usercode.js';
+export { deviceCodeError, type DeviceCodeOptions, type DeviceCodeState, type DeviceCodePollUpdate, type DeviceCodeCallbacks, type DeviceCodeIssue, type DeviceCodeErrorCode, type DeviceCodeLoadContext, type DeviceCodeUpdateContext, type DeviceCodeIssueContext } from './exchange/deviceCode.js';
+export type { DeviceCodeGrantOptions, DeviceDecide, DeviceDecisionContext } from './grant/deviceCode.js';
+export { DEVICE_CODE_GRANT_TYPE, type DeviceAuthorizationOptions, type DeviceAuthorizationRecord, type DeviceAuthorizationStore } from './middleware/deviceAuthorization.js';
+export type { DeviceVerificationOptions, DeviceVerificationRecord, DeviceLookupFunction, DeviceLookupContext, DeviceAttemptFunction, DeviceAttemptContext } from './middleware/deviceVerification.js';
+export { REQUEST_URI_PREFIX, type PushedAuthorizationOptions, type PushedAuthorizeOptions, type PushedRequestRecord, type PushedRequestStore, type PushedRequestLoader, type PushedRequestLoadContext } from './middleware/par.js';

@@ -9,6 +9,9 @@ import { transactionLoader, type TransactionLoaderOptions } from './middleware/t
 import { token, type TokenOptions } from './middleware/token.js';
 import { authorizationErrorHandler, type AuthorizationErrorHandlerOptions } from './middleware/authorizationErrorHandler.js';
 import { errorHandler, type ErrorHandlerOptions } from './middleware/errorHandler.js';
+import { deviceAuthorization, type DeviceAuthorizationOptions, type DeviceAuthorizationStore } from './middleware/deviceAuthorization.js';
+import { deviceVerification, type DeviceVerificationOptions, type DeviceLookupFunction } from './middleware/deviceVerification.js';
+import { pushedAuthorization, type PushedAuthorizationOptions, type PushedRequestStore } from './middleware/par.js';
 import type {
   AuthorizationRequest,
   DeserializeClientFunction,
@@ -239,6 +242,44 @@ export class Server<Client = any, User = any> {
   /** Create the token-endpoint middleware. See {@link token}. */
   token(options?: TokenOptions): Middleware {
     return token(this, options);
+  }
+
+  /**
+   * Create the device authorization endpoint (RFC 8628 §3.1). See
+   * {@link deviceAuthorization}.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.1
+   */
+  deviceAuthorization(options: DeviceAuthorizationOptions, store: DeviceAuthorizationStore<Client>): Middleware {
+    return deviceAuthorization<Client>(this, options, store);
+  }
+
+  /**
+   * Create the middleware of the device flow's user-facing verification
+   * step (RFC 8628 §3.3): it turns a user code into a transaction that
+   * `decision()` completes. See {@link deviceVerification}.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.3
+   */
+  deviceVerification(options: DeviceVerificationOptions | undefined, lookup: DeviceLookupFunction<Client>): Middleware;
+  deviceVerification(lookup: DeviceLookupFunction<Client>): Middleware;
+  deviceVerification(options: any, lookup?: any): Middleware {
+    if (typeof options === 'function') return deviceVerification<Client>(this, undefined, options);
+    return deviceVerification<Client>(this, options, lookup);
+  }
+
+  /**
+   * Create the pushed authorization request endpoint (RFC 9126 §2). See
+   * {@link pushedAuthorization}; `authorize({ loadPushedRequest })` accepts
+   * the `request_uri` it issues.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc9126#section-2
+   */
+  pushedAuthorization(options: PushedAuthorizationOptions<Client> | undefined, validate: ValidateFunction<Client>, store: PushedRequestStore<Client>): Middleware;
+  pushedAuthorization(validate: ValidateFunction<Client>, store: PushedRequestStore<Client>): Middleware;
+  pushedAuthorization(options: any, validate: any, store?: any): Middleware {
+    if (typeof options === 'function') return pushedAuthorization<Client>(this, undefined, options, validate);
+    return pushedAuthorization<Client>(this, options, validate, store);
   }
 
   /** Create an error-rendering middleware. See {@link errorHandler}. */

@@ -1,0 +1,37 @@
+import { catchRejection, settle } from './async.js';
+
+/**
+ * Call an application callback of the newer endpoints (device flow, PAR) by
+ * the package's arity rule: arity 1 is the context form, whose returned value
+ * (or Promise) is the result; any other arity gets the positional `args`
+ * followed by `done(err, result)`. `done` runs at most once, and a throw
+ * before it ran is routed to it.
+ */
+export function invoke<T>(
+  fn: Function,
+  context: object,
+  args: readonly unknown[],
+  done: (err: unknown, result?: T) => void,
+): void {
+  let called = false;
+  const once = (err: unknown, result?: T): void => {
+    if (called) return;
+    called = true;
+    done(err, result);
+  };
+  try {
+    if (fn.length === 1) return settle(fn(context), (value: T) => once(null, value), once);
+    catchRejection(fn(...args, once), once);
+  } catch (err) {
+    if (called) throw err;
+    once(err);
+  }
+}
+
+/** Milliseconds since the epoch from a `Date`, a number, or an ISO string; `NaN` otherwise. */
+export function timeOf(value: unknown): number {
+  if (value instanceof Date) return value.getTime();
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string') return Date.parse(value);
+  return NaN;
+}
