@@ -47,7 +47,8 @@ export interface DeviceCodeIssueContext<Client = any, R = DeviceCodeState> { cli
 /**
  * The app's side of the polling protocol. Each callback follows the package's
  * arity rule: arity 1 takes a context object and returns a value or Promise;
- * otherwise it is positional with `done` last.
+ * otherwise it is positional with `done` last. The first position of each
+ * carries both roles, so either form needs no annotation.
  */
 export interface DeviceCodeCallbacks<Client = any, R extends DeviceCodeState = DeviceCodeState> {
   /**
@@ -55,15 +56,13 @@ export interface DeviceCodeCallbacks<Client = any, R extends DeviceCodeState = D
    * done(err, record))`. Return `null` when there is none, or when it belongs
    * to another client.
    */
-  load: ((client: Client, deviceCode: string, done: (err?: unknown, record?: R | null | false) => void) => unknown)
-    | ((ctx: DeviceCodeLoadContext<Client>) => R | null | false | undefined | PromiseLike<R | null | false | undefined>);
+  load: (client: Client & DeviceCodeLoadContext<Client>, deviceCode: string, done: (err?: unknown, record?: R | null | false) => void) => unknown;
   /**
    * Record the poll of a pending code: `(deviceCode, changes, done(err))`.
    * Must persist `changes.lastPolledAt` and `changes.interval` where `load`
    * will find them (in the app's shared store, so any process sees them).
    */
-  update: ((deviceCode: string, changes: DeviceCodePollUpdate, done: (err?: unknown) => void) => unknown)
-    | ((ctx: DeviceCodeUpdateContext<R>) => unknown);
+  update: (deviceCode: string & DeviceCodeUpdateContext<R>, changes: DeviceCodePollUpdate, done: (err?: unknown) => void) => unknown;
   /**
    * Issue tokens for an approved code, consuming it so that it can be
    * redeemed once: `(client, deviceCode, record, done(err, accessToken,
@@ -71,8 +70,7 @@ export interface DeviceCodeCallbacks<Client = any, R extends DeviceCodeState = D
    * refreshToken?, params? }`. Falsy (e.g. already consumed) gives
    * `invalid_grant`.
    */
-  issue: ((client: Client, deviceCode: string, record: R, done: IssuedCallback) => unknown)
-    | ((ctx: DeviceCodeIssueContext<Client, R>) => unknown);
+  issue: (client: Client & DeviceCodeIssueContext<Client, R>, deviceCode: string, record: R, done: IssuedCallback) => unknown;
 }
 
 /**

@@ -36,10 +36,12 @@ export interface DeviceDecisionContext<Client = any, User = any> {
  * `async ({ userCode, allow, user, ares, ... }) => ok`. Resolving `false`
  * (the code is no longer pending: expired, or decided in another session)
  * shows an error instead; do the update as a compare-and-set on `pending`.
+ * The first position carries both roles, so either form needs no annotation.
  */
-export type DeviceDecide<Client = any, User = any> =
-  | ((txn: OAuth2Transaction<Client, User>, done: (err?: unknown, ok?: boolean | void) => void) => unknown)
-  | ((ctx: DeviceDecisionContext<Client, User>) => unknown);
+export type DeviceDecide<Client = any, User = any> = (
+  txn: OAuth2Transaction<Client, User> & DeviceDecisionContext<Client, User>,
+  done: (err?: unknown, ok?: boolean | void) => void,
+) => unknown;
 
 const PAGE = (text: string): string =>
   '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>Device authorization</title></head>' +

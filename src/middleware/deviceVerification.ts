@@ -34,17 +34,20 @@ export interface DeviceLookupContext { userCode: string; req: OAuth2IncomingMess
  * `async ({ req, userCode }) => allowed`. Called before every lookup; count
  * attempts per session, per user, per address, as the app sees fit.
  */
-export type DeviceAttemptFunction =
-  | ((req: OAuth2IncomingMessage, userCode: string, done: (err?: unknown, allowed?: boolean) => void) => unknown)
-  | ((ctx: DeviceAttemptContext) => boolean | PromiseLike<boolean>);
+export type DeviceAttemptFunction = (
+  req: OAuth2IncomingMessage & DeviceAttemptContext,
+  userCode: string,
+  done: (err?: unknown, allowed?: boolean) => void,
+) => unknown;
 
 /**
  * Find the pending device authorization for a user code in canonical form:
  * `(userCode, done(err, record))` or `async ({ userCode, req }) => record`.
  */
-export type DeviceLookupFunction<Client = any> =
-  | ((userCode: string, done: (err?: unknown, record?: DeviceVerificationRecord<Client> | null | false) => void) => unknown)
-  | ((ctx: DeviceLookupContext) => DeviceVerificationRecord<Client> | null | false | undefined | PromiseLike<DeviceVerificationRecord<Client> | null | false | undefined>);
+export type DeviceLookupFunction<Client = any> = (
+  userCode: string & DeviceLookupContext,
+  done: (err?: unknown, record?: DeviceVerificationRecord<Client> | null | false) => void,
+) => unknown;
 
 /** Options of {@link deviceVerification}; the store options apply to the session store. */
 export interface DeviceVerificationOptions extends SessionStoreOptions {

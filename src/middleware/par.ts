@@ -59,9 +59,7 @@ export interface PushedRequestRecord<Client = any> {
  * expires, keyed by `requestURI`. `(record, done(err))` or the arity-1 form
  * `async (record) => {}`.
  */
-export type PushedRequestStore<Client = any> =
-  | ((record: PushedRequestRecord<Client>, done: (err?: unknown) => void) => unknown)
-  | ((record: PushedRequestRecord<Client>) => unknown);
+export type PushedRequestStore<Client = any> = (record: PushedRequestRecord<Client>, done: (err?: unknown) => void) => unknown;
 
 /** Context of the Promise form of `loadPushedRequest`. */
 export interface PushedRequestLoadContext { requestURI: string; clientID: string; req: OAuth2IncomingMessage }
@@ -71,9 +69,10 @@ export interface PushedRequestLoadContext { requestURI: string; clientID: string
  * under `requestURI`: `(requestURI, done(err, record))` or
  * `async ({ requestURI, clientID, req }) => record`.
  */
-export type PushedRequestLoader =
-  | ((requestURI: string, done: (err?: unknown, record?: PushedRequestRecord | null | false) => void) => unknown)
-  | ((ctx: PushedRequestLoadContext) => PushedRequestRecord | null | false | undefined | PromiseLike<PushedRequestRecord | null | false | undefined>);
+export type PushedRequestLoader = (
+  requestURI: string & PushedRequestLoadContext,
+  done: (err?: unknown, record?: PushedRequestRecord | null | false) => void,
+) => unknown;
 
 /** The options `authorize` takes for pushed authorization requests. */
 export interface PushedAuthorizeOptions {

@@ -60,9 +60,9 @@ export function buildApp(opts: AppOptions = {}) {
     return { client, redirectURI: client.redirectURI };
   };
 
-  server.grant(oauth2orize.grant.code(({ client, redirectURI, user, ares }) => {
+  server.grant(oauth2orize.grant.code(({ client, redirectURI, user, areq }) => {
     const code = 'code-' + ++seq;
-    codes.set(code, { clientId: client.id, redirectURI, userId: user.id, scope: ares.scope as string[] | undefined });
+    codes.set(code, { clientId: client.id, redirectURI, userId: user.id, scope: areq.scope });
     return code;
   }));
   server.grant(oauth2orize.grant.deviceCode<Client, User>(({ userCode, allow, user }) => {
@@ -165,7 +165,7 @@ export function buildApp(opts: AppOptions = {}) {
       if (!row) return null;
       return { client: clients[row.clientId]!, scope: row.scope, expiresAt: row.expiresAt, status: row.status, displayUserCode: row.displayUserCode };
     }),
-    (req, res) => {
+    (req: express.Request, res: express.Response) => {
       const txn = req.oauth2!;
       res.json({ transactionID: txn.transactionID, client: (txn.client as Client).id, scope: txn.req.scope, userCode: txn.req.displayUserCode });
     },
@@ -191,7 +191,7 @@ export function buildApp(opts: AppOptions = {}) {
         return record;
       },
     }, validate),
-    (req, res) => {
+    (req: express.Request, res: express.Response) => {
       const txn = req.oauth2!;
       res.json({ transactionID: txn.transactionID, client: (txn.client as Client).id, redirectURI: txn.redirectURI, areq: txn.req });
     },
