@@ -215,7 +215,7 @@ export function deviceCode(options: any, handler?: any): ExchangeFunction {
  */
 function callIssue(fn: Function, context: object, args: unknown[], issued: IssuedCallback, next: (err?: unknown) => void): void {
   try {
-    if (fn.length === 1) return settle(fn(context), (value) => deliverTokens(value, issued), issued);
+    if (fn.length <= 1) return settle(fn(context), (value) => deliverTokens(value, issued), issued);
     catchRejection(fn(...args, issued), issued);
   } catch (err) {
     next(err);

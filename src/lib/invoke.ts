@@ -4,7 +4,9 @@ import { catchRejection, settle } from './async.js';
  * Call an application callback of the newer endpoints (device flow, PAR) by
  * the package's arity rule: arity 1 is the context form, whose returned value
  * (or Promise) is the result; any other arity gets the positional `args`
- * followed by `done(err, result)`. `done` runs at most once, and a throw
+ * followed by `done(err, result)`. These callbacks have no 1.x form, so
+ * arity 0 (`async () => value`, or a function using `arguments`) is read as
+ * the context form too: it could never call a `done` it does not declare. `done` runs at most once, and a throw
  * before it ran is routed to it.
  */
 export function invoke<T>(
@@ -20,7 +22,7 @@ export function invoke<T>(
     done(err, result);
   };
   try {
-    if (fn.length === 1) return settle(fn(context), (value: T) => once(null, value), once);
+    if (fn.length <= 1) return settle(fn(context), (value: T) => once(null, value), once);
     catchRejection(fn(...args, once), once);
   } catch (err) {
     if (called) throw err;
