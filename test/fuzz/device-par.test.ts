@@ -5,7 +5,7 @@
  * parameter these endpoints read, as form or JSON bodies and query strings.
  *
  * For every request: an answer within 5 s (no hang), never a 5xx (except
- * 1.x's 501 for a missing or unknown grant_type at the token endpoint), no
+ * 1.x's 501 for an unknown grant_type or response_type), no
  * uncaught exception or rejection, and every JSON error carries one of the
  * codes the RFCs allow at that endpoint.
  *
@@ -80,8 +80,9 @@ function post(path: string, transport: 'form' | 'json', entries: Entries, header
 function check(reply: Reply, allowed: readonly string[], context: unknown): void {
   const where = `${reply.status} ${reply.text.slice(0, 300)} for ${JSON.stringify(context).slice(0, 500)}`;
   const json = jsonOf(reply) as { error?: unknown } | undefined;
-  // 1.x answers an unknown grant type with 501; that is token()'s, not these endpoints'.
-  const unsupported = reply.status === 501 && json && json.error === 'unsupported_grant_type';
+  // 1.x answers an unknown grant or response type with 501 (token() and
+  // authorize() without request_uri), not these endpoints' doing.
+  const unsupported = reply.status === 501 && json && (json.error === 'unsupported_grant_type' || json.error === 'unsupported_response_type');
   assert.ok(reply.status < 500 || unsupported, 'no 5xx: ' + where);
   if (json && typeof json === 'object' && 'error' in json) assert.ok(allowed.includes(String(json.error)), 'error code: ' + where);
   assert.deepEqual(processFailures.failures.map(String), [], 'no uncaught exception or rejection');
