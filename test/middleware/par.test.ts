@@ -4,7 +4,10 @@ import assert from 'node:assert/strict';
 import { Server } from '../../src/server.js';
 import { code } from '../../src/grant/code.js';
 import { advertised } from '../../src/lib/advertise.js';
+import { createRequire } from 'node:module';
 import { mockRequest, run } from '../helpers/mock.js';
+
+const pkce = createRequire(import.meta.url)('oauth2orize-pkce');
 
 const T0 = 1_700_000_000_000;
 const web = { id: 'web', redirectURI: 'https://web.example/cb' };
@@ -143,5 +146,24 @@ describe('authorize with request_uri', () => {
     const { mw } = authorize({ loadPushedRequest: async () => { throw boom; } });
     const r = await run(mw, mockRequest({ query: { client_id: 'web', request_uri: 'urn:r' } }));
     assert.equal(r.err, boom);
+  });
+});
+
+describe('PAR with an extension parser (oauth2orize-pkce)', () => {
+  it('the extension sees the pushed parameters at both endpoints', async () => {
+    const s = new Server({ store: { store: (_r: any, _t: any, cb: any) => cb(null, 't'), load() {}, update() {}, remove() {} } });
+    s.grant(code(() => {}));
+    s.grant(pkce.extensions());
+    let stored: any;
+    const challenge = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
+    const r = await run(s.pushedAuthorization(validate, (record) => { stored = record; }),
+      mockRequest({ method: 'POST', body: { ...body, code_challenge: challenge, code_challenge_method: 'S256' }, user: web }));
+    assert.equal(r.res.statusCode, 201, String(r.err));
+    assert.equal(stored.areq.codeChallenge, challenge);
+    const mw = s.authorize({ loadPushedRequest: () => stored }, validate);
+    const a = await run(mw, mockRequest({ query: { client_id: 'web', request_uri: stored.requestURI } }));
+    assert.equal(a.err, undefined);
+    assert.equal(a.req.oauth2.req.codeChallenge, challenge);
+    assert.equal(a.req.oauth2.req.codeChallengeMethod, 'S256');
   });
 });
