@@ -150,7 +150,7 @@ export function deviceCode(options: any, handler?: any): ExchangeFunction {
   if (!handler) throw new TypeError('oauth2orize.deviceCode exchange requires an issue callback');
   if (typeof handler !== 'function') {
     for (const name of ['load', 'update', 'issue']) {
-      if (typeof handler[name] !== 'function') throw new TypeError(`oauth2orize.deviceCode exchange requires a ${name} callback`);
+      if (typeof handler[name] !== 'function') throw new TypeError(`oauth2orize.deviceCode exchange requires ${name === 'load' ? 'a' : 'an'} ${name} callback`);
     }
   }
   const userProperty = opts.userProperty || 'user';

@@ -67,7 +67,7 @@ export interface DeviceAuthorizationRecord<Client = any> {
   interval: number;
   /** Always `'pending'` at this point. */
   status: 'pending';
-  /** The request body. */
+  /** The request body. It may hold the client's credentials (`client_secret`): do not store it as is. */
   body: ParamBag;
   /** `req.authInfo`, as set by the client authentication. */
   authInfo: unknown;

@@ -37,8 +37,8 @@ describe('exchange.deviceCode', () => {
 
   it('checks its callbacks at construction', () => {
     assert.throws(() => deviceCode(undefined as any), /requires an issue callback/);
-    assert.throws(() => deviceCode({ load() {}, issue() {} } as any), /requires a update callback/);
-    assert.throws(() => deviceCode({}, { load() {}, update() {} } as any), /requires a issue callback/);
+    assert.throws(() => deviceCode({ load() {}, issue() {} } as any), /requires an update callback/);
+    assert.throws(() => deviceCode({}, { load() {}, update() {} } as any), /requires an issue callback/);
   });
 
   it('answers authorization_pending and records the poll', async () => {
