@@ -6,7 +6,7 @@ import { catchRejection, settle } from '../lib/async.js';
 import type { Server } from '../server.js';
 import type { SessionStoreOptions } from '../txn/session.js';
 import type { AuthorizationRequest, Middleware, OAuth2IncomingMessage, OAuth2Transaction } from '../types.js';
-import { pushedRequestHook, type PushedAuthorizeOptions } from './par.js';
+import { pushedRequestHook, type PushedAuthorizeOptions } from '../lib/pushedRequest.js';
 
 /** Options of {@link authorization}; the store options apply to the session store. */
 export interface AuthorizationOptions extends SessionStoreOptions, PushedAuthorizeOptions {
