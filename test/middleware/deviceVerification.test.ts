@@ -160,6 +160,17 @@ describe('grant.deviceCode with server.decision()', () => {
     assert.equal(r.res.body, 'custom');
   });
 
+  it('renders errors from the error phase as a 400 page', async () => {
+    const mod = deviceGrant(() => true);
+    const res = mockResponse();
+    let passed: unknown;
+    mod.error!(new Error('nope'), { client: tv, req: { type: 'device_code' } } as any, res as any, (e: unknown) => { passed = e; });
+    assert.equal(passed, undefined);
+    assert.equal(res.statusCode, 400);
+    assert.match(res.body!, /could not be authorized/);
+    assert.doesNotMatch(res.body!, /nope/, 'nothing from the error is echoed');
+  });
+
   it('requires decide at construction', () => {
     assert.throws(() => deviceGrant(undefined as any), /requires a decide callback/);
   });
