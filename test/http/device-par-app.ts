@@ -36,6 +36,8 @@ export interface AppOptions {
   maxAttempts?: number;
   /** Polling interval given to devices, seconds. */
   interval?: number;
+  /** Require PKCE (S256) on every code request, with the built-in checks. */
+  pkce?: boolean;
 }
 
 export function buildApp(opts: AppOptions = {}) {
@@ -44,12 +46,12 @@ export function buildApp(opts: AppOptions = {}) {
   const devices = new Map<string, DeviceRow>(); // by device code
   const byUserCode = new Map<string, string>(); // user code -> device code
   const pushed = new Map<string, PushedRequestRecord>();
-  const codes = new Map<string, { clientId: string; redirectURI?: string; userId: string; scope?: string[] }>();
+  const codes = new Map<string, { clientId: string; redirectURI?: string; userId: string; scope?: string[]; codeChallenge?: string; codeChallengeMethod?: string }>();
   const tokens = new Map<string, { clientId: string; userId: string; scope?: string[] }>();
   const calls: string[] = [];
   let seq = 0;
 
-  const server = oauth2orize.createServer<Client, User>();
+  const server = oauth2orize.createServer<Client, User>(opts.pkce ? { pkce: { required: true } } : undefined);
   server.serializeClient((client, done) => done(null, client.id));
   server.deserializeClient((id, done) => done(null, clients[id] || false));
 
@@ -62,7 +64,8 @@ export function buildApp(opts: AppOptions = {}) {
 
   server.grant(oauth2orize.grant.code(({ client, redirectURI, user, areq }) => {
     const code = 'code-' + ++seq;
-    codes.set(code, { clientId: client.id, redirectURI, userId: user.id, scope: areq.scope });
+    codes.set(code, { clientId: client.id, redirectURI, userId: user.id, scope: areq.scope,
+      codeChallenge: areq.codeChallenge as string | undefined, codeChallengeMethod: areq.codeChallengeMethod as string | undefined });
     return code;
   }));
   server.grant(oauth2orize.grant.deviceCode<Client, User>(({ userCode, allow, user }) => {
@@ -75,7 +78,7 @@ export function buildApp(opts: AppOptions = {}) {
     return true;
   }));
 
-  server.exchange(oauth2orize.exchange.authorizationCode(({ client, code, redirectURI }) => {
+  server.exchange(oauth2orize.exchange.authorizationCode({ pkce: { lookup: ({ code }) => codes.get(code) } }, ({ client, code, redirectURI }) => {
     const grant = codes.get(code);
     codes.delete(code);
     if (!grant || grant.clientId !== client.id || grant.redirectURI !== redirectURI) return false;

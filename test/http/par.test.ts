@@ -188,3 +188,46 @@ describe('oauth4webapi: PAR, then the code flow', () => {
     assert.deepEqual(built.tokens.get(tokens.access_token)?.scope, ['read']);
   });
 });
+
+describe('PAR with the built-in PKCE policy (required)', () => {
+  it('refuses a pushed request without code_challenge at the PAR endpoint', async () => {
+    const { app, pushed } = buildApp({ pkce: true });
+    const res = await push(app, good);
+    assert.equal(res.status, 400, res.text);
+    assert.equal(res.body.error, 'invalid_request');
+    assert.equal(pushed.size, 0);
+  });
+
+  it('oauth4webapi: PAR with S256, authorize with request_uri, code redeemed with the verifier only', async () => {
+    const built = buildApp({ pkce: true, requirePar: true });
+    const server = http.createServer(built.app);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const as: oauth.AuthorizationServer = { issuer: base, pushed_authorization_request_endpoint: base + '/par', authorization_endpoint: base + '/authorize', token_endpoint: base + '/token' };
+      const client: oauth.Client = { client_id: 'web' };
+      const auth = oauth.ClientSecretBasic('web-secret');
+      const insecure = { [oauth.allowInsecureRequests]: true };
+      const verifier = oauth.generateRandomCodeVerifier();
+      const challenge = await oauth.calculatePKCECodeChallenge(verifier);
+      const redirectUri = 'https://web.example/cb';
+      const par = await oauth.processPushedAuthorizationResponse(as, client, await oauth.pushedAuthorizationRequest(as, client, auth,
+        { response_type: 'code', redirect_uri: redirectUri, code_challenge: challenge, code_challenge_method: 'S256' }, insecure));
+      const user = await signedIn(base);
+      const page = await user.get('/authorize').query({ client_id: 'web', request_uri: par.request_uri });
+      assert.equal(page.status, 200, page.text);
+      assert.equal(page.body.areq.codeChallenge, challenge, 'the pushed challenge reached the grant');
+      const decided = await user.post('/authorize/decision').type('form').send({ transaction_id: page.body.transactionID });
+      const params = oauth.validateAuthResponse(as, client, new URL(decided.headers.location), oauth.expectNoState);
+      // A wrong verifier fails; the right one succeeds.
+      const wrong = await oauth.authorizationCodeGrantRequest(as, client, auth, params, redirectUri, oauth.generateRandomCodeVerifier(), insecure);
+      await assert.rejects(oauth.processAuthorizationCodeResponse(as, client, wrong), (err: any) => err.error === 'invalid_grant');
+      // The wrong attempt did not consume the code in this app (lookup runs before issue), so retry.
+      const right = await oauth.authorizationCodeGrantRequest(as, client, auth, params, redirectUri, verifier, insecure);
+      const tokens = await oauth.processAuthorizationCodeResponse(as, client, right);
+      assert.equal(built.tokens.get(tokens.access_token)?.userId, 'alice');
+    } finally {
+      await new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); });
+    }
+  });
+});
