@@ -23,6 +23,8 @@ import { deviceCode as deviceCodeExchange } from './exchange/deviceCode.js';
 import { deviceCode as deviceCodeGrant } from './grant/deviceCode.js';
 import { SessionStore } from './txn/session.js';
 import './augment.js';
+import type { GrantOptions } from './lib/grant.js';
+import type { ExchangeOptions } from './lib/exchange.js';
 
 /** The bundled grants (response types), with their 1.x aliases. */
 export const grant = {
@@ -75,13 +77,30 @@ export type { HardenedOptions } from './lib/profile.js';
 export type { AuthorizationCodePkceOptions, PkceLookup } from './exchange/authorizationCode.js';
 // end issue 11
 
+// issue 10: the option types as @types/oauth2orize named them, `oauth2orize.grant.Options`
+// and `oauth2orize.exchange.Options` (type-only namespaces merged with the objects above).
+// eslint-disable-next-line @typescript-eslint/no-namespace
+export declare namespace grant {
+  /** @deprecated Use {@link GrantOptions}. */
+  type Options<_Client = any, _User = any> = GrantOptions;
+}
+// eslint-disable-next-line @typescript-eslint/no-namespace
+export declare namespace exchange {
+  /** @deprecated Use {@link ExchangeOptions}. */
+  type Options = ExchangeOptions;
+}
+
 /** The package's default export: `createServer`, carrying the 1.x API as properties. */
 // As in 1.x, the module is `createServer` itself: `oauth2orize.createServer === oauth2orize`.
-const oauth2orize = Object.assign(createServer, { createServer, errorHandler, grant, exchange, OAuth2Error, AuthorizationError, TokenError, response });
+// `Server` and `SessionStore` are properties too (issue 10), so every value the typings
+// declare exists in `require()`, the default import and the named imports alike.
+const oauth2orize = Object.assign(createServer, { createServer, errorHandler, grant, exchange, OAuth2Error, AuthorizationError, TokenError, Server, SessionStore, response });
 
 export default oauth2orize;
 export { createServer, errorHandler, OAuth2Error, AuthorizationError, TokenError, Server, SessionStore };
 export type * from './types.js';
+// issue 10: the type names of @types/oauth2orize 1.11.5 (deprecated aliases)
+export type * from './compat.js';
 export type {
   ServerOptions,
   GrantModule,

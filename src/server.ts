@@ -17,6 +17,9 @@ import { advertise } from './lib/advertise.js';
 import { shownError } from './lib/expose.js';
 import { methodsOf } from './lib/pkce.js';
 import { formPost } from './response/formPost.js';
+import { misusedMiddleware, usedAsMiddleware } from './lib/misuse.js';
+import { bodyParsingError } from './lib/respond.js';
+import { bodyOf } from './lib/params.js';
 import type {
   AuthorizationRequest,
   DeserializeClientFunction,
@@ -168,9 +171,9 @@ export class Server<Client = any, User = any> {
    * server.exchange('urn:ietf:params:oauth:grant-type:jwt-bearer', jwtBearerExchange);
    * ```
    */
-  exchange(fn: ExchangeFunction): this;
-  exchange(type: string, fn: ExchangeFunction): this;
-  exchange(type: string | ExchangeFunction, fn?: ExchangeFunction): this {
+  exchange(fn: ExchangeFunction<Client>): this;
+  exchange(type: string, fn: ExchangeFunction<Client>): this;
+  exchange(type: string | ExchangeFunction<Client>, fn?: ExchangeFunction<Client>): this {
     let name: string;
     if (typeof type === 'function') {
       fn = type;
@@ -192,6 +195,7 @@ export class Server<Client = any, User = any> {
   authorization(options: AuthorizationOptions | undefined, validate: ValidateFunction<Client>, immediate?: ImmediateFunction<Client, User>, complete?: CompleteFunction<Client, User>): Middleware;
   authorization(validate: ValidateFunction<Client>, immediate?: ImmediateFunction<Client, User>, complete?: CompleteFunction<Client, User>): Middleware;
   authorization(options?: any, validate?: any, immediate?: any, complete?: any): Middleware {
+    if (usedAsMiddleware('server.authorize', arguments)) return misusedMiddleware('server.authorize');
     return authorization(this, options, validate, immediate, complete);
   }
 
@@ -207,6 +211,7 @@ export class Server<Client = any, User = any> {
   resume(loadTransaction: Middleware, immediate: ImmediateFunction<Client, User>, complete: CompleteFunction<Client, User>): Middleware[];
   resume(immediate: ImmediateFunction<Client, User>, complete?: CompleteFunction<Client, User>): Middleware[];
   resume(options?: any, immediate?: any, complete?: any): Middleware | Middleware[] {
+    if (usedAsMiddleware('server.resume', arguments)) return misusedMiddleware('server.resume');
     if (typeof options === 'function' && typeof immediate === 'function' && typeof complete === 'function') {
       options = { loadTransaction: options };
     }
@@ -225,14 +230,15 @@ export class Server<Client = any, User = any> {
    * form. Returns `[transactionLoader, decision]`, or the decision middleware
    * alone when `options.loadTransaction === false`.
    */
-  decision(options: DecisionOptions & { loadTransaction: false }, parse?: DecisionParseFunction, complete?: CompleteFunction<Client, User>): Middleware;
-  decision(options?: DecisionOptions, parse?: DecisionParseFunction, complete?: CompleteFunction<Client, User>): Middleware[];
-  decision(parse: DecisionParseFunction, complete?: CompleteFunction<Client, User>): Middleware[];
+  decision<TReq = OAuth2IncomingMessage>(options: DecisionOptions & { loadTransaction: false }, parse?: DecisionParseFunction<Client, User, TReq>, complete?: CompleteFunction<Client, User>): Middleware;
+  decision<TReq = OAuth2IncomingMessage>(options?: DecisionOptions, parse?: DecisionParseFunction<Client, User, TReq>, complete?: CompleteFunction<Client, User>): Middleware[];
+  decision<TReq = OAuth2IncomingMessage>(parse: DecisionParseFunction<Client, User, TReq>, complete?: CompleteFunction<Client, User>): Middleware[];
   decision(options?: any, parse?: any, complete?: any): Middleware | Middleware[] {
+    if (usedAsMiddleware('server.decision', arguments)) return misusedMiddleware('server.decision');
     if (options && options.loadTransaction === false) {
       return decision(this, options, parse, complete);
     }
-    return [transactionLoader(this, typeof options === 'function' ? undefined : options), decision(this, options, parse, complete)];
+    return [bodyFirst(transactionLoader(this, typeof options === 'function' ? undefined : options)), decision(this, options, parse, complete)];
   }
 
   /**
@@ -243,6 +249,7 @@ export class Server<Client = any, User = any> {
    * `authorizeError` and `authorizationError`.
    */
   authorizationErrorHandler(options?: AuthorizationErrorHandlerOptions): ErrorMiddleware[] {
+    if (usedAsMiddleware('server.authorizationErrorHandler', arguments)) return [misusedMiddleware('server.authorizationErrorHandler')];
     const loader = transactionLoader(this, options);
     return [
       function transactionLoaderErrorWrapper(err: unknown, req: OAuth2IncomingMessage, res: OAuth2ServerResponse, next: NextFunction): void {
@@ -254,6 +261,7 @@ export class Server<Client = any, User = any> {
 
   /** Create the token-endpoint middleware. See {@link token}. */
   token(options?: TokenOptions): Middleware {
+    if (usedAsMiddleware('server.token', arguments)) return misusedMiddleware('server.token');
     return token(this, options);
   }
 
@@ -297,6 +305,7 @@ export class Server<Client = any, User = any> {
 
   /** Create an error-rendering middleware. See {@link errorHandler}. */
   errorHandler(options?: ErrorHandlerOptions): ErrorMiddleware {
+    if (usedAsMiddleware('server.errorHandler', arguments)) return misusedMiddleware('server.errorHandler');
     const profile = this._profile;
     if (!profile) return errorHandler(options);
     const modes = { form_post: formPost, ...(options && options.modes) };
@@ -389,6 +398,19 @@ export interface Server<Client, User> {
 Server.prototype.authorize = Server.prototype.authorization;
 Server.prototype.authorizeError = Server.prototype.authorizationErrorHandler;
 Server.prototype.authorizationError = Server.prototype.authorizationErrorHandler;
+
+/**
+ * The transaction loader in front of `decision`: without a body parser the
+ * transaction ID posted in the form cannot be read, and the loader would
+ * report a misleading "Missing required parameter: transaction_id". The
+ * decision needs the body anyway, so its 1.x body-parsing error comes first.
+ */
+function bodyFirst(loader: Middleware): Middleware {
+  return function transactionLoader(req, res, next) {
+    if (!bodyOf(req)) return next(bodyParsingError());
+    loader(req, res, next);
+  };
+}
 
 /**
  * Create a new OAuth 2.0 server.

@@ -216,7 +216,7 @@ export function deviceCode(options: any, handler?: any): ExchangeFunction {
 function callIssue(fn: Function, context: object, args: unknown[], issued: IssuedCallback, next: (err?: unknown) => void): void {
   try {
     if (fn.length <= 1) return settle(fn(context), (value) => deliverTokens(value, issued), issued);
-    catchRejection(fn(...args, issued), issued);
+    catchRejection(fn(...args, issued), issued, fn, (value) => deliverTokens(value, issued));
   } catch (err) {
     next(err);
   }

@@ -1,4 +1,4 @@
-import { catchRejection, settle } from './async.js';
+import { catchRejection, once as guard, settle } from './async.js';
 
 /**
  * Call an application callback of the newer endpoints (device flow, PAR) by
@@ -15,17 +15,14 @@ export function invoke<T>(
   args: readonly unknown[],
   done: (err: unknown, result?: T) => void,
 ): void {
-  let called = false;
-  const once = (err: unknown, result?: T): void => {
-    if (called) return;
-    called = true;
-    done(err, result);
-  };
+  const once = guard((err: unknown, result?: T): void => done(err, result));
   try {
     if (fn.length <= 1) return settle(fn(context), (value: T) => once(null, value), once);
-    catchRejection(fn(...args, once), once);
+    // An async positional callback that resolves a value without calling
+    // `done` gives that value, as the bundled callbacks do.
+    catchRejection(fn(...args, once), once, fn, (value) => once(null, value as T));
   } catch (err) {
-    if (called) throw err;
+    if (once.called) throw err;
     once(err);
   }
 }

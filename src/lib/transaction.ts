@@ -1,5 +1,7 @@
 import { merge } from './merge.js';
-import { catchRejection, settle } from './async.js';
+import { catchRejection, once, settle } from './async.js';
+
+export { once };
 import { AuthorizationError } from '../errors/authorizationerror.js';
 import { ForbiddenError } from '../errors/forbiddenerror.js';
 import type { Server } from '../server.js';
@@ -44,21 +46,17 @@ export function callStore(
   cb: (err: unknown, result?: any) => void,
 ): void {
   const fn = (store as Record<string, Function>)[method]!;
-  let called = false;
-  const done = (err: unknown, result?: unknown): void => {
-    if (called) return;
-    called = true;
-    cb(err, result);
-  };
+  const done = once((err: unknown, result?: unknown): void => cb(err, result));
+  const value = (value: unknown): void => done(null, value);
   try {
     if (fn.length === args.length) {
-      return settle(fn.apply(store, args), (value: unknown) => done(null, value), done);
+      return settle(fn.apply(store, args), value, done);
     }
-    catchRejection(fn.apply(store, [...args, done]), done);
+    catchRejection(fn.apply(store, [...args, done]), done, fn, value);
   } catch (err) {
     // An exception from code that ran after the store answered is not the
     // store's failure; let it propagate rather than report it twice.
-    if (called) throw err;
+    if (done.called) throw err;
     done(err);
   }
 }
@@ -95,12 +93,12 @@ export function completer<C, U>(
     if (complete.length === 1) {
       return settle((complete as unknown as (ctx: object) => unknown)({ req, txn }), () => done(), done);
     }
-    catchRejection(complete(req, txn, done), done);
+    catchRejection(complete(req, txn, done), done, complete, () => done());
   };
 }
 
 /** `done(err, allow, info, locals)` of `immediate`. */
-export type ImmediateCallback = (err?: unknown, allow?: boolean, info?: Record<string, unknown>, locals?: Record<string, unknown>) => void;
+export type ImmediateCallback = (err?: unknown, allow?: boolean, info?: Record<string, unknown> | null, locals?: Record<string, unknown> | null) => void;
 
 /**
  * Call the app's `immediate` with the arguments its arity asks for. Both
@@ -117,17 +115,20 @@ export function callImmediate(immediate: Function, txn: OAuth2Transaction<any, a
     case 3: returned = immediate(txn.client, txn.user, done); break;
     case 1: {
       const context = { txn, client: txn.client, user: txn.user, scope: areq.scope, type: areq.type, areq, locals: txn.locals };
-      return settle(immediate(context), (value: unknown) => {
-        if (value && typeof value === 'object') {
-          const v = value as ImmediateResult;
-          return done(null, v.allow, v.info, v.locals);
-        }
-        done(null, !!value);
-      }, done);
+      return settle(immediate(context), decided, done);
     }
     default: returned = immediate(txn, done);
   }
-  catchRejection(returned, done);
+  catchRejection(returned, done, immediate, decided);
+
+  // A resolved value: `allow`, or `{ allow, info, locals }`.
+  function decided(value: unknown): void {
+    if (value && typeof value === 'object') {
+      const v = value as ImmediateResult;
+      return done(null, v.allow, v.info, v.locals);
+    }
+    done(null, !!value);
+  }
 }
 
 /** What a context-form (async) `immediate` resolves to, when not a boolean. */
@@ -135,16 +136,6 @@ export interface ImmediateResult {
   allow: boolean;
   info?: Record<string, unknown>;
   locals?: Record<string, unknown>;
-}
-
-/** Guard a callback so that only its first call has effect. */
-export function once<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
-  let called = false;
-  return (...args: A) => {
-    if (called) return;
-    called = true;
-    fn(...args);
-  };
 }
 
 /**
@@ -167,7 +158,7 @@ export function respond(
 }
 
 /** Record an approval (`immediate` said yes): `res = info || {}` with `allow = true`. */
-export function approve(txn: OAuth2Transaction<any, any>, info: Record<string, unknown> | undefined, locals: unknown): void {
+export function approve(txn: OAuth2Transaction<any, any>, info: Record<string, unknown> | null | undefined, locals: unknown): void {
   txn.res = (info || {}) as AuthorizationResponse;
   txn.res.allow = true;
   mergeLocals(txn, locals);

@@ -13,7 +13,10 @@ interface ValidateValue {
  * authorization endpoint does: `(areq, done)`, `(clientID, redirectURI,
  * done)`, adding `scope` (4) and `type` (5), or the arity-1 context form.
  * The pushed authorization request endpoint uses it so that one `validate`
- * serves both endpoints. A throw before `done` goes to `next`.
+ * serves both endpoints. A throw before `done` goes to `next`; an async
+ * positional `validate` that resolves a value without calling `done` gives
+ * that value, read like the context form's. `validated` should be a `once`
+ * guard.
  */
 export function callValidate(
   check: Function,
@@ -21,6 +24,11 @@ export function callValidate(
   validated: (err?: unknown, client?: unknown, redirectURI?: string, webOrigin?: string) => void,
   next: (err?: unknown) => void,
 ): void {
+  const resolved = (value: unknown): void => {
+    const v = value as ValidateValue | null | undefined | false;
+    if (!v) return validated(null, false);
+    validated(null, v.client, v.redirectURI, v.webOrigin);
+  };
   try {
     let returned: unknown;
     switch (check.length) {
@@ -29,14 +37,11 @@ export function callValidate(
       case 3: returned = check(areq.clientID, areq.redirectURI, validated); break;
       case 1: {
         const context = { clientID: areq.clientID, redirectURI: areq.redirectURI, scope: areq.scope, type: areq.type, areq };
-        return settle(check(context), (value: ValidateValue | null | undefined | false) => {
-          if (!value) return validated(null, false);
-          validated(null, value.client, value.redirectURI, value.webOrigin);
-        }, validated);
+        return settle(check(context), resolved, validated);
       }
       default: returned = check(areq, validated);
     }
-    catchRejection(returned, validated);
+    catchRejection(returned, validated, check, resolved);
   } catch (err) {
     next(err);
   }

@@ -53,6 +53,13 @@ describe('server.deviceAuthorization', () => {
     assert.equal('verification_uri_complete' in body, false);
   });
 
+  it('takes the value an async positional store resolves without calling done', async () => {
+    const server = new Server();
+    const mw = server.deviceAuthorization(options, async (_record, _done) => ({ message: 'resolved' }));
+    const { res } = await run(mw, mockRequest({ method: 'POST', body: {}, user: client }));
+    assert.equal(JSON.parse(res.body!).message, 'resolved');
+  });
+
   it('uses a custom user-code generator and normalizer, and a custom complete URI', async () => {
     const server = new Server();
     let stored: any;
