@@ -272,6 +272,7 @@ export class Server<Client = any, User = any> {
    * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.1
    */
   deviceAuthorization(options: DeviceAuthorizationOptions, store: DeviceAuthorizationStore<Client>): Middleware {
+    if (usedAsMiddleware('server.deviceAuthorization', arguments)) return misusedMiddleware('server.deviceAuthorization');
     return deviceAuthorization<Client>(this, options, store);
   }
 
@@ -285,6 +286,7 @@ export class Server<Client = any, User = any> {
   deviceVerification(options: DeviceVerificationOptions | undefined, lookup: DeviceLookupFunction<Client>): Middleware;
   deviceVerification(lookup: DeviceLookupFunction<Client>): Middleware;
   deviceVerification(options: any, lookup?: any): Middleware {
+    if (usedAsMiddleware('server.deviceVerification', arguments)) return misusedMiddleware('server.deviceVerification');
     if (typeof options === 'function') return deviceVerification<Client>(this, undefined, options);
     return deviceVerification<Client>(this, options, lookup);
   }
@@ -299,6 +301,7 @@ export class Server<Client = any, User = any> {
   pushedAuthorization(options: PushedAuthorizationOptions<Client> | undefined, validate: ValidateFunction<Client>, store: PushedRequestStore<Client>): Middleware;
   pushedAuthorization(validate: ValidateFunction<Client>, store: PushedRequestStore<Client>): Middleware;
   pushedAuthorization(options: any, validate: any, store?: any): Middleware {
+    if (usedAsMiddleware('server.pushedAuthorization', arguments)) return misusedMiddleware('server.pushedAuthorization');
     if (typeof options === 'function') return pushedAuthorization<Client>(this, undefined, options, validate);
     return pushedAuthorization<Client>(this, options, validate, store);
   }

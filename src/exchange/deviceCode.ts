@@ -1,5 +1,6 @@
 import { TokenError } from '../errors/tokenerror.js';
 import { invoke, timeOf } from '../lib/invoke.js';
+import { misusedMiddleware, usedAsMiddleware } from '../lib/misuse.js';
 import { catchRejection, settle } from '../lib/async.js';
 import { bodyOf, stringParam, type ParamBag } from '../lib/params.js';
 import { bodyParsingError, deliverTokens, tokenResponder, type IssuedCallback } from '../lib/respond.js';
@@ -142,6 +143,8 @@ export function deviceCode<Client = any, R extends DeviceCodeState = DeviceCodeS
 export function deviceCode<Client = any>(options: DeviceCodeOptions, issue: DeviceCodeIssue<Client>): ExchangeFunction;
 export function deviceCode<Client = any>(issue: DeviceCodeIssue<Client>): ExchangeFunction;
 export function deviceCode(options: any, handler?: any): ExchangeFunction {
+  // `server.exchange(oauth2orize.exchange.deviceCode)`: the factory itself, called by token().
+  if (usedAsMiddleware('oauth2orize.exchange.deviceCode', arguments)) return misusedMiddleware('oauth2orize.exchange.deviceCode');
   if (handler === undefined && (typeof options === 'function' || (options && typeof options.load === 'function'))) {
     handler = options;
     options = undefined;

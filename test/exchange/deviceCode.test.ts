@@ -201,3 +201,18 @@ describe('a third-party device-code exchange on the server', () => {
     assert.equal(JSON.parse(r2.res.body!).access_token, 'bundled');
   });
 });
+
+describe('factories handed over uncalled', () => {
+  it('exchange.deviceCode registered itself answers with a clear error, not a hang', async () => {
+    const server = new Server();
+    server.exchange(GT, deviceCode as any);
+    const r = await run(server.token(), req());
+    assert.match(String((r.err as Error).message), /exchange\.deviceCode is a factory, not a middleware/);
+  });
+
+  it('server.deviceAuthorization used as middleware passes a clear error', async () => {
+    const server = new Server();
+    const r = await run((rq: any, rs: any, nx: any) => (server.deviceAuthorization as any)(rq, rs, nx), req());
+    assert.match(String((r.err as Error).message), /server\.deviceAuthorization is a factory/);
+  });
+});
