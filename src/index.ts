@@ -21,6 +21,12 @@ import { refreshToken } from './exchange/refreshToken.js';
 // issue 12: device authorization grant (RFC 8628) and pushed authorization requests (RFC 9126)
 import { deviceCode as deviceCodeExchange } from './exchange/deviceCode.js';
 import { deviceCode as deviceCodeGrant } from './grant/deviceCode.js';
+import { deviceCodeError } from './exchange/deviceCode.js';
+import { generateUserCode, normalizeUserCode, generateDeviceCode, USER_CODE_ALPHABET } from './lib/usercode.js';
+import { DEVICE_CODE_GRANT_TYPE } from './middleware/deviceAuthorization.js';
+import { REQUEST_URI_PREFIX } from './middleware/par.js';
+/** issue 12's runtime values, also carried by the default export. */
+const deviceAndPar = { generateUserCode, normalizeUserCode, generateDeviceCode, USER_CODE_ALPHABET, deviceCodeError, DEVICE_CODE_GRANT_TYPE, REQUEST_URI_PREFIX };
 import { SessionStore } from './txn/session.js';
 import './augment.js';
 import type { GrantOptions } from './lib/grant.js';
@@ -94,7 +100,7 @@ export declare namespace exchange {
 // As in 1.x, the module is `createServer` itself: `oauth2orize.createServer === oauth2orize`.
 // `Server` and `SessionStore` are properties too (issue 10), so every value the typings
 // declare exists in `require()`, the default import and the named imports alike.
-const oauth2orize = Object.assign(createServer, { createServer, errorHandler, grant, exchange, OAuth2Error, AuthorizationError, TokenError, Server, SessionStore, response });
+const oauth2orize = Object.assign(createServer, { createServer, errorHandler, grant, exchange, OAuth2Error, AuthorizationError, TokenError, Server, SessionStore, response, ...deviceAndPar });
 
 export default oauth2orize;
 export { createServer, errorHandler, OAuth2Error, AuthorizationError, TokenError, Server, SessionStore };
@@ -137,9 +143,9 @@ export type { IssuedCallback, IssuedTokens } from './lib/respond.js';
 export type { ExchangeOptions } from './lib/exchange.js';
 export type { GrantOptions } from './lib/grant.js';
 // issue 12: device authorization grant (RFC 8628) and pushed authorization requests (RFC 9126)
-export { generateUserCode, normalizeUserCode, generateDeviceCode, USER_CODE_ALPHABET } from './lib/usercode.js';
-export { deviceCodeError, type DeviceCodeOptions, type DeviceCodeState, type DeviceCodePollUpdate, type DeviceCodeCallbacks, type DeviceCodeIssue, type DeviceCodeErrorCode, type DeviceCodeLoadContext, type DeviceCodeUpdateContext, type DeviceCodeIssueContext } from './exchange/deviceCode.js';
+export { generateUserCode, normalizeUserCode, generateDeviceCode, USER_CODE_ALPHABET, deviceCodeError, DEVICE_CODE_GRANT_TYPE, REQUEST_URI_PREFIX };
+export type { DeviceCodeOptions, DeviceCodeState, DeviceCodePollUpdate, DeviceCodeCallbacks, DeviceCodeIssue, DeviceCodeErrorCode, DeviceCodeLoadContext, DeviceCodeUpdateContext, DeviceCodeIssueContext } from './exchange/deviceCode.js';
 export type { DeviceCodeGrantOptions, DeviceDecide, DeviceDecisionContext } from './grant/deviceCode.js';
-export { DEVICE_CODE_GRANT_TYPE, type DeviceAuthorizationOptions, type DeviceAuthorizationRecord, type DeviceAuthorizationStore } from './middleware/deviceAuthorization.js';
+export type { DeviceAuthorizationOptions, DeviceAuthorizationRecord, DeviceAuthorizationStore } from './middleware/deviceAuthorization.js';
 export type { DeviceVerificationOptions, DeviceVerificationRecord, DeviceLookupFunction, DeviceLookupContext, DeviceAttemptFunction, DeviceAttemptContext } from './middleware/deviceVerification.js';
-export { REQUEST_URI_PREFIX, type PushedAuthorizationOptions, type PushedAuthorizeOptions, type PushedRequestRecord, type PushedRequestStore, type PushedRequestLoader, type PushedRequestLoadContext } from './middleware/par.js';
+export type { PushedAuthorizationOptions, PushedAuthorizeOptions, PushedRequestRecord, PushedRequestStore, PushedRequestLoader, PushedRequestLoadContext } from './middleware/par.js';

@@ -55,6 +55,8 @@ function check(label: string, runtime: Record<string, unknown>, declared: Map<st
       missing.push(name);
       continue;
     }
+    // A primitive (an exported string constant) has its prototype's members, some symbol-keyed.
+    if (typeof value !== 'object' && typeof value !== 'function') continue;
     for (const member of members) {
       if ((value as Record<string, unknown>)[member] === undefined) missing.push(`${name}.${member}`);
     }
