@@ -20,6 +20,10 @@ import { formPost } from './response/formPost.js';
 import { misusedMiddleware, usedAsMiddleware } from './lib/misuse.js';
 import { bodyParsingError } from './lib/respond.js';
 import { bodyOf } from './lib/params.js';
+import { metadata, type MetadataOptions } from './middleware/metadata.js';
+import { revocation, type RevocationOptions, type RevokeFunction } from './middleware/revocation.js';
+import { introspection, type IntrospectionOptions, type IntrospectFunction } from './middleware/introspection.js';
+import { clientAssertion, clientAssertionMetadata, type ClientAssertionOptions, type VerifyClientAssertion } from './middleware/clientAssertion.js';
 import type {
   AuthorizationRequest,
   DeserializeClientFunction,
@@ -153,6 +157,7 @@ export class Server<Client = any, User = any> {
   }
 
   private _grantModule(type: string, mod: GrantModule<Client, User>): this {
+    recordMetadata(this, mod);
     if (mod.request) this.grant(type, 'request', mod.request);
     if (mod.response) this.grant(type, 'response', mod.response);
     if (mod.error) this.grant(type, 'error', mod.error);
@@ -182,6 +187,7 @@ export class Server<Client = any, User = any> {
       name = type;
     }
     const handle = fn as ExchangeFunction;
+    recordMetadata(this, handle);
     const key = name === '*' ? null : name;
     debug('register exchanger %s %s', key || '*', nameOf(handle));
     this._exchanges.push({ type: key, handle });
@@ -263,6 +269,48 @@ export class Server<Client = any, User = any> {
   token(options?: TokenOptions): Middleware {
     if (usedAsMiddleware('server.token', arguments)) return misusedMiddleware('server.token');
     return token(this, options);
+  }
+
+  /**
+   * Create middleware serving this server's RFC 8414 metadata. See {@link metadata}.
+   * @see https://www.rfc-editor.org/rfc/rfc8414#section-3
+   */
+  metadata(options?: MetadataOptions): Middleware {
+    return metadata(this, options);
+  }
+
+  /**
+   * Create the RFC 7009 token revocation endpoint middleware. See {@link revocation}.
+   * @see https://www.rfc-editor.org/rfc/rfc7009#section-2
+   */
+  revocation(options: RevocationOptions | undefined, revoke: RevokeFunction<Client>): Middleware;
+  revocation(revoke: RevokeFunction<Client>): Middleware;
+  revocation(options: any, revoke?: any): Middleware {
+    return revocation(options, revoke);
+  }
+
+  /**
+   * Create the RFC 7662 token introspection endpoint middleware. See {@link introspection}.
+   * @see https://www.rfc-editor.org/rfc/rfc7662#section-2
+   */
+  introspection(options: IntrospectionOptions | undefined, lookup: IntrospectFunction<Client>): Middleware;
+  introspection(lookup: IntrospectFunction<Client>): Middleware;
+  introspection(options: any, lookup?: any): Middleware {
+    return introspection(options, lookup);
+  }
+
+  /**
+   * Create client authentication middleware for JWT assertions
+   * (`private_key_jwt`), and advertise the method in this server's metadata.
+   * See {@link clientAssertion}.
+   * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.2
+   */
+  clientAssertion(options: ClientAssertionOptions<Client> | undefined, verify: VerifyClientAssertion<Client>): Middleware;
+  clientAssertion(verify: VerifyClientAssertion<Client>): Middleware;
+  clientAssertion(options: any, verify?: any): Middleware {
+    const mw = clientAssertion(options, verify);
+    advertise(this, clientAssertionMetadata(typeof options === 'function' ? undefined : options));
+    return mw;
   }
 
   /**
@@ -387,6 +435,15 @@ export class Server<Client = any, User = any> {
   _exchange(type: string | undefined, req: OAuth2IncomingMessage, res: OAuth2ServerResponse, cb: (err?: unknown) => void): void {
     runExchanges(this._exchanges, type, req, res, cb);
   }
+}
+
+/**
+ * Record the RFC 8414 fields a grant module or exchange function declares in
+ * a `metadata` object property, e.g. `{ code_challenge_methods_supported: ['S256'] }`.
+ */
+function recordMetadata(server: object, from: unknown): void {
+  const fields = from && (typeof from === 'object' || typeof from === 'function') ? (from as { metadata?: unknown }).metadata : undefined;
+  if (fields && typeof fields === 'object' && !Array.isArray(fields)) advertise(server, fields as Record<string, unknown>);
 }
 
 // The 1.x aliases are the very same functions, not wrappers.

@@ -200,6 +200,7 @@ export function buildApp(opts: AppOptions = {}) {
     },
     pageError);
   app.post('/authorize/decision', ensureLogin, server.decision(), pageError);
+  app.get('/.well-known/oauth-authorization-server', server.metadata({ issuer: 'https://as.example' }));
 
   return { app, server, clock, devices, byUserCode, pushed, codes, tokens, calls };
 }

@@ -231,3 +231,17 @@ describe('PAR with the built-in PKCE policy (required)', () => {
     }
   });
 });
+
+describe('metadata (RFC 8414) advertises the device flow and PAR', () => {
+  it('endpoints, grant type and the PAR requirement, without device_code as a response type', async () => {
+    const plain = await request(buildApp().app).get('/.well-known/oauth-authorization-server');
+    assert.equal(plain.status, 200, plain.text);
+    assert.equal(plain.body.device_authorization_endpoint, 'https://as.example/device_authorization');
+    assert.equal(plain.body.pushed_authorization_request_endpoint, 'https://as.example/par');
+    assert.ok(plain.body.grant_types_supported.includes('urn:ietf:params:oauth:grant-type:device_code'), JSON.stringify(plain.body));
+    assert.deepEqual(plain.body.response_types_supported, ['code']);
+    assert.equal(plain.body.require_pushed_authorization_requests, undefined);
+    const strict = await request(buildApp({ requirePar: true }).app).get('/.well-known/oauth-authorization-server');
+    assert.equal(strict.body.require_pushed_authorization_requests, true);
+  });
+});

@@ -36,8 +36,11 @@ function declaredValues(file: string): Map<string, string[]> {
     const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
     if (!(target.flags & ts.SymbolFlags.Value)) continue;
     const type = checker.getTypeOfSymbol(target);
+    // Members are checked only for object-typed values (`grant`, `exchange`, ...): a
+    // string constant's type has String.prototype's members, which are not exports.
+    const objectTyped = (type.flags & ts.TypeFlags.Object) !== 0;
     const members =
-      target.flags & (ts.SymbolFlags.Variable | ts.SymbolFlags.Property)
+      objectTyped && target.flags & (ts.SymbolFlags.Variable | ts.SymbolFlags.Property)
         ? type.getProperties().map((p) => p.name)
         : [];
     out.set(symbol.name, members);
@@ -55,8 +58,6 @@ function check(label: string, runtime: Record<string, unknown>, declared: Map<st
       missing.push(name);
       continue;
     }
-    // A primitive (an exported string constant) has its prototype's members, some symbol-keyed.
-    if (typeof value !== 'object' && typeof value !== 'function') continue;
     for (const member of members) {
       if ((value as Record<string, unknown>)[member] === undefined) missing.push(`${name}.${member}`);
     }
