@@ -29,6 +29,8 @@ import { REQUEST_URI_PREFIX } from './middleware/par.js';
 const deviceAndPar = { generateUserCode, normalizeUserCode, generateDeviceCode, USER_CODE_ALPHABET, deviceCodeError, DEVICE_CODE_GRANT_TYPE, REQUEST_URI_PREFIX };
 import { SessionStore } from './txn/session.js';
 import './augment.js';
+// issue 9: the Redis transaction store
+import { RedisTransactionStore } from './txn/redis.js';
 import type { GrantOptions } from './lib/grant.js';
 import type { ExchangeOptions } from './lib/exchange.js';
 // issue 11b: metadata, revocation, introspection, token exchange, JWT bearer, client assertions
@@ -113,10 +115,17 @@ export declare namespace exchange {
 // declare exists in `require()`, the default import and the named imports alike.
 const oauth2orize = Object.assign(createServer, {
   createServer, errorHandler, grant, exchange, OAuth2Error, AuthorizationError, TokenError, Server, SessionStore, response,
+  // issue 9
+  RedisTransactionStore,
+  // issue 11b
   metadata, metadataPath, buildMetadata, revocation, introspection, clientAssertion, tokenExchange, jwtBearer,
   JWT_BEARER_CLIENT_ASSERTION_TYPE, TOKEN_EXCHANGE_GRANT_TYPE, JWT_BEARER_GRANT_TYPE,
   ...deviceAndPar,
 });
+// issue 9: the Redis transaction store, named export and its types.
+export { RedisTransactionStore };
+export type { RedisTransactionStoreOptions } from './txn/redis.js';
+export type { RedisClientLike, NodeRedisClientLike, IoRedisClientLike } from './txn/redisclient.js';
 
 export default oauth2orize;
 export { createServer, errorHandler, OAuth2Error, AuthorizationError, TokenError, Server, SessionStore };

@@ -207,8 +207,25 @@ export type SerializeClientFunction<Client = any> = Bivariant<(client: Client, d
 export type DeserializeClientFunction<Client = any> = Bivariant<(id: any, done: (err: unknown, client?: Client | false | null) => void) => unknown>;
 
 /**
+ * The answer of a store's `claim` in its callback form: `ok === false` when
+ * another request already took the transaction; an `err` is a failure of the
+ * store and reaches `next(err)` unchanged.
+ */
+export type TransactionClaimCallback = (err: unknown, ok?: boolean) => void;
+
+/**
  * A transaction store in the 1.x "legacy" interface, as the session store
  * implements it: it receives the server and the middleware's options.
+ *
+ * `claim` (optional, new in 2.x) is asked by `decision` and `resume` before
+ * they answer a loaded transaction, so that at most one request answers it.
+ * It is called as `claim(options, req, tid, cb)` when declared with four
+ * parameters, otherwise as `claim(options, req, tid)` returning a boolean or
+ * a Promise of one. `false`, a rejection or a throw refuses: the request
+ * fails with `ForbiddenError('Unable to load OAuth 2.0 transaction: ' + tid)`
+ * (403), as for an unknown transaction. Make it atomic where the store is
+ * shared (Redis `DEL` returning 1, SQL `DELETE` counting one row, `SET NX`).
+ * A store without `claim` is trusted, as in 1.x.
  */
 export interface LegacyTransactionStore {
   legacy: true;
@@ -216,15 +233,25 @@ export interface LegacyTransactionStore {
   store(server: Server<any, any>, options: object, req: OAuth2IncomingMessage, txn: object, cb: (err: unknown, tid?: string) => void): void;
   update(server: Server<any, any>, options: object, req: OAuth2IncomingMessage, tid: string, txn: object, cb: (err: unknown, tid?: string) => void): void;
   remove(options: object, req: OAuth2IncomingMessage, tid: string, cb: (err?: unknown) => void): void;
+  claim?:
+    | ((options: object, req: OAuth2IncomingMessage, tid: string) => boolean | PromiseLike<boolean>)
+    | ((options: object, req: OAuth2IncomingMessage, tid: string, cb: TransactionClaimCallback) => void);
 }
 
-/** A transaction store in the request-only interface. */
+/**
+ * A transaction store in the request-only interface. `claim` is optional and
+ * works as in {@link LegacyTransactionStore}, called as `claim(req, tid, cb)`
+ * or `claim(req, tid)`.
+ */
 export interface RequestTransactionStore {
   legacy?: false | undefined;
   load(req: OAuth2IncomingMessage, cb: (err: unknown, txn?: OAuth2Transaction<any, any>) => void): void;
   store(req: OAuth2IncomingMessage, txn: OAuth2Transaction<any, any>, cb: (err: unknown, tid?: string) => void): void;
   update(req: OAuth2IncomingMessage, tid: string, txn: OAuth2Transaction<any, any>, cb: (err: unknown, tid?: string) => void): void;
   remove(req: OAuth2IncomingMessage, tid: string, cb: (err?: unknown) => void): void;
+  claim?:
+    | ((req: OAuth2IncomingMessage, tid: string) => boolean | PromiseLike<boolean>)
+    | ((req: OAuth2IncomingMessage, tid: string, cb: TransactionClaimCallback) => void);
 }
 
 /** Either kind of transaction store. */

@@ -90,9 +90,10 @@ export function decision<Client = any, User = any>(
       mergeLocals(txn, locals);
       if (txn.res.allow === undefined) txn.res.allow = !body[cancelField];
 
-      const taken = consume(server, opts, req, res);
-      if (taken) return next(taken);
-      respond(server, req, res, complete, next);
+      consume(server, opts, req, res, (err) => {
+        if (err) return next(err);
+        respond(server, req, res, complete, next);
+      });
     });
 
     const resolved = (result: unknown): void => {

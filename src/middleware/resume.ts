@@ -55,9 +55,10 @@ export function resume<Client = any, User = any>(
       if (err) return next(err);
       if (allow) {
         approve(txn, info, locals);
-        const taken = consume(server, opts, req, res);
-        if (taken) return next(taken);
-        return respond(server, req, res, complete, next);
+        return consume(server, opts, req, res, (err) => {
+          if (err) return next(err);
+          respond(server, req, res, complete, next);
+        });
       }
       txn.info = info as Record<string, unknown> | undefined; // null is kept, as 1.x did
       mergeLocals(txn, locals);
