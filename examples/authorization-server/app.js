@@ -8,6 +8,7 @@
 import express from 'express';
 import session from 'express-session';
 import { createPassport } from './auth.js';
+import { DeviceStore, mountDeviceRoutes, registerDeviceFlow } from './device.js';
 import { mountClientEndpoints } from './endpoints.js';
 import { csrfProblem, csrfToken } from './csrf.js';
 import { FailureLimiter, throttle } from './ratelimit.js';
@@ -41,6 +42,8 @@ export const ROUTES = [
   ['POST', '/token', 'Token endpoint: authorization_code, refresh_token, client_credentials (and password when on)'],
   ['POST', '/revoke', 'Token revocation (RFC 7009)'],
   ['POST', '/introspect', 'Token introspection (RFC 7662), for confidential clients'],
+  ['POST', '/device_authorization', 'Device authorization (RFC 8628): a device asks for codes'],
+  ['GET', '/device', 'Where a signed-in user enters the code a device shows, then approves'],
   ['GET', '/api/userinfo', 'Protected API: needs a Bearer token with the profile scope'],
   ['GET', '/.well-known/oauth-authorization-server', 'Server metadata (RFC 8414)'],
   ['GET', '/callback', 'Stand-in client: shows the code or error it received'],
@@ -108,6 +111,8 @@ export function createApp({
   const app = express();
   if (!issuer) throw new Error('createApp needs the issuer: this server\'s origin, sent as iss (RFC 9207)');
   const server = createOAuth2Server(db, { issuer, implicit, password: passwordGrant, store: txnStore });
+  const devices = new DeviceStore();
+  registerDeviceFlow(server, db, devices);
   const passport = createPassport(db);
 
   app.disable('x-powered-by');
@@ -263,7 +268,18 @@ export function createApp({
 
   // --- Token, revocation, introspection, metadata -------------------------------
 
-  mountClientEndpoints(app, { server, passport, db, issuer, perIP: tokenPerIP, perClient: tokenPerClient });
+  const { clientAuth, clientErrors } = mountClientEndpoints(app, {
+    server,
+    passport,
+    db,
+    issuer,
+    perIP: tokenPerIP,
+    perClient: tokenPerClient,
+  });
+
+  // --- Device authorization grant (RFC 8628) -------------------------------------
+
+  mountDeviceRoutes(app, { server, db, devices, issuer, clientAuth, clientErrors, browser, checkCsrf, csrfToken });
 
   // --- Protected API -------------------------------------------------------
 

@@ -33,6 +33,7 @@ export const CONFIDENTIAL_CLIENT = Object.freeze({
     'client_credentials',
     'refresh_token',
     'urn:ietf:params:oauth:grant-type:token-exchange',
+    'urn:ietf:params:oauth:grant-type:device_code',
   ],
   requirePKCE: true,
 });
@@ -45,7 +46,7 @@ export const PUBLIC_CLIENT = Object.freeze({
   id: 'demo-public',
   name: 'Demo Single-Page App (public)',
   // No implicit grant: it would let a public client skip PKCE.
-  grantTypes: ['authorization_code', 'refresh_token'],
+  grantTypes: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
   requirePKCE: true,
 });
 

@@ -71,6 +71,8 @@ export function oneClientAuthMethod(req, res, next) {
  * @param {string} deps.issuer
  * @param {import('./ratelimit.js').FailureLimiter} deps.perIP failures per address
  * @param {import('./ratelimit.js').FailureLimiter} deps.perClient failures per client id
+ * @returns {{ clientAuth: import('express').RequestHandler[], clientErrors: import('express').ErrorRequestHandler[] }}
+ *   the front and the error handlers of these endpoints, for others of the kind
  */
 export function mountClientEndpoints(app, { server, passport, db, issuer, perIP, perClient }) {
   // Failed requests (401 invalid_client, 400 invalid_grant, ...) are limited
@@ -134,4 +136,6 @@ export function mountClientEndpoints(app, { server, passport, db, issuer, perIP,
       },
     }),
   );
+
+  return { clientAuth: authenticate(anyClient), clientErrors: errors };
 }

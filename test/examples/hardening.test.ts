@@ -68,6 +68,7 @@ describe('example hardening', { timeout: 120_000 }, () => {
       'client_credentials',
       'refresh_token',
       'urn:ietf:params:oauth:grant-type:token-exchange',
+      'urn:ietf:params:oauth:grant-type:device_code',
     ]);
 
     // response_type=token gets no token, only an error page (its redirect URI was never validated).
