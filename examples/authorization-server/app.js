@@ -10,6 +10,7 @@ import session from 'express-session';
 import { createPassport } from './auth.js';
 import { DeviceStore, mountDeviceRoutes, registerDeviceFlow } from './device.js';
 import { mountClientEndpoints } from './endpoints.js';
+import { PushedRequests } from './par.js';
 import { csrfProblem, csrfToken } from './csrf.js';
 import { FailureLimiter, throttle } from './ratelimit.js';
 import { BoundedMemoryStore } from './sessions.js';
@@ -42,6 +43,7 @@ export const ROUTES = [
   ['POST', '/token', 'Token endpoint: authorization_code, refresh_token, client_credentials (and password when on)'],
   ['POST', '/revoke', 'Token revocation (RFC 7009)'],
   ['POST', '/introspect', 'Token introspection (RFC 7662), for confidential clients'],
+  ['POST', '/par', 'Pushed authorization requests (RFC 9126): a client pushes its request, authenticated'],
   ['POST', '/device_authorization', 'Device authorization (RFC 8628): a device asks for codes'],
   ['GET', '/device', 'Where a signed-in user enters the code a device shows, then approves'],
   ['GET', '/api/userinfo', 'Protected API: needs a Bearer token with the profile scope'],
@@ -112,6 +114,7 @@ export function createApp({
   if (!issuer) throw new Error('createApp needs the issuer: this server\'s origin, sent as iss (RFC 9207)');
   const server = createOAuth2Server(db, { issuer, implicit, password: passwordGrant, store: txnStore });
   const devices = new DeviceStore();
+  const pushed = new PushedRequests();
   registerDeviceFlow(server, db, devices);
   const passport = createPassport(db);
 
@@ -244,7 +247,8 @@ export function createApp({
     '/authorize',
     ...browser,
     requireLogin,
-    server.authorize(validateAuthorizationRequest(db), immediateApproval(db)),
+    // loadPushedRequest: a request_uri from /par stands for the pushed parameters.
+    server.authorize({ loadPushedRequest: pushed.load }, validateAuthorizationRequest(db), immediateApproval(db)),
     renderConsent,
     ...authorizationErrors,
   );
@@ -276,6 +280,15 @@ export function createApp({
     perIP: tokenPerIP,
     perClient: tokenPerClient,
   });
+
+  // RFC 9126: the client pushes its authorization request, authenticated, and
+  // gets a request_uri for /authorize. The same validate as /authorize's checks it.
+  app.post(
+    '/par',
+    ...clientAuth,
+    server.pushedAuthorization({ expiresIn: 60, endpoint: `${issuer}/par` }, validateAuthorizationRequest(db), pushed.store),
+    ...clientErrors,
+  );
 
   // --- Device authorization grant (RFC 8628) -------------------------------------
 

@@ -258,6 +258,46 @@ describe('example authorization server', { concurrency: 4 }, () => {
     await rejectsWithChallenge(userinfo(s, refreshed.access_token), 401, 'invalid_token');
   });
 
+  test('pushed authorization request (RFC 9126): push, authorize with request_uri, exchange', async (t) => {
+    const s = await setup(t);
+    assert.equal(s.as.pushed_authorization_request_endpoint, s.app.url('/par'));
+    const verifier = oauth.generateRandomCodeVerifier();
+    const state = oauth.generateRandomState();
+    const push = (params: Record<string, string>) =>
+      oauth
+        .pushedAuthorizationRequest(s.as, confidential, confidentialAuth, new URLSearchParams(params), insecure)
+        .then((response) => oauth.processPushedAuthorizationResponse(s.as, confidential, response));
+    const pushed = await push({
+      response_type: 'code',
+      redirect_uri: s.callback,
+      scope: 'profile',
+      state,
+      code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    });
+    assert.match(pushed.request_uri, /^urn:ietf:params:oauth:request_uri:/);
+
+    // Bad pushes are refused at the PAR endpoint, before any user is involved.
+    await rejectsWithOAuthError(push({ response_type: 'code', redirect_uri: s.callback }), 'invalid_request'); // no PKCE
+    await assert.rejects(push({ response_type: 'code', redirect_uri: 'https://evil.example/cb', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' }));
+
+    // The browser carries only client_id and request_uri.
+    const url = new URL(s.as.authorization_endpoint!);
+    url.search = new URLSearchParams({ client_id: confidential.client_id, request_uri: pushed.request_uri }).toString();
+    const browser = new Browser();
+    const consent = await signInThrough(browser, s.app, url.href);
+    assert.equal(consent.status, 200);
+    const decision = await browser.post(s.app.url('/authorize/decision'), consentForm(await consent.text()));
+    const redirect = redirectTarget(decision, s.app.origin);
+    const tokens = await exchange(s, { browser, verifier, state, redirect });
+    assert.equal(tokens.scope, 'profile');
+
+    // A request_uri is used once.
+    const again = await browser.get(url.href);
+    assert.equal(again.status, 400);
+    assert.equal(again.headers.get('location'), null);
+  });
+
   test('token exchange (RFC 8693) narrows an access token to fewer scopes', async (t) => {
     const s = await setup(t);
     const TYPE = 'urn:ietf:params:oauth:token-type:access_token';
