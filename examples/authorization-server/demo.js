@@ -51,6 +51,33 @@ export const PUBLIC_CLIENT = Object.freeze({
 });
 
 /**
+ * A service client that authenticates with `private_key_jwt` (RFC 7523
+ * §2.2): it signs a short JWT with its private key, and the server checks it
+ * with the public key registered here. It acts for itself only
+ * (client_credentials). The private key is printed here so that the demo can
+ * be tried; a real client keeps it to itself and registers only the public
+ * key (or a JWKS URL).
+ */
+export const JWT_CLIENT = Object.freeze({
+  id: 'demo-jwt',
+  name: 'Demo Service (private_key_jwt)',
+  grantTypes: Object.freeze(['client_credentials']),
+  publicJwk: Object.freeze({
+    kty: 'EC',
+    crv: 'P-256',
+    x: 'jk0JY5JDlELNJYjBP5Iiz8YifEsLSLgCsxrVh945CZ4',
+    y: 'oQL-96wJCLQ5Wh9ZTedK5gTsumH1ObFfSLACfggOgUU',
+  }),
+  privateJwk: Object.freeze({
+    kty: 'EC',
+    crv: 'P-256',
+    x: 'jk0JY5JDlELNJYjBP5Iiz8YifEsLSLgCsxrVh945CZ4',
+    y: 'oQL-96wJCLQ5Wh9ZTedK5gTsumH1ObFfSLACfggOgUU',
+    d: 'eTs4SuvaGDm5aTv6WwdoZZNxQc0Asd_h2rUz5zxUiXQ',
+  }),
+});
+
+/**
  * The scopes this server knows, with the sentence the consent page shows.
  * @type {Readonly<Record<string, string>>}
  */

@@ -11,6 +11,7 @@
  */
 import express from 'express';
 import oauth2orize from 'oauth2orize';
+import { createClientAssertion } from './assertion.js';
 import { SCOPES } from './demo.js';
 import { introspectToken, revokeToken } from './lifecycle.js';
 import { throttle } from './ratelimit.js';
@@ -90,17 +91,24 @@ export function mountClientEndpoints(app, { server, passport, db, issuer, perIP,
       }),
   );
 
+  // private_key_jwt: a signed assertion authenticates the client (and sets
+  // req.user); otherwise Passport tries the other methods.
+  const assertion = createClientAssertion(server, db, issuer);
+
   /**
-   * The client authenticates with HTTP Basic, with its credentials in the
-   * body, or (public clients, `strategies` permitting) with its client_id
-   * alone. Passport's failure becomes `invalid_client` (401).
+   * The client authenticates with a JWT assertion, HTTP Basic, its
+   * credentials in the body, or (public clients, `strategies` permitting)
+   * its client_id alone. Passport's failure becomes `invalid_client` (401).
    * @param {string[]} strategies
+   * @returns {import('express').RequestHandler[]}
    */
   const authenticate = (strategies) => [
     express.urlencoded({ extended: false }),
     limit,
     oneClientAuthMethod,
-    passport.authenticate(strategies, { session: false, failWithError: true }),
+    assertion,
+    (req, res, next) =>
+      req.user ? next() : passport.authenticate(strategies, { session: false, failWithError: true })(req, res, next),
   ];
   /** @type {import('express').ErrorRequestHandler} */
   const invalidClient = (err, req, res, next) =>
@@ -120,7 +128,7 @@ export function mountClientEndpoints(app, { server, passport, db, issuer, perIP,
 
   // RFC 8414. oauth2orize fills in what the server has registered (response
   // and grant types, PKCE methods, iss support); the app adds its endpoints.
-  const authMethods = ['client_secret_basic', 'client_secret_post', 'none'];
+  const authMethods = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'];
   app.get(
     oauth2orize.metadataPath(issuer),
     server.metadata({
@@ -131,8 +139,9 @@ export function mountClientEndpoints(app, { server, passport, db, issuer, perIP,
         introspection_endpoint: '/introspect',
         scopes_supported: Object.keys(SCOPES),
         token_endpoint_auth_methods_supported: authMethods,
+        token_endpoint_auth_signing_alg_values_supported: ['ES256'],
         revocation_endpoint_auth_methods_supported: authMethods,
-        introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+        introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
       },
     }),
   );
