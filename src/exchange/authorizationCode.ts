@@ -170,7 +170,7 @@ export function authorizationCode(options: any, issue?: any): ExchangeFunction {
     }
 
   };
-  if (own === undefined) withoutPkceSetup.add(exchange);
+  if (own !== false && !lookup) withoutPkceSetup.add(exchange);
   return exchange;
 }
 
