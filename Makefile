@@ -69,8 +69,8 @@ clean:
 	rm -rf dist coverage .tmp *.tgz
 
 bench: build
-	@if [ -f bench/run.mjs ]; then node bench/run.mjs; \
-	else echo 'Benchmarks are not written yet (bench/run.mjs does not exist).'; fi
+	node bench/run.mjs
+	node --expose-gc bench/memory.mjs
 
 fuzz: build
 	@if [ -f test/fuzz/run.mjs ]; then node test/fuzz/run.mjs; \

@@ -16,6 +16,7 @@ import { attachProfile, resolveProfile, type Profile } from './lib/profile.js';
 import { advertise } from './lib/advertise.js';
 import { shownError } from './lib/expose.js';
 import { methodsOf } from './lib/pkce.js';
+import { lacksPkceLookup } from './exchange/authorizationCode.js';
 import { formPost } from './response/formPost.js';
 import { misusedMiddleware, usedAsMiddleware } from './lib/misuse.js';
 import { bodyParsingError } from './lib/respond.js';
@@ -234,6 +235,10 @@ export class Server<Client = any, User = any> {
       name = type;
     }
     const handle = fn as ExchangeFunction;
+    if (this._profile && this._profile.pkce && lacksPkceLookup(handle)) {
+      // Fail at startup, not on every code exchange (RFC 7636 §4.6 needs the stored challenge).
+      throw new TypeError('oauth2orize: this server has a PKCE policy (pkce or hardened option), so exchange.code needs pkce.lookup to verify code_verifier, or pkce: false if the app verifies it itself');
+    }
     recordMetadata(this, handle);
     const key = name === '*' ? null : name;
     debug('register exchanger %s %s', key || '*', nameOf(handle));

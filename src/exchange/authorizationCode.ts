@@ -89,7 +89,8 @@ export type AuthorizationCodeIssue<Client = any> = Bivariant<(
  * `invalid_grant`, a malformed one `invalid_request`, and a verifier sent for
  * a code issued without a challenge is `invalid_grant` (no downgrade). When
  * the server has a PKCE policy (or is hardened) and the exchange has no
- * `lookup` nor `pkce: false`, requests fail with `server_error`.
+ * `lookup` nor `pkce: false`, `server.exchange()` throws a `TypeError` at
+ * registration (and, registered some other way, requests fail with `server_error`).
  *
  * @example With PKCE
  * ```ts
@@ -125,7 +126,7 @@ export function authorizationCode(options: any, issue?: any): ExchangeFunction {
   }
   const lookup = own ? own.lookup : undefined;
 
-  return function authorization_code(req, res, next) {
+  const exchange: ExchangeFunction = function authorization_code(req, res, next) {
     const body = bodyOf(req);
     if (!body) return next(bodyParsingError());
     const client = (req as unknown as ParamBag)[userProperty];
@@ -139,7 +140,10 @@ export function authorizationCode(options: any, issue?: any): ExchangeFunction {
     if (!code) return next(new TokenError('Missing required parameter: code', 'invalid_request'));
     const serverPolicy = own === false ? undefined : (profileOf(req) || { pkce: undefined }).pkce;
     if (!own && !serverPolicy) return callIssue(fn, arity, req, res, next, { client, code, redirectURI, body, authInfo: req.authInfo });
-    if (!lookup) return next(new TokenError('PKCE is required but exchange.code has no pkce.lookup', 'server_error'));
+    // A setup error of the app, caught at registration by server.exchange();
+    // here for an exchange registered some other way. A plain Error: with
+    // exposeErrors off, clients see a bare server_error, not this message.
+    if (!lookup) return next(Object.assign(new Error('oauth2orize: the server has a PKCE policy but exchange.code has no pkce.lookup'), { status: 500 }));
     let verifier: string | undefined;
     try {
       verifier = stringParam(body, 'code_verifier', TokenError);
@@ -171,6 +175,20 @@ export function authorizationCode(options: any, issue?: any): ExchangeFunction {
     }
 
   };
+  if (own !== false && !lookup) withoutPkceSetup.add(exchange);
+  return exchange;
+}
+
+/** Exchanges made by {@link authorizationCode} with neither `pkce.lookup` nor `pkce: false`. */
+const withoutPkceSetup = new WeakSet<object>();
+
+/**
+ * @internal Whether `fn` is a bundled authorization_code exchange that cannot
+ * verify PKCE (no `pkce.lookup`, no `pkce: false`): `server.exchange()`
+ * refuses it on a server with a PKCE policy.
+ */
+export function lacksPkceLookup(fn: unknown): boolean {
+  return typeof fn === 'function' && withoutPkceSetup.has(fn);
 }
 
 /** Call the app's `issue` in the form its arity asks for. */

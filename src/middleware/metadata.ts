@@ -1,4 +1,6 @@
 import { advertised } from '../lib/advertise.js';
+import type { Profile } from '../lib/profile.js';
+import { UnorderedList } from '../lib/unorderedlist.js';
 import type { Server } from '../server.js';
 import type { Middleware } from '../types.js';
 
@@ -149,10 +151,40 @@ function grantTypes(server: Server<any, any>, responses: readonly string[]): str
 }
 
 /**
+ * Leave out of `doc` what the hardened profile refuses, so the document lists
+ * only what the server accepts. The rule is the one the bundled modules
+ * apply: `grant.token` answers `response_type=token` (exactly that type) with
+ * `unsupported_response_type`, and `exchange.password` answers
+ * `grant_type=password` with `unsupported_grant_type`, unless
+ * `hardened: { allowImplicit, allowPassword }`. `implicit` goes too unless a
+ * response type the server still accepts (a hybrid such as `code token`)
+ * issues an access token from the authorization endpoint.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-2.1.2
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-2.4
+ */
+function leaveOutRefused(doc: AuthorizationServerMetadata, profile: Profile | undefined): void {
+  if (!profile) return;
+  const responses = doc.response_types_supported;
+  let grants = doc.grant_types_supported;
+  if (!profile.allowImplicit && Array.isArray(responses)) {
+    const kept = responses.filter((type) => !new UnorderedList(String(type)).equalTo('token'));
+    if (kept.length) doc.response_types_supported = kept;
+    else delete doc.response_types_supported;
+    if (Array.isArray(grants) && !kept.some((type) => String(type).split(' ').includes('token'))) grants = grants.filter((type) => type !== 'implicit');
+  }
+  if (!profile.allowPassword && Array.isArray(grants)) grants = grants.filter((type) => type !== 'password');
+  if (grants === doc.grant_types_supported) return;
+  if (grants && grants.length) doc.grant_types_supported = grants;
+  else delete doc.grant_types_supported;
+}
+
+/**
  * Build the metadata document of `server`, as {@link metadata} serves it:
  * the issuer, the response and grant types registered on the server, what
  * grants, exchanges and endpoint helpers advertised, then the application's
- * own fields, which win.
+ * own fields, which win. Under the hardened profile, the implicit and
+ * password grants are left out unless the profile allows them.
  * @param server the server whose grants, exchanges and options are described
  * @param options `issuer` and the app's own `metadata` fields
  */
@@ -171,6 +203,7 @@ export function buildMetadata(server: Server<any, any>, options?: MetadataOption
     const had = doc[key];
     doc[key] = Array.isArray(value) && Array.isArray(had) ? [...had, ...value.filter((v) => !had.includes(v))] : value;
   }
+  leaveOutRefused(doc, server._profile);
   const app = opts.metadata || {};
   const base = issuer.replace(/\/$/, '');
   for (const key of Object.keys(app)) {

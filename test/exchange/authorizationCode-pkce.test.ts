@@ -57,11 +57,13 @@ describe('exchange.code with pkce (issue 11)', () => {
     assert.equal((thrown.err as Error).message, 'sync');
   });
 
-  it('a server policy without lookup is a server_error; pkce: false opts out; no policy is 1.x', async () => {
+  it('a server policy without lookup is an internal error (500, no OAuth code); pkce: false opts out; no policy is 1.x', async () => {
     const profile = resolveProfile({ pkce: {} });
     const issue = async (_ctx: any) => 'at';
     const missing = await run(authorizationCode(issue), req({ code_verifier: VERIFIER }, profile));
-    assert.equal((missing.err as any).code, 'server_error');
+    assert.equal((missing.err as any).code, undefined, 'not an OAuth error, so exposeErrors: false hides its message');
+    assert.equal((missing.err as any).status, 500);
+    assert.match((missing.err as Error).message, /pkce\.lookup/);
     const off = await run(authorizationCode({ pkce: false }, issue), req({ code_verifier: 'whatever' }, profile));
     assert.equal(off.nextCalled, false);
     const plain = await run(authorizationCode(issue), req({ code_verifier: 'whatever' }));

@@ -141,14 +141,10 @@ describe('PKCE (grant.code + exchange.code)', () => {
     }
   });
 
-  it('pkce.lookup returning nothing is invalid_grant; an exchange without lookup under a server policy is a server_error', async () => {
+  it('pkce.lookup returning nothing is invalid_grant; an exchange without lookup under a server policy fails at startup', async () => {
     const { app } = modernApp(optional);
     assertError(await tokenRequest(app, redeem('no-such-code', { code_verifier: VERIFIER })), 'invalid_grant');
-    const missing = modernApp({ server: { pkce: {} }, exchangePkce: 'none' });
-    const code = await codeFor(missing.app, { ...CONF, ...s256 });
-    const res = await tokenRequest(missing.app, redeem(code, { code_verifier: VERIFIER }));
-    assert.equal(res.status, 500, 'a configuration error of the app, not of the client');
-    assert.equal(res.body.error, 'server_error');
+    assert.throws(() => modernApp({ server: { pkce: {} }, exchangePkce: 'none' }), /pkce\.lookup/, 'a configuration error of the app, caught when it registers the exchange');
   });
 
   it('a 1.x app (no PKCE option) neither reads code_challenge nor checks code_verifier', async () => {
