@@ -1,7 +1,7 @@
 /**
- * The Express 5 application: login pages, the authorization endpoint and its
- * consent page, the token endpoint, a protected API route, server metadata,
- * and two stand-in client callback pages.
+ * The Express 5 application: sessions, the start page, the authorization
+ * endpoint and its consent page, and the other parts mounted from their own
+ * modules (login.js, endpoints.js, device.js, par.js, resources.js).
  *
  * @module app
  */
@@ -10,22 +10,16 @@ import session from 'express-session';
 import { createPassport } from './auth.js';
 import { DeviceStore, mountDeviceRoutes, registerDeviceFlow } from './device.js';
 import { mountClientEndpoints } from './endpoints.js';
+import { mountLogin } from './login.js';
+import { mountResources } from './resources.js';
 import { PushedRequests } from './par.js';
 import { csrfProblem, csrfToken } from './csrf.js';
-import { FailureLimiter, throttle } from './ratelimit.js';
+import { FailureLimiter } from './ratelimit.js';
 import { BoundedMemoryStore } from './sessions.js';
 import { CONFIDENTIAL_CLIENT, DEMO_PKCE, DEMO_USER, PUBLIC_CLIENT, SCOPES, demoLinks, demoRedirectURIs } from './demo.js';
 import { createOAuth2Server, immediateApproval, parseDecision, rememberApproval, validateAuthorizationRequest } from './oauth2.js';
 import { requestedScope } from './tokens.js';
-import {
-  callbackPage,
-  consentPage,
-  errorPage,
-  homePage,
-  implicitCallbackPage,
-  loginPage,
-  sendPage,
-} from './views.js';
+import { consentPage, errorPage, homePage, sendPage } from './views.js';
 
 
 /** Used when neither `sessionSecret` nor `SESSION_SECRET` is set. Development only. */
@@ -51,15 +45,6 @@ export const ROUTES = [
   ['GET', '/callback', 'Stand-in client: shows the code or error it received'],
   ['GET', '/callback/implicit', 'Stand-in client: shows the token from the URL fragment'],
 ];
-
-/**
- * A post-login destination: only a path on this server, never `//host` or
- * an absolute URL, so the login form cannot be used as an open redirector.
- * @param {unknown} value
- */
-function safeReturnTo(value) {
-  return typeof value === 'string' && /^\/(?![/\\])/.test(value) ? value : '/';
-}
 
 /**
  * Status for an error page: the error's own when it is an HTTP error status.
@@ -189,47 +174,7 @@ export function createApp({
 
   // --- Signing in -----------------------------------------------------------
 
-  app.get('/login', ...browser, (req, res) => {
-    sendPage(res, loginPage({ returnTo: safeReturnTo(req.query.return_to), csrfToken: csrfToken(req) }));
-  });
-
-  /** @param {import('express').Request} req */
-  const loginName = (req) => (typeof req.body?.username === 'string' ? req.body.username.toLowerCase() : undefined);
-
-  // Failed sign-ins are limited per address and per account; each attempt
-  // costs an scrypt run, so unthrottled guessing would also slow everyone.
-  const loginThrottle = throttle(
-    [
-      [loginPerIP, (req) => `ip:${req.ip}`],
-      [loginPerAccount, (req) => (loginName(req) === undefined ? undefined : `user:${loginName(req)}`)],
-    ],
-    (res) => res.statusCode === 303,
-    (req, res, seconds) =>
-      sendPage(res, errorPage({ status: 429, message: `Too many failed sign-ins. Try again in ${seconds} seconds.` })),
-  );
-
-  app.post('/login', ...browser, form, checkCsrf, loginThrottle, (req, res, next) => {
-    const returnTo = safeReturnTo(req.body.return_to);
-    passport.authenticate('local', (/** @type {any} */ err, /** @type {any} */ user, /** @type {any} */ info) => {
-      if (err) return next(err);
-      if (!user) {
-        const username = typeof req.body.username === 'string' ? req.body.username : '';
-        return sendPage(
-          res,
-          loginPage({ returnTo, username, csrfToken: csrfToken(req), error: info?.message ?? 'Wrong username or password' }),
-        );
-      }
-      const account = loginName(req);
-      if (account !== undefined) loginPerAccount.reset(`user:${account}`);
-      // Passport regenerates the session here, against session fixation
-      // (which also replaces the CSRF token).
-      req.logIn(user, (err) => (err ? next(err) : res.redirect(303, returnTo)));
-    })(req, res, next);
-  });
-
-  app.post('/logout', ...browser, form, checkCsrf, (req, res, next) => {
-    req.logout((err) => (err ? next(err) : res.redirect(303, '/')));
-  });
+  mountLogin(app, { passport, browser, checkCsrf, perIP: loginPerIP, perAccount: loginPerAccount });
 
   // --- Authorization endpoint --------------------------------------------------
 
@@ -294,75 +239,9 @@ export function createApp({
 
   mountDeviceRoutes(app, { server, db, devices, issuer, clientAuth, clientErrors, browser, checkCsrf, csrfToken });
 
-  // --- Protected API -------------------------------------------------------
+  // --- Protected API and the stand-in client's pages ---------------------------
 
-  /**
-   * RFC 9700 §4.3.2 and RFC 6750 §2: access tokens are accepted only in the
-   * Authorization header, never in the query (where they leak into logs and
-   * Referer headers) or a form body.
-   * @type {import('express').RequestHandler}
-   */
-  function bearerHeaderOnly(req, res, next) {
-    if (req.query.access_token === undefined && req.body?.access_token === undefined) return next();
-    res
-      .status(400)
-      .set('WWW-Authenticate', 'Bearer error="invalid_request", error_description="Send the access token in the Authorization header"')
-      .json({ error: 'invalid_request', error_description: 'Send the access token in the Authorization header' });
-  }
-
-  app.get('/api/userinfo', bearerHeaderOnly, passport.authenticate('bearer', { session: false }), (req, res) => {
-    const { scope, userId } = /** @type {any} */ (req.authInfo);
-    /** @param {string} description */
-    const insufficient = (description) =>
-      res
-        .status(403)
-        .set('WWW-Authenticate', `Bearer error="insufficient_scope", scope="profile", error_description="${description}"`)
-        .json({ error: 'insufficient_scope', error_description: description });
-
-    // RFC 6750 §3.1: a valid token that does not allow this call.
-    if (userId === null) return insufficient('This token belongs to a client acting for itself, not to a user');
-    if (!scope.includes('profile')) return insufficient('This call needs the profile scope');
-
-    const user = /** @type {import('./db.js').User} */ (req.user);
-    res.set('Cache-Control', 'no-store').json({
-      id: user.id,
-      username: user.username,
-      name: user.name,
-      ...(scope.includes('email') ? { email: user.email } : {}),
-      scope: scope.join(' '),
-    });
-  });
-
-  // --- Stand-in client pages ---------------------------------------------
-
-  app.get('/callback', (req, res) => {
-    const origin = originOf(req);
-    const { code } = req.query;
-    // Only offer a copy-paste command for a code that is plainly a code, and
-    // authenticate the way the client that received it does. (A real client
-    // knows who it is; this stand-in serves both demo clients, so it asks
-    // the database which one the code was issued to.)
-    const clientId = typeof code === 'string' && /^[A-Za-z0-9_-]{1,200}$/.test(code) ? db.codes.find(code)?.clientId : undefined;
-    const auth =
-      clientId === CONFIDENTIAL_CLIENT.id
-        ? `-u ${CONFIDENTIAL_CLIENT.id}:${CONFIDENTIAL_CLIENT.secret}`
-        : clientId === PUBLIC_CLIENT.id
-          ? `-d client_id=${PUBLIC_CLIENT.id}`
-          : undefined;
-    const exchange = auth
-      ? [
-          `curl -s ${auth} ${origin}/token \\`,
-          `  -d grant_type=authorization_code -d code=${code} \\`,
-          `  --data-urlencode redirect_uri=${origin}/callback \\`,
-          `  -d code_verifier=${DEMO_PKCE.verifier}`,
-        ].join('\n')
-      : undefined;
-    sendPage(res, callbackPage({ params: /** @type {Record<string, unknown>} */ (req.query), exchange }));
-  });
-
-  app.get('/callback/implicit', (req, res) => {
-    sendPage(res, implicitCallbackPage());
-  });
+  mountResources(app, { passport, db, issuer });
 
   // --- Fallbacks ------------------------------------------------------------
 
