@@ -92,6 +92,12 @@ describe('exchange.password', () => {
       assert.deepEqual(seen.scope, ['read', 'write']);
     });
 
+    it("falls back to ' ' for an empty scopeSeparator, as 1.x's `|| ' '` does", async () => {
+      const { mw, seen } = capture({ scopeSeparator: '' });
+      await exchangeWith(mw as any, body({ scope: 'read write' }), { user: client });
+      assert.deepEqual(seen.scope, ['read', 'write']);
+    });
+
     it('uses the first separator in an array that actually splits', async () => {
       const { mw, seen } = capture({ scopeSeparator: [' ', ','] });
       await exchangeWith(mw as any, body({ scope: 'read,write' }), { user: client });

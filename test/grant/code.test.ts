@@ -115,6 +115,10 @@ describe('grant.code', () => {
       assert.deepEqual(parse({ client_id: 'c', scope: 'read write' }, { scopeSeparator: ',' }).scope, ['read write']);
     });
 
+    it("falls back to ' ' for an empty scopeSeparator, as 1.x's `|| ' '` does", () => {
+      assert.deepEqual(parse({ client_id: 'c', scope: 'read write' }, { scopeSeparator: '' }).scope, ['read', 'write']);
+    });
+
     it('uses the first separator of an array that actually splits', () => {
       const opts = { scopeSeparator: [' ', ','] };
       assert.deepEqual(parse({ client_id: 'c', scope: 'read write' }, opts).scope, ['read', 'write']);
