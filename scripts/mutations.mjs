@@ -11,6 +11,7 @@ const REDIRECT = ['test/response/query.test.ts', 'test/response/fragment.test.ts
 const EXCHANGES = ['test/exchange/password.test.ts', 'test/exchange/clientCredentials.test.ts', 'test/exchange/authorizationCode.test.ts', 'test/exchange/refreshToken.test.ts'];
 const TXN = ['test/middleware/decision.test.ts', 'test/middleware/authorization.test.ts', 'test/middleware/resume.test.ts', 'test/middleware/transactionLoader.test.ts'];
 const SESSION = ['test/txn/session.test.ts', 'test/middleware/transactionLoader.test.ts', 'test/hardening/race.test.ts'];
+const CAP = [...SESSION, 'test/hardening/transactions.test.ts'];
 
 /** @type {{ id: string, file: string, find: string, replace: string, tests: string[], what: string }[]} */
 export const mutations = [
@@ -87,7 +88,7 @@ export const mutations = [
   { id: 'fragment-fast-path', file: 'src/lib/redirect.ts', what: 'the fragment fast path ignores unusual queries',
     find: '(queryAt === -1 || PLAIN_QUERY.test(uri.slice(queryAt + 1)))', replace: 'true', tests: REDIRECT },
   { id: 'redirect-no-length', file: 'src/lib/redirect.ts', what: 'a bare 302 has no Content-Length: 0',
-    find: "res.setHeader('Content-Length', '0');", replace: '', tests: [...REDIRECT, 'test/response/query.test.ts'] },
+    find: "res.setHeader('Content-Length', '0');", replace: '', tests: REDIRECT },
 
   // src/lib/respond.ts
   { id: 'issued-twice', file: 'src/lib/respond.ts', what: 'done() called twice writes twice',
@@ -123,9 +124,9 @@ export const mutations = [
 
   // src/txn/session.ts
   { id: 'no-default-cap', file: 'src/txn/session.ts', what: 'sessions keep unlimited transactions by default',
-    find: "this.maxTransactions = typeof max === 'number' && max >= 1 ? max : 20;", replace: "this.maxTransactions = typeof max === 'number' && max >= 1 ? max : Infinity;", tests: SESSION },
+    find: "this.maxTransactions = typeof max === 'number' && max >= 1 ? max : 20;", replace: "this.maxTransactions = typeof max === 'number' && max >= 1 ? max : Infinity;", tests: CAP },
   { id: 'evict-one-too-many', file: 'src/txn/session.ts', what: 'eviction drops one transaction too many',
-    find: 'for (let i = 0; i < ids.length - this.maxTransactions; i++)', replace: 'for (let i = 0; i <= ids.length - this.maxTransactions; i++)', tests: SESSION },
+    find: 'for (let i = 0; i < ids.length - this.maxTransactions; i++)', replace: 'for (let i = 0; i <= ids.length - this.maxTransactions; i++)', tests: CAP },
   { id: 'tid-not-from-body', file: 'src/txn/session.ts', what: 'transaction_id is not read from the body',
     find: 'if (!tid) tid = own((req.body || {}) as ParamBag, field);', replace: '', tests: SESSION },
   { id: 'tid-any-type', file: 'src/txn/session.ts', what: 'a non-string transaction_id is not refused',

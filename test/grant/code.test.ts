@@ -388,6 +388,16 @@ describe('grant.code', () => {
         assert.equal(issued, false);
       });
 
+      it('does not take a response mode from Object.prototype (constructor, toString)', async () => {
+        for (const name of ['constructor', 'toString', '__proto__']) {
+          const mod = code(noopIssue);
+          const t = txn();
+          t.req.responseMode = name;
+          const out = await callResponse(mod.response!, t);
+          assertOAuthError(out.err, `Unsupported response mode: ${name}`, 'unsupported_response_mode', 501);
+        }
+      });
+
       it('honours txn.req.responseMode = query explicitly', async () => {
         const mod = code(noopIssue);
         const t = txn();

@@ -53,6 +53,14 @@ describe('lib/async', () => {
       });
     }
 
+    it('hands an exception thrown while delivering a resolved value to onError', async () => {
+      const boom = new Error('thrown by onValue');
+      const err = await new Promise<unknown>((resolve) => {
+        settle(Promise.resolve('v'), () => { throw boom; }, resolve);
+      });
+      assert.equal(err, boom);
+    });
+
     it('passes a truthy rejection reason through unchanged', async () => {
       const boom = new Error('boom');
       assert.deepEqual(await settled(Promise.reject(boom)), { error: boom, path: 'error' });

@@ -69,6 +69,18 @@ describe('Server#_parse', () => {
     assert.deepEqual(areq, { type: 'code', a: 1, b: 2, shared: 'second', nested: { other: true } });
   });
 
+  it('fails with an Error when an arity-1 parser rejects without a reason', async () => {
+    const server: any = new Server();
+    let laterRan = false;
+    server.grant('*', function (_r: any) { return Promise.reject(null); });
+    server.grant('*', function (_r: any) { laterRan = true; return {}; });
+    const { err, areq } = await parse(server, 'code', req());
+    assert.ok(err instanceof Error, `expected an Error, got ${String(err)}`);
+    assert.equal(err.message, 'Request parser rejected without a reason');
+    assert.equal(areq, undefined);
+    assert.equal(laterRan, false);
+  });
+
   it('tolerates a parser that returns nothing', async () => {
     const server: any = new Server();
     server.grant('*', function (_r: any) { return undefined; });
