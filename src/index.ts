@@ -47,9 +47,30 @@ export const exchange = {
   code: authorizationCode,
 };
 
+// issue 11: built-in response modes, and the types of PKCE, form_post and the hardened profile.
+import { query as queryMode } from './response/query.js';
+import { fragment as fragmentMode } from './response/fragment.js';
+import { formPost } from './response/formPost.js';
+/**
+ * The response modes this package implements, for grants that take a
+ * `modes` option (the bundled ones, or plugins such as oauth2orize-openid).
+ */
+export const response = {
+  /** Parameters in the redirect URI's query (RFC 6749 §4.1.2). */
+  query: queryMode,
+  /** Parameters in the redirect URI's fragment (RFC 6749 §4.2.2). */
+  fragment: fragmentMode,
+  /** An auto-submitting HTML form (OAuth 2.0 Form Post Response Mode). */
+  formPost,
+};
+export type { PkcePolicy, PkceRecord } from './lib/pkce.js';
+export type { HardenedOptions } from './lib/profile.js';
+export type { AuthorizationCodePkceOptions, PkceLookup } from './exchange/authorizationCode.js';
+// end issue 11
+
 /** The package's default export: `createServer`, carrying the 1.x API as properties. */
 // As in 1.x, the module is `createServer` itself: `oauth2orize.createServer === oauth2orize`.
-const oauth2orize = Object.assign(createServer, { createServer, errorHandler, grant, exchange, OAuth2Error, AuthorizationError, TokenError });
+const oauth2orize = Object.assign(createServer, { createServer, errorHandler, grant, exchange, OAuth2Error, AuthorizationError, TokenError, response });
 
 export default oauth2orize;
 export { createServer, errorHandler, OAuth2Error, AuthorizationError, TokenError, Server, SessionStore };

@@ -9,6 +9,11 @@ import { transactionLoader, type TransactionLoaderOptions } from './middleware/t
 import { token, type TokenOptions } from './middleware/token.js';
 import { authorizationErrorHandler, type AuthorizationErrorHandlerOptions } from './middleware/authorizationErrorHandler.js';
 import { errorHandler, type ErrorHandlerOptions } from './middleware/errorHandler.js';
+import { attachProfile, resolveProfile, type Profile } from './lib/profile.js';
+import { advertise } from './lib/advertise.js';
+import { shownError } from './lib/expose.js';
+import { methodsOf } from './lib/pkce.js';
+import { formPost } from './response/formPost.js';
 import type {
   AuthorizationRequest,
   DeserializeClientFunction,
@@ -78,10 +83,18 @@ export class Server<Client = any, User = any> {
   _txnStore: TransactionStore;
   /** @internal The options given to {@link createServer} (an empty object if none). */
   _options: ServerOptions;
+  /** @internal Settings resolved from the issue-11 options; `undefined` for a 1.x-style server. */
+  _profile: Profile | undefined;
 
   constructor(options?: ServerOptions) {
     this._options = options || {};
     this._txnStore = this._options.store || new SessionStore();
+    this._profile = resolveProfile(this._options);
+    const profile = this._profile;
+    if (profile) {
+      if (profile.issuer) advertise(this, { issuer: profile.issuer, authorization_response_iss_parameter_supported: true });
+      if (profile.pkce) advertise(this, { code_challenge_methods_supported: methodsOf(profile.pkce) });
+    }
   }
 
   /**
@@ -243,7 +256,10 @@ export class Server<Client = any, User = any> {
 
   /** Create an error-rendering middleware. See {@link errorHandler}. */
   errorHandler(options?: ErrorHandlerOptions): ErrorMiddleware {
-    return errorHandler(options);
+    const profile = this._profile;
+    if (!profile) return errorHandler(options);
+    const modes = { form_post: formPost, ...(options && options.modes) };
+    return errorHandler({ rfcStatus: profile.rfcStatus, exposeErrors: profile.exposeErrors, issuer: profile.issuer, ...options, modes });
   }
 
   /**
@@ -284,6 +300,7 @@ export class Server<Client = any, User = any> {
 
   /** @internal Run the request parsers that match `type`; see `parseRequest`. */
   _parse(type: string | undefined, req: OAuth2IncomingMessage, cb: (err: unknown, areq?: AuthorizationRequest) => void): void {
+    attachProfile(req, this._profile);
     parseRequest(this._reqParsers, type, req, cb);
   }
 
@@ -297,12 +314,20 @@ export class Server<Client = any, User = any> {
     complete: ((cb: (err?: unknown) => void) => void) | ((err?: unknown) => void) | undefined,
     cb?: (err?: unknown) => void,
   ): void {
+    attachProfile(txn, this._profile);
     respondWith(this._resHandlers, txn, res, complete, cb);
   }
 
   /** @internal Run the error handlers that match the transaction's type; `cb(err)` means none answered. */
   _respondError(err: unknown, txn: OAuth2Transaction<Client, User>, res: OAuth2ServerResponse, cb: (err?: unknown) => void): void {
-    respondError(this._errHandlers, err, txn, res, cb);
+    const profile = this._profile;
+    if (!profile) return respondError(this._errHandlers, err, txn, res, cb);
+    attachProfile(txn, profile);
+    // The grants' error handlers send what they get to the client: with
+    // exposeErrors off, they get a bare server_error in place of an internal
+    // error. The app's own error middleware still gets the original.
+    const shown = profile.exposeErrors ? err : shownError(err);
+    respondError(this._errHandlers, shown, txn, res, (e) => cb(e === shown ? err : e));
   }
 
   /** @internal Run the exchanges registered for `type`; `cb()` without an error means none answered. */

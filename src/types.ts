@@ -7,6 +7,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { UnorderedList } from './lib/unorderedlist.js';
 import type { Server } from './server.js';
+import type { HardenedOptions } from './lib/profile.js';
+import type { PkcePolicy } from './lib/pkce.js';
 
 /** A callback in Node style. */
 export type Callback<T = unknown> = (err?: unknown, result?: T) => void;
@@ -155,6 +157,8 @@ export interface GrantModule<Client = any, User = any> {
   request?: RequestParser;
   response?: ResponseHandler<Client, User>;
   error?: GrantErrorHandler<Client, User>;
+  /** RFC 8414 metadata fields the module supports, read by the metadata endpoint. */
+  metadata?: Readonly<Record<string, unknown>>;
 }
 
 /** An exchange: a middleware that answers one `grant_type` at the token endpoint. */
@@ -208,4 +212,39 @@ export type TransactionStore = LegacyTransactionStore | RequestTransactionStore;
 export interface ServerOptions {
   /** Replaces the default session-backed transaction store. */
   store?: TransactionStore;
+  /**
+   * The authorization server's issuer identifier (an `https` URL without
+   * query or fragment). When set, every authorization response carries it
+   * as `iss`: codes, tokens, denials and errors, in the query, the fragment
+   * or a form_post page.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc9207#section-2
+   */
+  issuer?: string;
+  /**
+   * Turn on every RFC 9700 / OAuth 2.1 default at once (requires `issuer`):
+   * PKCE S256 required, implicit and password grants refused (unless allowed
+   * here), `iss` on, internal error messages hidden, RFC 6749 statuses,
+   * 192-bit transaction IDs, `invalid_client` without an authenticated
+   * client, `invalid_request` without `grant_type`. Each setting can be
+   * overridden by its own option. See the README's "Hardened setup".
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc9700
+   */
+  hardened?: boolean | HardenedOptions;
+  /** Server-wide PKCE policy for `grant.code` and `exchange.code` (RFC 7636). */
+  pkce?: PkcePolicy;
+  /**
+   * Whether internal error messages (errors without an OAuth code) reach
+   * clients, from `server.errorHandler()` and from the grants' error
+   * handlers behind `authorizationErrorHandler()`. Default `true` (1.x);
+   * `false` when hardened.
+   */
+  exposeErrors?: boolean;
+  /** Default of `server.errorHandler({ rfcStatus })`. `true` when hardened. */
+  rfcStatus?: boolean;
+  /** Default of `server.token({ requireGrantType })`. `true` when hardened. */
+  requireGrantType?: boolean;
+  /** Default of `server.token({ requireClient })`. `true` when hardened. */
+  requireClient?: boolean;
 }

@@ -4,12 +4,52 @@ import { bodyParsingError, deliverTokens, tokenResponder, type IssuedCallback } 
 import { catchRejection, settle } from '../lib/async.js';
 import { setupExchange, type ExchangeOptions } from '../lib/exchange.js';
 import type { ExchangeFunction } from '../server.js';
+import type { NextFunction, OAuth2IncomingMessage, OAuth2ServerResponse } from '../types.js';
+import { profileOf } from '../lib/profile.js';
+import { checkPolicy, checkVerifier, type PkcePolicy, type PkceRecord } from '../lib/pkce.js';
+
+/**
+ * Finds what the app stored with `code` when it was issued: an object with
+ * `codeChallenge` and `codeChallengeMethod` (absent or `null` when the code
+ * was issued without a challenge), typically the code's own record. Falsy
+ * means the code is unknown (`invalid_grant`). Either `(code, client, done)`
+ * with `done(err, record)` (a function declaring three parameters), or
+ * `async ({ code, client, body }) => record` (fewer parameters; the value may
+ * also be returned directly).
+ */
+export type PkceLookup<Client = any> = (
+  code: string & { code: string; client: Client; body: ParamBag },
+  client: Client & ((err?: unknown, record?: PkceRecord | null | false) => void),
+  done: (err?: unknown, record?: PkceRecord | null | false) => void,
+) => unknown;
+
+/** The `pkce` option of {@link authorizationCode}. */
+export interface AuthorizationCodePkceOptions<Client = any> extends PkcePolicy<Client> {
+  /** Returns the challenge stored with a code; see {@link PkceLookup}. */
+  lookup: PkceLookup<Client>;
+}
 
 /** Options of {@link authorizationCode}. */
-export type AuthorizationCodeOptions = Omit<ExchangeOptions, 'scopeSeparator'>;
+export interface AuthorizationCodeOptions extends Omit<ExchangeOptions, 'scopeSeparator'> {
+  /**
+   * Verify `code_verifier` (RFC 7636 §4.6) before `issue` runs. The policy
+   * fields default to the server's (`createServer({ pkce })` or `hardened`).
+   * `false` turns verification off even when the server has a policy (the
+   * app then checks `body.code_verifier` itself, as with `oauth2orize-pkce`).
+   */
+  pkce?: AuthorizationCodePkceOptions | false;
+}
 
 /** The context object of the Promise form of {@link authorizationCode}'s `issue`. */
-export interface AuthorizationCodeContext<Client = any> { client: Client; code: string; redirectURI: string | undefined; body: ParamBag; authInfo: unknown }
+export interface AuthorizationCodeContext<Client = any> {
+  client: Client;
+  code: string;
+  redirectURI: string | undefined;
+  body: ParamBag;
+  authInfo: unknown;
+  /** The `code_verifier` sent, once verified; present only when PKCE verification ran. */
+  codeVerifier?: string | undefined;
+}
 
 /**
  * `issue` callback of {@link authorizationCode}, chosen by its arity as in 1.x:
@@ -37,6 +77,25 @@ export type AuthorizationCodeIssue<Client = any> = (
  * `done(err, accessToken, refreshToken?, params?)`; a falsy token fails with
  * `invalid_grant` "Invalid authorization code".
  *
+ * PKCE: with `options.pkce.lookup`, the exchange reads `code_verifier`,
+ * asks `lookup` for the `codeChallenge` / `codeChallengeMethod` the app
+ * stored with the code (from `areq` in `grant.code`'s `issue`), and checks
+ * them, constant-time, before `issue` runs: a wrong or missing verifier is
+ * `invalid_grant`, a malformed one `invalid_request`, and a verifier sent for
+ * a code issued without a challenge is `invalid_grant` (no downgrade). When
+ * the server has a PKCE policy (or is hardened) and the exchange has no
+ * `lookup` nor `pkce: false`, requests fail with `server_error`.
+ *
+ * @example With PKCE
+ * ```ts
+ * server.exchange(oauth2orize.exchange.code({ pkce: { lookup: async ({ code }) => codes.get(code) } },
+ *   async ({ client, code, redirectURI }) => {
+ *     const grant = await codes.take(code);
+ *     if (!grant || grant.clientId !== client.id || grant.redirectURI !== redirectURI) return false;
+ *     return { accessToken: await issueToken(grant) };
+ *   }));
+ * ```
+ *
  * @example
  * ```ts
  * server.exchange(oauth2orize.exchange.code((client, code, redirectURI, done) => {
@@ -46,6 +105,7 @@ export type AuthorizationCodeIssue<Client = any> = (
  * }));
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
+ * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.6
  */
 export function authorizationCode<Client = any>(options: AuthorizationCodeOptions, issue: AuthorizationCodeIssue<Client>): ExchangeFunction;
 export function authorizationCode<Client = any>(issue: AuthorizationCodeIssue<Client>): ExchangeFunction;
@@ -53,6 +113,12 @@ export function authorizationCode(options: any, issue?: any): ExchangeFunction {
   const { issue: fn, userProperty } = setupExchange<Function>('authorizationCode', options, issue);
   // A function's arity cannot change, so the calling convention is chosen once.
   const arity = fn.length;
+  const own = options && typeof options === 'object' ? (options as AuthorizationCodeOptions).pkce : undefined;
+  if (own) {
+    checkPolicy(own, 'authorizationCode exchange');
+    if (typeof own.lookup !== 'function') throw new TypeError('oauth2orize.authorizationCode exchange: pkce.lookup must be a function');
+  }
+  const lookup = own ? own.lookup : undefined;
 
   return function authorization_code(req, res, next) {
     const body = bodyOf(req);
@@ -66,18 +132,56 @@ export function authorizationCode(options: any, issue?: any): ExchangeFunction {
       return next(err);
     }
     if (!code) return next(new TokenError('Missing required parameter: code', 'invalid_request'));
-    const issued = tokenResponder(res, next, 'Invalid authorization code');
+    const serverPolicy = own === false ? undefined : (profileOf(req) || { pkce: undefined }).pkce;
+    if (!own && !serverPolicy) return callIssue(fn, arity, req, res, next, { client, code, redirectURI, body, authInfo: req.authInfo });
+    if (!lookup) return next(new TokenError('PKCE is required but exchange.code has no pkce.lookup', 'server_error'));
+    let verifier: string | undefined;
     try {
-      if (arity === 1) return settle(fn({ client, code, redirectURI, body, authInfo: req.authInfo }), (value) => deliverTokens(value, issued), issued);
-      let returned: unknown;
-      switch (arity) {
-        case 6: returned = fn(client, code, redirectURI, body, req.authInfo, issued); break;
-        case 5: returned = fn(client, code, redirectURI, body, issued); break;
-        default: returned = fn(client, code, redirectURI, issued);
-      }
-      catchRejection(returned, issued);
+      verifier = stringParam(body, 'code_verifier', TokenError);
     } catch (err) {
       return next(err);
     }
+    const policy: PkcePolicy = { ...serverPolicy, ...own };
+    let looked = false;
+    const found = (err?: unknown, record?: PkceRecord | null | false): void => {
+      if (looked) return;
+      looked = true;
+      if (err) return next(err);
+      if (!record || typeof record !== 'object') return next(new TokenError('Invalid authorization code', 'invalid_grant'));
+      try {
+        checkVerifier(verifier, record, policy, client);
+      } catch (err) {
+        return next(err);
+      }
+      callIssue(fn, arity, req, res, next, { client, code, redirectURI, body, authInfo: req.authInfo, codeVerifier: verifier });
+    };
+    try {
+      if (lookup.length < 3) {
+        return settle((lookup as unknown as (ctx: object) => unknown)({ code, client, body }), (value: PkceRecord | null | false) => found(null, value), found);
+      }
+      catchRejection((lookup as Function)(code, client, found), found);
+    } catch (err) {
+      if (looked) throw err;
+      found(err);
+    }
+
   };
+}
+
+/** Call the app's `issue` in the form its arity asks for. */
+function callIssue(fn: Function, arity: number, req: OAuth2IncomingMessage, res: OAuth2ServerResponse, next: NextFunction, context: AuthorizationCodeContext): void {
+  const issued = tokenResponder(res, next, 'Invalid authorization code');
+  const { client, code, redirectURI, body } = context;
+  try {
+    if (arity === 1) return settle(fn(context), (value) => deliverTokens(value, issued), issued);
+    let returned: unknown;
+    switch (arity) {
+      case 6: returned = fn(client, code, redirectURI, body, req.authInfo, issued); break;
+      case 5: returned = fn(client, code, redirectURI, body, issued); break;
+      default: returned = fn(client, code, redirectURI, issued);
+    }
+    catchRejection(returned, issued);
+  } catch (err) {
+    return next(err);
+  }
 }

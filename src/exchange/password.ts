@@ -4,6 +4,7 @@ import { bodyParsingError, deliverTokens, tokenResponder, type IssuedCallback } 
 import { catchRejection, settle } from '../lib/async.js';
 import { setupExchange, type ExchangeOptions } from '../lib/exchange.js';
 import type { ExchangeFunction } from '../server.js';
+import { profileOf } from '../lib/profile.js';
 
 /** Options of {@link password}. */
 export type PasswordOptions = ExchangeOptions;
@@ -37,6 +38,10 @@ export type PasswordIssue<Client = any> = (
  * `done(err, accessToken, refreshToken?, params?)`; a falsy token fails with
  * `invalid_grant` "Invalid resource owner credentials".
  *
+ * Under the hardened profile (`createServer({ hardened: true })`) every
+ * request fails with `unsupported_grant_type` unless
+ * `hardened: { allowPassword: true }`: RFC 9700 §2.4 says it MUST NOT be used.
+ *
  * @example
  * ```ts
  * server.exchange(oauth2orize.exchange.password((client, username, password, scope, done) => {
@@ -55,6 +60,8 @@ export function password(options: any, issue?: any): ExchangeFunction {
   const arity = fn.length;
 
   return function password(req, res, next) {
+    const profile = profileOf(req);
+    if (profile && !profile.allowPassword) return next(new TokenError('Unsupported grant type: password', 'unsupported_grant_type'));
     const body = bodyOf(req);
     if (!body) return next(bodyParsingError());
     const client = (req as unknown as ParamBag)[userProperty];

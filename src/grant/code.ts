@@ -5,10 +5,24 @@ import { once } from '../lib/transaction.js';
 import { query } from '../response/query.js';
 import { authorizationParser, deniedParams, grantArgs, grantErrorHandler, modeTable, pickMode, type GrantOptions } from '../lib/grant.js';
 import type { GrantModule } from '../server.js';
-import type { AuthorizationRequest, AuthorizationResponse, OAuth2Transaction } from '../types.js';
+import type { AuthorizationRequest, AuthorizationResponse, OAuth2Transaction, ParserRequest } from '../types.js';
+import { profileOf } from '../lib/profile.js';
+import { challengeRequired, checkPolicy, methodsOf, parseChallenge, type PkcePolicy } from '../lib/pkce.js';
 
 /** Options of {@link code}. */
-export type CodeGrantOptions = GrantOptions;
+export interface CodeGrantOptions extends GrantOptions {
+  /**
+   * PKCE (RFC 7636) for this grant: a policy, or `false` to turn off a
+   * server-wide policy. Without it (and without `createServer({ pkce })` or
+   * `hardened`), `code_challenge` is not read at all, as in 1.x. With it,
+   * `code_challenge` and `code_challenge_method` are checked (S256 only
+   * unless `allowPlain`) and put on the request as `areq.codeChallenge` and
+   * `areq.codeChallengeMethod`; store both with the code.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.4
+   */
+  pkce?: PkcePolicy | false;
+}
 
 /** `done(err, code)` of the code grant's `issue`; a falsy code denies. */
 export type IssueCodeCallback = (err?: unknown, code?: string | false | null) => void;
@@ -22,6 +36,11 @@ export interface IssueCodeContext<Client = any, User = any> {
   areq: AuthorizationRequest;
   locals: Record<string, unknown> | undefined;
   txn: OAuth2Transaction<Client, User>;
+  /**
+   * The PKCE challenge to store with the code (`areq.codeChallenge` and
+   * `areq.codeChallengeMethod`), or `undefined` when the request had none.
+   */
+  pkce: { codeChallenge: string; codeChallengeMethod: string } | undefined;
 }
 
 /**
@@ -69,6 +88,23 @@ export type ExtendCode<Client = any, User = any> = (
  * request (possibly undefined); store it with the code so the token exchange
  * can check it.
  *
+ * With a PKCE policy (`options.pkce`, `createServer({ pkce })` or the
+ * hardened profile) the request's `code_challenge` is checked and kept as
+ * `areq.codeChallenge` / `areq.codeChallengeMethod` (the names the
+ * `oauth2orize-pkce` plugin uses); store both with the code and return them
+ * from `exchange.code`'s `pkce.lookup`. With `response_mode` listed in
+ * `options.responseModes`, `query`, `fragment` and `form_post` are built in.
+ *
+ * @example With PKCE
+ * ```ts
+ * server.grant(oauth2orize.grant.code({ pkce: { required: true } }, async ({ client, redirectURI, user, ares, areq }) => {
+ *   const code = crypto.randomBytes(16).toString('base64url');
+ *   await codes.save(code, { clientId: client.id, redirectURI, userId: user.id, scope: ares.scope,
+ *     codeChallenge: areq.codeChallenge, codeChallengeMethod: areq.codeChallengeMethod });
+ *   return code;
+ * }));
+ * ```
+ *
  * @example
  * ```ts
  * server.grant(oauth2orize.grant.code((client, redirectURI, user, ares, done) => {
@@ -78,6 +114,7 @@ export type ExtendCode<Client = any, User = any> = (
  * }));
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1
+ * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.4
  */
 export function code<Client = any, User = any>(options: CodeGrantOptions, issue: IssueCode<Client, User>, extend?: ExtendCode<Client, User>): GrantModule<Client, User>;
 export function code<Client = any, User = any>(issue: IssueCode<Client, User>, extend?: ExtendCode<Client, User>): GrantModule<Client, User>;
@@ -85,16 +122,37 @@ export function code(options: any, issue?: any, extend?: any): GrantModule {
   const [opts, fn, ext] = grantArgs<Function, ExtendCode>(options, issue, extend);
   if (!fn) throw new TypeError('oauth2orize.code grant requires an issue callback');
   const arity = fn.length;
-  const lookup = modeTable('query', query, opts.modes);
+  const own = (opts as CodeGrantOptions).pkce;
+  checkPolicy(own || undefined, 'code grant');
+  const lookup = modeTable('query', query, opts.modes, opts.responseModes);
+  const parse = authorizationParser(opts.scopeSeparator, opts.responseModes);
+  // The grant's own policy, else the server's (read per request: a grant
+  // module does not know its server until a request reaches it).
+  const policyOf = (carrier: unknown): PkcePolicy | undefined => (own === false ? undefined : own || (profileOf(carrier) || { pkce: undefined }).pkce);
 
   const mod: GrantModule = {
     name: 'code',
-    request: authorizationParser(opts.scopeSeparator),
+    request: function request(req: ParserRequest) {
+      const out = parse(req) as Record<string, unknown>;
+      const policy = policyOf(req);
+      return policy ? Object.assign(out, parseChallenge(req.query || {}, policy)) : out;
+    },
     response(txn: OAuth2Transaction, res, complete: (cb: (err?: unknown) => void) => void, next) {
       const picked = pickMode(txn, 'query', lookup);
       if (!picked.respond) return next(picked.error);
       const respond = picked.respond;
       if (!txn.res || !txn.res.allow) return respond(txn, res, deniedParams(txn));
+      const policy = policyOf(txn);
+      if (policy && !(txn.req && txn.req.codeChallenge)) {
+        let required: boolean;
+        try {
+          required = challengeRequired(policy, txn.client);
+        } catch (err) {
+          return next(err);
+        }
+        // RFC 7636 §4.4.1: a server that requires PKCE answers invalid_request.
+        if (required) return next(new AuthorizationError('Missing required parameter: code_challenge', 'invalid_request'));
+      }
 
       let called = false;
       const issued: IssueCodeCallback = (err, code) => {
@@ -125,7 +183,10 @@ export function code(options: any, issue?: any, extend?: any): GrantModule {
       try {
         let returned: unknown;
         if (arity === 1) {
-          const context = { client: txn.client, redirectURI: areq.redirectURI, user: txn.user, ares: txn.res, areq, locals: txn.locals, txn };
+          const pkce = typeof areq.codeChallenge === 'string'
+            ? { codeChallenge: areq.codeChallenge, codeChallengeMethod: typeof areq.codeChallengeMethod === 'string' ? areq.codeChallengeMethod : 'plain' }
+            : undefined;
+          const context = { client: txn.client, redirectURI: areq.redirectURI, user: txn.user, ares: txn.res, areq, locals: txn.locals, txn, pkce };
           return settle(fn(context), (value: string | false | null | undefined) => issued(null, value), issued);
         }
         switch (arity) {
@@ -141,5 +202,10 @@ export function code(options: any, issue?: any, extend?: any): GrantModule {
     },
     error: grantErrorHandler('query', lookup),
   };
+  // Read by the metadata endpoint (RFC 8414) through server.grant().
+  const metadata: Record<string, unknown> = { response_types_supported: ['code'], grant_types_supported: ['authorization_code'] };
+  if (own) metadata.code_challenge_methods_supported = methodsOf(own);
+  if (opts.responseModes) metadata.response_modes_supported = [...opts.responseModes];
+  (mod as GrantModule & { metadata: Record<string, unknown> }).metadata = metadata;
   return mod;
 }

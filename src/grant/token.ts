@@ -4,7 +4,8 @@ import { catchRejection, settle } from '../lib/async.js';
 import { fragment } from '../response/fragment.js';
 import { authorizationParser, deniedParams, grantArgs, grantErrorHandler, modeTable, pickMode, type GrantOptions } from '../lib/grant.js';
 import type { GrantModule } from '../server.js';
-import type { AuthorizationRequest, AuthorizationResponse, OAuth2Transaction } from '../types.js';
+import type { AuthorizationRequest, AuthorizationResponse, OAuth2Transaction, ParserRequest } from '../types.js';
+import { profileOf } from '../lib/profile.js';
 
 /** Options of {@link token}. */
 export type TokenGrantOptions = GrantOptions;
@@ -48,6 +49,10 @@ export type IssueToken<Client = any, User = any> = (
  * No redirect URI is passed to `issue`: the app must have checked it against
  * the client's registration in `validate`.
  *
+ * Under the hardened profile (`createServer({ hardened: true })`) the grant
+ * refuses every request with `unsupported_response_type` unless
+ * `hardened: { allowImplicit: true }`: RFC 9700 §2.1.2 advises against it.
+ *
  * @example
  * ```ts
  * server.grant(oauth2orize.grant.token((client, user, ares, done) => {
@@ -62,11 +67,17 @@ export function token(options: any, issue?: any): GrantModule {
   const [opts, fn] = grantArgs<Function, never>(options, issue, undefined);
   if (!fn) throw new TypeError('oauth2orize.token grant requires an issue callback');
   const arity = fn.length;
-  const lookup = modeTable('fragment', fragment, opts.modes);
+  const lookup = modeTable('fragment', fragment, opts.modes, opts.responseModes);
+  const parse = authorizationParser(opts.scopeSeparator, opts.responseModes);
 
   const mod: GrantModule = {
     name: 'token',
-    request: authorizationParser(opts.scopeSeparator),
+    request: function request(req: ParserRequest) {
+      const profile = profileOf(req);
+      // RFC 9700 §2.1.2: the implicit grant SHOULD NOT be used.
+      if (profile && !profile.allowImplicit) throw new AuthorizationError('Unsupported response type: token', 'unsupported_response_type');
+      return parse(req);
+    },
     response(txn: OAuth2Transaction, res, complete: (cb: (err?: unknown) => void) => void, next) {
       const picked = pickMode(txn, 'fragment', lookup);
       if (!picked.respond) return next(picked.error);
@@ -114,5 +125,9 @@ export function token(options: any, issue?: any): GrantModule {
     },
     error: grantErrorHandler('fragment', lookup),
   };
+  // Read by the metadata endpoint (RFC 8414) through server.grant().
+  const metadata: Record<string, unknown> = { response_types_supported: ['token'], grant_types_supported: ['implicit'] };
+  if (opts.responseModes) metadata.response_modes_supported = [...opts.responseModes];
+  (mod as GrantModule & { metadata: Record<string, unknown> }).metadata = metadata;
   return mod;
 }

@@ -2,6 +2,13 @@ import { AuthorizationError } from '../errors/authorizationerror.js';
 import { own, scopeParam, separatorsOf, stringParam, type ParamBag } from './params.js';
 import type { GrantErrorHandler, SyncRequestParser } from '../server.js';
 import type { OAuth2IncomingMessage, OAuth2Transaction, ResponseMode, ResponseModes } from '../types.js';
+import { addIssuer, profileOf } from './profile.js';
+import { query } from '../response/query.js';
+import { fragment } from '../response/fragment.js';
+import { formPost } from '../response/formPost.js';
+
+/** The response modes this package implements, by name. */
+const BUILT_IN_MODES: Readonly<Record<string, ResponseMode>> = { query, fragment, form_post: formPost };
 
 /** Options shared by the bundled grants. */
 export interface GrantOptions {
@@ -15,6 +22,17 @@ export interface GrantOptions {
    * default one, e.g. `{ form_post: formPost }`.
    */
   modes?: ResponseModes;
+  /**
+   * Read the `response_mode` parameter and accept only these values, e.g.
+   * `['query', 'form_post']`. A value not listed is refused with
+   * `invalid_request`. `query`, `fragment` and `form_post` are built in;
+   * other names need an implementation in `modes`. When this option is
+   * absent, `response_mode` is left to extension parsers, as in 1.x.
+   *
+   * @see https://openid.net/specs/oauth-v2-multiple-response-types-1_0.html#ResponseModes
+   * @see https://openid.net/specs/oauth-v2-form-post-response-mode-1_0.html
+   */
+  responseModes?: readonly string[];
 }
 
 /**
@@ -23,8 +41,9 @@ export interface GrantOptions {
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
  */
-export function authorizationParser(scopeSeparator: GrantOptions['scopeSeparator']): SyncRequestParser {
+export function authorizationParser(scopeSeparator: GrantOptions['scopeSeparator'], responseModes?: readonly string[]): SyncRequestParser {
   const separators = separatorsOf(scopeSeparator);
+  if (responseModes) return modeParser(authorizationParser(scopeSeparator), responseModes);
   return function request(req: OAuth2IncomingMessage) {
     const q = (req.query || {}) as ParamBag;
     const clientID = own(q, 'client_id');
@@ -41,13 +60,36 @@ export function authorizationParser(scopeSeparator: GrantOptions['scopeSeparator
   };
 }
 
+/** Wrap a parser so that it also reads `response_mode`, accepting only `allowed`. */
+function modeParser(parse: SyncRequestParser, allowed: readonly string[]): SyncRequestParser {
+  return function request(req: OAuth2IncomingMessage) {
+    const out = parse(req as never) as Record<string, unknown>;
+    const mode = stringParam((req.query || {}) as ParamBag, 'response_mode', AuthorizationError);
+    if (mode !== undefined && mode !== '') {
+      if (!allowed.includes(mode)) throw new AuthorizationError('Unsupported response_mode', 'invalid_request');
+      out.responseMode = mode;
+    }
+    return out;
+  };
+}
+
 /**
- * Merge the app's `modes` with the grant's default mode, and return a lookup
- * that ignores inherited keys.
+ * Merge the app's `modes` with the grant's default mode (and the built-in
+ * modes named in `responseModes`), and return a lookup that ignores
+ * inherited keys.
  */
-export function modeTable(defaultName: string, defaultMode: ResponseMode, modes: ResponseModes | undefined): (name: string) => ResponseMode | undefined {
+export function modeTable(defaultName: string, defaultMode: ResponseMode, modes: ResponseModes | undefined, responseModes?: readonly string[]): (name: string) => ResponseMode | undefined {
   const table: ResponseModes = { ...modes };
   if (!table[defaultName]) table[defaultName] = defaultMode;
+  if (responseModes) {
+    if (!Array.isArray(responseModes)) throw new TypeError('oauth2orize: responseModes must be an array of response mode names');
+    for (const name of responseModes) {
+      if (Object.prototype.hasOwnProperty.call(table, name)) continue;
+      const builtIn = Object.prototype.hasOwnProperty.call(BUILT_IN_MODES, name) ? BUILT_IN_MODES[name] : undefined;
+      if (!builtIn) throw new TypeError(`oauth2orize: response mode ${name} is listed in responseModes but has no implementation in modes`);
+      table[name] = builtIn;
+    }
+  }
   return (name) => (Object.prototype.hasOwnProperty.call(table, name) ? table[name] : undefined);
 }
 
@@ -76,6 +118,12 @@ export function pickMode(
     } catch (err) {
       return { error: err };
     }
+  }
+  // RFC 9207: with an issuer, every response carries `iss`, whichever mode
+  // (this package's or a plugin's) writes it.
+  const profile = profileOf(txn);
+  if (profile && profile.issuer) {
+    return { respond: (t, res, params) => respond(t, res, addIssuer(t, params)) };
   }
   return { respond };
 }

@@ -1,6 +1,7 @@
 import { UnorderedList } from '../lib/unorderedlist.js';
 import { query } from '../response/query.js';
 import { fragment } from '../response/fragment.js';
+import { isClientStatus, oauthCode } from '../lib/expose.js';
 import type { ErrorMiddleware, OAuth2ErrorLike, OAuth2IncomingMessage, OAuth2ServerResponse, ResponseModes } from '../types.js';
 
 /** Options of {@link errorHandler}. */
@@ -40,6 +41,14 @@ export interface ErrorHandlerOptions {
    * `invalid_client` error. Default `'oauth2'`.
    */
   realm?: string;
+  /**
+   * Indirect mode: the issuer identifier added as `iss` to the redirected
+   * error (RFC 9207). `server.errorHandler()` fills it from
+   * `createServer({ issuer })`.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc9207#section-2
+   */
+  issuer?: string;
 }
 
 /** Statuses RFC 6749 §5.2 gives to codes where 1.x differs. */
@@ -56,7 +65,8 @@ const RFC_STATUS: ReadonlyMap<string, number> = new Map([
  * applications are handled whatever their class.
  *
  * In direct mode the status is `err.status` (500 when missing or below 400)
- * and the body is `{ error, error_description?, error_uri? }`. A 401 with
+ * and the body is `{ error, error_description?, error_uri? }`, sent with
+ * `Cache-Control: no-store` and `Pragma: no-cache` like every token response. A 401 with
  * `invalid_client` carries a `WWW-Authenticate` challenge, using the scheme
  * of the client's `Authorization` header when it sent one, `Basic` otherwise.
  *
@@ -80,6 +90,7 @@ export function errorHandler(options?: ErrorHandlerOptions): ErrorMiddleware {
   if (!modes.fragment) modes.fragment = fragment;
   const rfcStatus = !!opts.rfcStatus;
   const expose = opts.exposeErrors !== false;
+  const issuer = opts.issuer;
   const challenge = `realm="${(opts.realm ?? 'oauth2').replace(/["\\]/g, '\\$&')}"`;
 
   if (mode === 'direct') {
@@ -98,6 +109,10 @@ export function errorHandler(options?: ErrorHandlerOptions): ErrorMiddleware {
       if (e.message && (expose || oauthCode(e.code) || isClientStatus(e.status))) body.error_description = e.message;
       if (e.uri) body.error_uri = e.uri;
       res.setHeader('Content-Type', 'application/json');
+      // RFC 6749 §5.1 asks this of token responses; an error body is no
+      // more fit for a cache than a success, and a cached one would be replayed.
+      res.setHeader('Cache-Control', 'no-store');
+      res.setHeader('Pragma', 'no-cache');
       res.end(JSON.stringify(body));
     };
   }
@@ -122,6 +137,7 @@ export function errorHandler(options?: ErrorHandlerOptions): ErrorMiddleware {
       if (e.message && (expose || code || isClientStatus(e.status))) params.error_description = e.message;
       if (e.uri) params.error_uri = e.uri;
       if (areq && areq.state) params.state = areq.state;
+      if (issuer) params.iss = issuer;
       respond(txn, res, params);
     };
   }
@@ -129,20 +145,6 @@ export function errorHandler(options?: ErrorHandlerOptions): ErrorMiddleware {
   return function errorHandler(err: unknown, _req: OAuth2IncomingMessage, _res: OAuth2ServerResponse, next): void {
     next(err);
   };
-}
-
-/**
- * The error's `code` when it looks like an OAuth error code (lower-case
- * words joined by `_`, as RFC 6749 and its extensions define them), so that
- * system codes such as `ECONNREFUSED` or `23505` count as internal errors.
- */
-function oauthCode(code: unknown): string | undefined {
-  return typeof code === 'string' && /^[a-z][a-z0-9_]*$/.test(code) ? code : undefined;
-}
-
-/** A 4xx status: the error was raised on purpose about the request, so its message is meant for the client. */
-function isClientStatus(status: unknown): boolean {
-  return typeof status === 'number' && status >= 400 && status < 500;
 }
 
 /** The authentication scheme the client used, for the challenge. */

@@ -17,7 +17,7 @@ export interface SessionStoreOptions {
   sessionKey?: string;
   /** Query or body parameter naming the transaction. Default `'transaction_id'`. */
   transactionField?: string;
-  /** Length of new transaction IDs, in characters. Default 8. */
+  /** Length of new transaction IDs, in characters. Default 8 (32 under the hardened profile). */
   idLength?: number;
 }
 
@@ -93,7 +93,7 @@ export class SessionStore {
 
   /** Store a new transaction and hand back its ID. */
   store(server: Server<any, any>, options: SessionStoreOptions, req: OAuth2IncomingMessage, txn: Record<string, unknown>, cb: (err: unknown, tid?: string) => void): void {
-    const length = options.idLength || 8;
+    const length = options.idLength || (server._profile && server._profile.idLength) || 8;
     const key = options.sessionKey || 'authorize';
     const session = req.session as ParamBag | undefined;
     if (!session) return cb(new Error(NO_SESSION));

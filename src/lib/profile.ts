@@ -1,0 +1,146 @@
+/**
+ * The server-level settings of issue 11 (`issuer`, `hardened`, and the
+ * opt-in fixes), resolved once per server, and the way they reach code that
+ * does not see the server: grant modules and exchanges.
+ *
+ * The server attaches its resolved profile, under a private symbol and as a
+ * non-enumerable property, to the request before running request parsers
+ * and exchanges, and to the transaction before running response and error
+ * handlers. Being non-enumerable and symbol-keyed, it is never copied by
+ * `merge`, serialized by a transaction store, or seen by `for...in`.
+ * A server created with none of these options has no profile, and nothing is
+ * attached: 1.x apps run exactly the 1.x code paths.
+ */
+import type { PkcePolicy } from './pkce.js';
+
+/**
+ * Options of the hardened profile; see `ServerOptions.hardened`.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-2
+ */
+export interface HardenedOptions {
+  /** Keep the implicit grant (`response_type=token`) usable. Default `false`. */
+  allowImplicit?: boolean;
+  /** Keep the resource owner password credentials grant usable. Default `false`. */
+  allowPassword?: boolean;
+}
+
+/** The settings a server resolved from its options. */
+export interface Profile {
+  /** The issuer identifier sent as `iss` on authorization responses (RFC 9207). */
+  issuer: string | undefined;
+  /** Server-wide PKCE policy, the default of `grant.code` and `exchange.code`. */
+  pkce: PkcePolicy | undefined;
+  /** Whether internal error messages may reach clients. */
+  exposeErrors: boolean;
+  /** Whether `errorHandler` renders RFC 6749 §5.2 statuses. */
+  rfcStatus: boolean;
+  /** Whether a missing `grant_type` is `invalid_request` (400). */
+  requireGrantType: boolean;
+  /** Whether the token endpoint refuses requests with no authenticated client. */
+  requireClient: boolean;
+  /** Whether the implicit grant answers. */
+  allowImplicit: boolean;
+  /** Whether the password exchange answers. */
+  allowPassword: boolean;
+  /** Default length of transaction IDs, in characters (0: the store's own default). */
+  idLength: number;
+  /** Whether the hardened profile is on. */
+  hardened: boolean;
+}
+
+/** The subset of `ServerOptions` read here (the full type is in types.ts). */
+export interface ProfileOptions {
+  issuer?: string;
+  hardened?: boolean | HardenedOptions;
+  pkce?: PkcePolicy;
+  exposeErrors?: boolean;
+  rfcStatus?: boolean;
+  requireGrantType?: boolean;
+  requireClient?: boolean;
+}
+
+/** Transaction IDs are base64url: 32 characters carry 192 bits (RFC 9700 wants at least 128). */
+export const HARDENED_ID_LENGTH = 32;
+
+const PROFILE_KEYS: ReadonlyArray<keyof ProfileOptions> = ['issuer', 'hardened', 'pkce', 'exposeErrors', 'rfcStatus', 'requireGrantType', 'requireClient'];
+
+/**
+ * Resolve a server's options into its profile, or `undefined` when none of
+ * the options of this module were given. Invalid settings throw a
+ * `TypeError` at construction.
+ */
+export function resolveProfile(options: ProfileOptions): Profile | undefined {
+  if (!PROFILE_KEYS.some((key) => options[key] !== undefined)) return undefined;
+  const { issuer } = options;
+  if (issuer !== undefined) checkIssuer(issuer);
+  const hardened = !!options.hardened;
+  const extra: HardenedOptions = typeof options.hardened === 'object' && options.hardened !== null ? options.hardened : {};
+  if (hardened && !issuer) {
+    throw new TypeError('oauth2orize: the hardened profile requires the issuer option (RFC 9207 iss)');
+  }
+  const pkce: PkcePolicy | undefined = hardened
+    ? { required: true, allowPlain: false, ...options.pkce }
+    : options.pkce;
+  return {
+    issuer,
+    pkce,
+    exposeErrors: options.exposeErrors ?? !hardened,
+    rfcStatus: options.rfcStatus ?? hardened,
+    requireGrantType: options.requireGrantType ?? hardened,
+    requireClient: options.requireClient ?? hardened,
+    allowImplicit: !hardened || !!extra.allowImplicit,
+    allowPassword: !hardened || !!extra.allowPassword,
+    idLength: hardened ? HARDENED_ID_LENGTH : 0,
+    hardened,
+  };
+}
+
+/**
+ * RFC 9207 §2 / RFC 8414 §2: the issuer is an `https` URL with no query or
+ * fragment. `http` is accepted for `localhost` and loopback hosts, which
+ * development and tests use.
+ */
+function checkIssuer(issuer: unknown): void {
+  let url: URL | undefined;
+  try {
+    url = typeof issuer === 'string' ? new URL(issuer) : undefined;
+  } catch {
+    url = undefined;
+  }
+  const loopback = url && /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(url.hostname);
+  if (!url || !(url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) || url.search || url.hash || (issuer as string).includes('#') || (issuer as string).includes('?')) {
+    throw new TypeError('oauth2orize: issuer must be an https URL with no query or fragment');
+  }
+}
+
+const PROFILE: unique symbol = Symbol('oauth2orize.profile');
+
+type Carrier = object & { [PROFILE]?: Profile };
+
+/** Attach `profile` to a request or transaction (no-op without a profile). */
+export function attachProfile(target: object | undefined | null, profile: Profile | undefined): void {
+  if (!profile || !target || typeof target !== 'object') return;
+  if ((target as Carrier)[PROFILE] === profile) return;
+  Object.defineProperty(target, PROFILE, { value: profile, enumerable: false, configurable: true, writable: true });
+}
+
+/** The profile attached to a request or transaction, if any. */
+export function profileOf(target: unknown): Profile | undefined {
+  return target && typeof target === 'object' ? (target as Carrier)[PROFILE] : undefined;
+}
+
+/**
+ * Add `iss` to authorization response parameters when the transaction's
+ * server has an issuer and the parameters do not carry one already.
+ * Returns `params` (changed in place).
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc9207#section-2
+ */
+export function addIssuer(txn: unknown, params: Record<string, unknown>): Record<string, unknown> {
+  const profile = profileOf(txn);
+  if (profile && profile.issuer && params && !Object.prototype.hasOwnProperty.call(params, 'iss')) {
+    params.iss = profile.issuer;
+  }
+  return params;
+}
