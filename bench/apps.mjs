@@ -81,8 +81,12 @@ function writeToken(res, clientId) {
  * POST /token (authorization_code exchange). The user is always logged in;
  * the client authenticates with the `x-client-id` header.
  */
-export function flowApp(oauth2orize) {
-  const server = oauth2orize.createServer();
+export function flowApp(oauth2orize, options = {}) {
+  // options.server: createServer options (a transaction store);
+  // options.sessionStore: an express-session store (default MemoryStore);
+  // options.saveUninitialized: true when the transactions are not kept in the
+  // session, which the user's login would otherwise have initialized.
+  const server = oauth2orize.createServer(options.server);
   const clients = new Map([[CLIENT.id, CLIENT]]);
   const codes = new Map();
   let seq = 0;
@@ -102,7 +106,7 @@ export function flowApp(oauth2orize) {
   }));
 
   const app = express();
-  app.use(session({ secret: 'bench only', resave: false, saveUninitialized: false, name: 'sid' }));
+  app.use(session({ secret: 'bench only', resave: false, saveUninitialized: !!options.saveUninitialized, name: 'sid', store: options.sessionStore }));
   const loggedIn = (req, _res, next) => { req.user = USER; next(); };
   app.get('/authorize', loggedIn,
     server.authorize((clientID, redirectURI, done) => {

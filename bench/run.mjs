@@ -15,6 +15,8 @@ import oauth2orize from 'oauth2orize';
 import { runInProcess } from './inprocess.mjs';
 import { pairedRatio, runFlows, runThroughput, startTarget } from './http.mjs';
 import { median } from './inprocess.mjs';
+import { runRedis } from './redis.mjs';
+import { haveRedis } from './redisserver.mjs';
 
 const legacy = createRequire(import.meta.url)('oauth2orize-1.12');
 const quick = !!process.env.BENCH_QUICK;
@@ -83,6 +85,11 @@ const [pFc, lFc] = [fl.cpu.get('flow:port'), fl.cpu.get('flow:1.12')];
 rows.push(['HTTP code flow, authorize+decision+token (flows/s)', fmt(median(lF), 1), fmt(median(pF), 1), pairedRatio(pF, lF).toFixed(2)]);
 rows.push(['HTTP code flow (server CPU us/flow)', fmt(median(lFc)), fmt(median(pFc)), pairedRatio(lFc, pFc).toFixed(2)]);
 
+// 4. RedisTransactionStore (issue 9), when redis-server is installed.
+let redisRows = [];
+if (haveRedis) redisRows = await runRedis({ quick });
+else console.log('\n[4] skipped: no redis-server');
+
 // Report.
 const table = (head, body) => [
   `| ${head.join(' | ')} |`,
@@ -102,6 +109,12 @@ const md = [
   '',
   table(['case', 'baseline', 'port (or 1.12)', 'ratio'], extra),
   '',
+  ...(redisRows.length ? [
+    'RedisTransactionStore against a local redis-server (bench/redis.mjs). Ratio > 1.00 means the value is faster than the baseline. In-process rows compare with the session store keeping sessions in memory, so they show the cost of the round trips to Redis; the HTTP rows keep sessions in Redis (connect-redis) for every target. The Redis-store flow app saves uninitialized sessions (a logged-in session in a real app), since its transactions are not what initializes them.',
+    '',
+    table(['case', 'baseline', 'value', 'ratio'], redisRows),
+    '',
+  ] : []),
   `node ${process.version}, ${os.cpus().length} CPUs, load average at the end ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; ${new Date().toISOString()}; run took ${elapsed().toFixed(0)} s${quick ? ' (BENCH_QUICK)' : ''}.`,
   '',
 ].join('\n');

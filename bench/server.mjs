@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import oauth2orize from 'oauth2orize';
 import { bareExpressApp, flowApp, listen, rawHandler, tokenApp } from './apps.mjs';
+import { redisFlowApp } from './redisapps.mjs';
 
 const legacy = createRequire(import.meta.url)('oauth2orize-1.12');
 
@@ -16,6 +17,10 @@ const targets = {
   'token:raw': () => rawHandler(),
   'flow:port': () => flowApp(oauth2orize),
   'flow:1.12': () => flowApp(legacy),
+  // Sessions in Redis (connect-redis); BENCH_REDIS_URL names the server.
+  'flow:redis-store': () => redisFlowApp(oauth2orize, 'redis-store'),
+  'flow:redis-sessions': () => redisFlowApp(oauth2orize, 'session-store'),
+  'flow:1.12-redis-sessions': () => redisFlowApp(legacy, 'session-store'),
 };
 
 const name = process.argv[2];
@@ -24,7 +29,7 @@ if (!make) {
   console.error(`unknown target ${name}; one of ${Object.keys(targets).join(', ')}`);
   process.exit(2);
 }
-const srv = await listen(make());
+const srv = await listen(await make());
 const { port } = srv.address();
 if (process.send) {
   process.send({ port });

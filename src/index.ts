@@ -20,6 +20,17 @@ import { password } from './exchange/password.js';
 import { refreshToken } from './exchange/refreshToken.js';
 import { SessionStore } from './txn/session.js';
 import './augment.js';
+// issue 9: the Redis transaction store
+import { RedisTransactionStore } from './txn/redis.js';
+import type { GrantOptions } from './lib/grant.js';
+import type { ExchangeOptions } from './lib/exchange.js';
+// issue 11b: metadata, revocation, introspection, token exchange, JWT bearer, client assertions
+import { metadata, metadataPath, buildMetadata } from './middleware/metadata.js';
+import { revocation } from './middleware/revocation.js';
+import { introspection } from './middleware/introspection.js';
+import { clientAssertion, JWT_BEARER_CLIENT_ASSERTION_TYPE } from './middleware/clientAssertion.js';
+import { tokenExchange, TOKEN_EXCHANGE_GRANT_TYPE } from './exchange/tokenExchange.js';
+import { jwtBearer, JWT_BEARER_GRANT_TYPE } from './exchange/jwtBearer.js';
 
 /** The bundled grants (response types), with their 1.x aliases. */
 export const grant = {
@@ -45,6 +56,10 @@ export const exchange = {
   refreshToken,
   /** Alias of {@link exchange.authorizationCode}. */
   code: authorizationCode,
+  /** `grant_type=urn:ietf:params:oauth:grant-type:token-exchange` (RFC 8693). */
+  tokenExchange,
+  /** `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer` (RFC 7523). */
+  jwtBearer,
 };
 
 // issue 11: built-in response modes, and the types of PKCE, form_post and the hardened profile.
@@ -68,13 +83,53 @@ export type { HardenedOptions } from './lib/profile.js';
 export type { AuthorizationCodePkceOptions, PkceLookup } from './exchange/authorizationCode.js';
 // end issue 11
 
+// issue 10: the option types as @types/oauth2orize named them, `oauth2orize.grant.Options`
+// and `oauth2orize.exchange.Options` (type-only namespaces merged with the objects above).
+// eslint-disable-next-line @typescript-eslint/no-namespace
+export declare namespace grant {
+  /** @deprecated Use {@link GrantOptions}. */
+  type Options<_Client = any, _User = any> = GrantOptions;
+}
+// eslint-disable-next-line @typescript-eslint/no-namespace
+export declare namespace exchange {
+  /** @deprecated Use {@link ExchangeOptions}. */
+  type Options = ExchangeOptions;
+}
+
 /** The package's default export: `createServer`, carrying the 1.x API as properties. */
 // As in 1.x, the module is `createServer` itself: `oauth2orize.createServer === oauth2orize`.
-const oauth2orize = Object.assign(createServer, { createServer, errorHandler, grant, exchange, OAuth2Error, AuthorizationError, TokenError, response });
+// `Server` and `SessionStore` are properties too (issue 10), so every value the typings
+// declare exists in `require()`, the default import and the named imports alike.
+const oauth2orize = Object.assign(createServer, {
+  createServer, errorHandler, grant, exchange, OAuth2Error, AuthorizationError, TokenError, Server, SessionStore, response,
+  // issue 9
+  RedisTransactionStore,
+  // issue 11b
+  metadata, metadataPath, buildMetadata, revocation, introspection, clientAssertion, tokenExchange, jwtBearer,
+  JWT_BEARER_CLIENT_ASSERTION_TYPE, TOKEN_EXCHANGE_GRANT_TYPE, JWT_BEARER_GRANT_TYPE,
+});
+// issue 9: the Redis transaction store, named export and its types.
+export { RedisTransactionStore };
+export type { RedisTransactionStoreOptions } from './txn/redis.js';
+export type { RedisClientLike, NodeRedisClientLike, IoRedisClientLike } from './txn/redisclient.js';
 
 export default oauth2orize;
 export { createServer, errorHandler, OAuth2Error, AuthorizationError, TokenError, Server, SessionStore };
+// issue 11b: metadata, revocation, introspection, token exchange, JWT bearer, client assertions
+export {
+  metadata, metadataPath, buildMetadata, revocation, introspection, clientAssertion, tokenExchange, jwtBearer,
+  JWT_BEARER_CLIENT_ASSERTION_TYPE, TOKEN_EXCHANGE_GRANT_TYPE, JWT_BEARER_GRANT_TYPE,
+};
+export type { AuthorizationServerMetadata, MetadataOptions } from './middleware/metadata.js';
+export type { RevocationOptions, RevokeFunction, RevokeContext } from './middleware/revocation.js';
+export type { IntrospectionOptions, IntrospectFunction, IntrospectContext, IntrospectCallback, IntrospectionClaims } from './middleware/introspection.js';
+export type { ClientAssertionOptions, ClientAssertionContext, VerifyClientAssertion, VerifyClientAssertionCallback, JtiFunction, JtiContext } from './middleware/clientAssertion.js';
+export type { TokenExchangeOptions, TokenExchangeRequest, TokenExchangeContext, TokenExchangeIssue, ExchangedToken } from './exchange/tokenExchange.js';
+export type { JwtBearerOptions, JwtBearerContext, JwtBearerIssue } from './exchange/jwtBearer.js';
+export type { CompactJws } from './lib/jws.js';
 export type * from './types.js';
+// issue 10: the type names of @types/oauth2orize 1.11.5 (deprecated aliases)
+export type * from './compat.js';
 export type {
   ServerOptions,
   GrantModule,

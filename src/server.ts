@@ -14,6 +14,13 @@ import { advertise } from './lib/advertise.js';
 import { shownError } from './lib/expose.js';
 import { methodsOf } from './lib/pkce.js';
 import { formPost } from './response/formPost.js';
+import { misusedMiddleware, usedAsMiddleware } from './lib/misuse.js';
+import { bodyParsingError } from './lib/respond.js';
+import { bodyOf } from './lib/params.js';
+import { metadata, type MetadataOptions } from './middleware/metadata.js';
+import { revocation, type RevocationOptions, type RevokeFunction } from './middleware/revocation.js';
+import { introspection, type IntrospectionOptions, type IntrospectFunction } from './middleware/introspection.js';
+import { clientAssertion, clientAssertionMetadata, type ClientAssertionOptions, type VerifyClientAssertion } from './middleware/clientAssertion.js';
 import type {
   AuthorizationRequest,
   DeserializeClientFunction,
@@ -147,6 +154,7 @@ export class Server<Client = any, User = any> {
   }
 
   private _grantModule(type: string, mod: GrantModule<Client, User>): this {
+    recordMetadata(this, mod);
     if (mod.request) this.grant(type, 'request', mod.request);
     if (mod.response) this.grant(type, 'response', mod.response);
     if (mod.error) this.grant(type, 'error', mod.error);
@@ -165,9 +173,9 @@ export class Server<Client = any, User = any> {
    * server.exchange('urn:ietf:params:oauth:grant-type:jwt-bearer', jwtBearerExchange);
    * ```
    */
-  exchange(fn: ExchangeFunction): this;
-  exchange(type: string, fn: ExchangeFunction): this;
-  exchange(type: string | ExchangeFunction, fn?: ExchangeFunction): this {
+  exchange(fn: ExchangeFunction<Client>): this;
+  exchange(type: string, fn: ExchangeFunction<Client>): this;
+  exchange(type: string | ExchangeFunction<Client>, fn?: ExchangeFunction<Client>): this {
     let name: string;
     if (typeof type === 'function') {
       fn = type;
@@ -176,6 +184,7 @@ export class Server<Client = any, User = any> {
       name = type;
     }
     const handle = fn as ExchangeFunction;
+    recordMetadata(this, handle);
     const key = name === '*' ? null : name;
     debug('register exchanger %s %s', key || '*', nameOf(handle));
     this._exchanges.push({ type: key, handle });
@@ -189,6 +198,7 @@ export class Server<Client = any, User = any> {
   authorization(options: AuthorizationOptions | undefined, validate: ValidateFunction<Client>, immediate?: ImmediateFunction<Client, User>, complete?: CompleteFunction<Client, User>): Middleware;
   authorization(validate: ValidateFunction<Client>, immediate?: ImmediateFunction<Client, User>, complete?: CompleteFunction<Client, User>): Middleware;
   authorization(options?: any, validate?: any, immediate?: any, complete?: any): Middleware {
+    if (usedAsMiddleware('server.authorize', arguments)) return misusedMiddleware('server.authorize');
     return authorization(this, options, validate, immediate, complete);
   }
 
@@ -204,6 +214,7 @@ export class Server<Client = any, User = any> {
   resume(loadTransaction: Middleware, immediate: ImmediateFunction<Client, User>, complete: CompleteFunction<Client, User>): Middleware[];
   resume(immediate: ImmediateFunction<Client, User>, complete?: CompleteFunction<Client, User>): Middleware[];
   resume(options?: any, immediate?: any, complete?: any): Middleware | Middleware[] {
+    if (usedAsMiddleware('server.resume', arguments)) return misusedMiddleware('server.resume');
     if (typeof options === 'function' && typeof immediate === 'function' && typeof complete === 'function') {
       options = { loadTransaction: options };
     }
@@ -222,14 +233,15 @@ export class Server<Client = any, User = any> {
    * form. Returns `[transactionLoader, decision]`, or the decision middleware
    * alone when `options.loadTransaction === false`.
    */
-  decision(options: DecisionOptions & { loadTransaction: false }, parse?: DecisionParseFunction, complete?: CompleteFunction<Client, User>): Middleware;
-  decision(options?: DecisionOptions, parse?: DecisionParseFunction, complete?: CompleteFunction<Client, User>): Middleware[];
-  decision(parse: DecisionParseFunction, complete?: CompleteFunction<Client, User>): Middleware[];
+  decision<TReq = OAuth2IncomingMessage>(options: DecisionOptions & { loadTransaction: false }, parse?: DecisionParseFunction<Client, User, TReq>, complete?: CompleteFunction<Client, User>): Middleware;
+  decision<TReq = OAuth2IncomingMessage>(options?: DecisionOptions, parse?: DecisionParseFunction<Client, User, TReq>, complete?: CompleteFunction<Client, User>): Middleware[];
+  decision<TReq = OAuth2IncomingMessage>(parse: DecisionParseFunction<Client, User, TReq>, complete?: CompleteFunction<Client, User>): Middleware[];
   decision(options?: any, parse?: any, complete?: any): Middleware | Middleware[] {
+    if (usedAsMiddleware('server.decision', arguments)) return misusedMiddleware('server.decision');
     if (options && options.loadTransaction === false) {
       return decision(this, options, parse, complete);
     }
-    return [transactionLoader(this, typeof options === 'function' ? undefined : options), decision(this, options, parse, complete)];
+    return [bodyFirst(transactionLoader(this, typeof options === 'function' ? undefined : options)), decision(this, options, parse, complete)];
   }
 
   /**
@@ -240,6 +252,7 @@ export class Server<Client = any, User = any> {
    * `authorizeError` and `authorizationError`.
    */
   authorizationErrorHandler(options?: AuthorizationErrorHandlerOptions): ErrorMiddleware[] {
+    if (usedAsMiddleware('server.authorizationErrorHandler', arguments)) return [misusedMiddleware('server.authorizationErrorHandler')];
     const loader = transactionLoader(this, options);
     return [
       function transactionLoaderErrorWrapper(err: unknown, req: OAuth2IncomingMessage, res: OAuth2ServerResponse, next: NextFunction): void {
@@ -251,11 +264,55 @@ export class Server<Client = any, User = any> {
 
   /** Create the token-endpoint middleware. See {@link token}. */
   token(options?: TokenOptions): Middleware {
+    if (usedAsMiddleware('server.token', arguments)) return misusedMiddleware('server.token');
     return token(this, options);
+  }
+
+  /**
+   * Create middleware serving this server's RFC 8414 metadata. See {@link metadata}.
+   * @see https://www.rfc-editor.org/rfc/rfc8414#section-3
+   */
+  metadata(options?: MetadataOptions): Middleware {
+    return metadata(this, options);
+  }
+
+  /**
+   * Create the RFC 7009 token revocation endpoint middleware. See {@link revocation}.
+   * @see https://www.rfc-editor.org/rfc/rfc7009#section-2
+   */
+  revocation(options: RevocationOptions | undefined, revoke: RevokeFunction<Client>): Middleware;
+  revocation(revoke: RevokeFunction<Client>): Middleware;
+  revocation(options: any, revoke?: any): Middleware {
+    return revocation(options, revoke);
+  }
+
+  /**
+   * Create the RFC 7662 token introspection endpoint middleware. See {@link introspection}.
+   * @see https://www.rfc-editor.org/rfc/rfc7662#section-2
+   */
+  introspection(options: IntrospectionOptions | undefined, lookup: IntrospectFunction<Client>): Middleware;
+  introspection(lookup: IntrospectFunction<Client>): Middleware;
+  introspection(options: any, lookup?: any): Middleware {
+    return introspection(options, lookup);
+  }
+
+  /**
+   * Create client authentication middleware for JWT assertions
+   * (`private_key_jwt`), and advertise the method in this server's metadata.
+   * See {@link clientAssertion}.
+   * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.2
+   */
+  clientAssertion(options: ClientAssertionOptions<Client> | undefined, verify: VerifyClientAssertion<Client>): Middleware;
+  clientAssertion(verify: VerifyClientAssertion<Client>): Middleware;
+  clientAssertion(options: any, verify?: any): Middleware {
+    const mw = clientAssertion(options, verify);
+    advertise(this, clientAssertionMetadata(typeof options === 'function' ? undefined : options));
+    return mw;
   }
 
   /** Create an error-rendering middleware. See {@link errorHandler}. */
   errorHandler(options?: ErrorHandlerOptions): ErrorMiddleware {
+    if (usedAsMiddleware('server.errorHandler', arguments)) return misusedMiddleware('server.errorHandler');
     const profile = this._profile;
     if (!profile) return errorHandler(options);
     const modes = { form_post: formPost, ...(options && options.modes) };
@@ -336,6 +393,15 @@ export class Server<Client = any, User = any> {
   }
 }
 
+/**
+ * Record the RFC 8414 fields a grant module or exchange function declares in
+ * a `metadata` object property, e.g. `{ code_challenge_methods_supported: ['S256'] }`.
+ */
+function recordMetadata(server: object, from: unknown): void {
+  const fields = from && (typeof from === 'object' || typeof from === 'function') ? (from as { metadata?: unknown }).metadata : undefined;
+  if (fields && typeof fields === 'object' && !Array.isArray(fields)) advertise(server, fields as Record<string, unknown>);
+}
+
 // The 1.x aliases are the very same functions, not wrappers.
 export interface Server<Client, User> {
   /** Alias of {@link Server.authorization}. */
@@ -348,6 +414,19 @@ export interface Server<Client, User> {
 Server.prototype.authorize = Server.prototype.authorization;
 Server.prototype.authorizeError = Server.prototype.authorizationErrorHandler;
 Server.prototype.authorizationError = Server.prototype.authorizationErrorHandler;
+
+/**
+ * The transaction loader in front of `decision`: without a body parser the
+ * transaction ID posted in the form cannot be read, and the loader would
+ * report a misleading "Missing required parameter: transaction_id". The
+ * decision needs the body anyway, so its 1.x body-parsing error comes first.
+ */
+function bodyFirst(loader: Middleware): Middleware {
+  return function transactionLoader(req, res, next) {
+    if (!bodyOf(req)) return next(bodyParsingError());
+    loader(req, res, next);
+  };
+}
 
 /**
  * Create a new OAuth 2.0 server.

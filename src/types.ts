@@ -74,8 +74,29 @@ export interface OAuth2ServerResponse extends ServerResponse {
   locals?: unknown;
 }
 
-/** A connect-style middleware. */
-export type Middleware = (req: OAuth2IncomingMessage, res: OAuth2ServerResponse, next: NextFunction) => void;
+/**
+ * Wraps a function type so that its parameters are checked bivariantly, as
+ * method parameters are (this is how `@types/express` lets handlers declare a
+ * richer `Request`). The package's callback types use it, so a callback the
+ * app annotated more narrowly than the package's honest types is accepted:
+ * `redirectURI: string` where the package says `string | undefined`, a
+ * `done` typed `(err: Error | null, code?: string) => void`, a parser
+ * declared for Express's `Request`.
+ *
+ * @example
+ * ```ts
+ * type Handler = Bivariant<(req: IncomingMessage) => void>;
+ * const h: Handler = (req: express.Request) => {};  // accepted
+ * ```
+ */
+export type Bivariant<F extends (...args: any[]) => unknown> = { check(...args: Parameters<F>): ReturnType<F> }['check'];
+
+/**
+ * A connect-style middleware. Bivariant (see {@link Bivariant}), so a
+ * middleware written for a narrower request type, such as `@types/oauth2orize`'s
+ * `MiddlewareFunction`, can be registered as an exchange.
+ */
+export type Middleware = Bivariant<(req: OAuth2IncomingMessage, res: OAuth2ServerResponse, next: NextFunction) => void>;
 
 /** A connect-style error-handling middleware. */
 export type ErrorMiddleware = (err: any, req: OAuth2IncomingMessage, res: OAuth2ServerResponse, next: NextFunction) => void;
@@ -109,12 +130,6 @@ export interface ParserRequest extends OAuth2IncomingMessage {
   body?: Record<string, unknown>;
 }
 
-/**
- * Wraps a function type so that its parameters are checked bivariantly, as
- * method parameters are: a parser declared for Express's richer `Request`
- * is accepted where a {@link ParserRequest} is passed.
- */
-type Bivariant<F extends (...args: any[]) => unknown> = { check(...args: Parameters<F>): ReturnType<F> }['check'];
 
 /** A synchronous request parser: returns the fields it read (or a Promise of them). */
 export type SyncRequestParser = Bivariant<(req: ParserRequest) => Record<string, unknown> | undefined | void | PromiseLike<Record<string, unknown> | undefined | void>>;
@@ -161,8 +176,15 @@ export interface GrantModule<Client = any, User = any> {
   metadata?: Readonly<Record<string, unknown>>;
 }
 
-/** An exchange: a middleware that answers one `grant_type` at the token endpoint. */
-export type ExchangeFunction = Middleware;
+/** Carries an exchange's `Client` type; never set at runtime. */
+declare const exchangeClient: unique symbol;
+
+/**
+ * An exchange: a middleware that answers one `grant_type` at the token endpoint.
+ * `Client` is a type-level tag only: it lets `server.exchange(exchange.code(...))`
+ * on a `Server<Client, User>` infer the `client` the callback receives.
+ */
+export type ExchangeFunction<Client = any> = Middleware & { readonly [exchangeClient]?: (client: Client) => void };
 
 /** Phases under which `server.grant(type, phase, fn)` registers a function. */
 export type GrantPhase = 'request' | 'response' | 'error';
@@ -180,13 +202,30 @@ export interface ExchangeLayer {
 }
 
 /** A link in the `serializeClient` chain. */
-export type SerializeClientFunction<Client = any> = (client: Client, done: (err: unknown, id?: unknown) => void) => void;
+export type SerializeClientFunction<Client = any> = Bivariant<(client: Client, done: (err: unknown, id?: unknown) => void) => unknown>;
 /** A link in the `deserializeClient` chain; `done(null, false)` means the client is gone. */
-export type DeserializeClientFunction<Client = any> = (id: any, done: (err: unknown, client?: Client | false | null) => void) => void;
+export type DeserializeClientFunction<Client = any> = Bivariant<(id: any, done: (err: unknown, client?: Client | false | null) => void) => unknown>;
+
+/**
+ * The answer of a store's `claim` in its callback form: `ok === false` when
+ * another request already took the transaction; an `err` is a failure of the
+ * store and reaches `next(err)` unchanged.
+ */
+export type TransactionClaimCallback = (err: unknown, ok?: boolean) => void;
 
 /**
  * A transaction store in the 1.x "legacy" interface, as the session store
  * implements it: it receives the server and the middleware's options.
+ *
+ * `claim` (optional, new in 2.x) is asked by `decision` and `resume` before
+ * they answer a loaded transaction, so that at most one request answers it.
+ * It is called as `claim(options, req, tid, cb)` when declared with four
+ * parameters, otherwise as `claim(options, req, tid)` returning a boolean or
+ * a Promise of one. `false`, a rejection or a throw refuses: the request
+ * fails with `ForbiddenError('Unable to load OAuth 2.0 transaction: ' + tid)`
+ * (403), as for an unknown transaction. Make it atomic where the store is
+ * shared (Redis `DEL` returning 1, SQL `DELETE` counting one row, `SET NX`).
+ * A store without `claim` is trusted, as in 1.x.
  */
 export interface LegacyTransactionStore {
   legacy: true;
@@ -194,15 +233,25 @@ export interface LegacyTransactionStore {
   store(server: Server<any, any>, options: object, req: OAuth2IncomingMessage, txn: object, cb: (err: unknown, tid?: string) => void): void;
   update(server: Server<any, any>, options: object, req: OAuth2IncomingMessage, tid: string, txn: object, cb: (err: unknown, tid?: string) => void): void;
   remove(options: object, req: OAuth2IncomingMessage, tid: string, cb: (err?: unknown) => void): void;
+  claim?:
+    | ((options: object, req: OAuth2IncomingMessage, tid: string) => boolean | PromiseLike<boolean>)
+    | ((options: object, req: OAuth2IncomingMessage, tid: string, cb: TransactionClaimCallback) => void);
 }
 
-/** A transaction store in the request-only interface. */
+/**
+ * A transaction store in the request-only interface. `claim` is optional and
+ * works as in {@link LegacyTransactionStore}, called as `claim(req, tid, cb)`
+ * or `claim(req, tid)`.
+ */
 export interface RequestTransactionStore {
   legacy?: false | undefined;
   load(req: OAuth2IncomingMessage, cb: (err: unknown, txn?: OAuth2Transaction<any, any>) => void): void;
   store(req: OAuth2IncomingMessage, txn: OAuth2Transaction<any, any>, cb: (err: unknown, tid?: string) => void): void;
   update(req: OAuth2IncomingMessage, tid: string, txn: OAuth2Transaction<any, any>, cb: (err: unknown, tid?: string) => void): void;
   remove(req: OAuth2IncomingMessage, tid: string, cb: (err?: unknown) => void): void;
+  claim?:
+    | ((req: OAuth2IncomingMessage, tid: string) => boolean | PromiseLike<boolean>)
+    | ((req: OAuth2IncomingMessage, tid: string, cb: TransactionClaimCallback) => void);
 }
 
 /** Either kind of transaction store. */
@@ -248,3 +297,22 @@ export interface ServerOptions {
   /** Default of `server.token({ requireClient })`. `true` when hardened. */
   requireClient?: boolean;
 }
+
+/**
+ * A request whose `oauth2` transaction is typed with the server's `Client`
+ * and `User`: annotate a handler's `req` with it, or cast to it, without
+ * augmenting `Express.Request`. `Req` is the framework's request type.
+ *
+ * @example
+ * ```ts
+ * type Req = OAuth2Request<typeof server, express.Request>;
+ * app.get('/dialog', server.authorize(validate), (req, res) => {
+ *   const { client, user, transactionID } = (req as Req).oauth2;
+ * });
+ * ```
+ */
+export type OAuth2Request<S extends Server<any, any> = Server<any, any>, Req = OAuth2IncomingMessage> =
+  Omit<Req, 'oauth2'> & { oauth2: TransactionOf<S> };
+
+/** The transaction type of a server: `TransactionOf<typeof server>` is `OAuth2Transaction<Client, User>`. */
+export type TransactionOf<S extends Server<any, any>> = S extends Server<infer C, infer U> ? OAuth2Transaction<C, U> : never;

@@ -67,11 +67,15 @@ function statusOf(err) {
  *   Host header (fine for a demo, not for production)
  * @param {string} [options.sessionSecret] defaults to `SESSION_SECRET`, then
  *   a fixed development secret
+ * @param {import('express-session').Store} [options.sessionStore] sessions
+ *   elsewhere than in memory (Redis, see redis.js)
+ * @param {import('oauth2orize').TransactionStore} [options.txnStore]
+ *   transactions elsewhere than in the session (Redis, see redis.js)
  * @returns {import('express').Express}
  */
-export function createApp({ db, issuer, sessionSecret }) {
+export function createApp({ db, issuer, sessionSecret, sessionStore, txnStore }) {
   const app = express();
-  const server = createOAuth2Server(db);
+  const server = createOAuth2Server(db, txnStore);
   const passport = createPassport(db);
 
   app.disable('x-powered-by');
@@ -90,6 +94,7 @@ export function createApp({ db, issuer, sessionSecret }) {
       resave: false,
       saveUninitialized: false,
       cookie: { httpOnly: true, sameSite: 'lax' },
+      store: sessionStore,
     }),
     passport.session(),
   ];

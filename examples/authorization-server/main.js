@@ -7,6 +7,8 @@
  * - `PORT` (default 3000; 0 picks a free port)
  * - `DB_PATH` (default `examples/authorization-server/data/example.sqlite`)
  * - `SESSION_SECRET` (default: a fixed development secret)
+ * - `REDIS_URL` (default: none): keep sessions and transactions in Redis,
+ *   so that several instances can serve one user (see redis.js)
  *
  * It listens on `localhost` only, then prints the demo credentials and a
  * ready authorization URL.
@@ -17,6 +19,7 @@ import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app.js';
 import { openDatabase } from './db.js';
+import { connectRedis } from './redis.js';
 import { CONFIDENTIAL_CLIENT, DEMO_PKCE, DEMO_USER, PUBLIC_CLIENT, demoLinks, demoRedirectURIs } from './demo.js';
 
 const HOST = 'localhost';
@@ -43,7 +46,8 @@ try {
 const address = /** @type {import('node:net').AddressInfo} */ (server.address());
 const origin = `http://${HOST}:${address.port}`;
 const db = openDatabase(dbPath, { origin });
-server.on('request', createApp({ db, issuer: origin }));
+const redis = process.env.REDIS_URL ? await connectRedis(process.env.REDIS_URL) : undefined;
+server.on('request', createApp({ db, issuer: origin, sessionStore: redis?.sessionStore, txnStore: redis?.txnStore }));
 
 const registered = db.clients.findById(CONFIDENTIAL_CLIENT.id)?.redirectURIs ?? demoRedirectURIs(origin);
 const links = demoLinks(origin, registered);
@@ -76,6 +80,7 @@ Start with that port again, or delete ${dbPath} to re-seed for ${origin}.
 function shutdown() {
   server.close(() => {
     db.close();
+    void redis?.close();
     process.exit(0);
   });
   // Keep-alive connections would hold close() open; don't wait for them.

@@ -24,9 +24,11 @@ const { AuthorizationError } = oauth2orize;
  * Build the oauth2orize server for this example.
  *
  * @param {import('./db.js').Store} db
+ * @param {import('oauth2orize').TransactionStore} [store] transactions
+ *   elsewhere than in the session (Redis, see redis.js)
  */
-export function createOAuth2Server(db) {
-  const server = oauth2orize.createServer();
+export function createOAuth2Server(db, store) {
+  const server = oauth2orize.createServer(store ? { store } : undefined);
 
   // Between the authorization request and the user's decision, the
   // transaction sits in the session. Only the client's id is stored there;

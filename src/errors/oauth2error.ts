@@ -55,9 +55,22 @@ export class OAuth2Error extends Error {
    */
   constructor(message?: string, code?: OAuth2ErrorCode, uri?: string | null, status?: number, options?: OAuth2ErrorOptions) {
     super(message, options);
+    ownMessage(this, message);
     this.name = 'OAuth2Error';
     this.code = code || 'server_error';
     this.uri = uri;
     this.status = status || 500;
   }
+}
+
+/**
+ * Make `message` an own, enumerable property holding exactly what was passed,
+ * as 1.x's `this.message = message` did: an error built without a message has
+ * `message === undefined` (not `''`), and the message shows in
+ * `JSON.stringify(err)` and `Object.keys(err)`.
+ *
+ * @internal
+ */
+export function ownMessage(err: Error, message: string | undefined): void {
+  Object.defineProperty(err, 'message', { value: message, writable: true, enumerable: true, configurable: true });
 }

@@ -4,7 +4,7 @@ import { bodyParsingError, deliverTokens, tokenResponder, type IssuedCallback } 
 import { catchRejection, settle } from '../lib/async.js';
 import { setupExchange, type ExchangeOptions } from '../lib/exchange.js';
 import type { ExchangeFunction } from '../server.js';
-import type { NextFunction, OAuth2IncomingMessage, OAuth2ServerResponse } from '../types.js';
+import type { Bivariant, NextFunction, OAuth2IncomingMessage, OAuth2ServerResponse } from '../types.js';
 import { profileOf } from '../lib/profile.js';
 import { checkPolicy, checkVerifier, type PkcePolicy, type PkceRecord } from '../lib/pkce.js';
 
@@ -59,14 +59,14 @@ export interface AuthorizationCodeContext<Client = any> {
  * Each position carries every role it has in some arity, so callbacks
  * written without annotations are typed in every form.
  */
-export type AuthorizationCodeIssue<Client = any> = (
+export type AuthorizationCodeIssue<Client = any> = Bivariant<(
   client: Client & AuthorizationCodeContext<Client>,
   code: string,
   redirectURI: string | undefined,
   body: ParamBag & IssuedCallback,
   authInfo: IssuedCallback,
   done: IssuedCallback,
-) => unknown;
+) => unknown>;
 
 /**
  * Exchange for the authorization code grant (`grant_type=authorization_code`).
@@ -107,8 +107,8 @@ export type AuthorizationCodeIssue<Client = any> = (
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.6
  */
-export function authorizationCode<Client = any>(options: AuthorizationCodeOptions, issue: AuthorizationCodeIssue<Client>): ExchangeFunction;
-export function authorizationCode<Client = any>(issue: AuthorizationCodeIssue<Client>): ExchangeFunction;
+export function authorizationCode<Client = any>(options: AuthorizationCodeOptions, issue: AuthorizationCodeIssue<Client>): ExchangeFunction<Client>;
+export function authorizationCode<Client = any>(issue: AuthorizationCodeIssue<Client>): ExchangeFunction<Client>;
 export function authorizationCode(options: any, issue?: any): ExchangeFunction {
   const { issue: fn, userProperty } = setupExchange<Function>('authorizationCode', options, issue);
   // A function's arity cannot change, so the calling convention is chosen once.
@@ -159,7 +159,7 @@ export function authorizationCode(options: any, issue?: any): ExchangeFunction {
       if (lookup.length < 3) {
         return settle((lookup as unknown as (ctx: object) => unknown)({ code, client, body }), (value: PkceRecord | null | false) => found(null, value), found);
       }
-      catchRejection((lookup as Function)(code, client, found), found);
+      catchRejection((lookup as Function)(code, client, found), found, lookup as Function, (value) => found(null, value as PkceRecord | null | false));
     } catch (err) {
       if (looked) throw err;
       found(err);
@@ -180,7 +180,7 @@ function callIssue(fn: Function, arity: number, req: OAuth2IncomingMessage, res:
       case 5: returned = fn(client, code, redirectURI, body, issued); break;
       default: returned = fn(client, code, redirectURI, issued);
     }
-    catchRejection(returned, issued);
+    catchRejection(returned, issued, fn, (value) => deliverTokens(value, issued));
   } catch (err) {
     return next(err);
   }

@@ -4,6 +4,7 @@ import { bodyParsingError, deliverTokens, tokenResponder, type IssuedCallback } 
 import { catchRejection, settle } from '../lib/async.js';
 import { setupExchange, type ExchangeOptions } from '../lib/exchange.js';
 import type { ExchangeFunction } from '../server.js';
+import type { Bivariant } from '../types.js';
 
 /** Options of {@link clientCredentials}. */
 export type ClientCredentialsOptions = ExchangeOptions;
@@ -19,13 +20,13 @@ export interface ClientCredentialsContext<Client = any> { client: Client; scope:
  * Each position carries every role it has in some arity, so callbacks
  * written without annotations are typed in every form.
  */
-export type ClientCredentialsIssue<Client = any> = (
+export type ClientCredentialsIssue<Client = any> = Bivariant<(
   client: Client & ClientCredentialsContext<Client>,
   scope: string[] & IssuedCallback,
   body: ParamBag & IssuedCallback,
   authInfo: IssuedCallback,
   done: IssuedCallback,
-) => unknown;
+) => unknown>;
 
 /**
  * Exchange for the client credentials grant (`grant_type=client_credentials`):
@@ -43,8 +44,8 @@ export type ClientCredentialsIssue<Client = any> = (
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4
  */
-export function clientCredentials<Client = any>(options: ClientCredentialsOptions, issue: ClientCredentialsIssue<Client>): ExchangeFunction;
-export function clientCredentials<Client = any>(issue: ClientCredentialsIssue<Client>): ExchangeFunction;
+export function clientCredentials<Client = any>(options: ClientCredentialsOptions, issue: ClientCredentialsIssue<Client>): ExchangeFunction<Client>;
+export function clientCredentials<Client = any>(issue: ClientCredentialsIssue<Client>): ExchangeFunction<Client>;
 export function clientCredentials(options: any, issue?: any): ExchangeFunction {
   const { issue: fn, userProperty, separators } = setupExchange<Function>('clientCredentials', options, issue);
   // A function's arity cannot change, so the calling convention is chosen once.
@@ -70,7 +71,7 @@ export function clientCredentials(options: any, issue?: any): ExchangeFunction {
         case 3: returned = fn(client, scope, issued); break;
         default: returned = fn(client, issued);
       }
-      catchRejection(returned, issued);
+      catchRejection(returned, issued, fn, (value) => deliverTokens(value, issued));
     } catch (err) {
       return next(err);
     }

@@ -5,6 +5,7 @@ import { catchRejection, settle } from '../lib/async.js';
 import { setupExchange, type ExchangeOptions } from '../lib/exchange.js';
 import type { ExchangeFunction } from '../server.js';
 import { profileOf } from '../lib/profile.js';
+import type { Bivariant } from '../types.js';
 
 /** Options of {@link password}. */
 export type PasswordOptions = ExchangeOptions;
@@ -20,7 +21,7 @@ export interface PasswordContext<Client = any> { client: Client; username: strin
  * Each position carries every role it has in some arity, so callbacks
  * written without annotations are typed in every form.
  */
-export type PasswordIssue<Client = any> = (
+export type PasswordIssue<Client = any> = Bivariant<(
   client: Client & PasswordContext<Client>,
   username: string,
   password: string,
@@ -28,7 +29,7 @@ export type PasswordIssue<Client = any> = (
   body: ParamBag & IssuedCallback,
   authInfo: IssuedCallback,
   done: IssuedCallback,
-) => unknown;
+) => unknown>;
 
 /**
  * Exchange for the resource owner password credentials grant
@@ -52,8 +53,8 @@ export type PasswordIssue<Client = any> = (
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.3
  */
-export function password<Client = any>(options: PasswordOptions, issue: PasswordIssue<Client>): ExchangeFunction;
-export function password<Client = any>(issue: PasswordIssue<Client>): ExchangeFunction;
+export function password<Client = any>(options: PasswordOptions, issue: PasswordIssue<Client>): ExchangeFunction<Client>;
+export function password<Client = any>(issue: PasswordIssue<Client>): ExchangeFunction<Client>;
 export function password(options: any, issue?: any): ExchangeFunction {
   const { issue: fn, userProperty, separators } = setupExchange<Function>('password', options, issue);
   // A function's arity cannot change, so the calling convention is chosen once.
@@ -85,7 +86,7 @@ export function password(options: any, issue?: any): ExchangeFunction {
         case 5: returned = fn(client, username, passwd, scope, issued); break;
         default: returned = fn(client, username, passwd, issued);
       }
-      catchRejection(returned, issued);
+      catchRejection(returned, issued, fn, (value) => deliverTokens(value, issued));
     } catch (err) {
       return next(err);
     }

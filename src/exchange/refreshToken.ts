@@ -4,6 +4,7 @@ import { bodyParsingError, deliverTokens, tokenResponder, type IssuedCallback } 
 import { catchRejection, settle } from '../lib/async.js';
 import { setupExchange, type ExchangeOptions } from '../lib/exchange.js';
 import type { ExchangeFunction } from '../server.js';
+import type { Bivariant } from '../types.js';
 
 /** Options of {@link refreshToken}. */
 export type RefreshTokenOptions = ExchangeOptions;
@@ -19,14 +20,14 @@ export interface RefreshTokenContext<Client = any> { client: Client; refreshToke
  * Each position carries every role it has in some arity, so callbacks
  * written without annotations are typed in every form.
  */
-export type RefreshTokenIssue<Client = any> = (
+export type RefreshTokenIssue<Client = any> = Bivariant<(
   client: Client & RefreshTokenContext<Client>,
   refreshToken: string,
   scope: string[] & IssuedCallback,
   body: ParamBag & IssuedCallback,
   authInfo: IssuedCallback,
   done: IssuedCallback,
-) => unknown;
+) => unknown>;
 
 /**
  * Exchange for refreshing an access token (`grant_type=refresh_token`). The
@@ -46,8 +47,8 @@ export type RefreshTokenIssue<Client = any> = (
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
  */
-export function refreshToken<Client = any>(options: RefreshTokenOptions, issue: RefreshTokenIssue<Client>): ExchangeFunction;
-export function refreshToken<Client = any>(issue: RefreshTokenIssue<Client>): ExchangeFunction;
+export function refreshToken<Client = any>(options: RefreshTokenOptions, issue: RefreshTokenIssue<Client>): ExchangeFunction<Client>;
+export function refreshToken<Client = any>(issue: RefreshTokenIssue<Client>): ExchangeFunction<Client>;
 export function refreshToken(options: any, issue?: any): ExchangeFunction {
   const { issue: fn, userProperty, separators } = setupExchange<Function>('refreshToken', options, issue);
   // A function's arity cannot change, so the calling convention is chosen once.
@@ -75,7 +76,7 @@ export function refreshToken(options: any, issue?: any): ExchangeFunction {
         case 4: returned = fn(client, token, scope, issued); break;
         default: returned = fn(client, token, issued);
       }
-      catchRejection(returned, issued);
+      catchRejection(returned, issued, fn, (value) => deliverTokens(value, issued));
     } catch (err) {
       return next(err);
     }

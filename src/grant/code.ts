@@ -1,11 +1,10 @@
 import { AuthorizationError } from '../errors/authorizationerror.js';
 import { merge } from '../lib/merge.js';
-import { catchRejection, settle } from '../lib/async.js';
-import { once } from '../lib/transaction.js';
+import { catchRejection, once, settle } from '../lib/async.js';
 import { query } from '../response/query.js';
 import { authorizationParser, deniedParams, grantArgs, grantErrorHandler, modeTable, pickMode, type GrantOptions } from '../lib/grant.js';
 import type { GrantModule } from '../server.js';
-import type { AuthorizationRequest, AuthorizationResponse, OAuth2Transaction, ParserRequest } from '../types.js';
+import type { AuthorizationRequest, AuthorizationResponse, OAuth2Transaction, ParserRequest, Bivariant } from '../types.js';
 import { profileOf } from '../lib/profile.js';
 import { challengeRequired, checkPolicy, methodsOf, parseChallenge, type PkcePolicy } from '../lib/pkce.js';
 
@@ -54,7 +53,7 @@ export interface IssueCodeContext<Client = any, User = any> {
  * has in some arity (position 4 is `ares` or `done`, and so on), so that a
  * callback written without annotations is typed whatever its arity.
  */
-export type IssueCode<Client = any, User = any> = (
+export type IssueCode<Client = any, User = any> = Bivariant<(
   client: Client & IssueCodeContext<Client, User>,
   redirectURI: string | undefined,
   user: User,
@@ -62,7 +61,7 @@ export type IssueCode<Client = any, User = any> = (
   areq: AuthorizationRequest & IssueCodeCallback,
   locals: Record<string, unknown> & IssueCodeCallback,
   done: IssueCodeCallback,
-) => unknown;
+) => unknown>;
 
 /** The context object of the Promise form of `extend`. */
 export interface ExtendCodeContext<Client = any, User = any> {
@@ -73,10 +72,10 @@ export interface ExtendCodeContext<Client = any, User = any> {
  * `extend(txn, done(err, params))`: extra parameters for the redirect. The
  * arity-1 form `async ({ txn }) => params` returns them.
  */
-export type ExtendCode<Client = any, User = any> = (
+export type ExtendCode<Client = any, User = any> = Bivariant<(
   txn: OAuth2Transaction<Client, User> & ExtendCodeContext<Client, User>,
   done: (err?: unknown, params?: Record<string, unknown>) => void,
-) => unknown;
+) => unknown>;
 
 /**
  * The authorization code grant (`response_type=code`). Once the user
@@ -154,10 +153,7 @@ export function code(options: any, issue?: any, extend?: any): GrantModule {
         if (required) return next(new AuthorizationError('Missing required parameter: code_challenge', 'invalid_request'));
       }
 
-      let called = false;
-      const issued: IssueCodeCallback = (err, code) => {
-        if (called) return;
-        called = true;
+      const issued = once<Parameters<IssueCodeCallback>>((err, code) => {
         if (err) return next(err);
         if (!code) return next(new AuthorizationError('Request denied by authorization server', 'access_denied'));
         const params: Record<string, unknown> = { code };
@@ -170,12 +166,14 @@ export function code(options: any, issue?: any, extend?: any): GrantModule {
             respond(txn, res, params);
           });
         });
+        const extra = (value: unknown): void => extended(null, value as Record<string, unknown> | undefined);
         if (!ext) return extended();
         if (ext.length === 1) {
-          return settle((ext as unknown as (ctx: object) => unknown)({ txn }), (extra: Record<string, unknown> | undefined) => extended(null, extra), extended);
+          return settle((ext as unknown as (ctx: object) => unknown)({ txn }), extra, extended);
         }
-        catchRejection(ext(txn as OAuth2Transaction & ExtendCodeContext, extended), extended);
-      };
+        catchRejection(ext(txn as OAuth2Transaction & ExtendCodeContext, extended), extended, ext, extra);
+      });
+      const value = (value: unknown): void => issued(null, value as string | false | null | undefined);
 
       // The redirect URI passed on is the one from the request, not the one
       // the app resolved: RFC 6749 §4.1.3 ties the token request to it.
@@ -187,7 +185,7 @@ export function code(options: any, issue?: any, extend?: any): GrantModule {
             ? { codeChallenge: areq.codeChallenge, codeChallengeMethod: typeof areq.codeChallengeMethod === 'string' ? areq.codeChallengeMethod : 'plain' }
             : undefined;
           const context = { client: txn.client, redirectURI: areq.redirectURI, user: txn.user, ares: txn.res, areq, locals: txn.locals, txn, pkce };
-          return settle(fn(context), (value: string | false | null | undefined) => issued(null, value), issued);
+          return settle(fn(context), value, issued);
         }
         switch (arity) {
           case 7: returned = fn(txn.client, areq.redirectURI, txn.user, txn.res, areq, txn.locals, issued); break;
@@ -195,7 +193,7 @@ export function code(options: any, issue?: any, extend?: any): GrantModule {
           case 5: returned = fn(txn.client, areq.redirectURI, txn.user, txn.res, issued); break;
           default: returned = fn(txn.client, areq.redirectURI, txn.user, issued);
         }
-        catchRejection(returned, issued);
+        catchRejection(returned, issued, fn, value);
       } catch (err) {
         return next(err);
       }

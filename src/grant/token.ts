@@ -1,10 +1,10 @@
 import { AuthorizationError } from '../errors/authorizationerror.js';
 import { merge } from '../lib/merge.js';
-import { catchRejection, settle } from '../lib/async.js';
+import { catchRejection, once, settle } from '../lib/async.js';
 import { fragment } from '../response/fragment.js';
 import { authorizationParser, deniedParams, grantArgs, grantErrorHandler, modeTable, pickMode, type GrantOptions } from '../lib/grant.js';
 import type { GrantModule } from '../server.js';
-import type { AuthorizationRequest, AuthorizationResponse, OAuth2Transaction, ParserRequest } from '../types.js';
+import type { AuthorizationRequest, AuthorizationResponse, OAuth2Transaction, ParserRequest, Bivariant } from '../types.js';
 import { profileOf } from '../lib/profile.js';
 
 /** Options of {@link token}. */
@@ -31,14 +31,14 @@ export interface IssueTokenContext<Client = any, User = any> {
  * the token (or `{ accessToken, params }`). Each position carries every role
  * it has in some arity, so unannotated callbacks are typed in every form.
  */
-export type IssueToken<Client = any, User = any> = (
+export type IssueToken<Client = any, User = any> = Bivariant<(
   client: Client & IssueTokenContext<Client, User>,
   user: User,
   ares: AuthorizationResponse & IssueTokenCallback,
   areq: AuthorizationRequest & IssueTokenCallback,
   locals: Record<string, unknown> & IssueTokenCallback,
   done: IssueTokenCallback,
-) => unknown;
+) => unknown>;
 
 /**
  * The implicit grant (`response_type=token`). Once the user approves, `issue`
@@ -84,10 +84,7 @@ export function token(options: any, issue?: any): GrantModule {
       const respond = picked.respond;
       if (!txn.res || !txn.res.allow) return respond(txn, res, deniedParams(txn));
 
-      let called = false;
-      const issued: IssueTokenCallback = (err, accessToken, params) => {
-        if (called) return;
-        called = true;
+      const issued = once<Parameters<IssueTokenCallback>>((err, accessToken, params) => {
         if (err) return next(err);
         if (!accessToken) return next(new AuthorizationError('Request denied by authorization server', 'access_denied'));
         const tok: Record<string, unknown> = { access_token: accessToken };
@@ -98,19 +95,21 @@ export function token(options: any, issue?: any): GrantModule {
           if (err) return next(err);
           respond(txn, res, tok);
         });
+      });
+      // A resolved value: the access token, or `{ accessToken, params }`.
+      const value = (value: unknown): void => {
+        if (value && typeof value === 'object') {
+          const v = value as { accessToken?: string; params?: Record<string, unknown> };
+          return issued(null, v.accessToken, v.params);
+        }
+        issued(null, value as string | false | null | undefined);
       };
 
       try {
         let returned: unknown;
         if (arity === 1) {
           const context = { client: txn.client, user: txn.user, ares: txn.res, areq: txn.req, locals: txn.locals, txn };
-          return settle(fn(context), (value: unknown) => {
-            if (value && typeof value === 'object') {
-              const v = value as { accessToken?: string; params?: Record<string, unknown> };
-              return issued(null, v.accessToken, v.params);
-            }
-            issued(null, value as string | false | null | undefined);
-          }, issued);
+          return settle(fn(context), value, issued);
         }
         switch (arity) {
           case 6: returned = fn(txn.client, txn.user, txn.res, txn.req, txn.locals, issued); break;
@@ -118,7 +117,7 @@ export function token(options: any, issue?: any): GrantModule {
           case 4: returned = fn(txn.client, txn.user, txn.res, issued); break;
           default: returned = fn(txn.client, txn.user, issued);
         }
-        catchRejection(returned, issued);
+        catchRejection(returned, issued, fn, value);
       } catch (err) {
         return next(err);
       }

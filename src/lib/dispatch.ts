@@ -7,7 +7,7 @@
 import { UnorderedList } from './unorderedlist.js';
 import { debug, nameOf } from './debug.js';
 import { merge } from './merge.js';
-import { catchRejection, isThenable, settle } from './async.js';
+import { catchRejection, isThenable, once, settle } from './async.js';
 import type {
   AsyncRequestParser,
   ExchangeLayer,
@@ -71,24 +71,18 @@ export function parseRequest(
         merge(areq, out);
         continue;
       }
-      let settled = false;
+      const parsed = once((err: unknown, out?: unknown): void => {
+        if (err) return cb(err);
+        merge(areq, out);
+        resumeAt();
+      });
       try {
-        const returned = (handle as AsyncRequestParser)(req as ParserRequest, (err, out) => {
-          if (settled) return;
-          settled = true;
-          if (err) return cb(err);
-          merge(areq, out);
-          resumeAt();
-        });
-        catchRejection(returned, (err) => {
-          if (settled) return;
-          settled = true;
-          cb(err);
-        });
+        const returned = (handle as AsyncRequestParser)(req as ParserRequest, parsed);
+        // A resolved value is the parser's output, as in the one-argument form.
+        catchRejection(returned, parsed, handle, (value) => parsed(null, value));
       } catch (err) {
-        if (settled) throw err;
-        settled = true;
-        return cb(err);
+        if (parsed.called) throw err;
+        return parsed(err);
       }
       return;
     }
@@ -249,22 +243,17 @@ export function runChain(
     if (deserializing && (out === null || out === false)) return done(null, false);
     const layer = stack[i++];
     if (!layer) return done(new Error(failure));
-    let called = false;
-    const step = (e: unknown, o?: unknown): void => {
-      if (called) return;
-      called = true;
-      pass(e, o);
-    };
+    const step = once((e: unknown, o?: unknown): void => pass(e, o));
+    const value = (o: unknown): void => step(null, o);
     try {
       if (layer.length === 1) {
         // Context form: `async (client) => id`, `async (id) => client`.
-        return settle((layer as unknown as (input: unknown) => unknown)(input), (o) => step(null, o), step);
+        return settle((layer as unknown as (input: unknown) => unknown)(input), value, step);
       }
-      catchRejection(layer(input, step), step);
+      catchRejection(layer(input, step), step, layer, value);
     } catch (ex) {
-      if (called) throw ex;
-      called = true;
-      done(ex);
+      if (step.called) throw ex;
+      step(ex);
     }
   };
   pass(undefined, undefined);

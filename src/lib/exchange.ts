@@ -1,4 +1,5 @@
 import { separatorsOf } from './params.js';
+import { misuseError } from './misuse.js';
 
 /** Options shared by the bundled exchanges. */
 export interface ExchangeOptions {
@@ -27,6 +28,9 @@ export interface ExchangeSetup<F> {
  * at construction, as 1.x does, when `issue` is missing.
  */
 export function setupExchange<F>(name: string, options: ExchangeOptions | F | undefined, issue: F | undefined): ExchangeSetup<F> {
+  // `server.exchange(oauth2orize.exchange.password)`, the factory itself registered:
+  // the token endpoint calls it with (req, res, next). The throw reaches `next`.
+  if (looksLikeRouterCall(options, issue)) throw misuseError(`oauth2orize.exchange.${name}`);
   if (typeof options === 'function') {
     issue = options as F;
     options = undefined;
@@ -38,4 +42,12 @@ export function setupExchange<F>(name: string, options: ExchangeOptions | F | un
     userProperty: opts.userProperty || 'user',
     separators: separatorsOf(opts.scopeSeparator),
   };
+}
+
+/** `(req, res)` where `(options, issue)` were expected. */
+function looksLikeRouterCall(options: unknown, issue: unknown): boolean {
+  const req = options as { method?: unknown; headers?: unknown } | null;
+  const res = issue as { setHeader?: unknown; end?: unknown } | null;
+  return typeof req === 'object' && req !== null && typeof req.method === 'string' && typeof req.headers === 'object'
+    && typeof res === 'object' && res !== null && typeof res.setHeader === 'function' && typeof res.end === 'function';
 }

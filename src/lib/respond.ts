@@ -1,5 +1,6 @@
 import { merge } from './merge.js';
 import { TokenError } from '../errors/tokenerror.js';
+import { once, type Once } from './async.js';
 import type { NextFunction, OAuth2ServerResponse } from '../types.js';
 
 /** The `done` callback an exchange's `issue` receives. */
@@ -18,11 +19,8 @@ export type IssuedCallback = (
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
  */
-export function tokenResponder(res: OAuth2ServerResponse, next: NextFunction, invalidMessage: string): IssuedCallback {
-  let called = false;
-  return function issued(err, accessToken, refreshToken, params) {
-    if (called) return;
-    called = true;
+export function tokenResponder(res: OAuth2ServerResponse, next: NextFunction, invalidMessage: string): Once<Parameters<IssuedCallback>> {
+  return once(function issued(err, accessToken, refreshToken, params) {
     if (err) return next(err);
     if (!accessToken) return next(new TokenError(invalidMessage, 'invalid_grant'));
     // 1.x allows `done(null, token, params)`: an object where the refresh token
@@ -36,7 +34,7 @@ export function tokenResponder(res: OAuth2ServerResponse, next: NextFunction, in
     if (params) merge(body, params);
     if (!body.token_type) body.token_type = 'Bearer';
     writeJson(res, body);
-  };
+  } as IssuedCallback);
 }
 
 /** Send a JSON token response with the caching headers RFC 6749 §5.1 requires. */

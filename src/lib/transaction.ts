@@ -1,9 +1,12 @@
 import { merge } from './merge.js';
-import { catchRejection, settle } from './async.js';
+import { catchRejection, once, settle } from './async.js';
+
+export { once };
 import { AuthorizationError } from '../errors/authorizationerror.js';
 import { ForbiddenError } from '../errors/forbiddenerror.js';
+import { debug } from './debug.js';
 import type { Server } from '../server.js';
-import type { AuthorizationResponse, NextFunction, OAuth2IncomingMessage, OAuth2ServerResponse, OAuth2Transaction } from '../types.js';
+import type { TransactionClaimCallback, AuthorizationResponse, NextFunction, OAuth2IncomingMessage, OAuth2ServerResponse, OAuth2Transaction } from '../types.js';
 
 /**
  * Arrange for the transaction to be removed from the store once the
@@ -44,36 +47,72 @@ export function callStore(
   cb: (err: unknown, result?: any) => void,
 ): void {
   const fn = (store as Record<string, Function>)[method]!;
-  let called = false;
-  const done = (err: unknown, result?: unknown): void => {
-    if (called) return;
-    called = true;
-    cb(err, result);
-  };
+  const done = once((err: unknown, result?: unknown): void => cb(err, result));
+  const value = (value: unknown): void => done(null, value);
   try {
     if (fn.length === args.length) {
-      return settle(fn.apply(store, args), (value: unknown) => done(null, value), done);
+      return settle(fn.apply(store, args), value, done);
     }
-    catchRejection(fn.apply(store, [...args, done]), done);
+    catchRejection(fn.apply(store, [...args, done]), done, fn, value);
   } catch (err) {
     // An exception from code that ran after the store answered is not the
     // store's failure; let it propagate rather than report it twice.
-    if (called) throw err;
+    if (done.called) throw err;
     done(err);
   }
 }
 
 /**
  * Claim the loaded transaction for the request that is about to answer it.
- * Stores that implement `claim` (the session store does) return `false` when
- * another request already claimed it, so two concurrent decisions on one
- * transaction cannot both issue a grant. Stores without `claim` are trusted.
+ * A store that implements `claim` answers whether this request won it, so
+ * that two concurrent decisions on one transaction cannot both issue a
+ * grant. Stores without `claim` are trusted, as in 1.x.
+ *
+ * `claim` follows the arity rule of the other store methods: declared with
+ * one parameter more than it is given (`(options, req, tid, cb)` for a
+ * legacy store, `(req, tid, cb)` otherwise), it answers `cb(err, ok)`;
+ * otherwise its return value is the answer, a boolean or a Promise of one.
+ * Only `false` refuses. A rejected Promise (or a throw from the value form)
+ * refuses too: a store that cannot tell must not let the grant through. An
+ * error passed to the callback is a failure of the store and goes to
+ * `next(err)` unchanged.
+ *
+ * `done` is called synchronously when the store answers synchronously.
  */
-export function claimTransaction(server: Server<any, any>, options: object, req: OAuth2IncomingMessage): boolean {
+export function claimTransaction(server: Server<any, any>, options: object, req: OAuth2IncomingMessage, done: TransactionClaimCallback): void {
   const store = server._txnStore as { legacy?: boolean; claim?: Function };
   const tid = req.oauth2 && req.oauth2.transactionID;
-  if (typeof store.claim !== 'function' || tid === undefined) return true;
-  return store.legacy === true ? store.claim(options, req, tid) !== false : store.claim(req, tid) !== false;
+  const claim = store.claim;
+  if (typeof claim !== 'function' || tid === undefined) return done(null, true);
+  const args: unknown[] = store.legacy === true ? [options, req, tid] : [req, tid];
+  let answered = false;
+  const answer: TransactionClaimCallback = (err, ok) => {
+    if (answered) return;
+    answered = true;
+    done(err, ok);
+  };
+  const refuse = (err: unknown): void => {
+    debug('claim of transaction %s refused by a rejection: %s', tid, err);
+    answer(null, false);
+  };
+
+  if (claim.length > args.length) {
+    // Callback form: a Promise it may also return can only add a failure.
+    try {
+      catchRejection(claim.apply(store, [...args, (err: unknown, ok?: unknown) => answer(err || null, ok !== false)]), (err) => answer(err));
+    } catch (err) {
+      if (answered) throw err;
+      answer(err);
+    }
+    return;
+  }
+  let value: unknown;
+  try {
+    value = claim.apply(store, args);
+  } catch (err) {
+    return refuse(err);
+  }
+  settle(value, (ok: unknown) => answer(null, ok !== false), refuse);
 }
 
 /** Merge `locals` into `txn.locals`, creating it when needed. */
@@ -95,12 +134,12 @@ export function completer<C, U>(
     if (complete.length === 1) {
       return settle((complete as unknown as (ctx: object) => unknown)({ req, txn }), () => done(), done);
     }
-    catchRejection(complete(req, txn, done), done);
+    catchRejection(complete(req, txn, done), done, complete, () => done());
   };
 }
 
 /** `done(err, allow, info, locals)` of `immediate`. */
-export type ImmediateCallback = (err?: unknown, allow?: boolean, info?: Record<string, unknown>, locals?: Record<string, unknown>) => void;
+export type ImmediateCallback = (err?: unknown, allow?: boolean, info?: Record<string, unknown> | null, locals?: Record<string, unknown> | null) => void;
 
 /**
  * Call the app's `immediate` with the arguments its arity asks for. Both
@@ -117,17 +156,20 @@ export function callImmediate(immediate: Function, txn: OAuth2Transaction<any, a
     case 3: returned = immediate(txn.client, txn.user, done); break;
     case 1: {
       const context = { txn, client: txn.client, user: txn.user, scope: areq.scope, type: areq.type, areq, locals: txn.locals };
-      return settle(immediate(context), (value: unknown) => {
-        if (value && typeof value === 'object') {
-          const v = value as ImmediateResult;
-          return done(null, v.allow, v.info, v.locals);
-        }
-        done(null, !!value);
-      }, done);
+      return settle(immediate(context), decided, done);
     }
     default: returned = immediate(txn, done);
   }
-  catchRejection(returned, done);
+  catchRejection(returned, done, immediate, decided);
+
+  // A resolved value: `allow`, or `{ allow, info, locals }`.
+  function decided(value: unknown): void {
+    if (value && typeof value === 'object') {
+      const v = value as ImmediateResult;
+      return done(null, v.allow, v.info, v.locals);
+    }
+    done(null, !!value);
+  }
 }
 
 /** What a context-form (async) `immediate` resolves to, when not a boolean. */
@@ -135,16 +177,6 @@ export interface ImmediateResult {
   allow: boolean;
   info?: Record<string, unknown>;
   locals?: Record<string, unknown>;
-}
-
-/** Guard a callback so that only its first call has effect. */
-export function once<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
-  let called = false;
-  return (...args: A) => {
-    if (called) return;
-    called = true;
-    fn(...args);
-  };
 }
 
 /**
@@ -167,7 +199,7 @@ export function respond(
 }
 
 /** Record an approval (`immediate` said yes): `res = info || {}` with `allow = true`. */
-export function approve(txn: OAuth2Transaction<any, any>, info: Record<string, unknown> | undefined, locals: unknown): void {
+export function approve(txn: OAuth2Transaction<any, any>, info: Record<string, unknown> | null | undefined, locals: unknown): void {
   txn.res = (info || {}) as AuthorizationResponse;
   txn.res.allow = true;
   mergeLocals(txn, locals);
@@ -176,14 +208,16 @@ export function approve(txn: OAuth2Transaction<any, any>, info: Record<string, u
 /**
  * Take the loaded transaction for this request's answer: claim it (see
  * {@link claimTransaction}) and have it removed when the response ends.
- * Returns the error to pass on when another request got there first.
+ * `done(err)` gets the 1.x `ForbiddenError` when another request got there
+ * first, or the store's error; `done()` means this request answers.
  */
-export function consume(server: Server<any, any>, options: object, req: OAuth2IncomingMessage, res: OAuth2ServerResponse): Error | undefined {
+export function consume(server: Server<any, any>, options: object, req: OAuth2IncomingMessage, res: OAuth2ServerResponse, done: (err?: unknown) => void): void {
   const txn = req.oauth2!;
-  if (!claimTransaction(server, options, req)) {
-    return new ForbiddenError('Unable to load OAuth 2.0 transaction: ' + txn.transactionID);
-  }
-  removeOnEnd(server, options, req, res);
-  txn._endProxied = true;
-  return undefined;
+  claimTransaction(server, options, req, (err, ok) => {
+    if (err) return done(err);
+    if (!ok) return done(new ForbiddenError('Unable to load OAuth 2.0 transaction: ' + txn.transactionID));
+    removeOnEnd(server, options, req, res);
+    txn._endProxied = true;
+    done();
+  });
 }

@@ -5,7 +5,7 @@ import type { ImmediateCallback } from '../lib/transaction.js';
 import { catchRejection, settle } from '../lib/async.js';
 import type { Server } from '../server.js';
 import type { SessionStoreOptions } from '../txn/session.js';
-import type { AuthorizationRequest, Middleware, OAuth2IncomingMessage, OAuth2Transaction } from '../types.js';
+import type { AuthorizationRequest, Middleware, OAuth2IncomingMessage, OAuth2Transaction, Bivariant } from '../types.js';
 
 /** Options of {@link authorization}; the store options apply to the session store. */
 export interface AuthorizationOptions extends SessionStoreOptions {
@@ -33,13 +33,13 @@ export interface ValidateContext {
  * Each position carries every role it has in some arity, so callbacks
  * written without annotations are typed in every form.
  */
-export type ValidateFunction<Client = any> = (
+export type ValidateFunction<Client = any> = Bivariant<(
   clientID: string & AuthorizationRequest & ValidateContext,
   redirectURI: string & ValidateCallback<Client>,
   scope: string[] & ValidateCallback<Client>,
   type: string & ValidateCallback<Client>,
   done: ValidateCallback<Client>,
-) => unknown;
+) => unknown>;
 
 /** What a context-form (async) `validate` resolves to; falsy means no client. */
 export interface ValidateResult<Client = any> {
@@ -67,7 +67,7 @@ export interface ImmediateContext<Client = any, User = any> {
  * `{ allow, info, locals }`). `done(err, allow, info, locals)`. Each position
  * carries every role it has in some arity.
  */
-export type ImmediateFunction<Client = any, User = any> = (
+export type ImmediateFunction<Client = any, User = any> = Bivariant<(
   client: Client & OAuth2Transaction<Client, User> & ImmediateContext<Client, User>,
   user: User & ImmediateCallback,
   scope: string[] & ImmediateCallback,
@@ -75,7 +75,7 @@ export type ImmediateFunction<Client = any, User = any> = (
   areq: AuthorizationRequest & ImmediateCallback,
   locals: Record<string, unknown> & ImmediateCallback,
   done: ImmediateCallback,
-) => unknown;
+) => unknown>;
 
 /** The context object of the Promise form of `complete`. */
 export interface CompleteContext<Client = any, User = any> {
@@ -88,11 +88,11 @@ export interface CompleteContext<Client = any, User = any> {
  * redirect. The arity-1 form `async ({ req, txn }) => {}` is awaited. The
  * first position carries both roles, so either form needs no annotation.
  */
-export type CompleteFunction<Client = any, User = any> = (
+export type CompleteFunction<Client = any, User = any> = Bivariant<(
   req: OAuth2IncomingMessage & CompleteContext<Client, User>,
   txn: OAuth2Transaction<Client, User>,
   done: (err?: unknown) => void,
-) => unknown;
+) => unknown>;
 
 export type { ImmediateCallback };
 
@@ -156,6 +156,12 @@ export function authorization(server: Server<any, any>, options: any, validate?:
         return next(new AuthorizationError('Unsupported response type: ' + responseType, 'unsupported_response_type'));
       }
 
+      // A resolved value is read as the context form's `{ client, redirectURI, webOrigin }`.
+      const resolved = (value: unknown): void => {
+        if (!value) return validated(null, false);
+        const v = value as ValidateResult<unknown>;
+        validated(null, v.client, v.redirectURI, v.webOrigin);
+      };
       const validated = once((err?: unknown, client?: unknown, redirectURI?: string, webOrigin?: string): void => {
         // Build req.oauth2 before acting on `err`: a redirect URI, even with an
         // error, means the client can be told of the error by redirect.
@@ -170,7 +176,7 @@ export function authorization(server: Server<any, any>, options: any, validate?:
         if (err) return next(err);
         if (!client) return next(new AuthorizationError('Unauthorized client', 'unauthorized_client'));
 
-        const immediated = once((err?: unknown, allow?: boolean, info?: Record<string, unknown>, locals?: Record<string, unknown>): void => {
+        const immediated = once((err?: unknown, allow?: boolean, info?: Record<string, unknown> | null, locals?: Record<string, unknown> | null): void => {
           if (err) return next(err);
           if (allow) {
             approve(txn, info, locals);
@@ -179,7 +185,7 @@ export function authorization(server: Server<any, any>, options: any, validate?:
           // Consent is needed. `info` and `locals` stay on req.oauth2 for the
           // page; the legacy store keeps `info` (so it must serialize cleanly)
           // but never `locals`, which live for this request only.
-          txn.info = info;
+          txn.info = info as Record<string, unknown> | undefined; // null is kept, as 1.x did
           mergeLocals(txn, locals);
           const stored = (err: unknown, tid?: string): void => {
             if (err) return next(err);
@@ -205,14 +211,11 @@ export function authorization(server: Server<any, any>, options: any, validate?:
           case 3: returned = check(areq.clientID, areq.redirectURI, validated); break;
           case 1: {
             const context = { clientID: areq.clientID, redirectURI: areq.redirectURI, scope: areq.scope, type: areq.type, areq };
-            return settle(check(context), (value: ValidateResult<unknown> | null | undefined | false) => {
-              if (!value) return validated(null, false);
-              validated(null, value.client, value.redirectURI, value.webOrigin);
-            }, validated);
+            return settle(check(context), resolved, validated);
           }
           default: returned = check(areq, validated);
         }
-        catchRejection(returned, validated);
+        catchRejection(returned, validated, check, resolved);
       } catch (err) {
         return next(err);
       }

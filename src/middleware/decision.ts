@@ -4,7 +4,7 @@ import { catchRejection, settle } from '../lib/async.js';
 import { consume, mergeLocals, once, respond } from '../lib/transaction.js';
 import type { Server } from '../server.js';
 import type { SessionStoreOptions } from '../txn/session.js';
-import type { Middleware, OAuth2IncomingMessage, OAuth2Transaction } from '../types.js';
+import type { Middleware, OAuth2IncomingMessage, OAuth2Transaction, Bivariant } from '../types.js';
 import type { CompleteFunction } from './authorization.js';
 
 /** Options of {@link decision}. */
@@ -28,11 +28,14 @@ export interface DecisionParseContext<Client = any, User = any> {
  * consent form, e.g. the scopes they granted. `ares.allow`, when left unset,
  * is taken from the cancel field. The arity-1 form
  * `async ({ req, txn }) => ({ ares, locals })` returns the answer.
+ *
+ * @typeParam TReq - The request type `req` is declared with (as in
+ *   `@types/oauth2orize`); any request type is accepted.
  */
-export type DecisionParseFunction<Client = any, User = any> = (
-  req: OAuth2IncomingMessage & DecisionParseContext<Client, User>,
+export type DecisionParseFunction<Client = any, User = any, TReq = OAuth2IncomingMessage> = Bivariant<(
+  req: TReq & DecisionParseContext<Client, User>,
   done: (err?: unknown, ares?: Record<string, unknown>, locals?: Record<string, unknown>) => void,
-) => unknown;
+) => unknown>;
 
 /** What a context-form (async) `parse` resolves to. */
 export interface DecisionParseResult {
@@ -87,15 +90,20 @@ export function decision<Client = any, User = any>(
       mergeLocals(txn, locals);
       if (txn.res.allow === undefined) txn.res.allow = !body[cancelField];
 
-      const taken = consume(server, opts, req, res);
-      if (taken) return next(taken);
-      respond(server, req, res, complete, next);
+      consume(server, opts, req, res, (err) => {
+        if (err) return next(err);
+        respond(server, req, res, complete, next);
+      });
     });
 
+    const resolved = (result: unknown): void => {
+      const r = result as DecisionParseResult | undefined;
+      decided(null, r && r.ares, r && r.locals);
+    };
     if (read.length === 1) {
       const value = (read as unknown as (ctx: object) => unknown)({ req, txn });
-      return settle(value, (result: DecisionParseResult | undefined) => decided(null, result && result.ares, result && result.locals), decided);
+      return settle(value, resolved, decided);
     }
-    catchRejection(read(req as OAuth2IncomingMessage & DecisionParseContext, decided), decided);
+    catchRejection(read(req as OAuth2IncomingMessage & DecisionParseContext, decided), decided, read, resolved);
   };
 }

@@ -2,6 +2,7 @@ import { UnorderedList } from '../lib/unorderedlist.js';
 import { query } from '../response/query.js';
 import { fragment } from '../response/fragment.js';
 import { isClientStatus, oauthCode } from '../lib/expose.js';
+import { misusedMiddleware, usedAsMiddleware } from '../lib/misuse.js';
 import type { ErrorMiddleware, OAuth2ErrorLike, OAuth2IncomingMessage, OAuth2ServerResponse, ResponseModes } from '../types.js';
 
 /** Options of {@link errorHandler}. */
@@ -82,6 +83,7 @@ const RFC_STATUS: ReadonlyMap<string, number> = new Map([
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
  */
 export function errorHandler(options?: ErrorHandlerOptions): ErrorMiddleware {
+  if (usedAsMiddleware('oauth2orize.errorHandler', arguments)) return misusedMiddleware('oauth2orize.errorHandler');
   const opts = options || {};
   const mode = opts.mode || 'direct';
   const fragmentTypes = opts.fragment || ['token'];

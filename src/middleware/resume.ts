@@ -51,15 +51,16 @@ export function resume<Client = any, User = any>(
     txn.user = (req as unknown as Record<string, unknown>)[userProperty];
     mergeLocals(txn, res.locals);
 
-    const immediated = once((err?: unknown, allow?: boolean, info?: Record<string, unknown>, locals?: Record<string, unknown>): void => {
+    const immediated = once((err?: unknown, allow?: boolean, info?: Record<string, unknown> | null, locals?: Record<string, unknown> | null): void => {
       if (err) return next(err);
       if (allow) {
         approve(txn, info, locals);
-        const taken = consume(server, opts, req, res);
-        if (taken) return next(taken);
-        return respond(server, req, res, complete, next);
+        return consume(server, opts, req, res, (err) => {
+          if (err) return next(err);
+          respond(server, req, res, complete, next);
+        });
       }
-      txn.info = info;
+      txn.info = info as Record<string, unknown> | undefined; // null is kept, as 1.x did
       mergeLocals(txn, locals);
       const updated = (err: unknown, tid?: string): void => {
         if (err) return next(err);

@@ -5,6 +5,7 @@ import { ForbiddenError } from '../errors/forbiddenerror.js';
 import { own, type ParamBag } from '../lib/params.js';
 import type { Server } from '../server.js';
 import type { OAuth2IncomingMessage, OAuth2Transaction } from '../types.js';
+import { ClaimBook } from './claims.js';
 
 /**
  * Options read by the session store. They are given to the middleware
@@ -35,10 +36,9 @@ const NO_SESSION = 'OAuth2orize requires session support. Did you forget app.use
 
 type Txns = Record<string, Record<string, unknown>>;
 
-/** How long a claimed transaction stays claimed. */
-const CLAIM_TTL_MS = 5 * 60 * 1000;
-/** Most claims remembered at once; the oldest are forgotten first. */
-const MAX_CLAIMS = 100_000;
+/** Claim namespaces of requests without a session ID, one per session object. */
+const anonymous = new WeakMap<object, number>();
+let anonymousCount = 0;
 
 /**
  * The default transaction store: keeps pending transactions in the user's
@@ -85,9 +85,11 @@ export class SessionStore {
           cb(new AuthorizationError('Unauthorized client', 'unauthorized_client'));
         });
       }
-      txn.transactionID = id;
-      txn.client = client;
-      cb(null, txn as unknown as OAuth2Transaction);
+      // A copy: the session keeps the serialized client, never the object
+      // (which may carry secrets), whether or not this request removes it.
+      const loaded = Object.assign({}, txn, { transactionID: id, client }) as unknown as OAuth2Transaction;
+      this.claims.loaded(req);
+      cb(null, loaded);
     });
   }
 
@@ -125,33 +127,26 @@ export class SessionStore {
    * Claim a transaction for the one request that will answer it. Sessions
    * are loaded per request, so two concurrent decisions on one transaction
    * both find it in their copy of the session; the first claim wins and the
-   * second is refused. Claims are remembered in this process for a few
-   * minutes, long enough for the winner's session write to land. Apps that
-   * run several processes need a store with an atomic claim of their own.
+   * second is refused. The claim lasts until the winner's response ends and
+   * a moment longer (see `src/txn/claims.ts`); it lives in this process
+   * only, so apps that run several processes need a store with an atomic
+   * claim of its own, such as {@link RedisTransactionStore}.
    */
   claim(options: SessionStoreOptions, req: OAuth2IncomingMessage, tid: string): boolean {
     const sid = (req as unknown as { sessionID?: unknown }).sessionID;
-    const key = `${typeof sid === 'string' ? sid : ''}\u0000${options.sessionKey || 'authorize'}\u0000${tid}`;
-    const now = Date.now();
-    // Every claim lives equally long, so insertion order is expiry order:
-    // expired claims are always at the front, and the sweep stops at the
-    // first live one (amortised constant time). The cap bounds memory.
-    for (const [k, expires] of this.claims) {
-      if (expires > now && this.claims.size < MAX_CLAIMS) break;
-      this.claims.delete(k);
-    }
-    const expires = this.claims.get(key);
-    if (expires !== undefined && expires > now) return false;
-    this.claims.set(key, now + CLAIM_TTL_MS);
-    return true;
+    const timed = typeof sid === 'string' && sid !== '';
+    const space = options.sessionKey || 'authorize';
+    return this.claims.claim(req, claimKey(space, req, tid, timed ? sid : undefined), tid, space, timed);
   }
 
-  /** Claimed transactions, by session and ID, with their expiry time. */
-  private readonly claims = new Map<string, number>();
+  /** Claims held and recently released, by session and transaction ID. */
+  private readonly claims = new ClaimBook();
 
   /** Delete a transaction. */
   remove(options: SessionStoreOptions, req: OAuth2IncomingMessage, tid: string, cb: (err?: unknown) => void): void {
+    // The winner's response is ending (this runs from its `res.end`).
     const key = options.sessionKey || 'authorize';
+    this.claims.release(req, tid, key);
     const session = req.session as ParamBag | undefined;
     if (!session) return cb(new Error(NO_SESSION));
     const txns = own(session, key) as Txns | undefined;
@@ -180,6 +175,24 @@ export class SessionStore {
 }
 
 /**
+ * The claim key of a transaction: its session ID, or, for a request without
+ * one (cookie-session, a mock), a number private to its session object, so
+ * that such requests never share one namespace.
+ */
+function claimKey(sessionKey: string, req: OAuth2IncomingMessage, tid: string, sid: string | undefined): string {
+  let ns = sid;
+  if (ns === undefined) {
+    // Without a session (a transaction set on the request by the app), the
+    // request itself is the namespace.
+    const owner: object = req.session && typeof req.session === 'object' ? req.session : req;
+    let n = anonymous.get(owner);
+    if (n === undefined) anonymous.set(owner, (n = ++anonymousCount));
+    ns = '\u0001' + n;
+  }
+  return ns + '\u0000' + sessionKey + '\u0000' + tid;
+}
+
+/**
  * Random base64url characters from `uid-safe`, drawn in batches: asking the
  * system for randomness once per ID dominated the cost of `authorize`.
  * Every character is independent, so consecutive slices are independent IDs.
@@ -187,7 +200,7 @@ export class SessionStore {
 let pool = '';
 
 /** A random, URL-safe transaction ID of exactly `length` characters. */
-function newId(length: number): string {
+export function newId(length: number): string {
   if (pool.length < length) pool = uid.sync(Math.max(192, Math.ceil((length * 3) / 4)));
   const id = pool.slice(0, length);
   pool = pool.slice(length);

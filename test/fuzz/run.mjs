@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The long fuzz run behind `make fuzz`: test/fuzz/endpoints.test.ts with
+// The long fuzz run behind `make fuzz`: test/fuzz/endpoints.test.ts (and
+// assertions.test.ts, the endpoints of issues 11 and 12) with
 // 100 000 generated requests in total (instead of the 200 per property that
 // `make test` runs), under a fresh random seed unless FUZZ_SEED is given.
 //
@@ -24,7 +25,7 @@ console.log(`fuzz: ${runs} cases, seed ${seed} (replay with FUZZ_SEED=${seed} FU
 const started = Date.now();
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', 'test/fuzz/endpoints.test.ts'],
+  ['--import', 'tsx', '--test', '--test-reporter=spec', 'test/fuzz/endpoints.test.ts', 'test/fuzz/assertions.test.ts'],
   { cwd: root, stdio: 'inherit', env: { ...process.env, FUZZ_RUNS: runs, FUZZ_SEED: seed } },
 );
 child.on('exit', (code, signal) => {

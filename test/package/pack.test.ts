@@ -35,7 +35,7 @@ function runJson(file: string): unknown {
   return JSON.parse(out);
 }
 
-function compile(files: string[], skipLibCheck = false): { status: number | null; output: string } {
+function compile(files: string[], skipLibCheck = false, extra: Record<string, unknown> = {}): { status: number | null; output: string } {
   const tsconfig = path.join(app, `tsconfig.${path.basename(files[0]!)}.json`);
   fs.writeFileSync(
     tsconfig,
@@ -49,6 +49,7 @@ function compile(files: string[], skipLibCheck = false): { status: number | null
         skipLibCheck,
         types: ['node'],
         typeRoots: [typeRoots],
+        ...extra,
       },
       files,
     }),
@@ -212,6 +213,29 @@ describe('the packed package', { timeout: 120_000 }, () => {
     ]);
     const result = compile([esm, cjs]);
     assert.equal(result.status, 0, result.output);
+  });
+
+  // Issue 10: apps written against @types/oauth2orize 1.11.5 compile against the packed
+  // package, each in its own program (each augments Express.Request its own way), as ESM
+  // and, for the DefinitelyTyped-style file, as CommonJS too.
+  it('compiles apps written against @types/oauth2orize, as ESM and CommonJS', () => {
+    const upgrade = path.join(root, 'test', 'types', 'upgrade');
+    const assertSource = fs.readFileSync(path.join(root, 'test', 'types', 'assert.ts'), 'utf8');
+    fs.writeFileSync(path.join(app, 'assert.ts'), assertSource);
+    fs.writeFileSync(path.join(app, 'assert.cts'), assertSource);
+    const express = { types: ['node', 'express'], paths: { express: [path.join(typeRoots, 'express', 'index.d.ts')] } };
+    const apps = fs.readdirSync(upgrade).filter((f) => f.endsWith('.ts'));
+    assert.ok(apps.length >= 2, `apps in test/types/upgrade: ${apps}`);
+    for (const name of apps) {
+      const source = fs.readFileSync(path.join(upgrade, name), 'utf8');
+      const esm = write(name, [source.replace("from '../assert.js'", "from './assert.js'")]);
+      const result = compile([esm], true, express);
+      assert.equal(result.status, 0, `${name} (ESM): ${result.output}`);
+    }
+    const dt = fs.readFileSync(path.join(upgrade, 'dt-style.ts'), 'utf8');
+    const cjs = write('dt-style-cjs.cts', [dt.replace("from '../assert.js'", "from './assert.cjs'")]);
+    const result = compile([cjs], true, express);
+    assert.equal(result.status, 0, `dt-style.ts as CommonJS: ${result.output}`);
   });
 
   it('reports type errors, so the check above is not vacuous', () => {

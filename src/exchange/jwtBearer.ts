@@ -1,0 +1,127 @@
+import { TokenError } from '../errors/tokenerror.js';
+import { scopeParam, bodyOf, type ParamBag } from '../lib/params.js';
+import { bodyParsingError, deliverTokens, tokenResponder, type IssuedCallback } from '../lib/respond.js';
+import { catchRejection, settle } from '../lib/async.js';
+import { setupExchange, type ExchangeOptions } from '../lib/exchange.js';
+import { clientOf, clientRequired, isJoseRejection, requiredString } from '../lib/endpoint.js';
+import { MAX_JWS_LENGTH, parseCompactJws } from '../lib/jws.js';
+import type { ExchangeFunction } from '../server.js';
+
+/** The grant type of RFC 7523 §2.1. */
+export const JWT_BEARER_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+
+/** Options of {@link jwtBearer}. */
+export interface JwtBearerOptions extends ExchangeOptions {
+  /**
+   * Refuse requests without an authenticated client (`invalid_client`, 401).
+   * Default `false`: RFC 7523 §3.1 lets the grant be used without client authentication.
+   */
+  requireClient?: boolean;
+  /** Longest accepted assertion, in characters. Default 16384. */
+  maxLength?: number;
+}
+
+/** The context object of the Promise form of {@link jwtBearer}'s `issue`. */
+export interface JwtBearerContext<Client = any> {
+  /** The authenticated client, if any. */
+  client: Client | undefined;
+  /** The `assertion` parameter: a well-formed compact JWS, **not verified**. */
+  assertion: string;
+  /** Its decoded header, unverified (`alg` is a string other than `none`). */
+  header: Record<string, unknown>;
+  /** Its decoded claims, unverified: use them to find the key, then verify. */
+  claims: Record<string, unknown>;
+  scope: string[] | undefined;
+  body: ParamBag;
+  authInfo: unknown;
+}
+
+/**
+ * `issue` callback of {@link jwtBearer}, chosen by its arity:
+ * `(client, assertion, done)`, `(client, assertion, scope, done)`,
+ * `(client, assertion, scope, body, done)`, `(client, assertion, scope, body, authInfo, done)`,
+ * or the arity-1 form `async ({ client, assertion, header, claims, scope, body, authInfo }) => accessToken`.
+ *
+ * The app verifies the signature with the issuer's key and checks the claims
+ * as RFC 7523 §3 requires (`iss`, `sub`, `aud` naming this server, `exp`,
+ * and `jti` replay when it wants), then issues. A falsy token answers
+ * `invalid_grant`, and so does an error thrown by `jose` (`ERR_JW...` codes).
+ */
+export type JwtBearerIssue<Client = any> = (
+  client: Client & JwtBearerContext<Client>,
+  assertion: string,
+  scope: (string[] | undefined) & IssuedCallback,
+  body: ParamBag & IssuedCallback,
+  authInfo: IssuedCallback,
+  done: IssuedCallback,
+) => unknown;
+
+/**
+ * Exchange for the JWT bearer authorization grant (RFC 7523 §2.1),
+ * `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer`. Before the app
+ * sees it, the library checks that `assertion` is present, sent once, and a
+ * well-formed compact JWS whose header names an `alg` other than `none`
+ * (`invalid_request` when missing or repeated, `invalid_grant` when
+ * malformed). The app verifies it and issues. Register with
+ * `server.exchange(fn)`: the function is named after the grant type.
+ *
+ * @example
+ * ```ts
+ * import { jwtVerify } from 'jose';
+ * server.exchange(oauth2orize.exchange.jwtBearer(async ({ assertion, claims, scope }) => {
+ *   const key = await trustedIssuers.keyFor(claims.iss);
+ *   if (!key) return null;
+ *   const { payload } = await jwtVerify(assertion, key, { audience: TOKEN_ENDPOINT, issuer: String(claims.iss) });
+ *   return tokens.issue(payload.sub, scope);
+ * }));
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.1
+ */
+export function jwtBearer<Client = any>(options: JwtBearerOptions, issue: JwtBearerIssue<Client>): ExchangeFunction;
+export function jwtBearer<Client = any>(issue: JwtBearerIssue<Client>): ExchangeFunction;
+export function jwtBearer(options: any, issue?: any): ExchangeFunction {
+  const { issue: fn, userProperty, separators } = setupExchange<Function>('jwtBearer', options, issue);
+  const opts: JwtBearerOptions = options && typeof options === 'object' ? options : {};
+  const requireClient = opts.requireClient === true;
+  const maxLength = opts.maxLength || MAX_JWS_LENGTH;
+  const arity = fn.length;
+
+  const exchange: ExchangeFunction = function (req, res, next) {
+    const body = bodyOf(req);
+    if (!body) return next(bodyParsingError());
+    const client = clientOf(req, userProperty);
+    let assertion: string;
+    let scope;
+    let parsed;
+    try {
+      if (requireClient && !client) throw clientRequired();
+      assertion = requiredString(body, 'assertion');
+      parsed = parseCompactJws(assertion, maxLength);
+      if (typeof parsed === 'string') throw new TokenError('Invalid assertion: ' + parsed, 'invalid_grant');
+      scope = scopeParam(body, separators, TokenError);
+    } catch (err) {
+      return next(err);
+    }
+    const respond = tokenResponder(res, next, 'Invalid assertion');
+    const issued: IssuedCallback = (err, ...rest) =>
+      isJoseRejection(err) ? respond(new TokenError('Invalid assertion', 'invalid_grant', undefined, undefined, { cause: err })) : respond(err, ...rest);
+    try {
+      if (arity === 1) {
+        const ctx = { client, assertion, header: parsed.header, claims: parsed.claims, scope, body, authInfo: req.authInfo };
+        return settle(fn(ctx), (value) => deliverTokens(value, issued), issued);
+      }
+      let returned: unknown;
+      switch (arity) {
+        case 6: returned = fn(client, assertion, scope, body, req.authInfo, issued); break;
+        case 5: returned = fn(client, assertion, scope, body, issued); break;
+        case 4: returned = fn(client, assertion, scope, issued); break;
+        default: returned = fn(client, assertion, issued);
+      }
+      catchRejection(returned, issued);
+    } catch (err) {
+      return next(err);
+    }
+  };
+  Object.defineProperty(exchange, 'name', { value: JWT_BEARER_GRANT_TYPE });
+  return exchange;
+}

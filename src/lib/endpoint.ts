@@ -1,0 +1,72 @@
+/**
+ * Small helpers shared by the endpoints and exchanges added in 2.x
+ * (revocation, introspection, token exchange, JWT bearer, client assertions).
+ */
+import { TokenError } from '../errors/tokenerror.js';
+import { stringParam, type ParamBag } from './params.js';
+
+/**
+ * A `TokenError` with an explicit status. Codes defined after RFC 6749
+ * (`invalid_target`, `unsupported_token_type`, ...) have no status in 1.x's
+ * table, which would render them as 500.
+ */
+export function tokenError(message: string, code: string, status = 400): TokenError {
+  return new TokenError(message, code, undefined, status);
+}
+
+/** The client that authenticated in front of the endpoint, or `undefined`. */
+export function clientOf(req: object, userProperty: string): unknown {
+  const client = (req as ParamBag)[userProperty];
+  return client ? client : undefined;
+}
+
+/** The error for an endpoint that requires client authentication and got none. */
+export function clientRequired(): TokenError {
+  return tokenError('Client authentication required', 'invalid_client', 401);
+}
+
+/** A parameter that must be present once, as a non-empty string. */
+export function requiredString(body: ParamBag, name: string): string {
+  const value = stringParam(body, name, TokenError);
+  if (!value) throw tokenError(`Missing required parameter: ${name}`, 'invalid_request');
+  return value;
+}
+
+/** A parameter that may be absent, but when present is a non-empty string. */
+export function optionalString(body: ParamBag, name: string): string | undefined {
+  const value = stringParam(body, name, TokenError);
+  if (value === '') throw tokenError(`Invalid parameter: ${name} must not be empty`, 'invalid_request');
+  return value;
+}
+
+/**
+ * A parameter that may be repeated (`resource`, `audience`): absent gives an
+ * empty list; a string or an array of strings gives the list. Anything else
+ * (objects, nested arrays, numbers from a JSON body) is `invalid_request`.
+ */
+export function repeatableString(body: ParamBag, name: string, max = 100): string[] {
+  const value = body[name];
+  if (value === undefined || value === null) return [];
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value) && value.length <= max && value.every((v) => typeof v === 'string')) return value.slice() as string[];
+  throw tokenError(`Invalid parameter: ${name} must be a string, possibly repeated`, 'invalid_request');
+}
+
+/** An absolute URI (RFC 3986 §4.3: a scheme, no fragment), as token type identifiers are. */
+const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s#]+$/;
+
+/** True when `value` looks like an absolute URI without fragment. */
+export function isAbsoluteUri(value: string): boolean {
+  return ABSOLUTE_URI.test(value);
+}
+
+/**
+ * True for a verification failure thrown by `jose` (its errors carry codes
+ * such as `ERR_JWS_SIGNATURE_VERIFICATION_FAILED` or `ERR_JWT_EXPIRED`),
+ * which means the client sent a bad assertion, not that the server failed.
+ * A JWKS fetch timeout is the server's problem and is left as it is.
+ */
+export function isJoseRejection(err: unknown): boolean {
+  const code = err && typeof err === 'object' ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && code.startsWith('ERR_JW') && code !== 'ERR_JWKS_TIMEOUT';
+}

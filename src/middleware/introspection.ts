@@ -1,0 +1,153 @@
+import { settle, catchRejection } from '../lib/async.js';
+import { bodyOf, type ParamBag } from '../lib/params.js';
+import { bodyParsingError, writeJson } from '../lib/respond.js';
+import { clientOf, clientRequired, optionalString, requiredString } from '../lib/endpoint.js';
+import type { Middleware } from '../types.js';
+
+/** Options of {@link introspection}. */
+export interface IntrospectionOptions {
+  /** The request property that holds the authenticated caller. Default `'user'` (Passport). */
+  userProperty?: string;
+  /**
+   * Allowed clock skew, in seconds, when the library checks `exp` and `nbf`
+   * in the claims the application returns. Default 0.
+   */
+  clockTolerance?: number;
+}
+
+/**
+ * Claims returned for an active token (RFC 7662 §2.2). All are optional;
+ * `active` is set by the library. Times are seconds since the epoch.
+ */
+export interface IntrospectionClaims {
+  scope?: string;
+  client_id?: string;
+  username?: string;
+  token_type?: string;
+  exp?: number;
+  iat?: number;
+  nbf?: number;
+  sub?: string;
+  aud?: string | string[];
+  iss?: string;
+  jti?: string;
+  [claim: string]: unknown;
+}
+
+/** The context object of the Promise form of an {@link IntrospectFunction}. */
+export interface IntrospectContext<Client = any> {
+  /** The authenticated caller (a client or protected resource). */
+  client: Client;
+  /** The `token` parameter, a non-empty string. */
+  token: string;
+  /** The `token_type_hint` parameter, if sent. */
+  tokenTypeHint: string | undefined;
+  /** The parsed request body. */
+  body: ParamBag;
+}
+
+/** The `done` callback of the 1.x-style forms of an {@link IntrospectFunction}. */
+export type IntrospectCallback = (err?: unknown, claims?: IntrospectionClaims | false | null) => void;
+
+/**
+ * The application's lookup, chosen by its arity: `(client, token, done)`,
+ * `(client, token, tokenTypeHint, done)`, `(client, token, tokenTypeHint, body, done)`,
+ * or the arity-1 form `async ({ client, token, tokenTypeHint, body }) => claims | null`.
+ *
+ * Give the token's claims when it is active **and** `client` may learn about
+ * it; give `null`/`false` for an unknown, expired or revoked token, or for
+ * one the caller is not entitled to see (RFC 7662 §2.2, §4). The library
+ * answers `{"active": false}` in all those cases, and also when the claims
+ * carry an `exp` in the past or an `nbf` in the future.
+ */
+export type IntrospectFunction<Client = any> = (
+  client: Client & IntrospectContext<Client>,
+  token: string,
+  tokenTypeHint: (string | undefined) & IntrospectCallback,
+  body: ParamBag & IntrospectCallback,
+  done: IntrospectCallback,
+) => unknown;
+
+/**
+ * Create the token introspection endpoint middleware (RFC 7662). It reads
+ * `token` and `token_type_hint`, requires an authenticated caller, calls
+ * `lookup` and answers `{"active": true, ...claims}` or `{"active": false}`
+ * as JSON with `Cache-Control: no-store`. Errors go to `next` for
+ * `server.errorHandler()`: `invalid_request` (400) for a missing or
+ * malformed `token`, `invalid_client` (401) without an authenticated caller.
+ *
+ * @example
+ * ```ts
+ * app.post('/introspect',
+ *   passport.authenticate('basic', { session: false }),
+ *   server.introspection(async ({ client, token }) => {
+ *     const t = await db.tokens.find(token);
+ *     if (!t || t.revoked || !mayIntrospect(client, t)) return null;
+ *     return { scope: t.scope.join(' '), client_id: t.clientId, sub: t.userId, exp: t.exp, token_type: 'Bearer' };
+ *   }),
+ *   server.errorHandler());
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc7662#section-2
+ */
+export function introspection<Client = any>(options: IntrospectionOptions | undefined, lookup: IntrospectFunction<Client>): Middleware;
+export function introspection<Client = any>(lookup: IntrospectFunction<Client>): Middleware;
+export function introspection(options: any, lookup?: any): Middleware {
+  if (typeof options === 'function') {
+    lookup = options;
+    options = undefined;
+  }
+  if (typeof lookup !== 'function') throw new TypeError('oauth2orize.introspection middleware requires a lookup function');
+  const opts: IntrospectionOptions = options || {};
+  const userProperty = opts.userProperty || 'user';
+  const tolerance = opts.clockTolerance || 0;
+  const fn = lookup as Function;
+  const arity = fn.length;
+
+  return function introspection(req, res, next) {
+    const body = bodyOf(req);
+    if (!body) return next(bodyParsingError());
+    const client = clientOf(req, userProperty);
+    let token: string;
+    let tokenTypeHint: string | undefined;
+    try {
+      if (!client) throw clientRequired();
+      token = requiredString(body, 'token');
+      tokenTypeHint = optionalString(body, 'token_type_hint');
+    } catch (err) {
+      return next(err);
+    }
+    let called = false;
+    const done: IntrospectCallback = (err, claims) => {
+      if (called) return;
+      called = true;
+      if (err) return next(err);
+      writeJson(res, answer(claims, tolerance));
+    };
+    try {
+      if (arity === 1) return settle(fn({ client, token, tokenTypeHint, body }), (claims) => done(null, claims as IntrospectionClaims), done);
+      let returned: unknown;
+      switch (arity) {
+        case 5: returned = fn(client, token, tokenTypeHint, body, done); break;
+        case 4: returned = fn(client, token, tokenTypeHint, done); break;
+        default: returned = fn(client, token, done);
+      }
+      catchRejection(returned, done);
+    } catch (err) {
+      return next(err);
+    }
+  };
+}
+
+/** The response body for what the application returned. */
+function answer(claims: unknown, tolerance: number): Record<string, unknown> {
+  if (!claims || typeof claims !== 'object') return { active: false };
+  const c = claims as IntrospectionClaims;
+  if (c.active === false) return { active: false };
+  const now = Math.floor(Date.now() / 1000);
+  if (typeof c.exp === 'number' && c.exp + tolerance <= now) return { active: false };
+  if (typeof c.nbf === 'number' && c.nbf - tolerance > now) return { active: false };
+  const out: Record<string, unknown> = { active: true };
+  // `__proto__` as an own key (from JSON.parse) would swap the prototype, not add a claim.
+  for (const key of Object.keys(c)) if (key !== 'active' && key !== '__proto__') out[key] = c[key];
+  return out;
+}

@@ -1,0 +1,213 @@
+import { advertised } from '../lib/advertise.js';
+import type { Server } from '../server.js';
+import type { Middleware } from '../types.js';
+
+/**
+ * Fields of an RFC 8414 authorization server metadata document. The common
+ * ones are named for completion; any other registered or private field is
+ * accepted as well.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc8414#section-2
+ */
+export interface AuthorizationServerMetadata {
+  issuer?: string;
+  authorization_endpoint?: string;
+  token_endpoint?: string;
+  jwks_uri?: string;
+  registration_endpoint?: string;
+  scopes_supported?: string[];
+  response_types_supported?: string[];
+  response_modes_supported?: string[];
+  grant_types_supported?: string[];
+  token_endpoint_auth_methods_supported?: string[];
+  token_endpoint_auth_signing_alg_values_supported?: string[];
+  service_documentation?: string;
+  revocation_endpoint?: string;
+  revocation_endpoint_auth_methods_supported?: string[];
+  introspection_endpoint?: string;
+  introspection_endpoint_auth_methods_supported?: string[];
+  code_challenge_methods_supported?: string[];
+  device_authorization_endpoint?: string;
+  pushed_authorization_request_endpoint?: string;
+  require_pushed_authorization_requests?: boolean;
+  authorization_response_iss_parameter_supported?: boolean;
+  [field: string]: unknown;
+}
+
+/** Options of {@link metadata}. */
+export interface MetadataOptions {
+  /**
+   * The issuer identifier: an `https` URL (`http` only on localhost and
+   * loopback addresses) with no query or fragment. Defaults to the server's
+   * `issuer` option.
+   */
+  issuer?: string;
+  /**
+   * Fields supplied by the application: the endpoints (which the library
+   * cannot know, since the app chooses where to mount them) and anything else.
+   * They replace what the library computed for the same field. An endpoint
+   * value that starts with `/` is taken relative to the issuer.
+   */
+  metadata?: AuthorizationServerMetadata;
+  /** `Cache-Control: max-age` in seconds. Default 600 (10 minutes); 0 sends `no-cache`. */
+  maxAge?: number;
+  /**
+   * Send `Access-Control-Allow-Origin: *`, so browser-based clients can
+   * discover the server. The document is public. Default `true`.
+   */
+  cors?: boolean;
+}
+
+/** Fields whose values are URLs, resolved against the issuer when they start with `/`. */
+const URL_FIELD = /(_endpoint|_uri|^service_documentation)$/;
+
+/**
+ * The path where RFC 8414 §3.1 places the metadata of `issuer`: the
+ * well-known suffix is inserted between the host and the issuer's path, so
+ * `https://as.example/tenant` is served at
+ * `/.well-known/oauth-authorization-server/tenant`.
+ *
+ * @example
+ * ```ts
+ * app.get(oauth2orize.metadataPath(ISSUER), server.metadata({ issuer: ISSUER, metadata: { token_endpoint: '/token' } }));
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc8414#section-3.1
+ */
+export function metadataPath(issuer: string, suffix = 'oauth-authorization-server'): string {
+  const path = new URL(issuer).pathname.replace(/\/$/, '');
+  return `/.well-known/${suffix}${path}`;
+}
+
+/** Validate the issuer identifier (RFC 8414 §2) at construction. */
+function checkIssuer(issuer: unknown): string {
+  if (typeof issuer !== 'string' || !issuer) {
+    throw new TypeError('oauth2orize.metadata requires an issuer (options.issuer or the server\'s issuer option)');
+  }
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    throw new TypeError(`oauth2orize.metadata: issuer is not a URL: ${issuer}`);
+  }
+  if (url.search || url.hash || issuer.includes('?') || issuer.includes('#')) {
+    throw new TypeError('oauth2orize.metadata: issuer must have no query or fragment');
+  }
+  // RFC 8414 §2 asks for https; plain http is allowed on loopback hosts, for development and tests.
+  const loopback = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new TypeError('oauth2orize.metadata: issuer must be an https URL (http only on localhost)');
+  }
+  return issuer;
+}
+
+/** The response types registered with `server.grant()`, as strings; `'*'` parsers do not count. */
+function responseTypes(server: Server<any, any>): string[] {
+  const out: string[] = [];
+  for (const layer of server._resHandlers) {
+    if (!layer.type) continue;
+    const name = String(layer.type);
+    if (!out.some((seen) => layer.type!.equalTo(seen))) out.push(name);
+  }
+  return out;
+}
+
+/** The grant types registered with `server.exchange()`, plus `implicit` when a response type issues tokens. */
+function grantTypes(server: Server<any, any>, responses: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const layer of server._exchanges) {
+    if (layer.type && !out.includes(layer.type)) out.push(layer.type);
+  }
+  // RFC 8414 names the implicit grant `implicit`; it has no exchange.
+  if (responses.some((type) => type.split(' ').includes('token')) && !out.includes('implicit')) out.push('implicit');
+  return out;
+}
+
+/**
+ * Build the metadata document of `server`, as {@link metadata} serves it:
+ * the issuer, the response and grant types registered on the server, what
+ * grants, exchanges and endpoint helpers advertised, then the application's
+ * own fields, which win.
+ */
+export function buildMetadata(server: Server<any, any>, options?: MetadataOptions): AuthorizationServerMetadata {
+  const opts = options || {};
+  const issuer = checkIssuer(opts.issuer ?? server._options.issuer);
+  const doc: AuthorizationServerMetadata = { issuer };
+  const responses = responseTypes(server);
+  if (responses.length) doc.response_types_supported = responses;
+  const grants = grantTypes(server, responses);
+  if (grants.length) doc.grant_types_supported = grants;
+  const contributed = advertised(server);
+  for (const key of Object.keys(contributed)) {
+    if (key === '__proto__') continue;
+    const value = contributed[key];
+    const had = doc[key];
+    doc[key] = Array.isArray(value) && Array.isArray(had) ? [...had, ...value.filter((v) => !had.includes(v))] : value;
+  }
+  const app = opts.metadata || {};
+  const base = issuer.replace(/\/$/, '');
+  for (const key of Object.keys(app)) {
+    let value = app[key];
+    if (value === undefined || key === '__proto__') continue;
+    if (typeof value === 'string' && URL_FIELD.test(key) && value.startsWith('/')) value = base + value;
+    doc[key] = value;
+  }
+  doc.issuer = issuer;
+  return doc;
+}
+
+/**
+ * Create middleware that serves the RFC 8414 authorization server metadata
+ * of `server` as JSON. Mount it at {@link metadataPath}`(issuer)`, normally
+ * `/.well-known/oauth-authorization-server`. The document is rebuilt on each
+ * request, so grants and exchanges registered later are included.
+ *
+ * The library fills in `issuer`, `response_types_supported` (from
+ * `server.grant()`), `grant_types_supported` (from `server.exchange()`;
+ * `'*'` exchanges are not listed), and whatever the registered grants,
+ * exchanges and helpers advertise (PKCE methods, `private_key_jwt`, ...).
+ * The application adds its endpoints, which only it knows, and may override
+ * any field.
+ *
+ * Only `GET` and `HEAD` are answered; other methods fall through to `next()`.
+ *
+ * @example
+ * ```ts
+ * const ISSUER = 'https://as.example.com';
+ * app.get('/.well-known/oauth-authorization-server', server.metadata({
+ *   issuer: ISSUER,
+ *   metadata: {
+ *     authorization_endpoint: '/authorize',
+ *     token_endpoint: '/token',
+ *     revocation_endpoint: '/revoke',
+ *     introspection_endpoint: '/introspect',
+ *     token_endpoint_auth_methods_supported: ['client_secret_basic', 'private_key_jwt'],
+ *   },
+ * }));
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc8414#section-3
+ */
+export function metadata(server: Server<any, any>, options?: MetadataOptions): Middleware {
+  if (!server) throw new TypeError('oauth2orize.metadata middleware requires a server argument');
+  const opts = options || {};
+  // Fail at construction on a missing or malformed issuer, not on the first request.
+  buildMetadata(server, opts);
+  const maxAge = opts.maxAge ?? 600;
+  const cacheControl = maxAge > 0 ? `public, max-age=${Math.floor(maxAge)}` : 'no-cache';
+  const cors = opts.cors !== false;
+
+  return function metadata(req, res, next) {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return next();
+    let json: string;
+    try {
+      json = JSON.stringify(buildMetadata(server, opts));
+    } catch (err) {
+      return next(err);
+    }
+    res.statusCode = 200;
+    res.setHeader('Content-Type', 'application/json');
+    res.setHeader('Cache-Control', cacheControl);
+    if (cors) res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Content-Length', Buffer.byteLength(json));
+    res.end(req.method === 'HEAD' ? undefined : json);
+  };
+}

@@ -1,0 +1,129 @@
+import { settle, catchRejection } from '../lib/async.js';
+import { bodyOf, type ParamBag } from '../lib/params.js';
+import { bodyParsingError } from '../lib/respond.js';
+import { clientOf, clientRequired, optionalString, requiredString, tokenError } from '../lib/endpoint.js';
+import type { Middleware } from '../types.js';
+
+/** Options of {@link revocation}. */
+export interface RevocationOptions {
+  /** The request property that holds the authenticated client. Default `'user'` (Passport). */
+  userProperty?: string;
+}
+
+/** The context object of the Promise form of a {@link RevokeFunction}. */
+export interface RevokeContext<Client = any> {
+  /** The authenticated client making the request. */
+  client: Client;
+  /** The `token` parameter, a non-empty string. */
+  token: string;
+  /** The `token_type_hint` parameter (`access_token`, `refresh_token` or any other string), if sent. */
+  tokenTypeHint: string | undefined;
+  /** The parsed request body. */
+  body: ParamBag;
+}
+
+/**
+ * The application's `revoke` callback, chosen by its arity: `(client, token, done)`,
+ * `(client, token, tokenTypeHint, done)`, `(client, token, tokenTypeHint, body, done)`,
+ * or the arity-1 form `async ({ client, token, tokenTypeHint, body }) => void`.
+ *
+ * It revokes `token` if it exists **and was issued to `client`**; a token of
+ * another client, or an unknown one, is left alone and the callback still
+ * succeeds (RFC 7009 §2.2: 200 either way, so a client cannot probe for
+ * tokens). Revoking a refresh token should also revoke the access tokens
+ * issued from the same grant (RFC 7009 §2.1). To refuse a token type the
+ * server cannot revoke, fail with code `unsupported_token_type`.
+ */
+export type RevokeFunction<Client = any> = (
+  client: Client & RevokeContext<Client>,
+  token: string,
+  tokenTypeHint: (string | undefined) & ((err?: unknown) => void),
+  body: ParamBag & ((err?: unknown) => void),
+  done: (err?: unknown) => void,
+) => unknown;
+
+/**
+ * Create the token revocation endpoint middleware (RFC 7009). It reads the
+ * `token` and `token_type_hint` form parameters, requires a client that
+ * authenticated in front of it (Passport, or {@link clientAssertion}) and
+ * calls `revoke`. It answers 200 with an empty body when `revoke` succeeds,
+ * including for unknown tokens. Errors go to `next`, to be rendered by
+ * `server.errorHandler()` as at the token endpoint: `invalid_request` (400)
+ * for a missing or malformed `token`, `invalid_client` (401) without an
+ * authenticated client, `unsupported_token_type` (400) when `revoke` fails
+ * with that code.
+ *
+ * @example
+ * ```ts
+ * app.post('/revoke',
+ *   passport.authenticate(['basic', 'oauth2-client-password'], { session: false }),
+ *   server.revocation(async ({ client, token }) => {
+ *     const found = await db.tokens.find(token);
+ *     if (found && found.clientId === client.id) await db.tokens.revokeGrant(found.grantId);
+ *   }),
+ *   server.errorHandler());
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc7009#section-2
+ */
+export function revocation<Client = any>(options: RevocationOptions | undefined, revoke: RevokeFunction<Client>): Middleware;
+export function revocation<Client = any>(revoke: RevokeFunction<Client>): Middleware;
+export function revocation(options: any, revoke?: any): Middleware {
+  if (typeof options === 'function') {
+    revoke = options;
+    options = undefined;
+  }
+  if (typeof revoke !== 'function') throw new TypeError('oauth2orize.revocation middleware requires a revoke function');
+  const userProperty: string = (options && options.userProperty) || 'user';
+  const fn = revoke as Function;
+  const arity = fn.length;
+
+  return function revocation(req, res, next) {
+    const body = bodyOf(req);
+    if (!body) return next(bodyParsingError());
+    const client = clientOf(req, userProperty);
+    let token: string;
+    let tokenTypeHint: string | undefined;
+    try {
+      if (!client) throw clientRequired();
+      token = requiredString(body, 'token');
+      tokenTypeHint = optionalString(body, 'token_type_hint');
+    } catch (err) {
+      return next(err);
+    }
+    let called = false;
+    const done = (err?: unknown): void => {
+      if (called) return;
+      called = true;
+      if (err) return next(withStatus(err));
+      res.statusCode = 200;
+      res.setHeader('Cache-Control', 'no-store');
+      res.setHeader('Content-Length', 0);
+      res.end();
+    };
+    try {
+      if (arity === 1) return settle(fn({ client, token, tokenTypeHint, body }), () => done(), done);
+      let returned: unknown;
+      switch (arity) {
+        case 5: returned = fn(client, token, tokenTypeHint, body, done); break;
+        case 4: returned = fn(client, token, tokenTypeHint, done); break;
+        default: returned = fn(client, token, done);
+      }
+      catchRejection(returned, done);
+    } catch (err) {
+      return next(err);
+    }
+  };
+}
+
+/**
+ * An `unsupported_token_type` error built with `new TokenError(msg, code)`
+ * gets 1.x's default status for unknown codes, 500; RFC 7009 §2.2.1 makes it
+ * a 400.
+ */
+function withStatus(err: unknown): unknown {
+  const e = err as { code?: unknown; status?: unknown; message?: unknown };
+  if (e && e.code === 'unsupported_token_type' && (e.status === undefined || e.status === 500)) {
+    return tokenError(typeof e.message === 'string' && e.message ? e.message : 'Unsupported token type', 'unsupported_token_type');
+  }
+  return err;
+}

@@ -1,0 +1,243 @@
+import { AuthorizationError } from '../errors/authorizationerror.js';
+import { BadRequestError } from '../errors/badrequesterror.js';
+import { ForbiddenError } from '../errors/forbiddenerror.js';
+import { own, type ParamBag } from '../lib/params.js';
+import type { Server } from '../server.js';
+import type { OAuth2IncomingMessage, OAuth2Transaction, TransactionClaimCallback } from '../types.js';
+import { commander, type RedisClientLike, type RedisCommand } from './redisclient.js';
+import { newId, type SessionStoreOptions } from './session.js';
+
+/** Options of the {@link RedisTransactionStore} constructor. */
+export interface RedisTransactionStoreOptions {
+  /**
+   * A connected client: node-redis v4 or v5 (`createClient()` from `redis`),
+   * or ioredis 5 (`new Redis()`), against Redis or Valkey. The store never
+   * connects or closes it.
+   */
+  client: RedisClientLike;
+  /** Prefix of the keys; each transaction is one string key. Default `'oauth2orize:txn:'`. */
+  prefix?: string;
+  /**
+   * Seconds a pending transaction lives before Redis forgets it (renewed
+   * when `resume` updates it). Default 600 (10 minutes).
+   */
+  ttl?: number;
+  /**
+   * Milliseconds after which a Redis command counts as failed. While the
+   * server is unreachable, both clients queue commands until they
+   * reconnect; this bounds how long a request waits. Default 5000.
+   */
+  timeout?: number;
+  /**
+   * The stable identity of a user object, to which transactions are bound.
+   * The default takes a string or number user as is, or the `id` property of
+   * an object; a user without one binds the transaction to the session only.
+   */
+  userId?: (user: unknown) => string | undefined;
+}
+
+/** Fewest characters of a transaction ID: 22 base64url characters carry 132 random bits. */
+const MIN_ID_LENGTH = 22;
+/** What a transaction ID may look like; anything else is unknown without asking Redis. */
+const ID_FORMAT = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** What is kept under a transaction's key. */
+interface Stored {
+  /** Session ID of the request that started the transaction, or null. */
+  s: string | null;
+  /** The user it was started or resumed for, or null. */
+  u: string | null;
+  /** The transaction, its client serialized. */
+  t: Record<string, unknown>;
+}
+
+/** The binding of the transaction each request loaded, for `update`. */
+const bindings = new WeakMap<object, Stored>();
+/** Transactions each request has claimed (and so already deleted). */
+const claimed = new WeakMap<object, string>();
+
+/**
+ * A transaction store that keeps pending transactions in Redis, for
+ * authorization servers that run several instances. Each transaction is one
+ * key with a time to live; none of it goes into the session.
+ *
+ * - A transaction is bound to the session that started it (`req.sessionID`)
+ *   and to its user when there is one: another session, or another user,
+ *   gets the same 403 as for an unknown transaction, even with the ID.
+ * - Its `claim` deletes the key and wins only if Redis deleted it (`DEL`
+ *   answering 1), so exactly one decision wins across any number of
+ *   instances, and a resumed transaction is only rewritten while it exists.
+ * - Transaction IDs carry at least 128 random bits (22 characters, or
+ *   `idLength`, or the hardened profile's length, when longer).
+ * - The client is stored as `serializeClient` produces it.
+ * - A Redis failure reaches `next(err)`; a missing or expired transaction
+ *   gives the 1.x 403 `Unable to load OAuth 2.0 transaction: <id>`.
+ *
+ * Sessions must persist across the flow (a logged-in user, or
+ * `saveUninitialized: true`): with an uninitialized session, express-session
+ * hands out a new session ID on every request and the transaction cannot be
+ * found again.
+ *
+ * @example
+ * ```ts
+ * import { createClient } from 'redis';
+ * const client = await createClient({ url: process.env.REDIS_URL }).connect();
+ * const server = oauth2orize.createServer({ store: new RedisTransactionStore({ client }) });
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-10.12
+ */
+export class RedisTransactionStore {
+  /** Marks the 1.x store interface, called with `(server, options, req, ...)`. */
+  readonly legacy = true as const;
+  /** See {@link RedisTransactionStoreOptions.prefix}. */
+  readonly prefix: string;
+  /** See {@link RedisTransactionStoreOptions.ttl}, in seconds. */
+  readonly ttl: number;
+  private readonly send: RedisCommand;
+  private readonly px: string;
+  private readonly userId: (user: unknown) => string | undefined;
+
+  constructor(options: RedisTransactionStoreOptions) {
+    if (!options || typeof options !== 'object') throw new TypeError('RedisTransactionStore requires options with a client');
+    const { prefix, ttl, timeout, userId } = options;
+    if (prefix !== undefined && typeof prefix !== 'string') throw new TypeError('RedisTransactionStore prefix must be a string');
+    if (ttl !== undefined && !(typeof ttl === 'number' && ttl > 0 && Number.isFinite(ttl))) {
+      throw new TypeError('RedisTransactionStore ttl must be a positive number of seconds');
+    }
+    if (userId !== undefined && typeof userId !== 'function') throw new TypeError('RedisTransactionStore userId must be a function');
+    this.prefix = prefix === undefined ? 'oauth2orize:txn:' : prefix;
+    this.ttl = ttl || 600;
+    this.px = String(Math.max(1, Math.round(this.ttl * 1000)));
+    this.userId = userId || defaultUserId;
+    this.send = commander(options.client, timeout === undefined ? 5000 : timeout);
+  }
+
+  /** Load the transaction named by the request, if this session (and user) started it. */
+  load(server: Server<any, any>, options: SessionStoreOptions & { userProperty?: string }, req: OAuth2IncomingMessage, cb: (err: unknown, txn?: OAuth2Transaction<any, any>) => void): void {
+    const field = options.transactionField || 'transaction_id';
+    let tid = own((req.query || {}) as ParamBag, field);
+    if (!tid) tid = own((req.body || {}) as ParamBag, field);
+    if (!tid) return cb(new BadRequestError('Missing required parameter: ' + field));
+    if (typeof tid !== 'string') return cb(new BadRequestError(`Invalid parameter: ${field} must be a string`));
+    const id = tid;
+    const unknown = (): void => cb(new ForbiddenError('Unable to load OAuth 2.0 transaction: ' + id));
+    if (!ID_FORMAT.test(id)) return unknown();
+
+    this.send(['GET', this.prefix + id]).then((raw) => {
+      if (typeof raw !== 'string') return unknown();
+      let stored: Stored;
+      try {
+        stored = JSON.parse(raw) as Stored;
+      } catch (err) {
+        return cb(err);
+      }
+      if (!stored || typeof stored.t !== 'object' || stored.t === null) return unknown();
+      const user = this.userOf(options, req);
+      if (stored.s !== sessionIdOf(req) || (stored.u !== null && stored.u !== user)) return unknown();
+      server.deserializeClient(stored.t.client, (err, client) => {
+        if (err) return cb(err);
+        if (!client) {
+          // The client has been removed or disabled since the request began.
+          return this.remove(options, req, id, (err) => {
+            if (err) return cb(err);
+            cb(new AuthorizationError('Unauthorized client', 'unauthorized_client'));
+          });
+        }
+        bindings.set(req, stored);
+        cb(null, Object.assign({}, stored.t, { transactionID: id, client }) as unknown as OAuth2Transaction);
+      });
+    }, (err) => cb(err));
+  }
+
+  /** Store a new transaction under a fresh ID, bound to this session and user. */
+  store(server: Server<any, any>, options: SessionStoreOptions & { userProperty?: string }, req: OAuth2IncomingMessage, txn: Record<string, unknown>, cb: (err: unknown, tid?: string) => void): void {
+    server.serializeClient(txn.client, (err, obj) => {
+      if (err) return cb(err);
+      const tid = newId(Math.max(MIN_ID_LENGTH, options.idLength || (server._profile && server._profile.idLength) || 0));
+      const stored: Stored = { s: sessionIdOf(req), u: this.userOf(options, req) ?? null, t: Object.assign({}, txn, { client: obj }) };
+      let value: string;
+      try {
+        value = JSON.stringify(stored);
+      } catch (err) {
+        return cb(err);
+      }
+      this.send(['SET', this.prefix + tid, value, 'PX', this.px, 'NX']).then((reply) => {
+        // NX fails only if 132 random bits repeat; refuse rather than overwrite.
+        if (reply === null) return cb(new Error('Transaction ID collision in RedisTransactionStore'));
+        cb(null, tid);
+      }, (err) => cb(err));
+    });
+  }
+
+  /**
+   * Replace a pending transaction (after `resume` did not approve), renewing
+   * its time to live. It is only rewritten while it still exists: once
+   * claimed or expired, the update fails with the 1.x 403.
+   */
+  update(server: Server<any, any>, options: SessionStoreOptions & { userProperty?: string }, req: OAuth2IncomingMessage, tid: string, txn: Record<string, unknown>, cb: (err: unknown, tid?: string) => void): void {
+    server.serializeClient(txn.client, (err, obj) => {
+      if (err) return cb(err);
+      const before = bindings.get(req);
+      const stored: Stored = {
+        s: before ? before.s : sessionIdOf(req),
+        // A user who logged in since the transaction began now owns it.
+        u: this.userOf(options, req) ?? (before ? before.u : null),
+        t: Object.assign({}, txn, { client: obj }),
+      };
+      let value: string;
+      try {
+        value = JSON.stringify(stored);
+      } catch (err) {
+        return cb(err);
+      }
+      this.send(['SET', this.prefix + tid, value, 'PX', this.px, 'XX']).then((reply) => {
+        if (reply === null) return cb(new ForbiddenError('Unable to load OAuth 2.0 transaction: ' + tid));
+        bindings.set(req, stored);
+        cb(null, tid);
+      }, (err) => cb(err));
+    });
+  }
+
+  /**
+   * Claim the transaction for this request by deleting it: only the request
+   * whose `DEL` removed the key wins. Errors go to the callback, and from
+   * there to `next(err)`.
+   */
+  claim(options: SessionStoreOptions, req: OAuth2IncomingMessage, tid: string, cb: TransactionClaimCallback): void {
+    void options;
+    this.send(['DEL', this.prefix + tid]).then((deleted) => {
+      if (Number(deleted) !== 1) return cb(null, false);
+      claimed.set(req, tid);
+      cb(null, true);
+    }, (err) => cb(err));
+  }
+
+  /** Delete a transaction (nothing to do if this request claimed it). */
+  remove(options: SessionStoreOptions, req: OAuth2IncomingMessage, tid: string, cb: (err?: unknown) => void): void {
+    void options;
+    if (claimed.get(req) === tid) return cb();
+    this.send(['DEL', this.prefix + tid]).then(() => cb(), (err) => cb(err));
+  }
+
+  private userOf(options: { userProperty?: string }, req: OAuth2IncomingMessage): string | undefined {
+    const user = (req as unknown as Record<string, unknown>)[options.userProperty || 'user'];
+    if (user === undefined || user === null) return undefined;
+    const id = this.userId(user);
+    return typeof id === 'string' ? id : undefined;
+  }
+}
+
+function sessionIdOf(req: OAuth2IncomingMessage): string | null {
+  const sid = (req as unknown as { sessionID?: unknown }).sessionID;
+  return typeof sid === 'string' && sid !== '' ? sid : null;
+}
+
+function defaultUserId(user: unknown): string | undefined {
+  if (typeof user === 'string') return user;
+  if (typeof user === 'number') return String(user);
+  if (user && typeof user === 'object') {
+    const id = (user as { id?: unknown }).id;
+    if (typeof id === 'string' || typeof id === 'number') return String(id);
+  }
+  return undefined;
+}

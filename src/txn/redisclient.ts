@@ -1,0 +1,74 @@
+/**
+ * The Redis client the application passes to {@link RedisTransactionStore},
+ * typed by shape only: the package depends on no Redis library.
+ *
+ * Two call styles exist. node-redis (v4 and v5, `createClient()`) sends a
+ * raw command as one array, `sendCommand(['SET', key, value])`; ioredis
+ * (and its forks, such as iovalkey) as `call('SET', key, value)`. Both
+ * resolve to the server's reply: a string or `null` for `GET` and `SET`, a
+ * number for `DEL`. Valkey answers these commands as Redis does.
+ */
+
+/** A node-redis v4/v5 client (`createClient()` from `redis`), connected. */
+export interface NodeRedisClientLike {
+  sendCommand(args: string[]): Promise<unknown>;
+}
+
+/** An ioredis 5 client (`new Redis()`), or a client with the same `call`. */
+export interface IoRedisClientLike {
+  call(command: string, ...args: string[]): Promise<unknown>;
+}
+
+/** Either kind of Redis client. */
+export type RedisClientLike = NodeRedisClientLike | IoRedisClientLike;
+
+/** Runs one raw command: `['SET', key, value, 'PX', '600000']`. */
+export type RedisCommand = (args: string[]) => Promise<unknown>;
+
+/**
+ * Adapt a client to one raw-command function, choosing the call style by
+ * the methods it has (ioredis has `sendCommand` too, with another meaning,
+ * so `call` is looked for first). Each command fails after `timeout`
+ * milliseconds, so that a client waiting for a lost server (both libraries
+ * queue commands while they reconnect) cannot hold a request forever.
+ */
+export function commander(client: RedisClientLike, timeout: number): RedisCommand {
+  if (!client || typeof client !== 'object') {
+    throw new TypeError('RedisTransactionStore requires a client option: a node-redis or ioredis client');
+  }
+  let send: RedisCommand;
+  if (typeof (client as IoRedisClientLike).call === 'function') {
+    const c = client as IoRedisClientLike;
+    send = (args) => c.call(args[0]!, ...args.slice(1));
+  } else if (typeof (client as NodeRedisClientLike).sendCommand === 'function') {
+    if ('masters' in client) {
+      // node-redis cluster clients take (firstKey, isReadonly, args).
+      throw new TypeError('RedisTransactionStore does not support node-redis cluster clients; pass a standalone client');
+    }
+    const c = client as NodeRedisClientLike;
+    send = (args) => c.sendCommand(args);
+  } else {
+    throw new TypeError('RedisTransactionStore requires a node-redis (sendCommand) or ioredis (call) client');
+  }
+  const run = guarded(send);
+  if (!(timeout > 0) || timeout === Infinity) return run;
+  return (args) => new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Redis ${args[0]} timed out after ${timeout} ms`)), timeout);
+    if (typeof timer.unref === 'function') timer.unref();
+    run(args).then(
+      (value) => { clearTimeout(timer); resolve(value); },
+      (err) => { clearTimeout(timer); reject(err); },
+    );
+  });
+}
+
+/** Turn a synchronous throw of the client into a rejection. */
+function guarded(send: RedisCommand): RedisCommand {
+  return (args) => {
+    try {
+      return Promise.resolve(send(args));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  };
+}

@@ -1,0 +1,164 @@
+/**
+ * Issue 10, "no silent hangs", over HTTP against real Express apps (shared by
+ * no-hang-express4.test.ts and no-hang-express5.test.ts). Each mistake a 1.x
+ * user naturally makes with Promises or factories either works or fails with
+ * a clear error; none leaves the request waiting forever.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { format } from 'node:util';
+import request from 'supertest';
+import oauth2orize from '../../src/index.js';
+import { debug } from '../../src/lib/debug.js';
+
+const BODY_PARSING_MESSAGE = 'OAuth2orize requires body parsing. Did you forget app.use(express.bodyParser())?';
+const REDIRECT = 'https://client.example.com/cb';
+const client = { id: 'c1', redirectURI: REDIRECT };
+const user = { id: 'u1' };
+
+/** A token endpoint whose client is already authenticated, as Passport would leave it. */
+function tokenApp(express: any, register: (server: any) => void) {
+  const lib: any = oauth2orize;
+  const server = lib.createServer();
+  register(server);
+  const app = express();
+  app.use(express.urlencoded({ extended: false }));
+  app.post('/token', (req: any, _res: unknown, next: () => void) => { req.user = client; next(); }, server.token(), server.errorHandler());
+  return app;
+}
+
+/** Renders any error as JSON, so the tests read the message back. */
+function jsonErrors(err: any, _req: unknown, res: any, _next: unknown) {
+  res.status(500).json({ message: err.message });
+}
+
+export function defineNoHangSuite(label: string, express: any): void {
+  describe(`${label}: no silent hangs`, { timeout: 20_000 }, () => {
+    describe('positional callbacks that resolve a value without calling done', () => {
+      it('exchange.clientCredentials(async (client, scope) => token) answers with the token', async () => {
+        const app = tokenApp(express, (s) => s.exchange(oauth2orize.exchange.clientCredentials(async (c: any, _scope: unknown) => 'at-' + c.id)));
+        const res = await request(app).post('/token').type('form').send({ grant_type: 'client_credentials' });
+        assert.equal(res.status, 200, res.text);
+        assert.deepEqual(res.body, { access_token: 'at-c1', token_type: 'Bearer' });
+      });
+
+      it('async () => token (arity 0) answers with the token', async () => {
+        const app = tokenApp(express, (s) => s.exchange(oauth2orize.exchange.clientCredentials((async () => 'at-zero') as any)));
+        const res = await request(app).post('/token').type('form').send({ grant_type: 'client_credentials' });
+        assert.equal(res.status, 200, res.text);
+        assert.equal(res.body.access_token, 'at-zero');
+      });
+
+      it('an object resolved by exchange.password names the tokens, as in the context form', async () => {
+        const app = tokenApp(express, (s) => s.exchange(oauth2orize.exchange.password((async (_c: unknown, username: string) =>
+          ({ accessToken: 'at-' + username, refreshToken: 'rt', params: { expires_in: 60 } })) as any)));
+        const res = await request(app).post('/token').type('form').send({ grant_type: 'password', username: 'bob', password: 'pw' });
+        assert.equal(res.status, 200, res.text);
+        assert.deepEqual(res.body, { access_token: 'at-bob', refresh_token: 'rt', expires_in: 60, token_type: 'Bearer' });
+      });
+
+      it('a resolved false refuses, like done(null, false)', async () => {
+        const app = tokenApp(express, (s) => s.exchange(oauth2orize.exchange.clientCredentials(async (_c: unknown, _scope: unknown) => false)));
+        const res = await request(app).post('/token').type('form').send({ grant_type: 'client_credentials' });
+        assert.equal(res.status, 403, res.text);
+        assert.equal(res.body.error, 'invalid_grant');
+      });
+
+      it('done wins over the resolved value when both are given', async () => {
+        const app = tokenApp(express, (s) => s.exchange(oauth2orize.exchange.clientCredentials(async (_c: unknown, done: any) => {
+          done(null, 'from-done');
+          return 'from-return';
+        })));
+        const res = await request(app).post('/token').type('form').send({ grant_type: 'client_credentials' });
+        assert.equal(res.body.access_token, 'from-done');
+      });
+
+      it('grant.code(async (client, redirectURI, user) => code) with async validate/immediate redirects with the code', async () => {
+        const lib: any = oauth2orize;
+        const server = lib.createServer();
+        server.grant(oauth2orize.grant.code((async (c: any, redirectURI: string, u: any) => `code-${c.id}-${u.id}-${redirectURI === REDIRECT}`) as any));
+        const app = express();
+        app.get('/authorize',
+          (req: any, _res: unknown, next: () => void) => { req.user = user; next(); },
+          // validate (clientID, redirectURI, done) resolving { client, redirectURI }; immediate (client, user, done) resolving true
+          server.authorize(async (_id: string, redirectURI: string, _done: unknown) => ({ client, redirectURI }), async (_c: unknown, _u: unknown, _done: unknown) => true),
+          jsonErrors);
+        const res = await request(app).get('/authorize').query({ response_type: 'code', client_id: 'c1', redirect_uri: REDIRECT, state: 's1' });
+        assert.equal(res.status, 302, res.text);
+        assert.equal(res.headers.location, `${REDIRECT}?code=code-c1-u1-true&state=s1`);
+      });
+    });
+
+    describe('positional callbacks that resolve undefined without calling done', () => {
+      const lines: string[] = [];
+      let saved: { enabled: boolean; log: unknown };
+      before(() => {
+        saved = { enabled: debug.enabled, log: (debug as any).log };
+        debug.enabled = true;
+        (debug as any).log = (...args: unknown[]) => lines.push(format(...args));
+      });
+      after(() => {
+        debug.enabled = saved.enabled;
+        (debug as any).log = saved.log;
+      });
+
+      it('are logged under DEBUG=oauth2orize with name and arity, and done may still answer later', async () => {
+        const app = tokenApp(express, (s) => s.exchange(oauth2orize.exchange.clientCredentials(async function issueLater(_c: unknown, _scope: unknown, done: any) {
+          setTimeout(() => done(null, 'late'), 30);
+        })));
+        const res = await request(app).post('/token').type('form').send({ grant_type: 'client_credentials' });
+        assert.equal(res.status, 200, res.text);
+        assert.equal(res.body.access_token, 'late');
+        const line = lines.find((l) => l.includes('issueLater'));
+        assert.ok(line, `a debug line names the callback: ${JSON.stringify(lines)}`);
+        assert.match(line, /arity 3/, 'the line gives the arity');
+        assert.match(line, /without calling done/, 'the line says done was not called');
+      });
+    });
+
+    describe('factories used as middleware', () => {
+      it('app.use(server.errorHandler) passes a clear error to next instead of hanging', async () => {
+        const server = oauth2orize.createServer();
+        const app = express();
+        app.use(server.errorHandler);
+        app.use(jsonErrors);
+        const res = await request(app).get('/anything');
+        assert.equal(res.status, 500);
+        assert.match(res.body.message, /server\.errorHandler is a factory.*app\.use\(server\.errorHandler\(\)\)/);
+      });
+
+      it('app.use(oauth2orize.errorHandler) and app.post(path, server.token) do the same', async () => {
+        const server = oauth2orize.createServer();
+        const app = express();
+        app.use('/a', oauth2orize.errorHandler);
+        app.post('/token', server.token as any);
+        app.post('/decision', server.decision as any);
+        app.use(jsonErrors);
+        for (const [method, path, name] of [['get', '/a', 'oauth2orize.errorHandler'], ['post', '/token', 'server.token'], ['post', '/decision', 'server.decision']] as const) {
+          const res = await (request(app) as any)[method](path);
+          assert.equal(res.status, 500, `${path}: ${res.text}`);
+          assert.ok(res.body.message.startsWith(`oauth2orize: ${name} is a factory`), `${path}: ${res.body.message}`);
+        }
+      });
+
+      it('server.exchange(oauth2orize.exchange.password) without the call fails that grant type with a clear error', async () => {
+        const app = tokenApp(express, (s) => s.exchange(oauth2orize.exchange.password));
+        const res = await request(app).post('/token').type('form').send({ grant_type: 'password', username: 'u', password: 'p' });
+        assert.equal(res.status, 500, res.text);
+        assert.match(res.body.error_description, /oauth2orize\.exchange\.password is a factory/);
+      });
+    });
+
+    describe('decision without a body parser', () => {
+      it('a form POST gets the 1.x body-parsing error, not "Missing required parameter: transaction_id"', async () => {
+        const server = oauth2orize.createServer();
+        const app = express();
+        app.post('/decision', (req: any, _res: unknown, next: () => void) => { req.session = { authorize: { abc: {} } }; req.user = user; next(); },
+          server.decision(), jsonErrors);
+        const res = await request(app).post('/decision').type('form').send({ transaction_id: 'abc' });
+        assert.equal(res.status, 500);
+        assert.equal(res.body.message, BODY_PARSING_MESSAGE);
+      });
+    });
+  });
+}

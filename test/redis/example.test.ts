@@ -1,0 +1,121 @@
+/**
+ * The example authorization server with `REDIS_URL` set: two instances
+ * (separate processes running main.js) on one Redis and one database. A
+ * user signs in on one, starts the authorization request on the other,
+ * answers the consent page on the first, and the code is exchanged at the
+ * second. Needs the built package (`make build`), as main.js imports it.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startRedis, haveRedis, type RedisServer } from './server.js';
+
+const MAIN = fileURLToPath(new URL('../../examples/authorization-server/main.js', import.meta.url));
+const CLIENT = { id: 'demo-confidential', secret: 'demo-confidential-secret' };
+
+interface Example { origin: string; child: ChildProcess }
+
+function startExample(env: Record<string, string>): Promise<Example> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN], { env: { ...process.env, ...env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const onExit = (code: number | null): void => reject(new Error(`example exited (${code}):\n${out}`));
+    child.once('exit', onExit);
+    child.stdout!.on('data', (c) => {
+      out += c;
+      const m = /server: (http:\/\/localhost:\d+)\//.exec(out);
+      if (m) {
+        child.removeListener('exit', onExit);
+        resolve({ origin: m[1]!, child });
+      }
+    });
+    child.stderr!.on('data', (c) => { out += c; });
+  });
+}
+
+function stop(e: Example | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (!e || e.child.exitCode !== null || e.child.signalCode !== null) return resolve();
+    e.child.once('exit', () => resolve());
+    e.child.kill('SIGTERM');
+  });
+}
+
+/** fetch with one cookie jar (cookies do not depend on the port) and no redirects followed. */
+class Browser {
+  private readonly cookies = new Map<string, string>();
+  async request(url: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.cookies.size) headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
+    const res = await fetch(url, { ...init, headers, redirect: 'manual' });
+    for (const line of res.headers.getSetCookie()) {
+      const pair = line.split(';', 1)[0]!;
+      const eq = pair.indexOf('=');
+      this.cookies.set(pair.slice(0, eq), pair.slice(eq + 1));
+    }
+    return res;
+  }
+  post(url: string, fields: Record<string, string>): Promise<Response> {
+    return this.request(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields) });
+  }
+}
+
+describe('example with REDIS_URL: two instances, one Redis', { skip: !haveRedis && 'no redis-server' }, () => {
+  let redis: RedisServer;
+  let dir: string;
+  let a: Example | undefined;
+  let b: Example | undefined;
+  before(async () => {
+    redis = await startRedis();
+    dir = mkdtempSync(join(tmpdir(), 'oauth2orize-example-redis-'));
+    const env = { REDIS_URL: redis.url, DB_PATH: join(dir, 'example.sqlite') };
+    a = await startExample(env);
+    b = await startExample(env);
+  });
+  after(async () => {
+    await Promise.all([stop(a), stop(b)]);
+    if (redis) await redis.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('signs in on one, authorizes on the other, decides on the first, exchanges at the second', async () => {
+    const A = a!.origin;
+    const B = b!.origin;
+    const callback = `${A}/callback`;
+    const browser = new Browser();
+    const login = await browser.post(`${A}/login`, { username: 'alice', password: 'wonderland', return_to: '/' });
+    assert.equal(login.status, 303, 'signed in');
+
+    const authorize = await browser.request(`${B}/authorize?response_type=code&client_id=${CLIENT.id}&redirect_uri=${encodeURIComponent(callback)}&scope=profile&state=st1`);
+    const page = await authorize.text();
+    assert.equal(authorize.status, 200, 'the other instance knows the session and shows the consent page');
+    const tid = /name="transaction_id" value="([^"]+)"/.exec(page)?.[1];
+    assert.ok(tid && tid.length >= 22, `a transaction ID of 128 bits or more: ${tid}`);
+
+    const decision = await browser.post(`${A}/authorize/decision`, { transaction_id: tid! });
+    assert.equal(decision.status, 302, 'the first instance decides the transaction the second stored');
+    const location = new URL(decision.headers.get('location')!);
+    assert.equal(location.origin + location.pathname, callback);
+    assert.equal(location.searchParams.get('state'), 'st1');
+    const code = location.searchParams.get('code');
+    assert.ok(code, 'a code');
+
+    const replay = await browser.post(`${B}/authorize/decision`, { transaction_id: tid! });
+    assert.equal(replay.status, 403, 'the transaction is gone on every instance');
+
+    const token = await fetch(`${B}/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: 'Basic ' + Buffer.from(`${CLIENT.id}:${CLIENT.secret}`).toString('base64'),
+      },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code: code!, redirect_uri: callback }),
+    });
+    assert.equal(token.status, 200, await token.clone().text());
+    assert.equal(typeof ((await token.json()) as { access_token?: unknown }).access_token, 'string');
+  });
+});
