@@ -38,7 +38,9 @@ export const mutations = [
   { id: 'settle-swallow', file: 'src/lib/async.ts', what: 'an exception while handling a resolved value is swallowed',
     find: '      } catch (err) {\n        onError(err);\n      }', replace: '      } catch {\n        // ignored\n      }', tests: ASYNC },
   { id: 'catch-rejection-swallow', file: 'src/lib/async.ts', what: 'a 1.x-form callback that rejects is never answered',
-    find: 'returned.then(undefined, (err) => done(rejection(err)));', replace: 'returned.then(undefined, () => {});', tests: ASYNC },
+    find: '      if (!settled()) done(rejection(err));', replace: '      void err;', tests: ASYNC },
+  { id: 'once-not-guarding', file: 'src/lib/async.ts', what: 'once() lets every call through',
+    find: '    if (guarded.called) return;\n', replace: '', tests: [...ASYNC, ...EXCHANGES] },
 
   // src/lib/dispatch.ts
   { id: 'parse-first-wins', file: 'src/lib/dispatch.ts', what: 'synchronous request parsers merge first-wins',
@@ -46,7 +48,7 @@ export const mutations = [
   { id: 'parse-no-type-filter', file: 'src/lib/dispatch.ts', what: 'every request parser runs, whatever its type',
     find: 'if (layer.type !== null && !layer.type.equalTo(wanted)) continue;', replace: 'if (layer.type === undefined) continue;', tests: SERVER },
   { id: 'parse-ignore-error', file: 'src/lib/dispatch.ts', what: "an async parser's error is ignored",
-    find: 'if (err) return cb(err);\n          merge(areq, out);', replace: 'merge(areq, out);', tests: SERVER },
+    find: '        if (err) return cb(err);\n        merge(areq, out);\n        resumeAt();', replace: '        merge(areq, out);\n        resumeAt();', tests: SERVER },
   { id: 'parse-falsy-rejection', file: 'src/lib/dispatch.ts', what: 'a parser rejected without a reason fails with no error',
     find: "cb(err || new Error('Request parser rejected without a reason'));", replace: 'cb(err);', tests: [...SERVER, 'test/async/handlers.test.ts'] },
   { id: 'respond-arity', file: 'src/lib/dispatch.ts', what: 'response handlers of arity 4 are not offered complete()',
@@ -92,7 +94,7 @@ export const mutations = [
 
   // src/lib/respond.ts
   { id: 'issued-twice', file: 'src/lib/respond.ts', what: 'done() called twice writes twice',
-    find: 'if (called) return;\n    called = true;\n    if (err) return next(err);', replace: 'if (err) return next(err);', tests: EXCHANGES },
+    find: '  return once(function issued(', replace: '  return (function issued(', tests: EXCHANGES },
   { id: 'token-type-forced', file: 'src/lib/respond.ts', what: 'a token_type param cannot replace Bearer',
     find: "if (!body.token_type) body.token_type = 'Bearer';", replace: "body.token_type = 'Bearer';", tests: EXCHANGES },
   { id: 'deliver-no-params', file: 'src/lib/respond.ts', what: "a context-form issue's params are dropped",
@@ -108,7 +110,7 @@ export const mutations = [
   { id: 'no-remove-on-end', file: 'src/lib/transaction.ts', what: 'a decided transaction stays in the store',
     find: 'if (tid !== undefined) removeTransaction(server, options, req, tid);', replace: '', tests: TXN },
   { id: 'claim-ignored', file: 'src/lib/transaction.ts', what: "the store's claim() is not consulted",
-    find: 'return store.legacy === true ? store.claim(options, req, tid) !== false : store.claim(req, tid) !== false;', replace: 'return true;', tests: [...TXN, 'test/hardening/race.test.ts'] },
+    find: "if (typeof claim !== 'function' || tid === undefined) return done(null, true);", replace: 'return done(null, true);', tests: [...TXN, 'test/hardening/race.test.ts'] },
   { id: 'locals-overwritten', file: 'src/lib/transaction.ts', what: 'new locals replace the existing ones',
     find: 'txn.locals = txn.locals || {};', replace: 'txn.locals = {};', tests: TXN },
   { id: 'complete-context-arity', file: 'src/lib/transaction.ts', what: 'a context-form complete is called in the 1.x form',
@@ -133,8 +135,8 @@ export const mutations = [
     find: 'if (typeof tid !== \'string\') return cb(new BadRequestError(`Invalid parameter: ${field} must be a string`));', replace: '', tests: SESSION },
   { id: 'gone-client-kept', file: 'src/txn/session.ts', what: 'a client that deserializes to false is loaded anyway',
     find: 'if (!client) {', replace: 'if (client === undefined) {', tests: SESSION },
-  { id: 'claim-twice', file: 'src/txn/session.ts', what: 'a transaction can be claimed twice',
-    find: 'if (expires !== undefined && expires > now) return false;', replace: '', tests: SESSION },
+  { id: 'claim-twice', file: 'src/txn/claims.ts', what: 'a transaction held by a live request can be claimed again',
+    find: 'if (now - entry.at < HOLD_MAX_MS) return false;', replace: '', tests: [...SESSION, 'test/txn/session-claims.test.ts'] },
   { id: 'tid-reused', file: 'src/txn/session.ts', what: 'transaction IDs repeat',
     find: '  pool = pool.slice(length);\n', replace: '', tests: SESSION },
   { id: 'remove-noop', file: 'src/txn/session.ts', what: 'remove() leaves the transaction in the session',
