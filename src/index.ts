@@ -18,6 +18,15 @@ import { authorizationCode } from './exchange/authorizationCode.js';
 import { clientCredentials } from './exchange/clientCredentials.js';
 import { password } from './exchange/password.js';
 import { refreshToken } from './exchange/refreshToken.js';
+// issue 12: device authorization grant (RFC 8628) and pushed authorization requests (RFC 9126)
+import { deviceCode as deviceCodeExchange } from './exchange/deviceCode.js';
+import { deviceCode as deviceCodeGrant } from './grant/deviceCode.js';
+import { deviceCodeError } from './exchange/deviceCode.js';
+import { generateUserCode, normalizeUserCode, generateDeviceCode, USER_CODE_ALPHABET } from './lib/usercode.js';
+import { DEVICE_CODE_GRANT_TYPE } from './middleware/deviceAuthorization.js';
+import { REQUEST_URI_PREFIX } from './middleware/par.js';
+/** issue 12's runtime values, also carried by the default export. */
+const deviceAndPar = { generateUserCode, normalizeUserCode, generateDeviceCode, USER_CODE_ALPHABET, deviceCodeError, DEVICE_CODE_GRANT_TYPE, REQUEST_URI_PREFIX };
 import { SessionStore } from './txn/session.js';
 import './augment.js';
 // issue 9: the Redis transaction store
@@ -42,6 +51,8 @@ export const grant = {
   authorizationCode: code,
   /** Alias of {@link grant.token}. */
   implicit: token,
+  /** Completes device verifications (RFC 8628 §3.3) from `server.decision()`. */
+  deviceCode: deviceCodeGrant,
 };
 
 /** The bundled exchanges (grant types at the token endpoint), with the 1.x alias. */
@@ -60,6 +71,8 @@ export const exchange = {
   tokenExchange,
   /** `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer` (RFC 7523). */
   jwtBearer,
+  /** `grant_type=urn:ietf:params:oauth:grant-type:device_code` (RFC 8628 §3.4). */
+  deviceCode: deviceCodeExchange,
 };
 
 // issue 11: built-in response modes, and the types of PKCE, form_post and the hardened profile.
@@ -107,6 +120,7 @@ const oauth2orize = Object.assign(createServer, {
   // issue 11b
   metadata, metadataPath, buildMetadata, revocation, introspection, clientAssertion, tokenExchange, jwtBearer,
   JWT_BEARER_CLIENT_ASSERTION_TYPE, TOKEN_EXCHANGE_GRANT_TYPE, JWT_BEARER_GRANT_TYPE,
+  ...deviceAndPar,
 });
 // issue 9: the Redis transaction store, named export and its types.
 export { RedisTransactionStore };
@@ -165,3 +179,10 @@ export type { RefreshTokenOptions, RefreshTokenIssue, RefreshTokenContext } from
 export type { IssuedCallback, IssuedTokens } from './lib/respond.js';
 export type { ExchangeOptions } from './lib/exchange.js';
 export type { GrantOptions } from './lib/grant.js';
+// issue 12: device authorization grant (RFC 8628) and pushed authorization requests (RFC 9126)
+export { generateUserCode, normalizeUserCode, generateDeviceCode, USER_CODE_ALPHABET, deviceCodeError, DEVICE_CODE_GRANT_TYPE, REQUEST_URI_PREFIX };
+export type { DeviceCodeOptions, DeviceCodeState, DeviceCodePollUpdate, DeviceCodeCallbacks, DeviceCodeIssue, DeviceCodeErrorCode, DeviceCodeLoadContext, DeviceCodeUpdateContext, DeviceCodeIssueContext } from './exchange/deviceCode.js';
+export type { DeviceCodeGrantOptions, DeviceDecide, DeviceDecisionContext } from './grant/deviceCode.js';
+export type { DeviceAuthorizationOptions, DeviceAuthorizationRecord, DeviceAuthorizationStore } from './middleware/deviceAuthorization.js';
+export type { DeviceVerificationOptions, DeviceVerificationRecord, DeviceLookupFunction, DeviceLookupContext, DeviceAttemptFunction, DeviceAttemptContext } from './middleware/deviceVerification.js';
+export type { PushedAuthorizationOptions, PushedAuthorizeOptions, PushedRequestRecord, PushedRequestStore, PushedRequestLoader, PushedRequestLoadContext } from './middleware/par.js';

@@ -9,6 +9,9 @@ import { transactionLoader, type TransactionLoaderOptions } from './middleware/t
 import { token, type TokenOptions } from './middleware/token.js';
 import { authorizationErrorHandler, type AuthorizationErrorHandlerOptions } from './middleware/authorizationErrorHandler.js';
 import { errorHandler, type ErrorHandlerOptions } from './middleware/errorHandler.js';
+import { deviceAuthorization, type DeviceAuthorizationOptions, type DeviceAuthorizationStore } from './middleware/deviceAuthorization.js';
+import { deviceVerification, type DeviceVerificationOptions, type DeviceLookupFunction } from './middleware/deviceVerification.js';
+import { pushedAuthorization, type PushedAuthorizationOptions, type PushedRequestStore } from './middleware/par.js';
 import { attachProfile, resolveProfile, type Profile } from './lib/profile.js';
 import { advertise } from './lib/advertise.js';
 import { shownError } from './lib/expose.js';
@@ -308,6 +311,47 @@ export class Server<Client = any, User = any> {
     const mw = clientAssertion(options, verify);
     advertise(this, clientAssertionMetadata(typeof options === 'function' ? undefined : options));
     return mw;
+  }
+
+  /**
+   * Create the device authorization endpoint (RFC 8628 §3.1). See
+   * {@link deviceAuthorization}.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.1
+   */
+  deviceAuthorization(options: DeviceAuthorizationOptions, store: DeviceAuthorizationStore<Client>): Middleware {
+    if (usedAsMiddleware('server.deviceAuthorization', arguments)) return misusedMiddleware('server.deviceAuthorization');
+    return deviceAuthorization<Client>(this, options, store);
+  }
+
+  /**
+   * Create the middleware of the device flow's user-facing verification
+   * step (RFC 8628 §3.3): it turns a user code into a transaction that
+   * `decision()` completes. See {@link deviceVerification}.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.3
+   */
+  deviceVerification(options: DeviceVerificationOptions | undefined, lookup: DeviceLookupFunction<Client>): Middleware;
+  deviceVerification(lookup: DeviceLookupFunction<Client>): Middleware;
+  deviceVerification(options: any, lookup?: any): Middleware {
+    if (usedAsMiddleware('server.deviceVerification', arguments)) return misusedMiddleware('server.deviceVerification');
+    if (typeof options === 'function') return deviceVerification<Client>(this, undefined, options);
+    return deviceVerification<Client>(this, options, lookup);
+  }
+
+  /**
+   * Create the pushed authorization request endpoint (RFC 9126 §2). See
+   * {@link pushedAuthorization}; `authorize({ loadPushedRequest })` accepts
+   * the `request_uri` it issues.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc9126#section-2
+   */
+  pushedAuthorization(options: PushedAuthorizationOptions<Client> | undefined, validate: ValidateFunction<Client>, store: PushedRequestStore<Client>): Middleware;
+  pushedAuthorization(validate: ValidateFunction<Client>, store: PushedRequestStore<Client>): Middleware;
+  pushedAuthorization(options: any, validate: any, store?: any): Middleware {
+    if (usedAsMiddleware('server.pushedAuthorization', arguments)) return misusedMiddleware('server.pushedAuthorization');
+    if (typeof options === 'function') return pushedAuthorization<Client>(this, undefined, options, validate);
+    return pushedAuthorization<Client>(this, options, validate, store);
   }
 
   /** Create an error-rendering middleware. See {@link errorHandler}. */

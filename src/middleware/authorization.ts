@@ -6,9 +6,10 @@ import { catchRejection, settle } from '../lib/async.js';
 import type { Server } from '../server.js';
 import type { SessionStoreOptions } from '../txn/session.js';
 import type { AuthorizationRequest, Middleware, OAuth2IncomingMessage, OAuth2Transaction, Bivariant } from '../types.js';
+import { pushedRequestHook, type PushedAuthorizeOptions } from '../lib/pushedRequest.js';
 
 /** Options of {@link authorization}; the store options apply to the session store. */
-export interface AuthorizationOptions extends SessionStoreOptions {
+export interface AuthorizationOptions extends SessionStoreOptions, PushedAuthorizeOptions {
   /** The request property holding the logged-in user. Default `'user'`. */
   userProperty?: string;
 }
@@ -135,11 +136,20 @@ export function authorization(server: Server<any, any>, options: any, validate?:
   if (!validate) throw new TypeError('oauth2orize.authorization middleware requires a validate function');
   const userProperty = opts.userProperty || 'user';
   const check: Function = validate;
+  // issue 12: pushed authorization requests (RFC 9126 §4). With
+  // `loadPushedRequest` or `requirePushedRequests`, a `request_uri` is
+  // resolved first and the grants parse the pushed parameters (`source`).
+  const pushed = pushedRequestHook(server, opts);
 
   return function authorization(req, res, next) {
-    let type: unknown = own((req.query || {}) as ParamBag, 'response_type');
+    if (!pushed) return authorize(req, res, next, req);
+    pushed(req, (err, source) => (err ? next(err) : authorize(req, res, next, source!)));
+  };
+
+  function authorize(req: OAuth2IncomingMessage, res: Parameters<Middleware>[1], next: Parameters<Middleware>[2], source: OAuth2IncomingMessage): void {
+    let type: unknown = own((source.query || {}) as ParamBag, 'response_type');
     if (type === undefined || type === null || type === '') {
-      const body = req.body as ParamBag | undefined;
+      const body = source.body as ParamBag | undefined;
       if (body) type = own(body, 'response_type');
     }
     if (type !== undefined && type !== null && typeof type !== 'string') {
@@ -147,7 +157,7 @@ export function authorization(server: Server<any, any>, options: any, validate?:
     }
     const responseType = type as string | undefined;
 
-    server._parse(responseType, req, (err, areq) => {
+    server._parse(responseType, source, (err, areq) => {
       if (err) return next(err);
       if (!areq || !areq.type) {
         return next(new AuthorizationError('Missing required parameter: response_type', 'invalid_request'));
@@ -220,5 +230,5 @@ export function authorization(server: Server<any, any>, options: any, validate?:
         return next(err);
       }
     });
-  };
+  }
 }

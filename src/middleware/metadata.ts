@@ -106,6 +106,9 @@ function responseTypes(server: Server<any, any>): string[] {
   for (const layer of server._resHandlers) {
     if (!layer.type) continue;
     const name = String(layer.type);
+    // issue 12: `device_code` names device-verification transactions (grant.deviceCode,
+    // and oauth2orize-device-code's grant), not a response type of the authorization endpoint.
+    if (name === 'device_code') continue;
     if (!out.some((seen) => layer.type!.equalTo(seen))) out.push(name);
   }
   return out;

@@ -1,0 +1,179 @@
+import { AuthorizationError } from '../errors/authorizationerror.js';
+import { invoke, timeOf } from '../lib/invoke.js';
+import { own, type ParamBag } from '../lib/params.js';
+import { callStore } from '../lib/transaction.js';
+import { normalizeUserCode } from '../lib/usercode.js';
+import type { Server } from '../server.js';
+import type { SessionStoreOptions } from '../txn/session.js';
+import type { AuthorizationRequest, Middleware, OAuth2IncomingMessage, OAuth2Transaction } from '../types.js';
+
+/** The transaction type (response type) of a device verification. */
+export const DEVICE_TRANSACTION_TYPE = 'device_code';
+
+/** What `lookup` returns for a user code: the pending device authorization. */
+export interface DeviceVerificationRecord<Client = any> {
+  /** The client that asked, as `serializeClient` can store it. */
+  client: Client;
+  /** The scope the device asked for. */
+  scope?: string[];
+  /** When the codes expire (a `Date`, epoch milliseconds or an ISO string). */
+  expiresAt: Date | number | string;
+  /** Only `pending` codes can be verified. */
+  status: 'pending' | 'approved' | 'denied' | 'expired';
+  /** The user code as shown on the device, to display on the consent page. */
+  displayUserCode?: string;
+}
+
+/** Context of the Promise form of `attempt`. */
+export interface DeviceAttemptContext { req: OAuth2IncomingMessage; userCode: string }
+/** Context of the Promise form of `lookup`. */
+export interface DeviceLookupContext { userCode: string; req: OAuth2IncomingMessage }
+
+/**
+ * Rate-limit hook: `(req, userCode, done(err, allowed))`, or the arity-1 form
+ * `async ({ req, userCode }) => allowed`. Called before every lookup; count
+ * attempts per session, per user, per address, as the app sees fit.
+ */
+export type DeviceAttemptFunction = (
+  req: OAuth2IncomingMessage & DeviceAttemptContext,
+  userCode: string,
+  done: (err?: unknown, allowed?: boolean) => void,
+) => unknown;
+
+/**
+ * Find the pending device authorization for a user code in canonical form:
+ * `(userCode, done(err, record))` or `async ({ userCode, req }) => record`.
+ */
+export type DeviceLookupFunction<Client = any> = (
+  userCode: string & DeviceLookupContext,
+  done: (err?: unknown, record?: DeviceVerificationRecord<Client> | null | false) => void,
+) => unknown;
+
+/** Options of {@link deviceVerification}; the store options apply to the session store. */
+export interface DeviceVerificationOptions extends SessionStoreOptions {
+  /** The request property holding the logged-in user. Default `'user'`. */
+  userProperty?: string;
+  /** Query or body parameter carrying the code. Default `'user_code'`. */
+  userCodeField?: string;
+  /** Canonical form of a user code. Default {@link normalizeUserCode}. */
+  normalizeUserCode?: (input: string) => string;
+  /**
+   * Rate-limit hook. Default: at most `maxAttempts` lookups per session in
+   * `attemptWindow` seconds, counted in `req.session` (no limit without a
+   * session). Give your own for limits that a new session cannot reset.
+   */
+  attempt?: DeviceAttemptFunction;
+  /** Lookups allowed per window by the default `attempt`. Default 10. */
+  maxAttempts?: number;
+  /** Window of the default `attempt`, in seconds. Default 900. */
+  attemptWindow?: number;
+  /** Clock, in milliseconds since the epoch. Default `Date.now`. For tests. */
+  now?: () => number;
+}
+
+/** The error the verification step answers for any unusable code (unknown, expired, used). */
+function invalidCode(): AuthorizationError {
+  return new AuthorizationError('Invalid or expired user code', 'invalid_request', null, 400);
+}
+
+/**
+ * Create the middleware for the user-facing verification step of the device
+ * flow (RFC 8628 §3.3): the signed-in user submits the user code shown on the
+ * device (the `user_code` query or body parameter, e.g. from
+ * `verification_uri_complete`).
+ *
+ * After the `attempt` hook allows it, the code is normalized and looked up;
+ * an unknown, expired or no longer pending code fails with `invalid_request`
+ * (status 400), too many attempts with `temporarily_unavailable` (status 429):
+ * render those on the page with an error middleware. A valid code becomes an
+ * OAuth 2.0 transaction of type `device_code`, stored like the ones of
+ * `authorize`, so the next middleware renders a consent page from
+ * `req.oauth2` (`client`, `req.scope`, `req.displayUserCode`, `transactionID`)
+ * and `server.decision()` completes it through {@link grant.deviceCode}.
+ * Consent is always asked: RFC 8628 §5.4 wants the user to compare the code.
+ *
+ * @example
+ * ```ts
+ * app.get('/device', (req, res) => res.render('enter-code'));
+ * app.all('/device/verify', ensureLoggedIn(),
+ *   server.deviceVerification({}, ({ userCode }) => devices.findByUserCode(userCode)),
+ *   (req, res) => res.render('device-consent', { txn: req.oauth2 }));
+ * app.post('/device/decision', ensureLoggedIn(), server.decision());
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.3
+ * @see https://www.rfc-editor.org/rfc/rfc8628#section-5.1
+ */
+export function deviceVerification<Client = any>(
+  server: Server<Client, any>,
+  options: DeviceVerificationOptions | undefined,
+  lookup: DeviceLookupFunction<Client>,
+): Middleware {
+  if (!server) throw new TypeError('oauth2orize.deviceVerification middleware requires a server argument');
+  if (typeof lookup !== 'function') throw new TypeError('oauth2orize.deviceVerification middleware requires a lookup function');
+  const opts: DeviceVerificationOptions = options || {};
+  const userProperty = opts.userProperty || 'user';
+  const field = opts.userCodeField || 'user_code';
+  const normalize = opts.normalizeUserCode || normalizeUserCode;
+  const now = opts.now || Date.now;
+  const attempt: Function = opts.attempt || sessionAttempts(opts.maxAttempts || 10, (opts.attemptWindow || 900) * 1000, now);
+
+  return function deviceVerification(req, res, next) {
+    let input = own((req.query || {}) as ParamBag, field);
+    if (input === undefined || input === null || input === '') {
+      const body = req.body as ParamBag | undefined;
+      if (body && typeof body === 'object') input = own(body, field);
+    }
+    if (input === undefined || input === null || input === '') {
+      return next(new AuthorizationError('Missing required parameter: ' + field, 'invalid_request'));
+    }
+    if (typeof input !== 'string') {
+      return next(new AuthorizationError(`Invalid parameter: ${field} must be a string`, 'invalid_request'));
+    }
+    const typed = input;
+    invoke<boolean>(attempt, { req, userCode: typed }, [req, typed], (err, allowed) => {
+      if (err) return next(err);
+      if (!allowed) return next(new AuthorizationError('Too many attempts; try again later', 'temporarily_unavailable', null, 429));
+      const userCode = normalize(typed);
+      if (!userCode) return next(invalidCode());
+      invoke<DeviceVerificationRecord<Client> | null | false | undefined>(lookup, { userCode, req }, [userCode], (err, record) => {
+        if (err) return next(err);
+        if (!record || typeof record !== 'object' || !record.client || record.status !== 'pending') return next(invalidCode());
+        if (!(now() < timeOf(record.expiresAt))) return next(invalidCode());
+
+        const areq: AuthorizationRequest = { type: DEVICE_TRANSACTION_TYPE, scope: record.scope, userCode, displayUserCode: record.displayUserCode || typed };
+        const txn = { client: record.client, req: areq, user: (req as unknown as ParamBag)[userProperty] } as OAuth2Transaction<Client, unknown>;
+        if (req.locals) txn.locals = req.locals as Record<string, unknown>;
+        req.oauth2 = txn;
+        const stored = (err: unknown, tid?: string): void => {
+          if (err) return next(err);
+          txn.transactionID = tid;
+          next();
+        };
+        const store = server._txnStore;
+        if (store.legacy === true) {
+          store.store(server, opts, req, { protocol: 'oauth2', client: record.client, req: areq }, stored);
+        } else {
+          callStore(store, 'store', [req, txn], stored);
+        }
+      });
+    });
+  };
+}
+
+/**
+ * The default `attempt` hook: a fixed window counter in the session. It
+ * slows down guessing from one browser session only; deployments exposed to
+ * the Internet should also limit per user and per address.
+ */
+function sessionAttempts(max: number, windowMs: number, now: () => number) {
+  return function attempt(req: OAuth2IncomingMessage, _userCode: string, done: (err: unknown, allowed: boolean) => void): void {
+    const session = req.session as ParamBag | undefined;
+    if (!session || typeof session !== 'object') return done(null, true);
+    const t = now();
+    let state = own(session, 'oauth2orizeDeviceAttempts') as { since: number; count: number } | undefined;
+    if (!state || typeof state !== 'object' || !(t - state.since < windowMs)) state = { since: t, count: 0 };
+    state.count += 1;
+    session.oauth2orizeDeviceAttempts = state;
+    done(null, state.count <= max);
+  };
+}

@@ -1,0 +1,172 @@
+import { randomBytes } from 'node:crypto';
+import { TokenError } from '../errors/tokenerror.js';
+import { advertise } from '../lib/advertise.js';
+import { invoke } from '../lib/invoke.js';
+import { shadowRequest, type PushedRequestRecord } from '../lib/pushedRequest.js';
+import { bodyOf, own, type ParamBag } from '../lib/params.js';
+import { bodyParsingError } from '../lib/respond.js';
+import { once } from '../lib/transaction.js';
+import { callValidate } from '../lib/validate.js';
+import type { Server } from '../server.js';
+import type { Middleware } from '../types.js';
+import type { ValidateFunction } from './authorization.js';
+
+export type { PushedRequestRecord, PushedRequestLoader, PushedRequestLoadContext, PushedAuthorizeOptions } from '../lib/pushedRequest.js';
+
+/** The prefix of the `request_uri` values this package issues. */
+export const REQUEST_URI_PREFIX = 'urn:ietf:params:oauth:request_uri:';
+
+/** Parameters never kept from a pushed request: they authenticate the client. */
+const CLIENT_AUTH_PARAMS = new Set(['client_secret', 'client_assertion', 'client_assertion_type']);
+
+/** Options of {@link pushedAuthorization}. */
+export interface PushedAuthorizationOptions<Client = any> {
+  /** Lifetime of a `request_uri`, in seconds. Default 60. */
+  expiresIn?: number;
+  /** The request property holding the authenticated client. Default `'user'`. */
+  userProperty?: string;
+  /**
+   * The client identifier of an authenticated client, compared with the
+   * `client_id` parameter. Default: the first string among `client.id`,
+   * `client.clientId`, `client.clientID` and `client.client_id`.
+   */
+  clientID?: (client: Client) => string | undefined;
+  /**
+   * The absolute URL at which the app mounts this endpoint; when given it is
+   * advertised as `pushed_authorization_request_endpoint`.
+   */
+  endpoint?: string;
+  /** Clock, in milliseconds since the epoch. Default `Date.now`. For tests. */
+  now?: () => number;
+}
+
+/**
+ * `store` callback of {@link pushedAuthorization}: keep the record until it
+ * expires, keyed by `requestURI`. `(record, done(err))` or the arity-1 form
+ * `async (record) => {}`.
+ */
+export type PushedRequestStore<Client = any> = (record: PushedRequestRecord<Client>, done: (err?: unknown) => void) => unknown;
+
+/**
+ * Create the pushed authorization request endpoint (RFC 9126 §2). The client,
+ * authenticated in front of it as for `token()`, posts the parameters of an
+ * authorization request. They are parsed by the registered grants and checked
+ * by `validate`, exactly as `authorize` would (the same `validate` callback
+ * fits); `request_uri` is refused inside a pushed request, and `client_id`,
+ * when sent, must be the authenticated client's. The app keeps the request
+ * through `store`, and the answer is `201 { request_uri, expires_in }`.
+ * Errors are RFC 6749 §5.2 JSON: follow it with `server.errorHandler()`.
+ *
+ * @example
+ * ```ts
+ * app.post('/par',
+ *   passport.authenticate(['basic', 'oauth2-client-password'], { session: false }),
+ *   server.pushedAuthorization({ expiresIn: 60 }, validate, (record) => { pushed.set(record.requestURI, record); }),
+ *   server.errorHandler());
+ * app.get('/authorize', ensureLoggedIn(),
+ *   server.authorize({ loadPushedRequest: ({ requestURI }) => take(pushed, requestURI) }, validate),
+ *   renderDialog);
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9126#section-2
+ */
+export function pushedAuthorization<Client = any>(
+  server: Server<Client, any>,
+  options: PushedAuthorizationOptions<Client> | undefined,
+  validate: ValidateFunction<Client>,
+  store: PushedRequestStore<Client>,
+): Middleware {
+  if (!server) throw new TypeError('oauth2orize.pushedAuthorization middleware requires a server argument');
+  if (typeof validate !== 'function') throw new TypeError('oauth2orize.pushedAuthorization middleware requires a validate function');
+  if (typeof store !== 'function') throw new TypeError('oauth2orize.pushedAuthorization middleware requires a store callback');
+  const opts: PushedAuthorizationOptions<Client> = options || {};
+  const expiresIn = opts.expiresIn === undefined ? 60 : opts.expiresIn;
+  if (typeof expiresIn !== 'number' || !(expiresIn > 0) || !Number.isFinite(expiresIn)) {
+    throw new TypeError('oauth2orize.pushedAuthorization option expiresIn must be a positive number');
+  }
+  const userProperty = opts.userProperty || 'user';
+  const idOf = opts.clientID || defaultClientID;
+  const now = opts.now || Date.now;
+  advertise(server, { pushed_authorization_request_endpoint: opts.endpoint });
+
+  return function pushedAuthorization(req, res, next) {
+    const body = bodyOf(req);
+    if (!body) return next(bodyParsingError());
+    const client = (req as unknown as ParamBag)[userProperty] as Client;
+    if (!client) return next(new TokenError('Client authentication failed', 'invalid_client'));
+    if (own(body, 'request_uri') !== undefined) {
+      return next(new TokenError('Invalid parameter: request_uri is not allowed in a pushed authorization request', 'invalid_request'));
+    }
+    const params: Record<string, string | string[]> = {};
+    for (const key of Object.keys(body)) {
+      if (CLIENT_AUTH_PARAMS.has(key) || key === '__proto__') continue;
+      const value = body[key];
+      if (typeof value === 'string' || (Array.isArray(value) && value.every((v) => typeof v === 'string'))) {
+        params[key] = value as string | string[];
+      } else if (value !== undefined && value !== null) {
+        return next(new TokenError(`Invalid parameter: ${key} must be a string`, 'invalid_request'));
+      }
+    }
+    const authenticated = idOf(client);
+    if (typeof authenticated !== 'string' || !authenticated) {
+      return next(new Error('oauth2orize.pushedAuthorization cannot tell the client_id of the authenticated client; set options.clientID'));
+    }
+    if (params.client_id === undefined) params.client_id = authenticated;
+    else if (params.client_id !== authenticated) {
+      return next(new TokenError('Invalid parameter: client_id does not match the authenticated client', 'invalid_request'));
+    }
+    const type = params.response_type;
+    if (type !== undefined && typeof type !== 'string') {
+      return next(new TokenError('Invalid parameter: response_type must be a string', 'invalid_request'));
+    }
+
+    server._parse(type, shadowRequest(req, params), (err, areq) => {
+      if (err) return next(asTokenError(err));
+      if (!areq || !areq.type) return next(new TokenError('Missing required parameter: response_type', 'invalid_request'));
+      if (!areq.clientID) return next(new TokenError('Unsupported response type: ' + type, 'unsupported_response_type', null, 400));
+      callValidate(validate, areq, once((err?: unknown, validClient?: unknown, redirectURI?: string) => {
+        if (err) return next(asTokenError(err));
+        if (!validClient) return next(new TokenError('Unauthorized client', 'unauthorized_client'));
+        void redirectURI;
+        const record: PushedRequestRecord<Client> = {
+          requestURI: REQUEST_URI_PREFIX + randomBytes(32).toString('base64url'),
+          clientID: authenticated,
+          params,
+          expiresAt: new Date(now() + expiresIn * 1000),
+          client,
+          areq,
+        };
+        invoke(store, record, [record], (err) => {
+          if (err) return next(err);
+          const json = JSON.stringify({ request_uri: record.requestURI, expires_in: expiresIn });
+          res.statusCode = 201;
+          res.setHeader('Content-Type', 'application/json');
+          res.setHeader('Cache-Control', 'no-store');
+          res.setHeader('Pragma', 'no-cache');
+          res.end(json);
+        });
+      }), next);
+    });
+  };
+}
+
+function defaultClientID(client: unknown): string | undefined {
+  if (!client || typeof client !== 'object') return undefined;
+  const c = client as Record<string, unknown>;
+  for (const key of ['id', 'clientId', 'clientID', 'client_id']) {
+    if (typeof c[key] === 'string' && c[key]) return c[key] as string;
+  }
+  return undefined;
+}
+
+/**
+ * Errors from the grants' parsers and `validate` are `AuthorizationError`s,
+ * meant for a redirect; at this endpoint they are JSON errors, with 400 in
+ * place of 1.x's 403/501 for a client's mistake. Errors without a code (the
+ * app's failures) pass unchanged.
+ */
+function asTokenError(err: unknown): unknown {
+  const e = err as { code?: unknown; message?: string; uri?: string | null; status?: number } | null;
+  if (!e || typeof e !== 'object' || typeof e.code !== 'string' || e.code === 'server_error') return err;
+  const status = typeof e.status === 'number' && e.status >= 400 && e.status < 500 && e.status !== 403 ? e.status : 400;
+  return new TokenError(e.message, e.code, e.uri, status, { cause: err });
+}
