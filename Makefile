@@ -8,7 +8,7 @@ BIN := node_modules/.bin
 # npm ci rewrites this file last, so it tells whether node_modules matches the lockfile.
 STAMP := node_modules/.package-lock.json
 
-.PHONY: help install build typecheck test test-cov view-cov lint clean bench fuzz example
+.PHONY: help install build typecheck test test-cov view-cov lint clean bench fuzz example mutate
 
 help:
 	@echo 'make example    build, then start the example authorization server on http://localhost:3000'
@@ -20,6 +20,7 @@ help:
 	@echo 'make typecheck  tsc --noEmit over src/, test/ and examples/'
 	@echo 'make bench      run the benchmarks (bench/run.mjs)'
 	@echo 'make fuzz       run the fuzzer (test/fuzz/run.mjs)'
+	@echo 'make mutate     mutation pass over src/lib/ and src/txn/ (scripts/mutations.mjs); prints the kill rate'
 	@echo 'make install    npm ci, when node_modules is missing or older than package-lock.json'
 	@echo 'make clean      remove dist/, coverage/ and temporary files'
 
@@ -67,6 +68,9 @@ bench: build
 fuzz: build
 	@if [ -f test/fuzz/run.mjs ]; then node test/fuzz/run.mjs; \
 	else echo 'The fuzzer is not written yet (test/fuzz/run.mjs does not exist).'; fi
+
+mutate: install
+	node scripts/mutate.mjs
 
 example: install build
 	@if [ ! -f examples/authorization-server/main.js ]; then \
