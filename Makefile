@@ -8,7 +8,7 @@ BIN := node_modules/.bin
 # npm ci rewrites this file last, so it tells whether node_modules matches the lockfile.
 STAMP := node_modules/.package-lock.json
 
-.PHONY: help install build typecheck test test-cov view-cov lint clean bench fuzz example docs
+.PHONY: help install build typecheck test test-cov view-cov lint clean bench fuzz example docs mutate
 
 help:
 	@echo 'make example    build if src/ changed, then start the example authorization server on http://localhost:3000'
@@ -21,6 +21,7 @@ help:
 	@echo 'make docs       the API reference (TypeDoc) in docs/api/'
 	@echo 'make bench      run the benchmarks (bench/run.mjs)'
 	@echo 'make fuzz       run the fuzzer (test/fuzz/run.mjs)'
+	@echo 'make mutate     mutation pass over src/lib/ and src/txn/ (scripts/mutations.mjs); prints the kill rate'
 	@echo 'make install    npm ci, when node_modules is missing or older than package-lock.json'
 	@echo 'make clean      remove dist/, coverage/ and temporary files'
 
@@ -78,6 +79,9 @@ fuzz: build
 
 docs: install
 	$(BIN)/typedoc
+
+mutate: install
+	node scripts/mutate.mjs
 
 example: install $(BUILT)
 	@if [ ! -f examples/authorization-server/main.js ]; then \

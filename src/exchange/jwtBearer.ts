@@ -1,7 +1,7 @@
 import { TokenError } from '../errors/tokenerror.js';
 import { scopeParam, bodyOf, type ParamBag } from '../lib/params.js';
 import { bodyParsingError, deliverTokens, tokenResponder, type IssuedCallback } from '../lib/respond.js';
-import { catchRejection, settle } from '../lib/async.js';
+import { catchRejection, once, settle } from '../lib/async.js';
 import { setupExchange, type ExchangeOptions } from '../lib/exchange.js';
 import { clientOf, clientRequired, isJoseRejection, requiredString } from '../lib/endpoint.js';
 import { MAX_JWS_LENGTH, parseCompactJws } from '../lib/jws.js';
@@ -112,8 +112,8 @@ export function jwtBearer(options: any, issue?: any): ExchangeFunction {
       return next(err);
     }
     const respond = tokenResponder(res, next, 'Invalid assertion');
-    const issued: IssuedCallback = (err, ...rest) =>
-      isJoseRejection(err) ? respond(new TokenError('Invalid assertion', 'invalid_grant', undefined, undefined, { cause: err })) : respond(err, ...rest);
+    const issued = once<Parameters<IssuedCallback>>((err, ...rest) =>
+      isJoseRejection(err) ? respond(new TokenError('Invalid assertion', 'invalid_grant', undefined, undefined, { cause: err })) : respond(err, ...rest));
     try {
       if (arity === 1) {
         const ctx = { client, assertion, header: parsed.header, claims: parsed.claims, scope, body, authInfo: req.authInfo };
@@ -126,7 +126,7 @@ export function jwtBearer(options: any, issue?: any): ExchangeFunction {
         case 4: returned = fn(client, assertion, scope, issued); break;
         default: returned = fn(client, assertion, issued);
       }
-      catchRejection(returned, issued);
+      catchRejection(returned, issued, fn, (value) => deliverTokens(value, issued));
     } catch (err) {
       return next(err);
     }

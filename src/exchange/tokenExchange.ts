@@ -1,7 +1,7 @@
 import { TokenError } from '../errors/tokenerror.js';
 import { scopeParam, bodyOf, type ParamBag } from '../lib/params.js';
 import { bodyParsingError, tokenResponder, type IssuedCallback } from '../lib/respond.js';
-import { catchRejection, settle } from '../lib/async.js';
+import { catchRejection, once, settle } from '../lib/async.js';
 import { setupExchange, type ExchangeOptions } from '../lib/exchange.js';
 import { clientOf, clientRequired, isAbsoluteUri, optionalString, repeatableString, requiredString, tokenError } from '../lib/endpoint.js';
 import type { ExchangeFunction } from '../server.js';
@@ -167,10 +167,7 @@ export function tokenExchange(options: any, issue?: any): ExchangeFunction {
       return next(err);
     }
     const responder = tokenResponder(res, next, 'Invalid token');
-    let called = false;
-    const issued: IssuedCallback = (err, accessToken, refreshToken, params) => {
-      if (called) return;
-      called = true;
+    const issued = once<Parameters<IssuedCallback>>((err, accessToken, refreshToken, params) => {
       if (err) return responder(err);
       if (!accessToken) return responder(tokenError('Invalid subject or actor token', 'invalid_request'));
       if (refreshToken && typeof refreshToken === 'object') {
@@ -181,7 +178,7 @@ export function tokenExchange(options: any, issue?: any): ExchangeFunction {
         return responder(new Error('tokenExchange: the issue callback must give params.issued_token_type'));
       }
       responder(null, accessToken, refreshToken, params);
-    };
+    });
     try {
       if (arity === 1) {
         return settle(fn({ client, ...request, body, authInfo: req.authInfo }), (value) => deliver(value as ExchangedToken, issued), issued);
@@ -192,7 +189,7 @@ export function tokenExchange(options: any, issue?: any): ExchangeFunction {
         case 4: returned = fn(client, request, body, issued); break;
         default: returned = fn(client, request, issued);
       }
-      catchRejection(returned, issued);
+      catchRejection(returned, issued, fn, (value) => deliver(value as ExchangedToken, issued));
     } catch (err) {
       return next(err);
     }

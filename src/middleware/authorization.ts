@@ -2,7 +2,7 @@ import { AuthorizationError } from '../errors/authorizationerror.js';
 import { own, type ParamBag } from '../lib/params.js';
 import { approve, callImmediate, callStore, mergeLocals, once, respond } from '../lib/transaction.js';
 import type { ImmediateCallback } from '../lib/transaction.js';
-import { catchRejection, settle } from '../lib/async.js';
+import { callValidate } from '../lib/validate.js';
 import type { Server } from '../server.js';
 import type { SessionStoreOptions } from '../txn/session.js';
 import type { AuthorizationRequest, Middleware, OAuth2IncomingMessage, OAuth2Transaction, Bivariant } from '../types.js';
@@ -183,12 +183,6 @@ export function authorization(server: Server<any, any>, options: any, validate?:
         return next(new AuthorizationError('Unsupported response type: ' + responseType, 'unsupported_response_type'));
       }
 
-      // A resolved value is read as the context form's `{ client, redirectURI, webOrigin }`.
-      const resolved = (value: unknown): void => {
-        if (!value) return validated(null, false);
-        const v = value as ValidateResult<unknown>;
-        validated(null, v.client, v.redirectURI, v.webOrigin);
-      };
       const validated = once((err?: unknown, client?: unknown, redirectURI?: string, webOrigin?: string): void => {
         // Build req.oauth2 before acting on `err`: a redirect URI, even with an
         // error, means the client can be told of the error by redirect.
@@ -230,22 +224,8 @@ export function authorization(server: Server<any, any>, options: any, validate?:
         callImmediate(decide, txn, immediated);
       });
 
-      try {
-        let returned: unknown;
-        switch (check.length) {
-          case 5: returned = check(areq.clientID, areq.redirectURI, areq.scope, areq.type, validated); break;
-          case 4: returned = check(areq.clientID, areq.redirectURI, areq.scope, validated); break;
-          case 3: returned = check(areq.clientID, areq.redirectURI, validated); break;
-          case 1: {
-            const context = { clientID: areq.clientID, redirectURI: areq.redirectURI, scope: areq.scope, type: areq.type, areq };
-            return settle(check(context), resolved, validated);
-          }
-          default: returned = check(areq, validated);
-        }
-        catchRejection(returned, validated, check, resolved);
-      } catch (err) {
-        return next(err);
-      }
+      // By arity, as 1.x; a resolved value reads like the context form's result.
+      callValidate(check, areq, validated, next);
     });
   }
 }

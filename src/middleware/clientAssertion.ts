@@ -1,5 +1,5 @@
 import { TokenError } from '../errors/tokenerror.js';
-import { settle, catchRejection } from '../lib/async.js';
+import { settle, catchRejection, once } from '../lib/async.js';
 import { bodyOf, stringParam, type ParamBag } from '../lib/params.js';
 import { bodyParsingError } from '../lib/respond.js';
 import { clientRequired, isJoseRejection, tokenError } from '../lib/endpoint.js';
@@ -243,21 +243,18 @@ export function clientAssertion(options: any, verify?: any): Middleware {
         fresh(err);
       }
     };
-    let verified = false;
-    const done: VerifyClientAssertionCallback = (err, client) => {
-      if (verified) return;
-      verified = true;
+    const done = once<Parameters<VerifyClientAssertionCallback>>((err, client) => {
       if (err) return fail(isJoseRejection(err) ? new TokenError('Invalid client assertion', 'invalid_client', undefined, 401, { cause: err }) : err);
       if (!client) return fail(invalidClient('Invalid client assertion'));
       checkJti(client);
-    };
+    });
     try {
       if (arity === 1) {
         const ctx = { clientId, assertion, header: decoded.header, claims: decoded.claims, body };
         return settle(fn(ctx), (client) => done(null, client), done);
       }
       const returned = arity === 4 ? fn(clientId, assertion, decoded, done) : fn(clientId, assertion, done);
-      catchRejection(returned, done);
+      catchRejection(returned, done, fn, (client) => done(null, client as Parameters<VerifyClientAssertionCallback>[1]));
     } catch (err) {
       done(err);
     }

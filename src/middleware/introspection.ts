@@ -1,4 +1,4 @@
-import { settle, catchRejection } from '../lib/async.js';
+import { settle, catchRejection, once } from '../lib/async.js';
 import { bodyOf, type ParamBag } from '../lib/params.js';
 import { bodyParsingError, writeJson } from '../lib/respond.js';
 import { clientOf, clientRequired, optionalString, requiredString } from '../lib/endpoint.js';
@@ -133,13 +133,10 @@ export function introspection(options: any, lookup?: any): Middleware {
     } catch (err) {
       return next(err);
     }
-    let called = false;
-    const done: IntrospectCallback = (err, claims) => {
-      if (called) return;
-      called = true;
+    const done = once<Parameters<IntrospectCallback>>((err, claims) => {
       if (err) return next(err);
       writeJson(res, answer(claims, tolerance));
-    };
+    });
     try {
       if (arity === 1) return settle(fn({ client, token, tokenTypeHint, body }), (claims) => done(null, claims as IntrospectionClaims), done);
       let returned: unknown;
@@ -148,7 +145,7 @@ export function introspection(options: any, lookup?: any): Middleware {
         case 4: returned = fn(client, token, tokenTypeHint, done); break;
         default: returned = fn(client, token, done);
       }
-      catchRejection(returned, done);
+      catchRejection(returned, done, fn, (claims) => done(null, claims as IntrospectionClaims));
     } catch (err) {
       return next(err);
     }

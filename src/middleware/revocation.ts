@@ -1,4 +1,4 @@
-import { settle, catchRejection } from '../lib/async.js';
+import { settle, catchRejection, once } from '../lib/async.js';
 import { bodyOf, type ParamBag } from '../lib/params.js';
 import { bodyParsingError } from '../lib/respond.js';
 import { clientOf, clientRequired, optionalString, requiredString, tokenError } from '../lib/endpoint.js';
@@ -96,16 +96,13 @@ export function revocation(options: any, revoke?: any): Middleware {
     } catch (err) {
       return next(err);
     }
-    let called = false;
-    const done = (err?: unknown): void => {
-      if (called) return;
-      called = true;
+    const done = once((err?: unknown): void => {
       if (err) return next(withStatus(err));
       res.statusCode = 200;
       res.setHeader('Cache-Control', 'no-store');
       res.setHeader('Content-Length', 0);
       res.end();
-    };
+    });
     try {
       if (arity === 1) return settle(fn({ client, token, tokenTypeHint, body }), () => done(), done);
       let returned: unknown;
@@ -114,7 +111,7 @@ export function revocation(options: any, revoke?: any): Middleware {
         case 4: returned = fn(client, token, tokenTypeHint, done); break;
         default: returned = fn(client, token, done);
       }
-      catchRejection(returned, done);
+      catchRejection(returned, done, fn, () => done());
     } catch (err) {
       return next(err);
     }

@@ -46,7 +46,6 @@ test('a browser signs in, approves, and reaches the callback with a code', { tim
   const app = await startExample({ legacyGrants: ['implicit'] });
   t.after(() => app.close());
   const userDataDir = mkdtempSync(join(tmpdir(), 'oauth2orize-chromium-'));
-  t.after(() => rmSync(userDataDir, { recursive: true, force: true }));
 
   // A persistent context is how Playwright takes a user data directory.
   const context = await chromium.launchPersistentContext(userDataDir, {
@@ -55,7 +54,12 @@ test('a browser signs in, approves, and reaches the callback with a code', { tim
     args: ARGS,
     viewport: { width: 760, height: 520 },
   });
-  t.after(() => context.close());
+  // After hooks run in the order they were added: close Chromium first, then remove its
+  // directory (removing it while Chromium still wrote there failed now and then: ENOTEMPTY).
+  t.after(async () => {
+    await context.close();
+    rmSync(userDataDir, { recursive: true, force: true, maxRetries: 5 });
+  });
   const page = context.pages()[0] ?? (await context.newPage());
 
   // The start page links to a ready authorization URL.

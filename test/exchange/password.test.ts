@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { password } from '../../src/exchange/password.js';
 import { TokenError } from '../../src/errors/tokenerror.js';
 import { BODY_PARSING_MESSAGE, assertTokenError, exchangeWith, tokenResponse } from './helpers.js';
+import { MockResponse, mockRequest, run } from '../helpers/mock.js';
 
 const client = { id: 'c123', name: 'Example' };
 const authInfo = { method: 'basic' };
@@ -92,6 +93,12 @@ describe('exchange.password', () => {
       assert.deepEqual(seen.scope, ['read', 'write']);
     });
 
+    it("falls back to ' ' for an empty scopeSeparator, as 1.x's `|| ' '` does", async () => {
+      const { mw, seen } = capture({ scopeSeparator: '' });
+      await exchangeWith(mw as any, body({ scope: 'read write' }), { user: client });
+      assert.deepEqual(seen.scope, ['read', 'write']);
+    });
+
     it('uses the first separator in an array that actually splits', async () => {
       const { mw, seen } = capture({ scopeSeparator: [' ', ','] });
       await exchangeWith(mw as any, body({ scope: 'read,write' }), { user: client });
@@ -123,6 +130,17 @@ describe('exchange.password', () => {
       const { res } = await exchangeWith(respondWith('s3cr1t', 'getANotehr', { expires_in: 3600 }) as any, body(), { user: client });
       assert.equal(res.body, '{"access_token":"s3cr1t","refresh_token":"getANotehr","expires_in":3600,"token_type":"Bearer"}');
       tokenResponse(res);
+    });
+
+    it('answers once when issue calls done twice', async () => {
+      let ends = 0;
+      const mw = password(function (_c: any, _u: any, _p: any, done: any) { done(null, 'first'); done(null, 'second'); done(new Error('late')); } as any);
+      const res = new MockResponse();
+      res.on('finish', () => { ends++; });
+      const { nextCalled } = await run(mw as any, mockRequest({ method: 'POST', body: body(), user: client }), res);
+      assert.equal(nextCalled, false);
+      assert.equal(ends, 1, 'the response ends once');
+      assert.deepEqual(tokenResponse(res), { access_token: 'first', token_type: 'Bearer' });
     });
 
     it('treats an object in the refresh-token position as params', async () => {

@@ -115,6 +115,10 @@ describe('grant.code', () => {
       assert.deepEqual(parse({ client_id: 'c', scope: 'read write' }, { scopeSeparator: ',' }).scope, ['read write']);
     });
 
+    it("falls back to ' ' for an empty scopeSeparator, as 1.x's `|| ' '` does", () => {
+      assert.deepEqual(parse({ client_id: 'c', scope: 'read write' }, { scopeSeparator: '' }).scope, ['read', 'write']);
+    });
+
     it('uses the first separator of an array that actually splits', () => {
       const opts = { scopeSeparator: [' ', ','] };
       assert.deepEqual(parse({ client_id: 'c', scope: 'read write' }, opts).scope, ['read', 'write']);
@@ -382,6 +386,16 @@ describe('grant.code', () => {
         assertOAuthError(out.err, 'Unsupported response mode: fragment', 'unsupported_response_mode', 501);
         assert.ok(!(out.err as any).uri, '!(out.err as any).uri');
         assert.equal(issued, false);
+      });
+
+      it('does not take a response mode from Object.prototype (constructor, toString)', async () => {
+        for (const name of ['constructor', 'toString', '__proto__']) {
+          const mod = code(noopIssue);
+          const t = txn();
+          t.req.responseMode = name;
+          const out = await callResponse(mod.response!, t);
+          assertOAuthError(out.err, `Unsupported response mode: ${name}`, 'unsupported_response_mode', 501);
+        }
       });
 
       it('honours txn.req.responseMode = query explicitly', async () => {

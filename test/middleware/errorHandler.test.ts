@@ -5,6 +5,7 @@ import { errorHandler } from '../../src/middleware/errorHandler.js';
 import { AuthorizationError } from '../../src/errors/authorizationerror.js';
 import { TokenError } from '../../src/errors/tokenerror.js';
 import { OAuth2Error } from '../../src/errors/oauth2error.js';
+import { BadRequestError } from '../../src/errors/badrequesterror.js';
 import { MockResponse, mockRequest, runError } from '../helpers/mock.js';
 
 const handle = (options: any, err: unknown, reqInit: any = {}) =>
@@ -198,6 +199,30 @@ describe('middleware/errorHandler', () => {
       it('is off by default', async () => {
         const { res } = await handle({ rfcStatus: false }, new TokenError('m', 'invalid_grant'));
         assert.equal(res.statusCode, 403);
+      });
+    });
+
+    // exposeErrors: false hides what an app error says, but a 4xx status means the error was
+    // raised about the request on purpose, so its message is for the client.
+    describe('exposeErrors: false', () => {
+      it('keeps error_description for a 400 BadRequestError, which has no OAuth code', async () => {
+        const { res } = await handle({ exposeErrors: false }, new BadRequestError('Missing required parameter: transaction_id'));
+        assert.equal(res.statusCode, 400);
+        assert.deepEqual(JSON.parse(res.body!), { error: 'server_error', error_description: 'Missing required parameter: transaction_id' });
+      });
+
+      it('keeps error_description for a plain { message, status: 403 }', async () => {
+        const { res } = await handle({ exposeErrors: false }, { message: 'Not your transaction', status: 403 });
+        assert.equal(res.statusCode, 403);
+        assert.deepEqual(JSON.parse(res.body!), { error: 'server_error', error_description: 'Not your transaction' });
+      });
+
+      it('drops it for the same message with status 500 or none', async () => {
+        for (const err of [{ message: 'db password is hunter2', status: 500 }, new Error('db password is hunter2')]) {
+          const { res } = await handle({ exposeErrors: false }, err);
+          assert.equal(res.statusCode, 500);
+          assert.equal(res.body, '{"error":"server_error"}');
+        }
       });
     });
   });

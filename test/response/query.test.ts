@@ -75,6 +75,7 @@ describe('response/query', () => {
       assert.equal(res.statusCode, 302);
       assert.equal(res.getHeader('Location'), 'https://client.example.com/cb?x=1&code=abc&state=s%201');
       assert.equal(res.ended, true);
+      assert.equal(res.getHeader('Content-Length'), '0', 'an empty body, said so');
     });
   });
 

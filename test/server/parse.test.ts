@@ -59,6 +59,28 @@ describe('Server#_parse', () => {
     assert.deepEqual(areq, { type: 'code', a: 1, b: 2, c: 3, shared: 'second' });
   });
 
+  it('merges two synchronous parsers last-wins, as utils-merge does in 1.x', async () => {
+    const server: any = new Server();
+    server.grant('*', function (_r: any) { return { a: 1, shared: 'first', nested: { from: 'first' } }; });
+    server.grant('code', function (_r: any) { return { b: 2, shared: 'second', nested: { other: true } }; });
+    const { err, areq } = await parse(server, 'code', req());
+    assert.equal(err, null);
+    // A shallow copy: the later parser's value replaces the earlier one, nested objects too.
+    assert.deepEqual(areq, { type: 'code', a: 1, b: 2, shared: 'second', nested: { other: true } });
+  });
+
+  it('fails with an Error when an arity-1 parser rejects without a reason', async () => {
+    const server: any = new Server();
+    let laterRan = false;
+    server.grant('*', function (_r: any) { return Promise.reject(null); });
+    server.grant('*', function (_r: any) { laterRan = true; return {}; });
+    const { err, areq } = await parse(server, 'code', req());
+    assert.ok(err instanceof Error, `expected an Error, got ${String(err)}`);
+    assert.equal(err.message, 'Request parser rejected without a reason');
+    assert.equal(areq, undefined);
+    assert.equal(laterRan, false);
+  });
+
   it('tolerates a parser that returns nothing', async () => {
     const server: any = new Server();
     server.grant('*', function (_r: any) { return undefined; });

@@ -143,6 +143,18 @@ describe('Server#_respond', () => {
     assert.equal(laterRan, false);
   });
 
+  it('calls back with an Error when a Promise-form handler rejects without a reason', async () => {
+    const server: any = new Server();
+    let laterRan = false;
+    server.grant('code', 'response', function (_t: any, _r: any) { return Promise.reject(undefined); });
+    server.grant('code', 'response', function (_t: any, _r: any, _n: any) { laterRan = true; });
+    const out = await respond(server, txnOf('code'), new MockResponse());
+    assert.equal(out.called, true);
+    assert.ok(out.args[0] instanceof Error, `expected an Error, got ${String(out.args[0])}`);
+    assert.equal(out.args[0].message, 'Handler rejected without a reason');
+    assert.equal(laterRan, false, 'a rejection does not decline to the next handler');
+  });
+
   it('calls back with an error a handler throws', async () => {
     const server: any = new Server();
     server.grant('code', 'response', function (_t: any, _r: any, _n: any) { throw new Error('thrown in handler'); });
