@@ -8,16 +8,17 @@ BIN := node_modules/.bin
 # npm ci rewrites this file last, so it tells whether node_modules matches the lockfile.
 STAMP := node_modules/.package-lock.json
 
-.PHONY: help install build typecheck test test-cov view-cov lint clean bench fuzz example mutate
+.PHONY: help install build typecheck test test-cov view-cov lint clean bench fuzz example docs mutate
 
 help:
-	@echo 'make example    build, then start the example authorization server on http://localhost:3000'
+	@echo 'make example    build if src/ changed, then start the example authorization server on http://localhost:3000'
 	@echo 'make test       install, build, typecheck, run every test, then publint and attw'
 	@echo 'make test-cov   the tests under c8; html and text reports in coverage/'
 	@echo 'make view-cov   open coverage/index.html (or print its path)'
 	@echo 'make lint       typecheck, then publint'
 	@echo 'make build      compile src/ to dist/esm (ES modules) and dist/cjs (CommonJS)'
 	@echo 'make typecheck  tsc --noEmit over src/, test/ and examples/'
+	@echo 'make docs       the API reference (TypeDoc) in docs/api/'
 	@echo 'make bench      run the benchmarks (bench/run.mjs)'
 	@echo 'make fuzz       run the fuzzer (test/fuzz/run.mjs)'
 	@echo 'make mutate     mutation pass over src/lib/ and src/txn/ (scripts/mutations.mjs); prints the kill rate'
@@ -35,6 +36,13 @@ build: install
 	$(BIN)/tsc -p tsconfig.build.json
 	$(BIN)/tsc -p tsconfig.build.cjs.json
 	node scripts/cjs-entry.mjs
+
+# The last file a build writes: `make example` rebuilds only when a source is newer.
+BUILT := dist/cjs/main.cjs
+BUILD_INPUTS := $(shell find src -name '*.ts') tsconfig.json tsconfig.build.json tsconfig.build.cjs.json scripts/cjs-entry.mjs
+
+$(BUILT): $(STAMP) $(BUILD_INPUTS)
+	$(MAKE) --no-print-directory build
 
 typecheck: install
 	$(BIN)/tsc -p tsconfig.test.json
@@ -69,10 +77,13 @@ fuzz: build
 	@if [ -f test/fuzz/run.mjs ]; then node test/fuzz/run.mjs; \
 	else echo 'The fuzzer is not written yet (test/fuzz/run.mjs does not exist).'; fi
 
+docs: install
+	$(BIN)/typedoc
+
 mutate: install
 	node scripts/mutate.mjs
 
-example: install build
+example: install $(BUILT)
 	@if [ ! -f examples/authorization-server/main.js ]; then \
 	  echo 'The example is not written yet (examples/authorization-server/main.js does not exist).'; exit 1; fi
 	node examples/authorization-server/main.js

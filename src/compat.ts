@@ -35,11 +35,17 @@ import type { IssuedCallback } from './lib/respond.js';
  * what the request may leave out.
  */
 export interface OAuth2Req extends AuthorizationRequest {
+  /** The `client_id` parameter. */
   clientID: string;
+  /** The `redirect_uri` parameter (declared present; it may be absent). */
   redirectURI: string;
+  /** The requested scope (declared present; it may be absent). */
   scope: string[];
+  /** The `state` parameter (declared present; it may be absent). */
   state: string;
+  /** The response type. */
   type: string;
+  /** The transaction ID, as `@types/oauth2orize` declared it here. */
   transactionID: string;
 }
 
@@ -49,6 +55,7 @@ export interface OAuth2Req extends AuthorizationRequest {
  * @deprecated Use `Record<string, unknown>`: `info` is whatever `immediate` passed.
  */
 export interface OAuth2Info {
+  /** The scope `immediate` reported, as `@types/oauth2orize` declared it. */
   scope: string;
   [key: string]: unknown;
 }
@@ -76,7 +83,9 @@ export interface OAuth2<Client = any, User = any> extends OAuth2Transaction<Clie
  * @deprecated Use {@link OAuth2Request}.
  */
 export interface MiddlewareRequest<Client = any, User = any> extends OAuth2IncomingMessage {
+  /** The transaction, set by the authorization endpoint and the transaction loader. */
   oauth2?: OAuth2<Client, User> | undefined;
+  /** The signed-in user (or, at the token endpoint, the client). */
   user?: User;
 }
 

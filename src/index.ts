@@ -26,7 +26,19 @@ import { generateUserCode, normalizeUserCode, generateDeviceCode, USER_CODE_ALPH
 import { DEVICE_CODE_GRANT_TYPE } from './middleware/deviceAuthorization.js';
 import { REQUEST_URI_PREFIX } from './middleware/par.js';
 /** issue 12's runtime values, also carried by the default export. */
-const deviceAndPar = { generateUserCode, normalizeUserCode, generateDeviceCode, USER_CODE_ALPHABET, deviceCodeError, DEVICE_CODE_GRANT_TYPE, REQUEST_URI_PREFIX };
+const deviceAndPar = {
+  /** Makes a user code for the device flow (RFC 8628 §6.1). */
+  generateUserCode,
+  /** Normalizes a user code as typed by a user, for lookup. */
+  normalizeUserCode,
+  /** Makes a device code (RFC 8628 §3.2). */
+  generateDeviceCode,
+  USER_CODE_ALPHABET,
+  /** The device flow's polling errors (`authorization_pending`, `slow_down`, ...) as `TokenError`s. */
+  deviceCodeError,
+  DEVICE_CODE_GRANT_TYPE,
+  REQUEST_URI_PREFIX,
+};
 import { SessionStore } from './txn/session.js';
 import './augment.js';
 // issue 9: the Redis transaction store
@@ -114,12 +126,51 @@ export declare namespace exchange {
 // `Server` and `SessionStore` are properties too (issue 10), so every value the typings
 // declare exists in `require()`, the default import and the named imports alike.
 const oauth2orize = Object.assign(createServer, {
-  createServer, errorHandler, grant, exchange, OAuth2Error, AuthorizationError, TokenError, Server, SessionStore, response,
-  // issue 9
+  /** Create a new OAuth 2.0 server; the package itself is this function too. */
+  createServer,
+  /** The error-rendering middleware, also available as `server.errorHandler()`. */
+  errorHandler,
+  /** The bundled grants. */
+  grant,
+  /** The bundled exchanges. */
+  exchange,
+  /** Base class of the OAuth 2.0 errors. */
+  OAuth2Error,
+  /** An error at the authorization endpoint. */
+  AuthorizationError,
+  /** An error at the token endpoint. */
+  TokenError,
+  /** The server class, as `createServer` returns it. */
+  Server,
+  /** The default, session-backed transaction store. */
+  SessionStore,
+  /** The built-in response modes (query, fragment, form_post). */
+  response,
+  /** A transaction store on Redis, for several processes (issue 9). */
   RedisTransactionStore,
-  // issue 11b
-  metadata, metadataPath, buildMetadata, revocation, introspection, clientAssertion, tokenExchange, jwtBearer,
-  JWT_BEARER_CLIENT_ASSERTION_TYPE, TOKEN_EXCHANGE_GRANT_TYPE, JWT_BEARER_GRANT_TYPE,
+  /** Middleware serving RFC 8414 authorization server metadata; also `server.metadata()`. */
+  metadata,
+  /** The well-known metadata path for an issuer (RFC 8414 §3.1). */
+  metadataPath,
+  /** Builds the metadata document of a server. */
+  buildMetadata,
+  /** The RFC 7009 revocation endpoint; also `server.revocation()`. */
+  revocation,
+  /** The RFC 7662 introspection endpoint; also `server.introspection()`. */
+  introspection,
+  /** Client authentication with JWT assertions (`private_key_jwt`); also `server.clientAssertion()`. */
+  clientAssertion,
+  /** The RFC 8693 token exchange grant. */
+  tokenExchange,
+  /** The RFC 7523 JWT bearer grant. */
+  jwtBearer,
+  /** `client_assertion_type` of JWT client assertions (RFC 7523 §2.2). */
+  JWT_BEARER_CLIENT_ASSERTION_TYPE,
+  /** `grant_type` of token exchange (RFC 8693). */
+  TOKEN_EXCHANGE_GRANT_TYPE,
+  /** `grant_type` of the JWT bearer grant (RFC 7523 §2.1). */
+  JWT_BEARER_GRANT_TYPE,
+  // issue 12: device authorization and pushed authorization requests (documented where defined)
   ...deviceAndPar,
 });
 // issue 9: the Redis transaction store, named export and its types.

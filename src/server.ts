@@ -97,6 +97,10 @@ export class Server<Client = any, User = any> {
   /** @internal Settings resolved from the issue-11 options; `undefined` for a 1.x-style server. */
   _profile: Profile | undefined;
 
+  /**
+   * Prefer {@link createServer}, which 1.x apps call.
+   * @param options `store`: a transaction store in place of the session
+   */
   constructor(options?: ServerOptions) {
     this._options = options || {};
     this._txnStore = this._options.store || new SessionStore();
@@ -119,13 +123,49 @@ export class Server<Client = any, User = any> {
    * server.grant(oauth2orize.grant.code((client, redirectURI, user, ares, done) => { ... }));
    * server.grant('*', (req) => ({ codeChallenge: req.query.code_challenge }));
    * ```
+   * @param mod a grant module such as `grant.code(issue)`; its `name` is the response type
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.1.1
    */
   grant(mod: GrantModule<Client, User>): this;
+  /**
+   * Register a grant module under an explicit response type.
+   * @param type the response type, e.g. `'code id_token'` (any order), or `'*'`
+   * @param mod the grant module
+   */
   grant(type: string, mod: GrantModule<Client, User>): this;
+  /**
+   * Register a request parser for a response type.
+   * @param type the response type, or `'*'` for every type
+   * @param phase `'request'`
+   * @param fn the parser: `(req)` returns the fields, `(req, done)` calls back
+   */
   grant(type: string, phase: 'request', fn: RequestParser): this;
+  /**
+   * Register a response handler for a response type.
+   * @param type the response type, or `'*'`
+   * @param phase `'response'`
+   * @param fn `(txn, res, next)`, `(txn, res, complete, next)`, or `(txn, res)` returning a Promise
+   */
   grant(type: string, phase: 'response', fn: ResponseHandler<Client, User>): this;
+  /**
+   * Register an error handler for a response type.
+   * @param type the response type, or `'*'`
+   * @param phase `'error'`
+   * @param fn `(err, txn, res, next)`, or `(err, txn, res)` returning a Promise
+   */
   grant(type: string, phase: 'error', fn: GrantErrorHandler<Client, User>): this;
+  /**
+   * Register a function for one phase of a response type.
+   * @param type the response type, or `'*'`
+   * @param phase `'request'`, `'response'` or `'error'`
+   * @param fn the function for that phase
+   */
   grant(type: string, phase: GrantPhase, fn: RequestParser | ResponseHandler<Client, User> | GrantErrorHandler<Client, User>): this;
+  /**
+   * Register a request parser (the `request` phase) for a response type.
+   * @param type the response type, or `'*'`
+   * @param fn the parser
+   */
   grant(type: string, fn: RequestParser): this;
   grant(type: any, phase?: any, fn?: any): this {
     if (typeof type === 'object' && type !== null) {
@@ -176,8 +216,15 @@ export class Server<Client = any, User = any> {
    * server.exchange(oauth2orize.exchange.password((client, username, password, scope, done) => { ... }));
    * server.exchange('urn:ietf:params:oauth:grant-type:jwt-bearer', jwtBearerExchange);
    * ```
+   * @param fn the exchange; its `name` is the grant type
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4
    */
   exchange(fn: ExchangeFunction<Client>): this;
+  /**
+   * Register an exchange under an explicit grant type.
+   * @param type the `grant_type` value, or `'*'` for every type
+   * @param fn the exchange middleware
+   */
   exchange(type: string, fn: ExchangeFunction<Client>): this;
   exchange(type: string | ExchangeFunction<Client>, fn?: ExchangeFunction<Client>): this {
     let name: string;
@@ -200,10 +247,30 @@ export class Server<Client = any, User = any> {
   }
 
   /**
-   * Create the authorization-endpoint middleware. See {@link authorization}.
-   * Also available as `server.authorize`.
+   * Create the authorization-endpoint middleware: it parses the request,
+   * calls `validate`, then `immediate`, and either answers at once or stores a
+   * transaction in `req.oauth2` for your consent page. Also available as
+   * `server.authorize`.
+   *
+   * @example
+   * ```ts
+   * app.get('/authorize', ensureLoggedIn, server.authorization((clientID, redirectURI, done) => {
+   *   db.clients.find(clientID).then((client) => done(null, client, redirectURI), done);
+   * }), renderConsent);
+   * ```
+   * @param options `userProperty` and the transaction store's options
+   * @param validate identifies the client and checks its redirect URI
+   * @param immediate decides whether to skip the consent page
+   * @param complete runs after the grant is issued, before the response
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.1
    */
   authorization(options: AuthorizationOptions | undefined, validate: ValidateFunction<Client>, immediate?: ImmediateFunction<Client, User>, complete?: CompleteFunction<Client, User>): Middleware;
+  /**
+   * Create the authorization-endpoint middleware with the default options.
+   * @param validate identifies the client and checks its redirect URI
+   * @param immediate decides whether to skip the consent page
+   * @param complete runs after the grant is issued, before the response
+   */
   authorization(validate: ValidateFunction<Client>, immediate?: ImmediateFunction<Client, User>, complete?: CompleteFunction<Client, User>): Middleware;
   authorization(options?: any, validate?: any, immediate?: any, complete?: any): Middleware {
     if (usedAsMiddleware('server.authorize', arguments)) return misusedMiddleware('server.authorize');
@@ -216,10 +283,31 @@ export class Server<Client = any, User = any> {
    * or the resume middleware alone when `options.loadTransaction === false`.
    * A function in `options.loadTransaction` replaces the loader, and so does a
    * function passed first with two more functions after it.
+   *
+   * @param options `loadTransaction: false`, `userProperty` and the store's options
+   * @param immediate decides again whether to answer without the consent page
+   * @param complete runs after the grant is issued
    */
   resume(options: ResumeOptions & { loadTransaction: false }, immediate: ImmediateFunction<Client, User>, complete?: CompleteFunction<Client, User>): Middleware;
+  /**
+   * Create `[transactionLoader, resume]`.
+   * @param options `userProperty` and the store's options
+   * @param immediate decides again whether to answer without the consent page
+   * @param complete runs after the grant is issued
+   */
   resume(options: ResumeOptions | undefined, immediate: ImmediateFunction<Client, User>, complete?: CompleteFunction<Client, User>): Middleware[];
+  /**
+   * Create `[loadTransaction, resume]` with your own transaction loader.
+   * @param loadTransaction the middleware that loads the transaction
+   * @param immediate decides again whether to answer without the consent page
+   * @param complete runs after the grant is issued
+   */
   resume(loadTransaction: Middleware, immediate: ImmediateFunction<Client, User>, complete: CompleteFunction<Client, User>): Middleware[];
+  /**
+   * Create `[transactionLoader, resume]` with the default options.
+   * @param immediate decides again whether to answer without the consent page
+   * @param complete runs after the grant is issued
+   */
   resume(immediate: ImmediateFunction<Client, User>, complete?: CompleteFunction<Client, User>): Middleware[];
   resume(options?: any, immediate?: any, complete?: any): Middleware | Middleware[] {
     if (usedAsMiddleware('server.resume', arguments)) return misusedMiddleware('server.resume');
@@ -240,9 +328,29 @@ export class Server<Client = any, User = any> {
    * Create middleware that processes the user's decision from the consent
    * form. Returns `[transactionLoader, decision]`, or the decision middleware
    * alone when `options.loadTransaction === false`.
+   *
+   * @example
+   * ```ts
+   * app.post('/authorize/decision', ensureLoggedIn, server.decision());
+   * ```
+   * @param options `cancelField` (default `'cancel'`), `userProperty`, `loadTransaction` and the store's options
+   * @param parse reads what the user granted from the request (becomes `ares`)
+   * @param complete runs after the grant is issued
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
    */
   decision<TReq = OAuth2IncomingMessage>(options: DecisionOptions & { loadTransaction: false }, parse?: DecisionParseFunction<Client, User, TReq>, complete?: CompleteFunction<Client, User>): Middleware;
+  /**
+   * Create `[transactionLoader, decision]`.
+   * @param options `cancelField`, `userProperty` and the store's options
+   * @param parse reads what the user granted from the request (becomes `ares`)
+   * @param complete runs after the grant is issued
+   */
   decision<TReq = OAuth2IncomingMessage>(options?: DecisionOptions, parse?: DecisionParseFunction<Client, User, TReq>, complete?: CompleteFunction<Client, User>): Middleware[];
+  /**
+   * Create `[transactionLoader, decision]` with the default options.
+   * @param parse reads what the user granted from the request (becomes `ares`)
+   * @param complete runs after the grant is issued
+   */
   decision<TReq = OAuth2IncomingMessage>(parse: DecisionParseFunction<Client, User, TReq>, complete?: CompleteFunction<Client, User>): Middleware[];
   decision(options?: any, parse?: any, complete?: any): Middleware | Middleware[] {
     if (usedAsMiddleware('server.decision', arguments)) return misusedMiddleware('server.decision');
@@ -258,6 +366,9 @@ export class Server<Client = any, User = any> {
    * on), followed by a handler that runs the grants' error handlers, which
    * usually redirect the error to the client. Also available as
    * `authorizeError` and `authorizationError`.
+   *
+   * @param options the transaction store's options
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
    */
   authorizationErrorHandler(options?: AuthorizationErrorHandlerOptions): ErrorMiddleware[] {
     if (usedAsMiddleware('server.authorizationErrorHandler', arguments)) return [misusedMiddleware('server.authorizationErrorHandler')];
@@ -270,7 +381,14 @@ export class Server<Client = any, User = any> {
     ];
   }
 
-  /** Create the token-endpoint middleware. See {@link token}. */
+  /**
+   * Create the token-endpoint middleware: it runs the exchange registered for
+   * the body's `grant_type`. Mount it after client authentication and a body
+   * parser, and follow it with {@link Server.errorHandler}.
+   *
+   * @param options token options (see {@link TokenOptions})
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2
+   */
   token(options?: TokenOptions): Middleware {
     if (usedAsMiddleware('server.token', arguments)) return misusedMiddleware('server.token');
     return token(this, options);
@@ -279,6 +397,7 @@ export class Server<Client = any, User = any> {
   /**
    * Create middleware serving this server's RFC 8414 metadata. See {@link metadata}.
    * @see https://www.rfc-editor.org/rfc/rfc8414#section-3
+   * @param options `issuer`, `metadata`, `maxAge`, `cors`
    */
   metadata(options?: MetadataOptions): Middleware {
     return metadata(this, options);
@@ -287,8 +406,14 @@ export class Server<Client = any, User = any> {
   /**
    * Create the RFC 7009 token revocation endpoint middleware. See {@link revocation}.
    * @see https://www.rfc-editor.org/rfc/rfc7009#section-2
+   * @param options revocation options
+   * @param revoke revokes the token if it was issued to the client
    */
   revocation(options: RevocationOptions | undefined, revoke: RevokeFunction<Client>): Middleware;
+  /**
+   * Create the revocation endpoint middleware with the default options.
+   * @param revoke revokes the token if it was issued to the client
+   */
   revocation(revoke: RevokeFunction<Client>): Middleware;
   revocation(options: any, revoke?: any): Middleware {
     return revocation(options, revoke);
@@ -297,8 +422,14 @@ export class Server<Client = any, User = any> {
   /**
    * Create the RFC 7662 token introspection endpoint middleware. See {@link introspection}.
    * @see https://www.rfc-editor.org/rfc/rfc7662#section-2
+   * @param options introspection options
+   * @param lookup returns the token's claims when it is active and the caller may see it, else null
    */
   introspection(options: IntrospectionOptions | undefined, lookup: IntrospectFunction<Client>): Middleware;
+  /**
+   * Create the introspection endpoint middleware with the default options.
+   * @param lookup returns the token's claims when it is active and the caller may see it, else null
+   */
   introspection(lookup: IntrospectFunction<Client>): Middleware;
   introspection(options: any, lookup?: any): Middleware {
     return introspection(options, lookup);
@@ -309,8 +440,14 @@ export class Server<Client = any, User = any> {
    * (`private_key_jwt`), and advertise the method in this server's metadata.
    * See {@link clientAssertion}.
    * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.2
+   * @param options accepted audiences, algorithms, `jti` replay check, metadata
+   * @param verify finds the client and verifies the assertion's signature
    */
   clientAssertion(options: ClientAssertionOptions<Client> | undefined, verify: VerifyClientAssertion<Client>): Middleware;
+  /**
+   * Create client assertion authentication with the default options.
+   * @param verify finds the client and verifies the assertion's signature
+   */
   clientAssertion(verify: VerifyClientAssertion<Client>): Middleware;
   clientAssertion(options: any, verify?: any): Middleware {
     const mw = clientAssertion(options, verify);
@@ -323,6 +460,8 @@ export class Server<Client = any, User = any> {
    * {@link deviceAuthorization}.
    *
    * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.1
+   * @param options `verificationURI` (required), `expiresIn`, polling `interval`, code generators, ...
+   * @param store persists the new device authorization record
    */
   deviceAuthorization(options: DeviceAuthorizationOptions, store: DeviceAuthorizationStore<Client>): Middleware {
     if (usedAsMiddleware('server.deviceAuthorization', arguments)) return misusedMiddleware('server.deviceAuthorization');
@@ -335,8 +474,14 @@ export class Server<Client = any, User = any> {
    * `decision()` completes. See {@link deviceVerification}.
    *
    * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.3
+   * @param options `userCodeField`, `userProperty`, attempt limits and the store's options
+   * @param lookup finds the pending device authorization for a user code
    */
   deviceVerification(options: DeviceVerificationOptions | undefined, lookup: DeviceLookupFunction<Client>): Middleware;
+  /**
+   * Create the device verification middleware with the default options.
+   * @param lookup finds the pending device authorization for a user code
+   */
   deviceVerification(lookup: DeviceLookupFunction<Client>): Middleware;
   deviceVerification(options: any, lookup?: any): Middleware {
     if (usedAsMiddleware('server.deviceVerification', arguments)) return misusedMiddleware('server.deviceVerification');
@@ -350,8 +495,16 @@ export class Server<Client = any, User = any> {
    * the `request_uri` it issues.
    *
    * @see https://www.rfc-editor.org/rfc/rfc9126#section-2
+   * @param options `expiresIn`, `userProperty`, `clientID`, `endpoint`
+   * @param validate checks the client and its redirect URI, as for `authorize`
+   * @param store keeps the pushed request until it is used or expires
    */
   pushedAuthorization(options: PushedAuthorizationOptions<Client> | undefined, validate: ValidateFunction<Client>, store: PushedRequestStore<Client>): Middleware;
+  /**
+   * Create the pushed authorization request endpoint with the default options.
+   * @param validate checks the client and its redirect URI, as for `authorize`
+   * @param store keeps the pushed request until it is used or expires
+   */
   pushedAuthorization(validate: ValidateFunction<Client>, store: PushedRequestStore<Client>): Middleware;
   pushedAuthorization(options: any, validate: any, store?: any): Middleware {
     if (usedAsMiddleware('server.pushedAuthorization', arguments)) return misusedMiddleware('server.pushedAuthorization');
@@ -359,7 +512,11 @@ export class Server<Client = any, User = any> {
     return pushedAuthorization<Client>(this, options, validate, store);
   }
 
-  /** Create an error-rendering middleware. See {@link errorHandler}. */
+  /**
+   * Create an error-rendering middleware. See {@link errorHandler}.
+   * @param options `mode`, `rfcStatus`, `realm`, `exposeErrors`, ...
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+   */
   errorHandler(options?: ErrorHandlerOptions): ErrorMiddleware {
     if (usedAsMiddleware('server.errorHandler', arguments)) return misusedMiddleware('server.errorHandler');
     const profile = this._profile;
@@ -373,6 +530,7 @@ export class Server<Client = any, User = any> {
    * in the session (usually its ID). Links run in order; a link may call
    * `done('pass')` to let the next one try.
    *
+   * @param fn `(client, done)`: `done(null, id)`, or `done('pass')`
    * @returns the new number of links, as 1.x does.
    */
   serializeClient(fn: SerializeClientFunction<Client>): number;
@@ -391,6 +549,7 @@ export class Server<Client = any, User = any> {
    * stored. `done(null, false)` (or `null`) reports that the client no longer
    * exists; `done('pass')` lets the next link try.
    *
+   * @param fn `(id, done)`: `done(null, client)`, `done(null, false)` when the client is gone, or `done('pass')`
    * @returns the new number of links, as 1.x does.
    */
   deserializeClient(fn: DeserializeClientFunction<Client>): number;
@@ -485,6 +644,7 @@ function bodyFirst(loader: Middleware): Middleware {
  * import oauth2orize from 'oauth2orize';
  * const server = oauth2orize.createServer();
  * ```
+ * @param options `store`: a transaction store in place of the session (default a {@link SessionStore})
  */
 export function createServer<Client = any, User = any>(options?: ServerOptions): Server<Client, User> {
   return new Server<Client, User>(options);

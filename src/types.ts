@@ -23,9 +23,13 @@ export type NextFunction = (err?: unknown) => void;
 export interface AuthorizationRequest {
   /** The response type, exactly as the client sent it. */
   type: string;
+  /** The `client_id` parameter. */
   clientID?: string;
+  /** The `redirect_uri` parameter, when the request had one. */
   redirectURI?: string;
+  /** The `scope` parameter, split on the grant's `scopeSeparator`. */
   scope?: string[];
+  /** The `state` parameter, sent back to the client unchanged. */
   state?: string;
   /** Set by response-mode extensions such as `form_post`. */
   responseMode?: string;
@@ -35,6 +39,7 @@ export interface AuthorizationRequest {
 
 /** The user's decision (`ares`, `txn.res`). */
 export interface AuthorizationResponse {
+  /** Whether the user (or `immediate`) allowed the request. */
   allow: boolean;
   /** Anything the app's `parse` or `immediate` callback added, such as `scope`. */
   [key: string]: unknown;
@@ -45,14 +50,25 @@ export interface AuthorizationResponse {
  * authorization endpoint, the consent page and the decision.
  */
 export interface OAuth2Transaction<Client = unknown, User = unknown> {
+  /** The client that `validate` returned. */
   client: Client;
+  /** The redirect URI that `validate` returned: the only one ever redirected to. */
   redirectURI?: string;
+  /**
+   * The web origin that `validate` returned, for response modes that post messages to a window.
+   */
   webOrigin?: string;
+  /** The parsed authorization request (`areq`). */
   req: AuthorizationRequest;
+  /** The signed-in user (`req.user`, or the `userProperty` option). */
   user?: User;
+  /** The decision (`ares`), once made. */
   res?: AuthorizationResponse;
+  /** What `immediate` passed as `info` (for example the scope already granted). */
   info?: Record<string, unknown>;
+  /** Values the app attached with `immediate`, `parse` or `res.locals`, carried to the grant. */
   locals?: Record<string, unknown>;
+  /** The identifier the consent form posts back as `transaction_id`. */
   transactionID?: string;
   /** Set when the middleware has already arranged to remove the transaction. */
   _endProxied?: boolean;
@@ -60,17 +76,25 @@ export interface OAuth2Transaction<Client = unknown, User = unknown> {
 
 /** The request properties this package reads or writes. */
 export interface OAuth2IncomingMessage extends IncomingMessage {
+  /** The parsed query string (Express sets it; plain `node:http` apps must). */
   query?: unknown;
+  /** The parsed form body (`express.urlencoded()` or similar). */
   body?: unknown;
+  /** The session, for the default transaction store (express-session). */
   session?: unknown;
+  /** Request-scoped values some frameworks attach. */
   locals?: unknown;
+  /** What Passport's strategy passed as `info`, handed to the exchanges as `authInfo`. */
   authInfo?: unknown;
+  /** The current transaction, set by the authorization endpoint and the transaction loader. */
   oauth2?: OAuth2Transaction<any, any>;
 }
 
 /** The response properties this package uses; `redirect` comes from Express. */
 export interface OAuth2ServerResponse extends ServerResponse {
+  /** Express's `res.redirect`; without it, the response modes answer 302 with `Location`. */
   redirect?: unknown;
+  /** Express's `res.locals`, merged into `txn.locals` by `resume`. */
   locals?: unknown;
 }
 
@@ -88,8 +112,15 @@ export interface OAuth2ServerResponse extends ServerResponse {
  * type Handler = Bivariant<(req: IncomingMessage) => void>;
  * const h: Handler = (req: express.Request) => {};  // accepted
  * ```
+ * @typeParam F the function type to relax
  */
-export type Bivariant<F extends (...args: any[]) => unknown> = { check(...args: Parameters<F>): ReturnType<F> }['check'];
+export type Bivariant<F extends (...args: any[]) => unknown> = {
+  /**
+   * `F`, as a method: its parameters are checked bivariantly.
+   * @param args the parameters of `F`
+   */
+  check(...args: Parameters<F>): ReturnType<F>;
+}['check'];
 
 /**
  * A connect-style middleware. Bivariant (see {@link Bivariant}), so a
@@ -118,15 +149,21 @@ export type ResponseModes = Record<string, ResponseMode>;
 
 /** The error shape the error handlers read: any object with these fields works. */
 export interface OAuth2ErrorLike {
+  /** Rendered as `error_description`. */
   message?: string;
+  /** The OAuth error code, rendered as `error` (`server_error` when absent). */
   code?: string;
+  /** Rendered as `error_uri`. */
   uri?: string;
+  /** The HTTP status (500 when missing or below 400). */
   status?: number;
 }
 
 /** The request as request parsers see it: the query (and body) are parsed. */
 export interface ParserRequest extends OAuth2IncomingMessage {
+  /** The parsed query string, where the authorization request's parameters are. */
   query: Record<string, unknown>;
+  /** The parsed form body, when there is one. */
   body?: Record<string, unknown>;
 }
 
@@ -169,8 +206,11 @@ export type GrantErrorHandler<Client = any, User = any> = Bivariant<(
 export interface GrantModule<Client = any, User = any> {
   /** The response type the module handles, e.g. `code`. */
   name?: string;
+  /** Parses the authorization request for this response type. */
   request?: RequestParser;
+  /** Answers the client once the decision is made (for example, redirects with a code). */
   response?: ResponseHandler<Client, User>;
+  /** Sends an error back to the client. */
   error?: GrantErrorHandler<Client, User>;
   /** RFC 8414 metadata fields the module supports, read by the metadata endpoint. */
   metadata?: Readonly<Record<string, unknown>>;
@@ -184,20 +224,27 @@ declare const exchangeClient: unique symbol;
  * `Client` is a type-level tag only: it lets `server.exchange(exchange.code(...))`
  * on a `Server<Client, User>` infer the `client` the callback receives.
  */
-export type ExchangeFunction<Client = any> = Middleware & { readonly [exchangeClient]?: (client: Client) => void };
+export type ExchangeFunction<Client = any> = Middleware & {
+  /** Type-level tag carrying `Client`; never set at run time. */
+  readonly [exchangeClient]?: (client: Client) => void;
+};
 
 /** Phases under which `server.grant(type, phase, fn)` registers a function. */
 export type GrantPhase = 'request' | 'response' | 'error';
 
 /** A registry entry: `type` is `null` for the wildcard `'*'`. */
 export interface GrantLayer<F> {
+  /** The response types this entry matches, in any order. */
   type: UnorderedList | null;
+  /** The registered function. */
   handle: F;
 }
 
 /** An exchange registry entry: `type` is `null` for the wildcard `'*'`. */
 export interface ExchangeLayer {
+  /** The grant type this entry matches. */
   type: string | null;
+  /** The registered exchange. */
   handle: ExchangeFunction;
 }
 
@@ -228,11 +275,44 @@ export type TransactionClaimCallback = (err: unknown, ok?: boolean) => void;
  * A store without `claim` is trusted, as in 1.x.
  */
 export interface LegacyTransactionStore {
+  /** Marks the 1.x interface: the methods receive the server and the options. */
   legacy: true;
+  /**
+   * Loads the transaction the request names (`transaction_id`).
+   * @param server the server, whose `deserializeClient` restores the client
+   * @param options the middleware's options (`transactionField`, `sessionKey`, ...)
+   * @param req the request
+   * @param cb called with the transaction, or an error
+   */
   load(server: Server<any, any>, options: object, req: OAuth2IncomingMessage, cb: (err: unknown, txn?: OAuth2Transaction<any, any>) => void): void;
+  /**
+   * Stores a new transaction and answers its identifier.
+   * @param server the server, whose `serializeClient` reduces the client
+   * @param options the middleware's options
+   * @param req the request
+   * @param txn the transaction to store
+   * @param cb called with the new transaction ID
+   */
   store(server: Server<any, any>, options: object, req: OAuth2IncomingMessage, txn: object, cb: (err: unknown, tid?: string) => void): void;
+  /**
+   * Replaces a stored transaction (after `resume`).
+   * @param server the server
+   * @param options the middleware's options
+   * @param req the request
+   * @param tid the transaction ID
+   * @param txn the new contents
+   * @param cb called with the (possibly new) transaction ID
+   */
   update(server: Server<any, any>, options: object, req: OAuth2IncomingMessage, tid: string, txn: object, cb: (err: unknown, tid?: string) => void): void;
+  /**
+   * Removes a transaction once it has been answered.
+   * @param options the middleware's options
+   * @param req the request
+   * @param tid the transaction ID
+   * @param cb called when done
+   */
   remove(options: object, req: OAuth2IncomingMessage, tid: string, cb: (err?: unknown) => void): void;
+  /** Claims a transaction for the one request that may answer it (see above); optional. */
   claim?:
     | ((options: object, req: OAuth2IncomingMessage, tid: string) => boolean | PromiseLike<boolean>)
     | ((options: object, req: OAuth2IncomingMessage, tid: string, cb: TransactionClaimCallback) => void);
@@ -244,11 +324,37 @@ export interface LegacyTransactionStore {
  * or `claim(req, tid)`.
  */
 export interface RequestTransactionStore {
+  /** Absent or `false`: the methods receive only the request. */
   legacy?: false | undefined;
+  /**
+   * Loads the transaction the request names.
+   * @param req the request (read `transaction_id` from its query or body)
+   * @param cb called with the transaction, or an error
+   */
   load(req: OAuth2IncomingMessage, cb: (err: unknown, txn?: OAuth2Transaction<any, any>) => void): void;
+  /**
+   * Stores a new transaction and answers its identifier.
+   * @param req the request
+   * @param txn the transaction to store
+   * @param cb called with the new transaction ID
+   */
   store(req: OAuth2IncomingMessage, txn: OAuth2Transaction<any, any>, cb: (err: unknown, tid?: string) => void): void;
+  /**
+   * Replaces a stored transaction (after `resume`).
+   * @param req the request
+   * @param tid the transaction ID
+   * @param txn the new contents
+   * @param cb called with the (possibly new) transaction ID
+   */
   update(req: OAuth2IncomingMessage, tid: string, txn: OAuth2Transaction<any, any>, cb: (err: unknown, tid?: string) => void): void;
+  /**
+   * Removes a transaction once it has been answered.
+   * @param req the request
+   * @param tid the transaction ID
+   * @param cb called when done
+   */
   remove(req: OAuth2IncomingMessage, tid: string, cb: (err?: unknown) => void): void;
+  /** Claims a transaction for the one request that may answer it; optional. */
   claim?:
     | ((req: OAuth2IncomingMessage, tid: string) => boolean | PromiseLike<boolean>)
     | ((req: OAuth2IncomingMessage, tid: string, cb: TransactionClaimCallback) => void);
@@ -312,7 +418,10 @@ export interface ServerOptions {
  * ```
  */
 export type OAuth2Request<S extends Server<any, any> = Server<any, any>, Req = OAuth2IncomingMessage> =
-  Omit<Req, 'oauth2'> & { oauth2: TransactionOf<S> };
+  Omit<Req, 'oauth2'> & {
+    /** The transaction, typed with the server's `Client` and `User`. */
+    oauth2: TransactionOf<S>;
+  };
 
 /** The transaction type of a server: `TransactionOf<typeof server>` is `OAuth2Transaction<Client, User>`. */
 export type TransactionOf<S extends Server<any, any>> = S extends Server<infer C, infer U> ? OAuth2Transaction<C, U> : never;

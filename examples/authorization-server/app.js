@@ -1,53 +1,50 @@
 /**
- * The Express 5 application: login pages, the authorization endpoint and its
- * consent page, the token endpoint, a protected API route, server metadata,
- * and two stand-in client callback pages.
+ * The Express 5 application: sessions, the start page, the authorization
+ * endpoint and its consent page, and the other parts mounted from their own
+ * modules (login.js, endpoints.js, device.js, par.js, resources.js).
  *
  * @module app
  */
 import express from 'express';
 import session from 'express-session';
-import oauth2orize from 'oauth2orize';
 import { createPassport } from './auth.js';
+import { DeviceStore, mountDeviceRoutes, registerDeviceFlow } from './device.js';
+import { mountClientEndpoints } from './endpoints.js';
+import { mountLogin } from './login.js';
+import { mountResources } from './resources.js';
+import { PushedRequests } from './par.js';
+import { csrfProblem, csrfToken } from './csrf.js';
+import { FailureLimiter } from './ratelimit.js';
+import { BoundedMemoryStore } from './sessions.js';
 import { CONFIDENTIAL_CLIENT, DEMO_PKCE, DEMO_USER, PUBLIC_CLIENT, SCOPES, demoLinks, demoRedirectURIs } from './demo.js';
 import { createOAuth2Server, immediateApproval, parseDecision, rememberApproval, validateAuthorizationRequest } from './oauth2.js';
 import { requestedScope } from './tokens.js';
-import {
-  callbackPage,
-  consentPage,
-  errorPage,
-  homePage,
-  implicitCallbackPage,
-  loginPage,
-  sendPage,
-} from './views.js';
+import { consentPage, errorPage, homePage, sendPage } from './views.js';
 
-const { TokenError } = oauth2orize;
 
 /** Used when neither `sessionSecret` nor `SESSION_SECRET` is set. Development only. */
-const DEV_SESSION_SECRET = 'oauth2orize-example-dev-secret';
+export const DEV_SESSION_SECRET = 'oauth2orize-example-dev-secret';
+
+/** The grants RFC 9700 says not to use (§2.1.2 implicit, §2.4 password): off unless asked for. */
+export const LEGACY_GRANTS = Object.freeze(['implicit', 'password']);
 
 /** @type {[string, string, string][]} method, path, what it does */
 export const ROUTES = [
   ['GET', '/', 'This page'],
   ['GET', '/login', 'Sign-in form (POST /login signs in, POST /logout signs out)'],
-  ['GET', '/authorize', 'Authorization endpoint: response_type=code (with PKCE) or token'],
+  ['GET', '/authorize', 'Authorization endpoint: response_type=code with PKCE (and token when the implicit grant is on)'],
   ['POST', '/authorize/decision', 'Consent form target (Allow, or Deny with the cancel field)'],
-  ['POST', '/token', 'Token endpoint: authorization_code, password, client_credentials, refresh_token'],
+  ['POST', '/token', 'Token endpoint: authorization_code, refresh_token, client_credentials (and password when on)'],
+  ['POST', '/revoke', 'Token revocation (RFC 7009)'],
+  ['POST', '/introspect', 'Token introspection (RFC 7662), for confidential clients'],
+  ['POST', '/par', 'Pushed authorization requests (RFC 9126): a client pushes its request, authenticated'],
+  ['POST', '/device_authorization', 'Device authorization (RFC 8628): a device asks for codes'],
+  ['GET', '/device', 'Where a signed-in user enters the code a device shows, then approves'],
   ['GET', '/api/userinfo', 'Protected API: needs a Bearer token with the profile scope'],
   ['GET', '/.well-known/oauth-authorization-server', 'Server metadata (RFC 8414)'],
   ['GET', '/callback', 'Stand-in client: shows the code or error it received'],
   ['GET', '/callback/implicit', 'Stand-in client: shows the token from the URL fragment'],
 ];
-
-/**
- * A post-login destination: only a path on this server, never `//host` or
- * an absolute URL, so the login form cannot be used as an open redirector.
- * @param {unknown} value
- */
-function safeReturnTo(value) {
-  return typeof value === 'string' && /^\/(?![/\\])/.test(value) ? value : '/';
-}
 
 /**
  * Status for an error page: the error's own when it is an HTTP error status.
@@ -62,27 +59,62 @@ function statusOf(err) {
  *
  * @param {object} options
  * @param {import('./db.js').Store} options.db from `openDatabase()`
- * @param {string} [options.issuer] this server's origin, e.g.
- *   `http://localhost:3000`; when absent it is taken from each request's
- *   Host header (fine for a demo, not for production)
+ * @param {string} options.issuer this server's origin, e.g.
+ *   `http://localhost:3000`: the `iss` of its authorization responses
+ *   (RFC 9207) and the origin its forms must come from
  * @param {string} [options.sessionSecret] defaults to `SESSION_SECRET`, then
  *   a fixed development secret
- * @param {import('express-session').Store} [options.sessionStore] sessions
- *   elsewhere than in memory (Redis, see redis.js)
+ * @param {string[]} [options.legacyGrants] which of {@link LEGACY_GRANTS} to
+ *   turn on (for demonstration only); none by default
+ * @param {import('./ratelimit.js').RateLimits} [options.rateLimits] failures
+ *   allowed before `/login` and `/token` answer 429
+ * @param {boolean | number | string} [options.trustProxy] Express's
+ *   `trust proxy` setting, for a server behind a reverse proxy: it makes
+ *   `req.ip` and `req.secure` (hence Secure cookies) follow X-Forwarded-*
+ * @param {import('express-session').Store} [options.sessionStore] default: a
+ *   {@link BoundedMemoryStore} of at most 10,000 sessions (Redis: see redis.js)
  * @param {import('oauth2orize').TransactionStore} [options.txnStore]
  *   transactions elsewhere than in the session (Redis, see redis.js)
+ * @param {number} [options.sessionMaxAge] session cookie lifetime in ms
+ *   (default one hour)
  * @returns {import('express').Express}
  */
-export function createApp({ db, issuer, sessionSecret, sessionStore, txnStore }) {
+export function createApp({
+  db,
+  issuer = '',
+  sessionSecret,
+  legacyGrants = [],
+  rateLimits = {},
+  trustProxy = false,
+  sessionStore = new BoundedMemoryStore(),
+  sessionMaxAge = 60 * 60 * 1000,
+  txnStore,
+}) {
+  const unknownGrant = legacyGrants.find((g) => !LEGACY_GRANTS.includes(g));
+  if (unknownGrant !== undefined) throw new Error(`Unknown legacy grant: ${unknownGrant} (known: ${LEGACY_GRANTS.join(', ')})`);
+  const implicit = legacyGrants.includes('implicit');
+  const passwordGrant = legacyGrants.includes('password');
+
   const app = express();
-  const server = createOAuth2Server(db, txnStore);
+  if (!issuer) throw new Error('createApp needs the issuer: this server\'s origin, sent as iss (RFC 9207)');
+  const server = createOAuth2Server(db, { issuer, implicit, password: passwordGrant, store: txnStore });
+  const devices = new DeviceStore();
+  const pushed = new PushedRequests();
+  registerDeviceFlow(server, db, devices);
   const passport = createPassport(db);
 
   app.disable('x-powered-by');
+  app.set('trust proxy', trustProxy);
   app.use(passport.initialize());
 
-  /** @param {import('express').Request} req */
-  const originOf = (req) => issuer ?? `${req.protocol}://${req.get('host')}`;
+  /** This server's origin (the issuer); a function, as it once came from the request. */
+  const originOf = (/** @type {import('express').Request} */ _req) => issuer;
+
+  const window = rateLimits.windowSeconds;
+  const loginPerIP = new FailureLimiter({ limit: rateLimits.loginPerIP ?? 20, windowSeconds: window });
+  const loginPerAccount = new FailureLimiter({ limit: rateLimits.loginPerAccount ?? 5, windowSeconds: window });
+  const tokenPerIP = new FailureLimiter({ limit: rateLimits.tokenPerIP ?? 30, windowSeconds: window });
+  const tokenPerClient = new FailureLimiter({ limit: rateLimits.tokenPerClient ?? 10, windowSeconds: window });
 
   // Sessions (in memory) carry the signed-in user and, between the
   // authorization request and the consent form, the oauth2orize transaction.
@@ -91,14 +123,26 @@ export function createApp({ db, issuer, sessionSecret, sessionStore, txnStore })
     session({
       name: 'example.sid',
       secret: sessionSecret ?? process.env.SESSION_SECRET ?? DEV_SESSION_SECRET,
+      store: sessionStore,
       resave: false,
       saveUninitialized: false,
-      cookie: { httpOnly: true, sameSite: 'lax' },
-      store: sessionStore,
+      // secure: 'auto' marks the cookie Secure whenever the request came over
+      // HTTPS (req.secure, which follows X-Forwarded-Proto with trust proxy).
+      cookie: { httpOnly: true, sameSite: 'lax', secure: 'auto', maxAge: sessionMaxAge },
     }),
     passport.session(),
   ];
   const form = express.urlencoded({ extended: false });
+
+  /**
+   * CSRF protection of a browser form post (see csrf.js).
+   * @type {import('express').RequestHandler}
+   */
+  function checkCsrf(req, res, next) {
+    const problem = csrfProblem(req, originOf(req));
+    if (!problem) return next();
+    sendPage(res, errorPage({ status: 403, message: `Refused: ${problem}. Reload the page and try again.` }));
+  }
 
   /** @type {import('express').RequestHandler} */
   function requireLogin(req, res, next) {
@@ -116,6 +160,8 @@ export function createApp({ db, issuer, sessionSecret, sessionStore, txnStore })
       homePage({
         origin,
         user: /** @type {any} */ (req.user),
+        csrfToken: req.user ? csrfToken(req) : '',
+        implicit,
         links: demoLinks(origin, client?.redirectURIs ?? demoRedirectURIs(origin)),
         demoUser: DEMO_USER,
         confidential: CONFIDENTIAL_CLIENT,
@@ -128,26 +174,7 @@ export function createApp({ db, issuer, sessionSecret, sessionStore, txnStore })
 
   // --- Signing in -----------------------------------------------------------
 
-  app.get('/login', ...browser, (req, res) => {
-    sendPage(res, loginPage({ returnTo: safeReturnTo(req.query.return_to) }));
-  });
-
-  app.post('/login', ...browser, form, (req, res, next) => {
-    const returnTo = safeReturnTo(req.body.return_to);
-    passport.authenticate('local', (/** @type {any} */ err, /** @type {any} */ user, /** @type {any} */ info) => {
-      if (err) return next(err);
-      if (!user) {
-        const username = typeof req.body.username === 'string' ? req.body.username : '';
-        return sendPage(res, loginPage({ returnTo, username, error: info?.message ?? 'Wrong username or password' }));
-      }
-      // Passport regenerates the session here, against session fixation.
-      req.logIn(user, (err) => (err ? next(err) : res.redirect(303, returnTo)));
-    })(req, res, next);
-  });
-
-  app.post('/logout', ...browser, (req, res, next) => {
-    req.logout((err) => (err ? next(err) : res.redirect(303, '/')));
-  });
+  mountLogin(app, { passport, browser, checkCsrf, perIP: loginPerIP, perAccount: loginPerAccount });
 
   // --- Authorization endpoint --------------------------------------------------
 
@@ -165,7 +192,8 @@ export function createApp({ db, issuer, sessionSecret, sessionStore, txnStore })
     '/authorize',
     ...browser,
     requireLogin,
-    server.authorize(validateAuthorizationRequest(db), immediateApproval(db)),
+    // loadPushedRequest: a request_uri from /par stands for the pushed parameters.
+    server.authorize({ loadPushedRequest: pushed.load }, validateAuthorizationRequest(db), immediateApproval(db)),
     renderConsent,
     ...authorizationErrors,
   );
@@ -182,102 +210,38 @@ export function createApp({ db, issuer, sessionSecret, sessionStore, txnStore })
       if (req.user) return next();
       sendPage(res, errorPage({ status: 401, message: 'You are no longer signed in. Start again from the client.' }));
     },
+    checkCsrf,
     server.decision(parseDecision, rememberApproval(db)),
     ...authorizationErrors,
   );
 
-  // --- Token endpoint -------------------------------------------------------
+  // --- Token, revocation, introspection, metadata -------------------------------
 
-  // The client authenticates with HTTP Basic, with its credentials in the
-  // body, or (public clients) with its client_id alone. Passport's failure
-  // is turned into the OAuth error `invalid_client` (401), then the
-  // oauth2orize error handler writes every error as OAuth JSON.
+  const { clientAuth, clientErrors } = mountClientEndpoints(app, {
+    server,
+    passport,
+    db,
+    issuer,
+    perIP: tokenPerIP,
+    perClient: tokenPerClient,
+  });
+
+  // RFC 9126: the client pushes its authorization request, authenticated, and
+  // gets a request_uri for /authorize. The same validate as /authorize's checks it.
   app.post(
-    '/token',
-    form,
-    passport.authenticate(['basic', 'oauth2-client-password', 'public-client'], {
-      session: false,
-      failWithError: true,
-    }),
-    server.token(),
-    /** @type {import('express').ErrorRequestHandler} */
-    (err, req, res, next) => {
-      if (err?.name === 'AuthenticationError') {
-        return next(new TokenError('Client authentication failed', 'invalid_client'));
-      }
-      next(err);
-    },
-    // rfcStatus: the statuses RFC 6749 §5.2 asks for (400 for invalid_grant
-    // and unauthorized_client; 1.x sent 403). exposeErrors: false keeps the
-    // message of an unexpected exception (one without an OAuth code) out of
-    // the response.
-    server.errorHandler({ rfcStatus: true, exposeErrors: false }),
+    '/par',
+    ...clientAuth,
+    server.pushedAuthorization({ expiresIn: 60, endpoint: `${issuer}/par` }, validateAuthorizationRequest(db), pushed.store),
+    ...clientErrors,
   );
 
-  // --- Protected API -------------------------------------------------------
+  // --- Device authorization grant (RFC 8628) -------------------------------------
 
-  app.get('/api/userinfo', passport.authenticate('bearer', { session: false }), (req, res) => {
-    const { scope, userId } = /** @type {any} */ (req.authInfo);
-    /** @param {string} description */
-    const insufficient = (description) =>
-      res
-        .status(403)
-        .set('WWW-Authenticate', `Bearer error="insufficient_scope", scope="profile", error_description="${description}"`)
-        .json({ error: 'insufficient_scope', error_description: description });
+  mountDeviceRoutes(app, { server, db, devices, issuer, clientAuth, clientErrors, browser, checkCsrf, csrfToken });
 
-    // RFC 6750 §3.1: a valid token that does not allow this call.
-    if (userId === null) return insufficient('This token belongs to a client acting for itself, not to a user');
-    if (!scope.includes('profile')) return insufficient('This call needs the profile scope');
+  // --- Protected API and the stand-in client's pages ---------------------------
 
-    const user = /** @type {import('./db.js').User} */ (req.user);
-    res.set('Cache-Control', 'no-store').json({
-      id: user.id,
-      username: user.username,
-      name: user.name,
-      ...(scope.includes('email') ? { email: user.email } : {}),
-      scope: scope.join(' '),
-    });
-  });
-
-  // --- Metadata -----------------------------------------------------------
-
-  app.get('/.well-known/oauth-authorization-server', (req, res) => {
-    const origin = originOf(req);
-    res.json({
-      issuer: origin,
-      authorization_endpoint: `${origin}/authorize`,
-      token_endpoint: `${origin}/token`,
-      scopes_supported: Object.keys(SCOPES),
-      response_types_supported: ['code', 'token'],
-      grant_types_supported: ['authorization_code', 'implicit', 'password', 'client_credentials', 'refresh_token'],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
-      code_challenge_methods_supported: ['S256'],
-    });
-  });
-
-  // --- Stand-in client pages ---------------------------------------------
-
-  app.get('/callback', (req, res) => {
-    const origin = originOf(req);
-    const { code } = req.query;
-    // Only offer a copy-paste command for a code that is plainly a code.
-    const exchange =
-      typeof code === 'string' && /^[A-Za-z0-9_-]+$/.test(code)
-        ? [
-            `curl -s -u ${CONFIDENTIAL_CLIENT.id}:${CONFIDENTIAL_CLIENT.secret} ${origin}/token \\`,
-            `  -d grant_type=authorization_code -d code=${code} \\`,
-            `  --data-urlencode redirect_uri=${origin}/callback \\`,
-            `  -d code_verifier=${DEMO_PKCE.verifier}`,
-            '',
-            `# For the public client, replace "-u ${CONFIDENTIAL_CLIENT.id}:..." with "-d client_id=${PUBLIC_CLIENT.id}".`,
-          ].join('\n')
-        : undefined;
-    sendPage(res, callbackPage({ params: /** @type {Record<string, unknown>} */ (req.query), exchange }));
-  });
-
-  app.get('/callback/implicit', (req, res) => {
-    sendPage(res, implicitCallbackPage());
-  });
+  mountResources(app, { passport, db, issuer });
 
   // --- Fallbacks ------------------------------------------------------------
 
@@ -299,7 +263,10 @@ export function createApp({ db, issuer, sessionSecret, sessionStore, txnStore })
 function renderConsent(req, res) {
   const { client, req: areq, transactionID, redirectURI } = /** @type {any} */ (req).oauth2;
   const scopes = requestedScope(areq.scope).map((name) => ({ name, description: SCOPES[name] }));
-  sendPage(res, consentPage({ user: /** @type {any} */ (req.user), client, scopes, transactionID, redirectURI }));
+  sendPage(
+    res,
+    consentPage({ user: /** @type {any} */ (req.user), client, scopes, transactionID, redirectURI, csrfToken: csrfToken(req) }),
+  );
 }
 
 /**

@@ -15,8 +15,8 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { CONFIDENTIAL_CLIENT, DEMO_USER, PUBLIC_CLIENT, demoRedirectURIs } from './demo.js';
-import { DEFAULT_SCRYPT_COST, hashPasswordSync, tokenDigest } from './security.js';
+import { CONFIDENTIAL_CLIENT, DEMO_USER, JWT_CLIENT, PUBLIC_CLIENT, demoRedirectURIs } from './demo.js';
+import { DEFAULT_SCRYPT_COST, hashPasswordSync, randomToken, tokenDigest } from './security.js';
 
 /**
  * @typedef {object} User
@@ -148,6 +148,7 @@ export function openDatabase(path, { origin = 'http://localhost:3000', scryptCos
 
   const isEmpty = /** @type {{ n: number }} */ (sqlite.prepare('SELECT count(*) AS n FROM users').get()).n === 0;
   if (isEmpty) seed(sqlite, origin, scryptCost);
+  seedJwtClient(sqlite);
 
   return createRepositories(sqlite);
 }
@@ -179,6 +180,22 @@ function seed(sqlite, origin, scryptCost) {
       );
     }
   })();
+}
+
+/**
+ * Register the private_key_jwt demo client (also in databases made before it
+ * existed). Its secret hash is of a random value nobody knows: it has no
+ * usable secret, yet is not a public client; it authenticates only with a
+ * signed assertion (assertion.js).
+ * @param {import('better-sqlite3').Database} sqlite
+ */
+function seedJwtClient(sqlite) {
+  sqlite
+    .prepare(
+      'INSERT OR IGNORE INTO clients (id, name, secret_hash, redirect_uris, grant_types, require_pkce) VALUES (?, ?, ?, ?, ?, 1)',
+    )
+    // A low scrypt cost is enough for a secret of 256 random bits.
+    .run(JWT_CLIENT.id, JWT_CLIENT.name, hashPasswordSync(randomToken(), 10), '[]', JSON.stringify(JWT_CLIENT.grantTypes));
 }
 
 /**

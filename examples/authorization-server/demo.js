@@ -18,15 +18,24 @@ export const DEMO_USER = Object.freeze({
 });
 
 /**
- * A confidential client: it has a secret and may use every grant.
+ * A confidential client: it has a secret and may use every grant (the
+ * implicit and password grants only when the server turns them on).
  * Its secret is stored hashed, like a password.
  */
 export const CONFIDENTIAL_CLIENT = Object.freeze({
   id: 'demo-confidential',
   secret: 'demo-confidential-secret',
   name: 'Demo Web App (confidential)',
-  grantTypes: ['authorization_code', 'implicit', 'password', 'client_credentials', 'refresh_token'],
-  requirePKCE: false,
+  grantTypes: [
+    'authorization_code',
+    'implicit',
+    'password',
+    'client_credentials',
+    'refresh_token',
+    'urn:ietf:params:oauth:grant-type:token-exchange',
+    'urn:ietf:params:oauth:grant-type:device_code',
+  ],
+  requirePKCE: true,
 });
 
 /**
@@ -36,8 +45,36 @@ export const CONFIDENTIAL_CLIENT = Object.freeze({
 export const PUBLIC_CLIENT = Object.freeze({
   id: 'demo-public',
   name: 'Demo Single-Page App (public)',
-  grantTypes: ['authorization_code', 'implicit', 'refresh_token'],
+  // No implicit grant: it would let a public client skip PKCE.
+  grantTypes: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
   requirePKCE: true,
+});
+
+/**
+ * A service client that authenticates with `private_key_jwt` (RFC 7523
+ * §2.2): it signs a short JWT with its private key, and the server checks it
+ * with the public key registered here. It acts for itself only
+ * (client_credentials). The private key is printed here so that the demo can
+ * be tried; a real client keeps it to itself and registers only the public
+ * key (or a JWKS URL).
+ */
+export const JWT_CLIENT = Object.freeze({
+  id: 'demo-jwt',
+  name: 'Demo Service (private_key_jwt)',
+  grantTypes: Object.freeze(['client_credentials']),
+  publicJwk: Object.freeze({
+    kty: 'EC',
+    crv: 'P-256',
+    x: 'jk0JY5JDlELNJYjBP5Iiz8YifEsLSLgCsxrVh945CZ4',
+    y: 'oQL-96wJCLQ5Wh9ZTedK5gTsumH1ObFfSLACfggOgUU',
+  }),
+  privateJwk: Object.freeze({
+    kty: 'EC',
+    crv: 'P-256',
+    x: 'jk0JY5JDlELNJYjBP5Iiz8YifEsLSLgCsxrVh945CZ4',
+    y: 'oQL-96wJCLQ5Wh9ZTedK5gTsumH1ObFfSLACfggOgUU',
+    d: 'eTs4SuvaGDm5aTv6WwdoZZNxQc0Asd_h2rUz5zxUiXQ',
+  }),
 });
 
 /**

@@ -1,6 +1,7 @@
 /**
- * The token endpoint's exchanges: authorization code (with the PKCE check),
- * password, client credentials and refresh token (with rotation).
+ * The token endpoint's exchanges: authorization code (PKCE verified by
+ * oauth2orize's `exchange.code`), client credentials, refresh token (with
+ * rotation) and, when turned on, password.
  *
  * By the time an exchange runs, Passport has authenticated the client and
  * oauth2orize hands it in as the first argument. Each exchange checks that
@@ -15,7 +16,6 @@
 import oauth2orize from 'oauth2orize';
 import { now } from './db.js';
 import { checkUserPassword } from './auth.js';
-import { PKCE_VALUE, s256, safeEqual } from './security.js';
 import { issueTokens, newGrantId, requestedScope, unknownScope } from './tokens.js';
 
 const { TokenError } = oauth2orize;
@@ -42,7 +42,7 @@ function assertString(value, name) {
  * @param {Client} client
  * @param {string} grantType
  */
-function assertGrantAllowed(client, grantType) {
+export function assertGrantAllowed(client, grantType) {
   if (!client.grantTypes.includes(grantType)) {
     throw new TokenError(`This client may not use grant_type=${grantType}`, 'unauthorized_client');
   }
@@ -72,23 +72,27 @@ function settle(db, done, body) {
 }
 
 /**
- * Register the four exchanges on `server`.
+ * Register the exchanges on `server`: authorization code, client
+ * credentials, refresh token, and the password grant when asked for.
  *
  * @param {any} server an oauth2orize server
  * @param {Store} db
+ * @param {{ password?: boolean }} [options] `password: true` registers the
+ *   password grant, which RFC 9700 §2.4 says must not be used
  */
-export function registerExchanges(server, db) {
+export function registerExchanges(server, db, { password = false } = {}) {
   /**
-   * grant_type=authorization_code. The five-parameter form receives the
-   * request body, where the PKCE `code_verifier` is.
+   * grant_type=authorization_code. By the time it runs, `exchange.code` has
+   * checked `code_verifier` against the challenge stored with the code
+   * (`lookupChallenge` below): a missing or wrong verifier, or one sent for
+   * a code without a challenge, never gets here (`invalid_grant`).
    *
    * @param {Client} client the authenticated client
    * @param {string} code
    * @param {string | undefined} redirectURI the body's `redirect_uri`
-   * @param {Record<string, unknown>} body the request body
    * @param {IssuedCallback} done
    */
-  function exchangeCode(client, code, redirectURI, body, done) {
+  function exchangeCode(client, code, redirectURI, done) {
     settle(db, done, () => {
       assertGrantAllowed(client, 'authorization_code');
       assertString(code, 'code');
@@ -101,8 +105,8 @@ export function registerExchanges(server, db) {
         db.revokeGrant(stored.grantId);
         return invalidGrant('Authorization code already used; the tokens issued for it are revoked');
       }
-      // Spend the code on any attempt, so a verifier cannot be guessed by
-      // retrying.
+      // Spend the code on any attempt that reaches here (the PKCE verifier
+      // was right), even one refused below.
       db.codes.markUsed(code);
 
       if (stored.expiresAt <= now()) return invalidGrant('Authorization code expired');
@@ -115,21 +119,6 @@ export function registerExchanges(server, db) {
           ? redirectURI === stored.redirectURI
           : redirectURI === undefined || client.redirectURIs.includes(redirectURI);
       if (!redirectMatches) return invalidGrant('redirect_uri does not match the authorization request');
-
-      const verifier = body.code_verifier;
-      if (stored.codeChallenge !== null) {
-        // RFC 7636 §4.6, S256 only (validate refused anything else).
-        if (typeof verifier !== 'string' || !PKCE_VALUE.test(verifier)) {
-          return invalidGrant('Missing or malformed code_verifier');
-        }
-        if (!safeEqual(s256(verifier), stored.codeChallenge)) {
-          return invalidGrant('PKCE verification failed: code_verifier does not match code_challenge');
-        }
-      } else if (verifier !== undefined) {
-        // A verifier for a request that had no challenge means the request
-        // was not the one the client made (a PKCE downgrade).
-        return invalidGrant('code_verifier sent, but the authorization request had no code_challenge');
-      }
 
       return issueTokens(db, {
         clientId: client.id,
@@ -255,8 +244,25 @@ export function registerExchanges(server, db) {
     });
   }
 
-  server.exchange(oauth2orize.exchange.code(exchangeCode));
-  server.exchange(oauth2orize.exchange.password(exchangePassword));
+  /**
+   * What `exchange.code` needs to verify PKCE: the challenge stored with the
+   * code. Only its two PKCE fields are read; for an unknown code it answers
+   * false, which `exchange.code` refuses with invalid_grant. Guessing a
+   * verifier is bounded by the failure limit on /token (and a verifier has
+   * 256 bits).
+   *
+   * @param {string} code
+   * @param {Client} client
+   * @param {(err: unknown, record?: { codeChallenge: string | null, codeChallengeMethod: string | null } | false) => void} done
+   */
+  function lookupChallenge(code, client, done) {
+    const stored = typeof code === 'string' ? db.codes.find(code) : undefined;
+    done(null, stored ? { codeChallenge: stored.codeChallenge, codeChallengeMethod: stored.codeChallengeMethod } : false);
+  }
+
+  server.exchange(oauth2orize.exchange.code({ pkce: { lookup: lookupChallenge } }, exchangeCode));
+  // Without it, grant_type=password is unsupported_grant_type.
+  if (password) server.exchange(oauth2orize.exchange.password(exchangePassword));
   server.exchange(oauth2orize.exchange.clientCredentials(exchangeClientCredentials));
   server.exchange(oauth2orize.exchange.refreshToken(exchangeRefreshToken));
 }

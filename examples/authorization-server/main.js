@@ -6,7 +6,13 @@
  * Environment:
  * - `PORT` (default 3000; 0 picks a free port)
  * - `DB_PATH` (default `examples/authorization-server/data/example.sqlite`)
- * - `SESSION_SECRET` (default: a fixed development secret)
+ * - `SESSION_SECRET` (default: a fixed development secret, with a warning)
+ * - `LEGACY_GRANTS`: `implicit`, `password` or both (comma-separated) to turn
+ *   on grants RFC 9700 advises against, for demonstration; none by default
+ * - `TRUST_PROXY`: Express's `trust proxy` (e.g. `1` or `loopback`) when a
+ *   reverse proxy terminates HTTPS; cookies are then marked Secure
+ * - `ISSUER`: the public origin when it is not `http://localhost:PORT`
+ *   (behind a proxy)
  * - `REDIS_URL` (default: none): keep sessions and transactions in Redis,
  *   so that several instances can serve one user (see redis.js)
  *
@@ -17,7 +23,7 @@
  */
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { createApp } from './app.js';
+import { DEV_SESSION_SECRET, createApp } from './app.js';
 import { openDatabase } from './db.js';
 import { connectRedis } from './redis.js';
 import { CONFIDENTIAL_CLIENT, DEMO_PKCE, DEMO_USER, PUBLIC_CLIENT, demoLinks, demoRedirectURIs } from './demo.js';
@@ -44,10 +50,40 @@ try {
 }
 
 const address = /** @type {import('node:net').AddressInfo} */ (server.address());
-const origin = `http://${HOST}:${address.port}`;
+const origin = process.env.ISSUER || `http://${HOST}:${address.port}`;
+const legacyGrants = (process.env.LEGACY_GRANTS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const trustProxy = parseTrustProxy(process.env.TRUST_PROXY);
 const db = openDatabase(dbPath, { origin });
 const redis = process.env.REDIS_URL ? await connectRedis(process.env.REDIS_URL) : undefined;
-server.on('request', createApp({ db, issuer: origin, sessionStore: redis?.sessionStore, txnStore: redis?.txnStore }));
+/** @type {import('express').Express} */
+let app;
+try {
+  app = createApp({
+    db,
+    issuer: origin,
+    legacyGrants,
+    trustProxy,
+    sessionSecret: process.env.SESSION_SECRET || undefined,
+    ...(redis ? { sessionStore: redis.sessionStore, txnStore: redis.txnStore } : {}),
+  });
+} catch (err) {
+  console.error(String(/** @type {Error} */ (err).message));
+  process.exit(1);
+}
+server.on('request', app);
+
+/**
+ * `TRUST_PROXY` as Express understands it: a hop count, true/false, or
+ * addresses and subnet names.
+ * @param {string | undefined} value
+ * @returns {boolean | number | string}
+ */
+function parseTrustProxy(value) {
+  if (!value) return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  if (value === 'true' || value === 'false') return value === 'true';
+  return value;
+}
 
 const registered = db.clients.findById(CONFIDENTIAL_CLIENT.id)?.redirectURIs ?? demoRedirectURIs(origin);
 const links = demoLinks(origin, registered);
@@ -57,7 +93,8 @@ Database: ${dbPath}
 
 Demo user:            ${DEMO_USER.username} / ${DEMO_USER.password}
 Confidential client:  ${CONFIDENTIAL_CLIENT.id} / ${CONFIDENTIAL_CLIENT.secret}
-Public client:        ${PUBLIC_CLIENT.id} (no secret, PKCE required)
+Public client:        ${PUBLIC_CLIENT.id} (no secret)
+PKCE (S256) is required for every client. Legacy grants on: ${legacyGrants.length ? legacyGrants.join(', ') : 'none'}
 
 Open this authorization URL (code flow, PKCE S256):
   ${links.codeURL}
@@ -68,6 +105,13 @@ Then exchange the code shown on the callback page:
     -d grant_type=authorization_code -d code=PASTE_THE_CODE \\
     --data-urlencode redirect_uri=${links.codeCallback} -d code_verifier=${DEMO_PKCE.verifier}
 `);
+
+if (!process.env.SESSION_SECRET) {
+  console.warn(`Warning: SESSION_SECRET is not set, so session cookies are signed with the public
+development secret ${JSON.stringify(DEV_SESSION_SECRET)}. Anyone can forge them. Set SESSION_SECRET
+to a long random value before exposing this server.
+`);
+}
 
 if (!registered.every((uri) => uri.startsWith(`${origin}/`))) {
   console.warn(`Warning: this database was created for another port; its clients' redirect URIs are

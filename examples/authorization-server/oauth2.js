@@ -1,6 +1,6 @@
 /**
- * The oauth2orize server: client (de)serialization, the PKCE request
- * parser, the two grants (authorization code, implicit), and the callbacks
+ * The oauth2orize server: client (de)serialization, the two grants
+ * (authorization code, implicit), and the callbacks
  * behind the authorization endpoint (`validate`, `immediate`, the decision's
  * `parse` and `complete`). The token endpoint's exchanges are in
  * `exchanges.js`.
@@ -9,8 +9,9 @@
  */
 import oauth2orize from 'oauth2orize';
 import { registerExchanges } from './exchanges.js';
+import { registerTokenExchange } from './tokenexchange.js';
 import { now } from './db.js';
-import { PKCE_VALUE, randomToken } from './security.js';
+import { randomToken } from './security.js';
 import { CODE_TTL, issueTokens, newGrantId, requestedScope, unknownScope } from './tokens.js';
 
 const { AuthorizationError } = oauth2orize;
@@ -23,12 +24,25 @@ const { AuthorizationError } = oauth2orize;
 /**
  * Build the oauth2orize server for this example.
  *
+ * The server runs oauth2orize's hardened profile (RFC 9700): PKCE with S256
+ * required of every client (checked by `grant.code` and `exchange.code`),
+ * `iss` on every authorization response (RFC 9207), internal error
+ * messages hidden, RFC 6749 §5.2 statuses, 32-character transaction IDs,
+ * and the implicit and password grants refused unless turned on.
+ *
  * @param {import('./db.js').Store} db
- * @param {import('oauth2orize').TransactionStore} [store] transactions
- *   elsewhere than in the session (Redis, see redis.js)
+ * @param {{ issuer: string, implicit?: boolean, password?: boolean, store?: import('oauth2orize').TransactionStore }} options
+ *   `issuer`: this server's origin (sent as `iss`); `implicit`, `password`:
+ *   turn on the implicit grant (response_type=token) or the password grant,
+ *   which RFC 9700 says not to use, so both are off by default; `store`:
+ *   transactions elsewhere than in the session (Redis, see redis.js)
  */
-export function createOAuth2Server(db, store) {
-  const server = oauth2orize.createServer(store ? { store } : undefined);
+export function createOAuth2Server(db, { issuer, implicit = false, password = false, store }) {
+  const server = oauth2orize.createServer({
+    issuer,
+    hardened: { allowImplicit: implicit, allowPassword: password },
+    ...(store ? { store } : {}),
+  });
 
   // Between the authorization request and the user's decision, the
   // transaction sits in the session. Only the client's id is stored there;
@@ -37,32 +51,11 @@ export function createOAuth2Server(db, store) {
   server.serializeClient((client, done) => done(null, client.id));
   server.deserializeClient((id, done) => done(null, db.clients.findById(id) ?? false));
 
-  // PKCE (RFC 7636) is not built into oauth2orize. A request parser
-  // registered for every response type ('*') copies the two parameters into
-  // the parsed request (`areq`); `validate` checks them and the code grant
-  // stores them with the code. A parser with one argument is synchronous.
-  server.grant('*', function pkceParameters(/** @type {any} */ req) {
-    const { code_challenge: challenge, code_challenge_method: method } = req.query;
-    /** @type {{ codeChallenge?: string, codeChallengeMethod?: string }} */
-    const ext = {};
-    if (challenge !== undefined) {
-      if (typeof challenge !== 'string') {
-        throw new AuthorizationError('Invalid parameter: code_challenge must be a string', 'invalid_request');
-      }
-      ext.codeChallenge = challenge;
-    }
-    if (method !== undefined) {
-      if (typeof method !== 'string') {
-        throw new AuthorizationError('Invalid parameter: code_challenge_method must be a string', 'invalid_request');
-      }
-      ext.codeChallengeMethod = method;
-    }
-    return ext;
-  });
-
   /**
    * response_type=code. With six parameters, `issue` also receives the
-   * parsed request, which carries the PKCE challenge. `redirectURI` is the
+   * parsed request, which carries the PKCE challenge that `grant.code`
+   * checked (`areq.codeChallenge`, `areq.codeChallengeMethod`): stored with
+   * the code for `exchange.code` to verify. `redirectURI` is the
    * value the request sent (undefined when it sent none): the token request
    * must repeat it (RFC 6749 §4.1.3).
    *
@@ -109,16 +102,18 @@ export function createOAuth2Server(db, store) {
   }
 
   server.grant(oauth2orize.grant.code(issueCode));
-  server.grant(oauth2orize.grant.token(issueImplicitToken));
+  // Without grant.token, response_type=token is unsupported_response_type.
+  if (implicit) server.grant(oauth2orize.grant.token(issueImplicitToken));
 
-  registerExchanges(server, db);
+  registerExchanges(server, db, { password });
+  registerTokenExchange(server, db);
 
   return server;
 }
 
 /**
  * The authorization endpoint's `validate` callback (two-argument form, so it
- * sees the whole parsed request, PKCE fields included).
+ * sees the whole parsed request). PKCE is checked by `grant.code` itself.
  *
  * Errors passed with a client and a redirect URI are sent back to the client
  * by the error handler; errors passed without them (unknown client, bad
@@ -162,26 +157,6 @@ export function validateAuthorizationRequest(db) {
     }
     const unknown = unknownScope(requestedScope(areq.scope));
     if (unknown !== undefined) return fail(`Unknown scope: ${unknown}`, 'invalid_scope');
-
-    if (areq.type === 'code') {
-      if (areq.codeChallenge === undefined) {
-        if (client.requirePKCE) {
-          return fail('This client must use PKCE: send code_challenge with code_challenge_method=S256', 'invalid_request');
-        }
-        if (areq.codeChallengeMethod !== undefined) {
-          return fail('code_challenge_method was sent without code_challenge', 'invalid_request');
-        }
-      } else {
-        // The `plain` method offers no protection against an intercepted
-        // request, so only S256 is accepted (and it must be named).
-        if (areq.codeChallengeMethod !== 'S256') {
-          return fail('Unsupported code_challenge_method: only S256 is accepted', 'invalid_request');
-        }
-        if (!PKCE_VALUE.test(areq.codeChallenge)) {
-          return fail('Invalid parameter: code_challenge', 'invalid_request');
-        }
-      }
-    }
 
     done(null, client, redirectURI);
   };

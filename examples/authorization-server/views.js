@@ -9,6 +9,7 @@
  * @module views
  */
 import { randomBytes } from 'node:crypto';
+import { CSRF_FIELD } from './csrf.js';
 
 /** Markup that is already safe to emit. */
 class SafeHtml {
@@ -75,9 +76,9 @@ const STYLE = `
 
 /**
  * Send a page with headers suited to an authorization server: no caching,
- * no framing (so the consent form cannot be clickjacked), no Referer (the
- * callback pages carry codes and tokens in their URL), and a Content Security
- * Policy that only allows this page's own inline script.
+ * no framing (so the consent form cannot be clickjacked), no Referer to other
+ * sites (the callback pages carry codes and tokens in their URL), and a
+ * Content Security Policy that only allows this page's own inline script.
  *
  * @param {import('express').Response} res
  * @param {Page} page
@@ -89,7 +90,9 @@ export function sendPage(res, { status = 200, title, body, script }) {
     'Content-Type': 'text/html; charset=utf-8',
     'Cache-Control': 'no-store',
     'X-Frame-Options': 'DENY',
-    'Referrer-Policy': 'no-referrer',
+    // same-origin, not no-referrer: with no-referrer, browsers send
+    // `Origin: null` on form posts, and the CSRF check needs the real origin.
+    'Referrer-Policy': 'same-origin',
     'Content-Security-Policy':
       `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; ` +
       `connect-src 'self'; frame-ancestors 'none'; base-uri 'none'`,
@@ -112,11 +115,20 @@ ${script ? html`<script nonce="${nonce}">${new SafeHtml(script)}</script>` : ''}
 }
 
 /**
- * @param {{ user?: { name: string, username: string } }} opts
+ * The hidden field that carries the session's CSRF token.
+ * @param {string} token
  */
-function whoami({ user }) {
+function csrfField(token) {
+  return html`<input type="hidden" name="${CSRF_FIELD}" value="${token}">`;
+}
+
+/**
+ * @param {{ user?: { name: string, username: string }, csrfToken?: string }} opts
+ */
+function whoami({ user, csrfToken = '' }) {
   if (!user) return html`<p class="muted">Not signed in. <a href="/login">Sign in</a></p>`;
   return html`<form method="post" action="/logout" class="muted">
+  ${csrfField(csrfToken)}
   Signed in as <strong>${user.name}</strong> (${user.username}).
   <button type="submit">Sign out</button>
 </form>`;
@@ -128,6 +140,8 @@ function whoami({ user }) {
  * @param {object} opts
  * @param {string} opts.origin
  * @param {{ name: string, username: string }} [opts.user]
+ * @param {string} opts.csrfToken for the sign-out form
+ * @param {boolean} opts.implicit whether the implicit grant is turned on
  * @param {{ codeURL: string, implicitURL: string, publicURL: string }} opts.links
  * @param {{ username: string, password: string }} opts.demoUser
  * @param {{ id: string, secret: string }} opts.confidential
@@ -152,8 +166,12 @@ It also plays a stand-in client: the <code>/callback</code> pages show what a cl
     this link is <code>${opts.verifier}</code>.</li>
   <li><a href="${opts.links.publicURL}">Authorization code with PKCE</a> (public client, same verifier; it has
     no secret, so it sends only <code>client_id</code> to the token endpoint).</li>
-  <li><a href="${opts.links.implicitURL}">Implicit grant</a>: the token arrives in the URL fragment.</li>
+  ${opts.implicit
+    ? html`<li><a href="${opts.links.implicitURL}">Implicit grant</a>: the token arrives in the URL fragment.</li>`
+    : ''}
 </ol>
+${opts.implicit ? '' : html`<p class="muted">The implicit and password grants are off (RFC 9700 advises against them);
+start with <code>LEGACY_GRANTS=implicit,password</code> to try them.</p>`}
 <p class="muted">Once you have allowed a client, asking again for the same scopes skips the consent page.</p>
 
 <h2>Demo credentials</h2>
@@ -179,9 +197,10 @@ Origin: <code>${opts.origin}</code></p>
  * @param {string} opts.returnTo where to go after signing in
  * @param {string} [opts.username] to refill the field after a failure
  * @param {string} [opts.error]
+ * @param {string} opts.csrfToken
  * @returns {Page}
  */
-export function loginPage({ returnTo, username, error }) {
+export function loginPage({ returnTo, username, error, csrfToken }) {
   return {
     status: error ? 401 : 200,
     title: 'Sign in',
@@ -190,6 +209,7 @@ export function loginPage({ returnTo, username, error }) {
 ${error ? html`<p class="card error" role="alert">${error}</p>` : ''}
 <form method="post" action="/login" class="card">
   <input type="hidden" name="return_to" value="${returnTo}">
+  ${csrfField(csrfToken)}
   <label>Username <input type="text" name="username" value="${username ?? ''}" autocomplete="username" required autofocus></label>
   <label>Password <input type="password" name="password" autocomplete="current-password" required></label>
   <button type="submit" class="primary">Sign in</button>
@@ -209,14 +229,15 @@ ${error ? html`<p class="card error" role="alert">${error}</p>` : ''}
  * @param {{ name: string, description: string }[]} opts.scopes
  * @param {string} opts.transactionID
  * @param {string} opts.redirectURI
+ * @param {string} opts.csrfToken
  * @returns {Page}
  */
-export function consentPage({ user, client, scopes, transactionID, redirectURI }) {
+export function consentPage({ user, client, scopes, transactionID, redirectURI, csrfToken }) {
   return {
     title: `Allow ${client.name}?`,
     body: html`
 <h1>Allow access?</h1>
-${whoami({ user })}
+${whoami({ user, csrfToken })}
 <div class="card">
   <p><strong>${client.name}</strong> (<code>${client.id}</code>) would like to:</p>
   <ul>
@@ -225,6 +246,7 @@ ${scopes.map((s) => html`    <li>${s.description} <span class="muted">(<code>${s
   <p class="muted">You will be sent back to <code>${redirectURI}</code>.</p>
   <form method="post" action="/authorize/decision">
     <input type="hidden" name="transaction_id" value="${transactionID}">
+    ${csrfField(csrfToken)}
     <button type="submit" class="primary">Allow</button>
     <button type="submit" name="cancel" value="Deny">Deny</button>
   </form>

@@ -25,6 +25,17 @@ const STATUS_BY_CODE: ReadonlyMap<string, number> = new Map([
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  */
 export class TokenError extends OAuth2Error {
+  /**
+   * @example
+   * ```ts
+   * done(new TokenError('Client is not allowed this grant', 'unauthorized_client'));
+   * ```
+   * @param message - Human-readable text, sent as `error_description`.
+   * @param code - The OAuth 2.0 error code, e.g. `invalid_grant` (default `server_error`).
+   * @param uri - Optional `error_uri`.
+   * @param status - HTTP status; by default derived from `code` as listed above.
+   * @param options - Standard error options such as `cause`.
+   */
   constructor(message?: string, code?: OAuth2ErrorCode, uri?: string | null, status?: number, options?: OAuth2ErrorOptions) {
     super(message, code, uri, status || (code !== undefined && STATUS_BY_CODE.get(code)) || undefined, options);
     this.name = 'TokenError';

@@ -23,13 +23,13 @@ export type PkceLookup<Client = any> = (
   done: (err?: unknown, record?: PkceRecord | null | false) => void,
 ) => unknown;
 
-/** The `pkce` option of {@link authorizationCode}. */
+/** The `pkce` option of {@link exchange.authorizationCode}. */
 export interface AuthorizationCodePkceOptions<Client = any> extends PkcePolicy<Client> {
   /** Returns the challenge stored with a code; see {@link PkceLookup}. */
   lookup: PkceLookup<Client>;
 }
 
-/** Options of {@link authorizationCode}. */
+/** Options of {@link exchange.authorizationCode}. */
 export interface AuthorizationCodeOptions extends Omit<ExchangeOptions, 'scopeSeparator'> {
   /**
    * Verify `code_verifier` (RFC 7636 §4.6) before `issue` runs. The policy
@@ -40,19 +40,24 @@ export interface AuthorizationCodeOptions extends Omit<ExchangeOptions, 'scopeSe
   pkce?: AuthorizationCodePkceOptions | false;
 }
 
-/** The context object of the Promise form of {@link authorizationCode}'s `issue`. */
+/** The context object of the Promise form of {@link exchange.authorizationCode}'s `issue`. */
 export interface AuthorizationCodeContext<Client = any> {
+  /** The authenticated client (`req.user`, or the `userProperty` option). */
   client: Client;
+  /** The `code` parameter. */
   code: string;
+  /** The `redirect_uri` parameter; undefined when absent. */
   redirectURI: string | undefined;
+  /** The request body, for parameters the exchange does not read itself. */
   body: ParamBag;
+  /** What the client authentication strategy passed as `info` (`req.authInfo`). */
   authInfo: unknown;
   /** The `code_verifier` sent, once verified; present only when PKCE verification ran. */
   codeVerifier?: string | undefined;
 }
 
 /**
- * `issue` callback of {@link authorizationCode}, chosen by its arity as in 1.x:
+ * `issue` callback of {@link exchange.authorizationCode}, chosen by its arity as in 1.x:
  * `(client, code, redirectURI, done)`, `(client, code, redirectURI, body, done)`,
  * `(client, code, redirectURI, body, authInfo, done)`, or the arity-1 form
  * `async ({ client, code, redirectURI, body, authInfo }) => accessToken` (a string, or `{ accessToken, refreshToken?, params? }`, or falsy).

@@ -6,14 +6,23 @@ import { setupExchange, type ExchangeOptions } from '../lib/exchange.js';
 import type { ExchangeFunction } from '../server.js';
 import type { Bivariant } from '../types.js';
 
-/** Options of {@link clientCredentials}. */
+/** Options of {@link exchange.clientCredentials}. */
 export type ClientCredentialsOptions = ExchangeOptions;
 
-/** The context object of the Promise form of {@link clientCredentials}'s `issue`. */
-export interface ClientCredentialsContext<Client = any> { client: Client; scope: string[] | undefined; body: ParamBag; authInfo: unknown }
+/** The context object of the Promise form of {@link exchange.clientCredentials}'s `issue`. */
+export interface ClientCredentialsContext<Client = any> {
+  /** The authenticated client (`req.user`, or the `userProperty` option). */
+  client: Client;
+  /** The requested `scope`, split into an array; undefined when absent. */
+  scope: string[] | undefined;
+  /** The request body, for parameters the exchange does not read itself. */
+  body: ParamBag;
+  /** What the client authentication strategy passed as `info` (`req.authInfo`). */
+  authInfo: unknown;
+}
 
 /**
- * `issue` callback of {@link clientCredentials}, chosen by its arity as in 1.x:
+ * `issue` callback of {@link exchange.clientCredentials}, chosen by its arity as in 1.x:
  * `(client, done)`, `(client, scope, done)`, `(client, scope, body, done)`,
  * `(client, scope, body, authInfo, done)`, or the arity-1 form
  * `async ({ client, scope, body, authInfo }) => accessToken` (a string, or `{ accessToken, refreshToken?, params? }`, or falsy).

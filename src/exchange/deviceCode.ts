@@ -7,7 +7,7 @@ import { bodyParsingError, deliverTokens, tokenResponder, type IssuedCallback } 
 import { DEVICE_CODE_GRANT_TYPE } from '../middleware/deviceAuthorization.js';
 import type { ExchangeFunction } from '../server.js';
 
-/** Options of {@link deviceCode}. */
+/** Options of {@link exchange.deviceCode}. */
 export interface DeviceCodeOptions {
   /** The request property holding the authenticated client. Default `'user'`. */
   userProperty?: string;
@@ -34,16 +34,45 @@ export interface DeviceCodeState {
 
 /** What the library asks `update` to record after a poll of a pending code. */
 export interface DeviceCodePollUpdate {
+  /** When the client polled (now). */
   lastPolledAt: Date;
+  /** The polling interval in seconds from now on (raised by 5 after `slow_down`). */
   interval: number;
 }
 
 /** Context of the Promise form of `load`. */
-export interface DeviceCodeLoadContext<Client = any> { client: Client; deviceCode: string; body: ParamBag; authInfo: unknown }
+export interface DeviceCodeLoadContext<Client = any> {
+  /** The authenticated client. */
+  client: Client;
+  /** The `device_code` parameter. */
+  deviceCode: string;
+  /** The request body. */
+  body: ParamBag;
+  /** What the client authentication strategy passed as `info` (`req.authInfo`). */
+  authInfo: unknown;
+}
 /** Context of the Promise form of `update`. */
-export interface DeviceCodeUpdateContext<R = DeviceCodeState> { deviceCode: string; changes: DeviceCodePollUpdate; record: R }
+export interface DeviceCodeUpdateContext<R = DeviceCodeState> {
+  /** The `device_code` parameter. */
+  deviceCode: string;
+  /** What to record about this poll. */
+  changes: DeviceCodePollUpdate;
+  /** The stored device authorization. */
+  record: R;
+}
 /** Context of the Promise form of `issue`. */
-export interface DeviceCodeIssueContext<Client = any, R = DeviceCodeState> { client: Client; deviceCode: string; record: R; body: ParamBag; authInfo: unknown }
+export interface DeviceCodeIssueContext<Client = any, R = DeviceCodeState> {
+  /** The authenticated client. */
+  client: Client;
+  /** The `device_code` parameter. */
+  deviceCode: string;
+  /** The stored device authorization. */
+  record: R;
+  /** The request body. */
+  body: ParamBag;
+  /** What the client authentication strategy passed as `info` (`req.authInfo`). */
+  authInfo: unknown;
+}
 
 /**
  * The app's side of the polling protocol. Each callback follows the package's
@@ -105,6 +134,8 @@ const MESSAGES: Record<DeviceCodeErrorCode, string> = {
  * 400 as the RFC requires.
  *
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.5
+ * @param code `authorization_pending`, `slow_down`, `access_denied` or `expired_token`
+ * @param message the `error_description`
  */
 export function deviceCodeError(code: DeviceCodeErrorCode, message?: string): TokenError {
   return new TokenError(message || MESSAGES[code], code, undefined, 400);

@@ -31,8 +31,11 @@ export interface JwtBearerContext<Client = any> {
   header: Record<string, unknown>;
   /** Its decoded claims, unverified: use them to find the key, then verify. */
   claims: Record<string, unknown>;
+  /** The requested `scope`, split into an array; undefined when absent. */
   scope: string[] | undefined;
+  /** The request body. */
   body: ParamBag;
+  /** What the client authentication strategy passed as `info` (`req.authInfo`). */
   authInfo: unknown;
 }
 
@@ -76,8 +79,14 @@ export type JwtBearerIssue<Client = any> = (
  * }));
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.1
+ * @param options JWT bearer options (`userProperty`, `scopeSeparator`, ...)
+ * @param issue verifies the assertion and issues the token
  */
 export function jwtBearer<Client = any>(options: JwtBearerOptions, issue: JwtBearerIssue<Client>): ExchangeFunction;
+/**
+ * Create the JWT bearer grant with the default options.
+ * @param issue verifies the assertion and issues the token
+ */
 export function jwtBearer<Client = any>(issue: JwtBearerIssue<Client>): ExchangeFunction;
 export function jwtBearer(options: any, issue?: any): ExchangeFunction {
   const { issue: fn, userProperty, separators } = setupExchange<Function>('jwtBearer', options, issue);

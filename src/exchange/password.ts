@@ -7,14 +7,27 @@ import type { ExchangeFunction } from '../server.js';
 import { profileOf } from '../lib/profile.js';
 import type { Bivariant } from '../types.js';
 
-/** Options of {@link password}. */
+/** Options of {@link exchange.password}. */
 export type PasswordOptions = ExchangeOptions;
 
-/** The context object of the Promise form of {@link password}'s `issue`. */
-export interface PasswordContext<Client = any> { client: Client; username: string; password: string; scope: string[] | undefined; body: ParamBag; authInfo: unknown }
+/** The context object of the Promise form of {@link exchange.password}'s `issue`. */
+export interface PasswordContext<Client = any> {
+  /** The authenticated client (`req.user`, or the `userProperty` option). */
+  client: Client;
+  /** The `username` parameter. */
+  username: string;
+  /** The `password` parameter. */
+  password: string;
+  /** The requested `scope`, split into an array; undefined when absent. */
+  scope: string[] | undefined;
+  /** The request body, for parameters the exchange does not read itself. */
+  body: ParamBag;
+  /** What the client authentication strategy passed as `info` (`req.authInfo`). */
+  authInfo: unknown;
+}
 
 /**
- * `issue` callback of {@link password}, chosen by its arity as in 1.x:
+ * `issue` callback of {@link exchange.password}, chosen by its arity as in 1.x:
  * `(client, username, password, done)`, then `scope`, `body` and `authInfo`
  * before `done` for arities 5 to 7, or the arity-1 form
  * `async ({ client, username, password, scope, body, authInfo }) => accessToken` (a string, or `{ accessToken, refreshToken?, params? }`, or falsy).

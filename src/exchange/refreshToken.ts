@@ -6,14 +6,25 @@ import { setupExchange, type ExchangeOptions } from '../lib/exchange.js';
 import type { ExchangeFunction } from '../server.js';
 import type { Bivariant } from '../types.js';
 
-/** Options of {@link refreshToken}. */
+/** Options of {@link exchange.refreshToken}. */
 export type RefreshTokenOptions = ExchangeOptions;
 
-/** The context object of the Promise form of {@link refreshToken}'s `issue`. */
-export interface RefreshTokenContext<Client = any> { client: Client; refreshToken: string; scope: string[] | undefined; body: ParamBag; authInfo: unknown }
+/** The context object of the Promise form of {@link exchange.refreshToken}'s `issue`. */
+export interface RefreshTokenContext<Client = any> {
+  /** The authenticated client (`req.user`, or the `userProperty` option). */
+  client: Client;
+  /** The `refresh_token` parameter. */
+  refreshToken: string;
+  /** The requested `scope`, split into an array; undefined when absent. */
+  scope: string[] | undefined;
+  /** The request body, for parameters the exchange does not read itself. */
+  body: ParamBag;
+  /** What the client authentication strategy passed as `info` (`req.authInfo`). */
+  authInfo: unknown;
+}
 
 /**
- * `issue` callback of {@link refreshToken}, chosen by its arity as in 1.x:
+ * `issue` callback of {@link exchange.refreshToken}, chosen by its arity as in 1.x:
  * `(client, refreshToken, done)`, then `scope`, `body` and `authInfo` before
  * `done` for arities 4 to 6, or the arity-1 form
  * `async ({ client, refreshToken, scope, body, authInfo }) => accessToken` (a string, or `{ accessToken, refreshToken?, params? }`, or falsy).

@@ -21,9 +21,11 @@ export interface TokenExchangeOptions extends ExchangeOptions {
 
 /** A validated token exchange request (RFC 8693 §2.1). */
 export interface TokenExchangeRequest {
+  /** The `subject_token` parameter: the token the new one stands for. */
   subjectToken: string;
   /** An absolute URI, e.g. `urn:ietf:params:oauth:token-type:access_token`. */
   subjectTokenType: string;
+  /** The `actor_token` parameter, when the request has one. */
   actorToken: string | undefined;
   /** Present exactly when `actorToken` is. */
   actorTokenType: string | undefined;
@@ -33,13 +35,17 @@ export interface TokenExchangeRequest {
   audience: string[];
   /** The split `scope`, as the other exchanges give it. */
   scope: string[] | undefined;
+  /** The `requested_token_type` parameter, when the request has one. */
   requestedTokenType: string | undefined;
 }
 
 /** The context object of the Promise form of {@link tokenExchange}'s `issue`. */
 export interface TokenExchangeContext<Client = any> extends TokenExchangeRequest {
+  /** The authenticated client. */
   client: Client;
+  /** The request body. */
   body: ParamBag;
+  /** What the client authentication strategy passed as `info` (`req.authInfo`). */
   authInfo: unknown;
 }
 
@@ -51,9 +57,11 @@ export interface ExchangedToken {
   issuedTokenType: string;
   /** `token_type`; default `Bearer`. Use `N_A` for a token that is not an access token. */
   tokenType?: string;
+  /** Lifetime of the issued token in seconds, sent as `expires_in`. */
   expiresIn?: number;
   /** The granted scope, when it differs from the requested one. */
   scope?: string;
+  /** A refresh token, if one is issued. */
   refreshToken?: string;
   /** More response parameters. */
   params?: Record<string, unknown>;
@@ -133,8 +141,14 @@ function parsesAsUrl(value: string): boolean {
  * }));
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc8693#section-2
+ * @param options token exchange options (`userProperty`, `scopeSeparator`, ...)
+ * @param issue issues the new token for the parsed request
  */
 export function tokenExchange<Client = any>(options: TokenExchangeOptions, issue: TokenExchangeIssue<Client>): ExchangeFunction;
+/**
+ * Create the token exchange grant with the default options.
+ * @param issue issues the new token for the parsed request
+ */
 export function tokenExchange<Client = any>(issue: TokenExchangeIssue<Client>): ExchangeFunction;
 export function tokenExchange(options: any, issue?: any): ExchangeFunction {
   const { issue: fn, userProperty, separators } = setupExchange<Function>('tokenExchange', options, issue);

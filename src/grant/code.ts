@@ -8,7 +8,7 @@ import type { AuthorizationRequest, AuthorizationResponse, OAuth2Transaction, Pa
 import { profileOf } from '../lib/profile.js';
 import { challengeRequired, checkPolicy, methodsOf, parseChallenge, type PkcePolicy } from '../lib/pkce.js';
 
-/** Options of {@link code}. */
+/** Options of {@link grant.code}. */
 export interface CodeGrantOptions extends GrantOptions {
   /**
    * PKCE (RFC 7636) for this grant: a policy, or `false` to turn off a
@@ -26,24 +26,38 @@ export interface CodeGrantOptions extends GrantOptions {
 /** `done(err, code)` of the code grant's `issue`; a falsy code denies. */
 export type IssueCodeCallback = (err?: unknown, code?: string | false | null) => void;
 
-/** The context object of the Promise form of {@link code}'s `issue`. */
+/** The context object of the Promise form of {@link grant.code}'s `issue`. */
 export interface IssueCodeContext<Client = any, User = any> {
+  /** The client the code is for. */
   client: Client;
+  /** The redirect URI from the transaction (what `validate` returned), to bind the code to. */
   redirectURI: string | undefined;
+  /** The user who allowed the request. */
   user: User;
+  /** The decision (`ares`): what the user granted, such as `scope`. */
   ares: AuthorizationResponse;
+  /** The parsed authorization request. */
   areq: AuthorizationRequest;
+  /** The transaction's `locals`. */
   locals: Record<string, unknown> | undefined;
+  /** The whole transaction. */
   txn: OAuth2Transaction<Client, User>;
   /**
    * The PKCE challenge to store with the code (`areq.codeChallenge` and
    * `areq.codeChallengeMethod`), or `undefined` when the request had none.
    */
-  pkce: { codeChallenge: string; codeChallengeMethod: string } | undefined;
+  pkce:
+    | {
+        /** The `code_challenge` parameter. */
+        codeChallenge: string;
+        /** The `code_challenge_method` parameter (`S256`, or `plain` when allowed). */
+        codeChallengeMethod: string;
+      }
+    | undefined;
 }
 
 /**
- * `issue` callback of {@link code}. 1.x chooses the form by arity:
+ * `issue` callback of {@link grant.code}. 1.x chooses the form by arity:
  * `(client, redirectURI, user, done)`, then `ares`, `areq` and `locals` are
  * added before `done` for arities 5, 6 and 7; the arity-1 form
  * `async ({ client, redirectURI, user, ares, areq, locals, txn }) => code`
@@ -65,6 +79,7 @@ export type IssueCode<Client = any, User = any> = Bivariant<(
 
 /** The context object of the Promise form of `extend`. */
 export interface ExtendCodeContext<Client = any, User = any> {
+  /** The transaction, with the decision in `txn.res`. */
   txn: OAuth2Transaction<Client, User>;
 }
 

@@ -5,7 +5,7 @@ import { DEVICE_TRANSACTION_TYPE } from '../middleware/deviceVerification.js';
 import type { GrantModule } from '../server.js';
 import type { AuthorizationResponse, OAuth2ServerResponse, OAuth2Transaction, ResponseMode, ResponseModes } from '../types.js';
 
-/** Options of {@link deviceCode}. */
+/** Options of {@link grant.deviceCode}. */
 export interface DeviceCodeGrantOptions {
   /**
    * Ways to answer the user's browser once the decision is recorded, keyed by
@@ -21,11 +21,17 @@ export interface DeviceCodeGrantOptions {
 export interface DeviceDecisionContext<Client = any, User = any> {
   /** The user code in canonical form: the key of the record to update. */
   userCode: string;
+  /** Whether the user allowed the device. */
   allow: boolean;
+  /** The client that started the device authorization. */
   client: Client;
+  /** The signed-in user who decided. */
   user: User;
+  /** The scope the device asked for. */
   scope: string[] | undefined;
+  /** The decision (`ares`), with what `parse` added. */
   ares: AuthorizationResponse;
+  /** The whole transaction. */
   txn: OAuth2Transaction<Client, User>;
 }
 

@@ -7,24 +7,30 @@ import type { GrantModule } from '../server.js';
 import type { AuthorizationRequest, AuthorizationResponse, OAuth2Transaction, ParserRequest, Bivariant } from '../types.js';
 import { profileOf } from '../lib/profile.js';
 
-/** Options of {@link token}. */
+/** Options of {@link grant.token}. */
 export type TokenGrantOptions = GrantOptions;
 
 /** `done(err, accessToken, params)` of the token grant's `issue`; a falsy token denies. */
 export type IssueTokenCallback = (err?: unknown, accessToken?: string | false | null, params?: Record<string, unknown>) => void;
 
-/** The context object of the Promise form of {@link token}'s `issue`. */
+/** The context object of the Promise form of {@link grant.token}'s `issue`. */
 export interface IssueTokenContext<Client = any, User = any> {
+  /** The client the token is for. */
   client: Client;
+  /** The user who allowed the request. */
   user: User;
+  /** The decision (`ares`): what the user granted, such as `scope`. */
   ares: AuthorizationResponse;
+  /** The parsed authorization request. */
   areq: AuthorizationRequest;
+  /** The transaction's `locals`. */
   locals: Record<string, unknown> | undefined;
+  /** The whole transaction. */
   txn: OAuth2Transaction<Client, User>;
 }
 
 /**
- * `issue` callback of {@link token}. 1.x chooses the form by arity:
+ * `issue` callback of {@link grant.token}. 1.x chooses the form by arity:
  * `(client, user, done)`, then `ares`, `areq` and `locals` are added before
  * `done` for arities 4, 5 and 6; the arity-1 form
  * `async ({ client, user, ares, areq, locals, txn }) => accessToken` returns

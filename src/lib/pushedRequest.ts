@@ -21,16 +21,29 @@ import type { AuthorizationRequest, OAuth2IncomingMessage } from '../types.js';
  * `client` and `areq`, which are for the app's information).
  */
 export interface PushedRequestRecord<Client = any> {
+  /** The `request_uri` handed to the client. */
   requestURI: string;
+  /** The client that pushed the request. */
   clientID: string;
+  /** The pushed authorization request parameters. */
   params: Record<string, string | string[]>;
+  /** When the `request_uri` expires. */
   expiresAt: Date | number | string;
+  /** The client, when the store keeps it. */
   client?: Client;
+  /** The parsed authorization request, when the store keeps it. */
   areq?: AuthorizationRequest;
 }
 
 /** Context of the Promise form of `loadPushedRequest`. */
-export interface PushedRequestLoadContext { requestURI: string; clientID: string; req: OAuth2IncomingMessage }
+export interface PushedRequestLoadContext {
+  /** The `request_uri` parameter. */
+  requestURI: string;
+  /** The `client_id` parameter, which must match the pushing client. */
+  clientID: string;
+  /** The request. */
+  req: OAuth2IncomingMessage;
+}
 
 /**
  * Take (load and delete, so that it is used once) the pushed request stored

@@ -53,8 +53,11 @@ export function bodyParsingError(): Error {
 
 /** What a context-form (async) exchange `issue` resolves to. */
 export interface IssuedTokens {
+  /** The access token; falsy fails with `invalid_grant`. */
   accessToken: string;
+  /** A refresh token, if one is issued. */
   refreshToken?: string;
+  /** More members of the token response, such as `expires_in` or `scope`. */
   params?: Record<string, unknown>;
 }
 

@@ -174,8 +174,11 @@ export function callImmediate(immediate: Function, txn: OAuth2Transaction<any, a
 
 /** What a context-form (async) `immediate` resolves to, when not a boolean. */
 export interface ImmediateResult {
+  /** Whether to answer at once, without the consent page. */
   allow: boolean;
+  /** Becomes `txn.info`, and the decision (`ares`) when allowed. */
   info?: Record<string, unknown>;
+  /** Merged into `txn.locals`. */
   locals?: Record<string, unknown>;
 }
 

@@ -57,9 +57,10 @@ export function generateUserCode(): string {
  * with dashes, spaces and other punctuation removed, so `wdjb mjht`,
  * `WDJB-MJHT` and `wdjbmjht` all become `WDJBMJHT`. Store codes under this
  * form and look them up with it. Returns `''` for input that is not a string
- * or is longer than {@link MAX_USER_CODE_INPUT} characters.
+ * or is longer than 64 characters (`MAX_USER_CODE_INPUT`).
  *
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-6.1
+ * @param input the user code as typed
  */
 export function normalizeUserCode(input: unknown): string {
   if (typeof input !== 'string' || input.length > MAX_USER_CODE_INPUT) return '';

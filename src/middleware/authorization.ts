@@ -8,7 +8,7 @@ import type { SessionStoreOptions } from '../txn/session.js';
 import type { AuthorizationRequest, Middleware, OAuth2IncomingMessage, OAuth2Transaction, Bivariant } from '../types.js';
 import { pushedRequestHook, type PushedAuthorizeOptions } from '../lib/pushedRequest.js';
 
-/** Options of {@link authorization}; the store options apply to the session store. */
+/** Options of {@link Server.authorization}; the store options apply to the session store. */
 export interface AuthorizationOptions extends SessionStoreOptions, PushedAuthorizeOptions {
   /** The request property holding the logged-in user. Default `'user'`. */
   userProperty?: string;
@@ -19,10 +19,15 @@ export type ValidateCallback<Client = any> = (err?: unknown, client?: Client | f
 
 /** The context object of the Promise form of `validate`. */
 export interface ValidateContext {
+  /** The `client_id` parameter. */
   clientID: string;
+  /** The `redirect_uri` parameter, when the request had one. */
   redirectURI: string | undefined;
+  /** The requested scope, split into an array. */
   scope: string[] | undefined;
+  /** The response type (`code`, `token`, ...). */
   type: string;
+  /** The whole parsed request, with the fields extension parsers added. */
   areq: AuthorizationRequest;
 }
 
@@ -44,19 +49,29 @@ export type ValidateFunction<Client = any> = Bivariant<(
 
 /** What a context-form (async) `validate` resolves to; falsy means no client. */
 export interface ValidateResult<Client = any> {
+  /** The client, or a falsy value when there is no such client (`unauthorized_client`). */
   client: Client | false | null | undefined;
+  /** The redirect URI to use: only a URI returned here is ever redirected to. */
   redirectURI?: string;
+  /** The web origin, for response modes that post messages to a window. */
   webOrigin?: string;
 }
 
 /** The context object of the Promise form of `immediate`. */
 export interface ImmediateContext<Client = any, User = any> {
+  /** The transaction being authorized. */
   txn: OAuth2Transaction<Client, User>;
+  /** The client that `validate` returned. */
   client: Client;
+  /** The signed-in user. */
   user: User;
+  /** The requested scope. */
   scope: string[] | undefined;
+  /** The response type. */
   type: string;
+  /** The parsed authorization request. */
   areq: AuthorizationRequest;
+  /** Values carried from earlier steps (`resume`), if any. */
   locals: Record<string, unknown> | undefined;
 }
 
@@ -80,7 +95,9 @@ export type ImmediateFunction<Client = any, User = any> = Bivariant<(
 
 /** The context object of the Promise form of `complete`. */
 export interface CompleteContext<Client = any, User = any> {
+  /** The request. */
   req: OAuth2IncomingMessage;
+  /** The transaction, with `res` set to the decision. */
   txn: OAuth2Transaction<Client, User>;
 }
 

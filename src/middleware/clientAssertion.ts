@@ -54,6 +54,7 @@ export interface JtiContext<Client = any> {
   exp: number;
   /** The verified client. */
   client: Client;
+  /** The client the assertion authenticates (its `iss` and `sub`). */
   clientId: string;
 }
 
@@ -95,6 +96,7 @@ export interface ClientAssertionOptions<Client = any> {
    * `token_endpoint_auth_methods_supported`).
    */
   methods?: string[];
+  /** Metadata only: the endpoints the methods are advertised for (see `methods`). */
   endpoints?: string[];
 }
 
@@ -145,8 +147,14 @@ const invalidClient = (message: string): TokenError => tokenError(message, 'inva
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.2
  * @see https://www.rfc-editor.org/rfc/rfc7523#section-3
+ * @param options accepted audiences, algorithms, `jti` replay check, limits
+ * @param verify finds the client and verifies the assertion's signature
  */
 export function clientAssertion<Client = any>(options: ClientAssertionOptions<Client> | undefined, verify: VerifyClientAssertion<Client>): Middleware;
+/**
+ * Create client assertion authentication with the default options.
+ * @param verify finds the client and verifies the assertion's signature
+ */
 export function clientAssertion<Client = any>(verify: VerifyClientAssertion<Client>): Middleware;
 export function clientAssertion(options: any, verify?: any): Middleware {
   if (typeof options === 'function') {

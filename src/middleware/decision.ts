@@ -7,7 +7,7 @@ import type { SessionStoreOptions } from '../txn/session.js';
 import type { Middleware, OAuth2IncomingMessage, OAuth2Transaction, Bivariant } from '../types.js';
 import type { CompleteFunction } from './authorization.js';
 
-/** Options of {@link decision}. */
+/** Options of {@link Server.decision}. */
 export interface DecisionOptions extends SessionStoreOptions {
   /** Body field whose presence means the user denied. Default `'cancel'`. */
   cancelField?: string;
@@ -19,7 +19,9 @@ export interface DecisionOptions extends SessionStoreOptions {
 
 /** The context object of the Promise form of `parse`. */
 export interface DecisionParseContext<Client = any, User = any> {
+  /** The decision request (the consent form's post). */
   req: OAuth2IncomingMessage;
+  /** The transaction being decided. */
   txn: OAuth2Transaction<Client, User>;
 }
 
@@ -39,7 +41,9 @@ export type DecisionParseFunction<Client = any, User = any, TReq = OAuth2Incomin
 
 /** What a context-form (async) `parse` resolves to. */
 export interface DecisionParseResult {
+  /** Fields merged into the decision (`ares`), such as the granted `scope`. */
   ares?: Record<string, unknown>;
+  /** Values merged into `txn.locals`, for the grant. */
   locals?: Record<string, unknown>;
 }
 

@@ -11,7 +11,7 @@ import type { Middleware } from '../types.js';
 /** The grant type of the device authorization grant. */
 export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
 
-/** Options of {@link deviceAuthorization}. */
+/** Options of {@link Server.deviceAuthorization}. */
 export interface DeviceAuthorizationOptions {
   /** The end-user verification URI shown on the device (`verification_uri`). Required. */
   verificationURI: string;
@@ -74,7 +74,7 @@ export interface DeviceAuthorizationRecord<Client = any> {
 }
 
 /**
- * `store` callback of {@link deviceAuthorization}: persist the record. The
+ * `store` callback of {@link Server.deviceAuthorization}: persist the record. The
  * arity-1 form `async (record) => extra` returns nothing, extra response
  * parameters, or `false` to refuse the client (`unauthorized_client`); the
  * callback form is `(record, done(err, extra))`.

@@ -25,9 +25,19 @@ export interface DeviceVerificationRecord<Client = any> {
 }
 
 /** Context of the Promise form of `attempt`. */
-export interface DeviceAttemptContext { req: OAuth2IncomingMessage; userCode: string }
+export interface DeviceAttemptContext {
+  /** The request. */
+  req: OAuth2IncomingMessage;
+  /** The user code as entered, normalized. */
+  userCode: string;
+}
 /** Context of the Promise form of `lookup`. */
-export interface DeviceLookupContext { userCode: string; req: OAuth2IncomingMessage }
+export interface DeviceLookupContext {
+  /** The user code as entered, normalized. */
+  userCode: string;
+  /** The request. */
+  req: OAuth2IncomingMessage;
+}
 
 /**
  * Rate-limit hook: `(req, userCode, done(err, allowed))`, or the arity-1 form
@@ -49,7 +59,7 @@ export type DeviceLookupFunction<Client = any> = (
   done: (err?: unknown, record?: DeviceVerificationRecord<Client> | null | false) => void,
 ) => unknown;
 
-/** Options of {@link deviceVerification}; the store options apply to the session store. */
+/** Options of {@link Server.deviceVerification}; the store options apply to the session store. */
 export interface DeviceVerificationOptions extends SessionStoreOptions {
   /** The request property holding the logged-in user. Default `'user'`. */
   userProperty?: string;

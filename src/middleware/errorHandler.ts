@@ -81,6 +81,7 @@ const RFC_STATUS: ReadonlyMap<string, number> = new Map([
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+ * @param options `mode` (`'direct'` JSON or `'indirect'` redirect), `rfcStatus`, `realm`, `exposeErrors`, `fragment`, `modes`
  */
 export function errorHandler(options?: ErrorHandlerOptions): ErrorMiddleware {
   if (usedAsMiddleware('oauth2orize.errorHandler', arguments)) return misusedMiddleware('oauth2orize.errorHandler');

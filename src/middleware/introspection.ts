@@ -20,16 +20,27 @@ export interface IntrospectionOptions {
  * `active` is set by the library. Times are seconds since the epoch.
  */
 export interface IntrospectionClaims {
+  /** Space-separated scopes of the token. */
   scope?: string;
+  /** The client the token was issued to. */
   client_id?: string;
+  /** Human-readable identifier of the resource owner. */
   username?: string;
+  /** The token's type, e.g. `Bearer`. */
   token_type?: string;
+  /** Expiry, in seconds since the epoch. */
   exp?: number;
+  /** Issue time, in seconds since the epoch. */
   iat?: number;
+  /** Not-before time, in seconds since the epoch. */
   nbf?: number;
+  /** Subject: usually the resource owner's identifier. */
   sub?: string;
+  /** Intended audience(s). */
   aud?: string | string[];
+  /** Issuer of the token. */
   iss?: string;
+  /** Identifier of the token. */
   jti?: string;
   [claim: string]: unknown;
 }
@@ -88,8 +99,14 @@ export type IntrospectFunction<Client = any> = (
  *   server.errorHandler());
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc7662#section-2
+ * @param options introspection options (`clockTolerance`, ...)
+ * @param lookup returns the token's claims when it is active and the caller may see it, else null
  */
 export function introspection<Client = any>(options: IntrospectionOptions | undefined, lookup: IntrospectFunction<Client>): Middleware;
+/**
+ * Create the introspection endpoint middleware with the default options.
+ * @param lookup returns the token's claims when it is active and the caller may see it, else null
+ */
 export function introspection<Client = any>(lookup: IntrospectFunction<Client>): Middleware;
 export function introspection(options: any, lookup?: any): Middleware {
   if (typeof options === 'function') {

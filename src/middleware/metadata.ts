@@ -12,26 +12,47 @@ import type { Middleware } from '../types.js';
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-2
  */
 export interface AuthorizationServerMetadata {
+  /** The issuer identifier: an `https` URL without query or fragment. */
   issuer?: string;
+  /** URL of the authorization endpoint. */
   authorization_endpoint?: string;
+  /** URL of the token endpoint. */
   token_endpoint?: string;
+  /** URL of the server's JSON Web Key Set. */
   jwks_uri?: string;
+  /** URL of the dynamic client registration endpoint (RFC 7591). */
   registration_endpoint?: string;
+  /** The scopes this server supports. */
   scopes_supported?: string[];
+  /** The `response_type` values this server supports. */
   response_types_supported?: string[];
+  /** The `response_mode` values this server supports. */
   response_modes_supported?: string[];
+  /** The `grant_type` values this server supports. */
   grant_types_supported?: string[];
+  /** Client authentication methods accepted at the token endpoint. */
   token_endpoint_auth_methods_supported?: string[];
+  /** JWS algorithms accepted for client assertions at the token endpoint. */
   token_endpoint_auth_signing_alg_values_supported?: string[];
+  /** URL of human-readable documentation. */
   service_documentation?: string;
+  /** URL of the revocation endpoint (RFC 7009). */
   revocation_endpoint?: string;
+  /** Client authentication methods accepted at the revocation endpoint. */
   revocation_endpoint_auth_methods_supported?: string[];
+  /** URL of the introspection endpoint (RFC 7662). */
   introspection_endpoint?: string;
+  /** Client authentication methods accepted at the introspection endpoint. */
   introspection_endpoint_auth_methods_supported?: string[];
+  /** PKCE methods supported (RFC 7636), e.g. `S256`. */
   code_challenge_methods_supported?: string[];
+  /** URL of the device authorization endpoint (RFC 8628). */
   device_authorization_endpoint?: string;
+  /** URL of the pushed authorization request endpoint (RFC 9126). */
   pushed_authorization_request_endpoint?: string;
+  /** Whether authorization requests must be pushed first (RFC 9126). */
   require_pushed_authorization_requests?: boolean;
+  /** Whether authorization responses carry `iss` (RFC 9207). */
   authorization_response_iss_parameter_supported?: boolean;
   [field: string]: unknown;
 }
@@ -74,6 +95,8 @@ const URL_FIELD = /(_endpoint|_uri|^service_documentation)$/;
  * app.get(oauth2orize.metadataPath(ISSUER), server.metadata({ issuer: ISSUER, metadata: { token_endpoint: '/token' } }));
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-3.1
+ * @param issuer the issuer identifier, e.g. `https://as.example.com/tenant`
+ * @param suffix the well-known name (default `oauth-authorization-server`)
  */
 export function metadataPath(issuer: string, suffix = 'oauth-authorization-server'): string {
   const path = new URL(issuer).pathname.replace(/\/$/, '');
@@ -162,6 +185,8 @@ function leaveOutRefused(doc: AuthorizationServerMetadata, profile: Profile | un
  * grants, exchanges and endpoint helpers advertised, then the application's
  * own fields, which win. Under the hardened profile, the implicit and
  * password grants are left out unless the profile allows them.
+ * @param server the server whose grants, exchanges and options are described
+ * @param options `issuer` and the app's own `metadata` fields
  */
 export function buildMetadata(server: Server<any, any>, options?: MetadataOptions): AuthorizationServerMetadata {
   const opts = options || {};
@@ -221,6 +246,8 @@ export function buildMetadata(server: Server<any, any>, options?: MetadataOption
  * }));
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-3
+ * @param server the server to describe
+ * @param options `issuer`, `metadata`, `maxAge`, `cors`
  */
 export function metadata(server: Server<any, any>, options?: MetadataOptions): Middleware {
   if (!server) throw new TypeError('oauth2orize.metadata middleware requires a server argument');

@@ -19,7 +19,7 @@ export const REQUEST_URI_PREFIX = 'urn:ietf:params:oauth:request_uri:';
 /** Parameters never kept from a pushed request: they authenticate the client. */
 const CLIENT_AUTH_PARAMS = new Set(['client_secret', 'client_assertion', 'client_assertion_type']);
 
-/** Options of {@link pushedAuthorization}. */
+/** Options of {@link Server.pushedAuthorization}. */
 export interface PushedAuthorizationOptions<Client = any> {
   /** Lifetime of a `request_uri`, in seconds. Default 60. */
   expiresIn?: number;
@@ -41,7 +41,7 @@ export interface PushedAuthorizationOptions<Client = any> {
 }
 
 /**
- * `store` callback of {@link pushedAuthorization}: keep the record until it
+ * `store` callback of {@link Server.pushedAuthorization}: keep the record until it
  * expires, keyed by `requestURI`. `(record, done(err))` or the arity-1 form
  * `async (record) => {}`.
  */

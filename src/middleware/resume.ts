@@ -4,7 +4,7 @@ import type { SessionStoreOptions } from '../txn/session.js';
 import type { Middleware, OAuth2Transaction } from '../types.js';
 import type { CompleteFunction, ImmediateFunction } from './authorization.js';
 
-/** Options of {@link resume}. */
+/** Options of {@link Server.resume}. */
 export interface ResumeOptions extends SessionStoreOptions {
   /** The request property holding the logged-in user. Default `'user'`. */
   userProperty?: string;

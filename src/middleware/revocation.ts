@@ -64,8 +64,14 @@ export type RevokeFunction<Client = any> = (
  *   server.errorHandler());
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc7009#section-2
+ * @param options revocation options
+ * @param revoke revokes the token if it was issued to the client
  */
 export function revocation<Client = any>(options: RevocationOptions | undefined, revoke: RevokeFunction<Client>): Middleware;
+/**
+ * Create the revocation endpoint middleware with the default options.
+ * @param revoke revokes the token if it was issued to the client
+ */
 export function revocation<Client = any>(revoke: RevokeFunction<Client>): Middleware;
 export function revocation(options: any, revoke?: any): Middleware {
   if (typeof options === 'function') {

@@ -97,6 +97,9 @@ export class RedisTransactionStore {
   private readonly px: string;
   private readonly userId: (user: unknown) => string | undefined;
 
+  /**
+   * @param options `client` (node-redis or ioredis, connected), `prefix`, `ttl`
+   */
   constructor(options: RedisTransactionStoreOptions) {
     if (!options || typeof options !== 'object') throw new TypeError('RedisTransactionStore requires options with a client');
     const { prefix, ttl, timeout, userId } = options;
@@ -112,7 +115,13 @@ export class RedisTransactionStore {
     this.send = commander(options.client, timeout === undefined ? 5000 : timeout);
   }
 
-  /** Load the transaction named by the request, if this session (and user) started it. */
+  /**
+   * Load the transaction named by the request, if this session (and user) started it.
+   * @param server the server, whose (de)serializeClient reduces and restores the client
+   * @param options the middleware's options (`transactionField`, `userProperty`, ...)
+   * @param req the request
+   * @param cb called with the transaction, or an error
+   */
   load(server: Server<any, any>, options: SessionStoreOptions & { userProperty?: string }, req: OAuth2IncomingMessage, cb: (err: unknown, txn?: OAuth2Transaction<any, any>) => void): void {
     const field = options.transactionField || 'transaction_id';
     let tid = own((req.query || {}) as ParamBag, field);
@@ -149,7 +158,14 @@ export class RedisTransactionStore {
     }, (err) => cb(err));
   }
 
-  /** Store a new transaction under a fresh ID, bound to this session and user. */
+  /**
+   * Store a new transaction under a fresh ID, bound to this session and user.
+   * @param server the server, whose (de)serializeClient reduces and restores the client
+   * @param options the middleware's options (`transactionField`, `userProperty`, ...)
+   * @param req the request
+   * @param txn the transaction
+   * @param cb called with the new transaction ID
+   */
   store(server: Server<any, any>, options: SessionStoreOptions & { userProperty?: string }, req: OAuth2IncomingMessage, txn: Record<string, unknown>, cb: (err: unknown, tid?: string) => void): void {
     server.serializeClient(txn.client, (err, obj) => {
       if (err) return cb(err);
@@ -173,6 +189,13 @@ export class RedisTransactionStore {
    * Replace a pending transaction (after `resume` did not approve), renewing
    * its time to live. It is only rewritten while it still exists: once
    * claimed or expired, the update fails with the 1.x 403.
+   *
+   * @param server the server, whose (de)serializeClient reduces and restores the client
+   * @param options the middleware's options (`transactionField`, `userProperty`, ...)
+   * @param req the request
+   * @param tid the transaction ID
+   * @param txn the new contents
+   * @param cb called with the transaction ID
    */
   update(server: Server<any, any>, options: SessionStoreOptions & { userProperty?: string }, req: OAuth2IncomingMessage, tid: string, txn: Record<string, unknown>, cb: (err: unknown, tid?: string) => void): void {
     server.serializeClient(txn.client, (err, obj) => {
@@ -202,6 +225,11 @@ export class RedisTransactionStore {
    * Claim the transaction for this request by deleting it: only the request
    * whose `DEL` removed the key wins. Errors go to the callback, and from
    * there to `next(err)`.
+   *
+   * @param options the middleware's options
+   * @param req the request
+   * @param tid the transaction ID
+   * @param cb called with the outcome of the claim
    */
   claim(options: SessionStoreOptions, req: OAuth2IncomingMessage, tid: string, cb: TransactionClaimCallback): void {
     void options;
@@ -212,7 +240,13 @@ export class RedisTransactionStore {
     }, (err) => cb(err));
   }
 
-  /** Delete a transaction (nothing to do if this request claimed it). */
+  /**
+   * Delete a transaction (nothing to do if this request claimed it).
+   * @param options the middleware's options
+   * @param req the request
+   * @param tid the transaction ID
+   * @param cb called when done
+   */
   remove(options: SessionStoreOptions, req: OAuth2IncomingMessage, tid: string, cb: (err?: unknown) => void): void {
     void options;
     if (claimed.get(req) === tid) return cb();

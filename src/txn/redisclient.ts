@@ -11,11 +11,20 @@
 
 /** A node-redis v4/v5 client (`createClient()` from `redis`), connected. */
 export interface NodeRedisClientLike {
+  /**
+   * Sends one raw command.
+   * @param args the command and its arguments, e.g. `['SET', key, value]`
+   */
   sendCommand(args: string[]): Promise<unknown>;
 }
 
 /** An ioredis 5 client (`new Redis()`), or a client with the same `call`. */
 export interface IoRedisClientLike {
+  /**
+   * Sends one raw command.
+   * @param command the command name, e.g. `'SET'`
+   * @param args its arguments
+   */
   call(command: string, ...args: string[]): Promise<unknown>;
 }
 

@@ -52,12 +52,25 @@ export class SessionStore {
   /** See {@link SessionStoreConfig.maxTransactions}. */
   readonly maxTransactions: number;
 
+  /**
+   * @example
+   * ```ts
+   * const server = oauth2orize.createServer({ store: new SessionStore({ maxTransactions: 5 }) });
+   * ```
+   * @param config `maxTransactions`: pending transactions kept per session (default 20)
+   */
   constructor(config?: SessionStoreConfig) {
     const max = config && config.maxTransactions;
     this.maxTransactions = typeof max === 'number' && max >= 1 ? max : 20;
   }
 
-  /** Load the transaction named by the request and restore its client. */
+  /**
+   * Load the transaction named by the request and restore its client.
+   * @param server the server, whose `deserializeClient` restores the client
+   * @param options `sessionKey`, `transactionField`
+   * @param req the request (the ID is read from the query, then the body)
+   * @param cb called with the transaction, or an error
+   */
   load(server: Server<any, any>, options: SessionStoreOptions, req: OAuth2IncomingMessage, cb: (err: unknown, txn?: OAuth2Transaction<any, any>) => void): void {
     const field = options.transactionField || 'transaction_id';
     const key = options.sessionKey || 'authorize';
@@ -93,7 +106,14 @@ export class SessionStore {
     });
   }
 
-  /** Store a new transaction and hand back its ID. */
+  /**
+   * Store a new transaction and hand back its ID.
+   * @param server the server, whose `serializeClient` reduces the client
+   * @param options `sessionKey`, `idLength`
+   * @param req the request, whose session receives the transaction
+   * @param txn the transaction
+   * @param cb called with the new transaction ID
+   */
   store(server: Server<any, any>, options: SessionStoreOptions, req: OAuth2IncomingMessage, txn: Record<string, unknown>, cb: (err: unknown, tid?: string) => void): void {
     const length = options.idLength || (server._profile && server._profile.idLength) || 8;
     const key = options.sessionKey || 'authorize';
@@ -110,7 +130,15 @@ export class SessionStore {
     });
   }
 
-  /** Replace a stored transaction, keeping its ID. */
+  /**
+   * Replace a stored transaction, keeping its ID.
+   * @param server the server, whose `serializeClient` reduces the client
+   * @param options `sessionKey`
+   * @param req the request
+   * @param tid the transaction ID
+   * @param txn the new contents
+   * @param cb called with the transaction ID
+   */
   update(server: Server<any, any>, options: SessionStoreOptions, req: OAuth2IncomingMessage, tid: string, txn: Record<string, unknown>, cb: (err: unknown, tid?: string) => void): void {
     const key = options.sessionKey || 'authorize';
     const session = req.session as ParamBag | undefined;
@@ -131,6 +159,11 @@ export class SessionStore {
    * a moment longer (see `src/txn/claims.ts`); it lives in this process
    * only, so apps that run several processes need a store with an atomic
    * claim of its own, such as {@link RedisTransactionStore}.
+   *
+   * @param options `sessionKey`
+   * @param req the request (its session ID scopes the claim)
+   * @param tid the transaction ID
+   * @returns true for the first claim, false for any later one
    */
   claim(options: SessionStoreOptions, req: OAuth2IncomingMessage, tid: string): boolean {
     const sid = (req as unknown as { sessionID?: unknown }).sessionID;
@@ -142,7 +175,13 @@ export class SessionStore {
   /** Claims held and recently released, by session and transaction ID. */
   private readonly claims = new ClaimBook();
 
-  /** Delete a transaction. */
+  /**
+   * Delete a transaction.
+   * @param options `sessionKey`
+   * @param req the request
+   * @param tid the transaction ID
+   * @param cb called when done
+   */
   remove(options: SessionStoreOptions, req: OAuth2IncomingMessage, tid: string, cb: (err?: unknown) => void): void {
     // The winner's response is ending (this runs from its `res.end`).
     const key = options.sessionKey || 'authorize';

@@ -5,11 +5,15 @@
  *
  * Needs /usr/bin/chromium. Without it the test is skipped, except under CI
  * (the CI script installs Chromium), where it fails.
+ *
+ * On the way it takes the screenshots of the login and consent pages that the README shows
+ * (docs/images/example-login.png, example-consent.png).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { DEMO, startExample } from './helpers.js';
@@ -26,6 +30,8 @@ const ARGS = [
   '--disable-sync',
 ];
 /** The fixed PKCE verifier behind the start page's first link (see demo.js). */
+/** Where the README's screenshots go. */
+const IMAGES = fileURLToPath(new URL('../../docs/images/', import.meta.url));
 const DEMO_VERIFIER = 'fixed-demo-code-verifier-never-reuse-one-in-a-real-client';
 
 test('a browser signs in, approves, and reaches the callback with a code', { timeout: 120_000 }, async (t) => {
@@ -36,7 +42,8 @@ test('a browser signs in, approves, and reaches the callback with a code', { tim
     return;
   }
 
-  const app = await startExample();
+  // The implicit grant is off by default; the end of this test exercises its callback page.
+  const app = await startExample({ legacyGrants: ['implicit'] });
   t.after(() => app.close());
   const userDataDir = mkdtempSync(join(tmpdir(), 'oauth2orize-chromium-'));
 
@@ -45,6 +52,7 @@ test('a browser signs in, approves, and reaches the callback with a code', { tim
     executablePath: CHROMIUM,
     headless: true,
     args: ARGS,
+    viewport: { width: 760, height: 520 },
   });
   // After hooks run in the order they were added: close Chromium first, then remove its
   // directory (removing it while Chromium still wrote there failed now and then: ENOTEMPTY).
@@ -60,6 +68,8 @@ test('a browser signs in, approves, and reaches the callback with a code', { tim
 
   // Not signed in yet: the login page.
   await page.waitForURL((url) => url.pathname === '/login');
+  mkdirSync(IMAGES, { recursive: true });
+  await page.screenshot({ path: join(IMAGES, 'example-login.png') });
   await page.getByLabel('Username').fill(DEMO.username);
   await page.getByLabel('Password').fill(DEMO.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -67,6 +77,14 @@ test('a browser signs in, approves, and reaches the callback with a code', { tim
   // Back at the authorization endpoint, which shows the consent page.
   await page.waitForURL((url) => url.pathname === '/authorize');
   assert.match(await page.textContent('body') ?? '', /Demo Web App \(confidential\) \(demo-confidential\) would like to/);
+  // The test's port changes on every run; show the page as it looks on the default port so
+  // that the committed image only changes when the page does.
+  await page.evaluate((origin) => {
+    type Doc = { querySelectorAll(selector: string): Iterable<{ textContent: string | null }> };
+    const doc = (globalThis as unknown as { document: Doc }).document;
+    for (const el of doc.querySelectorAll('code')) el.textContent = (el.textContent ?? '').replace(origin, 'http://localhost:3000');
+  }, app.origin);
+  await page.screenshot({ path: join(IMAGES, 'example-consent.png') });
   await page.getByRole('button', { name: 'Allow' }).click();
 
   // The client's callback, with a code and the demo state.

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
 import * as oauth from 'oauth4webapi';
-import { Browser, DEMO, type RunningExample, hiddenField, redirectTarget, signInThrough, startExample } from './helpers.js';
+import { type AppOptions, Browser, DEMO, type RunningExample, consentForm, loginCsrf, redirectTarget, signInThrough, startExample } from './helpers.js';
 
 const insecure = { [oauth.allowInsecureRequests]: true } as const;
 
@@ -19,8 +19,8 @@ interface Setup {
 }
 
 /** Start the example and discover its metadata with oauth4webapi. */
-async function setup(t: TestContext): Promise<Setup> {
-  const app = await startExample();
+async function setup(t: TestContext, options: AppOptions = {}): Promise<Setup> {
+  const app = await startExample(options);
   t.after(() => app.close());
   const issuer = new URL(app.origin);
   const response = await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure });
@@ -70,7 +70,7 @@ async function authorizeCode(
   }
   const consent = await res.text();
   const decision = await browser.post(s.app.url('/authorize/decision'), {
-    transaction_id: hiddenField(consent, 'transaction_id'),
+    ...consentForm(consent),
     ...(deny ? { cancel: 'Deny' } : {}),
   });
   return { browser, verifier, state, redirect: redirectTarget(decision, s.app.origin) };
@@ -159,12 +159,15 @@ describe('example authorization server', { concurrency: 4 }, () => {
     assert.match(consent, /name="cancel"/);
 
     const decision = await browser.post(s.app.url('/authorize/decision'), {
-      transaction_id: hiddenField(consent, 'transaction_id'),
+      ...consentForm(consent),
     });
     const redirect = redirectTarget(decision, s.app.origin);
     assert.equal(`${redirect.origin}${redirect.pathname}`, s.callback);
     assert.equal(redirect.searchParams.get('state'), state);
     assert.ok(redirect.searchParams.get('code'), 'the redirect carries a code');
+    // RFC 9207: the response names its issuer, which oauth4webapi checks against the metadata.
+    assert.equal(redirect.searchParams.get('iss'), s.app.origin);
+    assert.equal(s.as.authorization_response_iss_parameter_supported, true);
 
     const tokens = await exchange(s, { browser, verifier, state, redirect });
     assert.equal(tokens.token_type, 'bearer');
@@ -194,13 +197,17 @@ describe('example authorization server', { concurrency: 4 }, () => {
   test('public client: PKCE is required, and it authenticates with client_id alone', async (t) => {
     const s = await setup(t);
 
-    const withoutPKCE = await authorizeCode(s, { client: publicClient, pkce: false });
-    assert.equal(withoutPKCE.redirect.pathname, '/callback');
-    assert.equal(withoutPKCE.redirect.searchParams.get('error'), 'invalid_request');
-    assert.equal(withoutPKCE.redirect.searchParams.get('state'), withoutPKCE.state);
-    assert.equal(withoutPKCE.redirect.searchParams.get('code'), null);
+    // Without a code_challenge, oauth2orize's PKCE policy refuses the request before
+    // `validate` runs, so it is an error page rather than a redirect to an unchecked URI.
+    const browser = new Browser();
+    const noPKCE = new URL(s.as.authorization_endpoint!);
+    noPKCE.search = new URLSearchParams({ response_type: 'code', client_id: publicClient.client_id, redirect_uri: s.callback }).toString();
+    const refused = await signInThrough(browser, s.app, noPKCE.href);
+    assert.equal(refused.status, 400);
+    assert.equal(refused.headers.get('location'), null);
+    assert.match(await refused.text(), /invalid_request/);
 
-    const auth = await authorizeCode(s, { client: publicClient, browser: withoutPKCE.browser });
+    const auth = await authorizeCode(s, { client: publicClient, browser });
     const tokens = await exchange(s, auth, { client: publicClient, clientAuth: oauth.None() });
     assert.equal(tokens.scope, 'profile email');
     assert.ok(tokens.refresh_token, 'a refresh token is issued');
@@ -208,6 +215,111 @@ describe('example authorization server', { concurrency: 4 }, () => {
     // A public client cannot use the grants that need a client secret.
     const response = await oauth.clientCredentialsGrantRequest(s.as, publicClient, oauth.None(), new URLSearchParams(), insecure);
     await rejectsWithOAuthError(oauth.processClientCredentialsResponse(s.as, publicClient, response), 'unauthorized_client');
+  });
+
+  test('issuer only: discovery, code + PKCE + iss, refresh, introspection, revocation', async (t) => {
+    // oauth4webapi is given nothing but the issuer URL; everything else comes from discovery.
+    const s = await setup(t);
+    assert.equal(s.as.revocation_endpoint, s.app.url('/revoke'));
+    assert.equal(s.as.introspection_endpoint, s.app.url('/introspect'));
+    assert.deepEqual(s.as.code_challenge_methods_supported, ['S256']);
+
+    const tokens = await exchange(s, await authorizeCode(s)); // validateAuthResponse checks iss
+    const refreshed = await refresh(s, tokens.refresh_token!);
+
+    const introspect = async (token: string, client = confidential, auth = confidentialAuth) =>
+      oauth.processIntrospectionResponse(s.as, client, await oauth.introspectionRequest(s.as, client, auth, token, insecure));
+    const active = await introspect(refreshed.access_token);
+    assert.equal(active.active, true);
+    assert.equal(active.client_id, DEMO.confidential.id);
+    assert.equal(active.scope, 'profile email');
+    assert.equal(active.username, DEMO.username);
+    assert.equal(typeof active.exp, 'number');
+    assert.equal((await introspect(tokens.access_token)).active, true, 'rotation replaces the refresh token, not the access token');
+    assert.equal((await introspect(tokens.refresh_token!)).active, false, 'a rotated-out refresh token is inactive');
+    assert.equal((await introspect('not-a-token')).active, false);
+
+    // The public client may neither introspect nor revoke another client's token.
+    await assert.rejects(introspect(refreshed.access_token, publicClient, oauth.None()), (err: unknown) => {
+      // 401 invalid_client, which carries a WWW-Authenticate challenge (RFC 6749 §5.2).
+      assert.ok(err instanceof oauth.WWWAuthenticateChallengeError, `expected a challenge, got ${String(err)}`);
+      assert.equal(err.status, 401);
+      return true;
+    });
+    const foreign = await oauth.revocationRequest(s.as, publicClient, oauth.None(), refreshed.refresh_token!, insecure);
+    await oauth.processRevocationResponse(foreign);
+    assert.equal((await introspect(refreshed.access_token)).active, true, "another client's revocation has no effect");
+
+    // Revoking the refresh token revokes its grant: the access token dies with it.
+    const revocation = await oauth.revocationRequest(s.as, confidential, confidentialAuth, refreshed.refresh_token!, insecure);
+    assert.equal(await oauth.processRevocationResponse(revocation), undefined);
+    assert.equal((await introspect(refreshed.access_token)).active, false);
+    await rejectsWithOAuthError(refresh(s, refreshed.refresh_token!), 'invalid_grant');
+    await rejectsWithChallenge(userinfo(s, refreshed.access_token), 401, 'invalid_token');
+  });
+
+  test('pushed authorization request (RFC 9126): push, authorize with request_uri, exchange', async (t) => {
+    const s = await setup(t);
+    assert.equal(s.as.pushed_authorization_request_endpoint, s.app.url('/par'));
+    const verifier = oauth.generateRandomCodeVerifier();
+    const state = oauth.generateRandomState();
+    const push = (params: Record<string, string>) =>
+      oauth
+        .pushedAuthorizationRequest(s.as, confidential, confidentialAuth, new URLSearchParams(params), insecure)
+        .then((response) => oauth.processPushedAuthorizationResponse(s.as, confidential, response));
+    const pushed = await push({
+      response_type: 'code',
+      redirect_uri: s.callback,
+      scope: 'profile',
+      state,
+      code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    });
+    assert.match(pushed.request_uri, /^urn:ietf:params:oauth:request_uri:/);
+
+    // Bad pushes are refused at the PAR endpoint, before any user is involved.
+    await rejectsWithOAuthError(push({ response_type: 'code', redirect_uri: s.callback }), 'invalid_request'); // no PKCE
+    await assert.rejects(push({ response_type: 'code', redirect_uri: 'https://evil.example/cb', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' }));
+
+    // The browser carries only client_id and request_uri.
+    const url = new URL(s.as.authorization_endpoint!);
+    url.search = new URLSearchParams({ client_id: confidential.client_id, request_uri: pushed.request_uri }).toString();
+    const browser = new Browser();
+    const consent = await signInThrough(browser, s.app, url.href);
+    assert.equal(consent.status, 200);
+    const decision = await browser.post(s.app.url('/authorize/decision'), consentForm(await consent.text()));
+    const redirect = redirectTarget(decision, s.app.origin);
+    const tokens = await exchange(s, { browser, verifier, state, redirect });
+    assert.equal(tokens.scope, 'profile');
+
+    // A request_uri is used once.
+    const again = await browser.get(url.href);
+    assert.equal(again.status, 400);
+    assert.equal(again.headers.get('location'), null);
+  });
+
+  test('token exchange (RFC 8693) narrows an access token to fewer scopes', async (t) => {
+    const s = await setup(t);
+    const TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+    const GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+    assert.ok(s.as.grant_types_supported?.includes(GRANT), 'metadata lists token exchange');
+    const tokens = await exchange(s, await authorizeCode(s, { scope: 'profile email' }));
+    const trade = (params: Record<string, string>, client = confidential, auth = confidentialAuth) =>
+      oauth
+        .genericTokenEndpointRequest(s.as, client, auth, GRANT, new URLSearchParams({ subject_token_type: TYPE, ...params }), insecure)
+        .then((response) => oauth.processGenericTokenEndpointResponse(s.as, client, response));
+
+    const narrow = await trade({ subject_token: tokens.access_token, scope: 'profile' });
+    assert.equal(narrow.scope, 'profile');
+    assert.equal(narrow.issued_token_type, TYPE);
+    assert.equal(narrow.refresh_token, undefined);
+    const me = (await (await userinfo(s, narrow.access_token)).json()) as Record<string, unknown>;
+    assert.equal(me.username, DEMO.username);
+    assert.equal('email' in me, false, 'the narrowed token does not reach the email');
+
+    await rejectsWithOAuthError(trade({ subject_token: narrow.access_token, scope: 'profile email' }), 'invalid_scope');
+    await rejectsWithOAuthError(trade({ subject_token: 'not-a-token' }), 'invalid_request');
+    await rejectsWithOAuthError(trade({ subject_token: tokens.access_token }, publicClient, oauth.None()), 'unauthorized_client');
   });
 
   test('client_credentials: a token for the client itself, refused by the user API', async (t) => {
@@ -230,8 +342,9 @@ describe('example authorization server', { concurrency: 4 }, () => {
     assert.equal(((await wrong.json()) as { error: string }).error, 'invalid_client');
   });
 
-  test('password grant through genericTokenEndpointRequest', async (t) => {
-    const s = await setup(t);
+  test('password grant (turned on with legacyGrants) through genericTokenEndpointRequest', async (t) => {
+    const s = await setup(t, { legacyGrants: ['password'] });
+    assert.ok(s.as.grant_types_supported?.includes('password'), 'metadata advertises the password grant when it is on');
     const auth = oauth.ClientSecretPost(DEMO.confidential.secret);
     const grant = (password: string) =>
       oauth
@@ -268,12 +381,22 @@ describe('example authorization server', { concurrency: 4 }, () => {
     assert.equal(again.redirect.searchParams.get('error'), 'access_denied');
   });
 
-  test('a wrong PKCE verifier is invalid_grant, and the code is spent', async (t) => {
+  test('a wrong or missing PKCE verifier is invalid_grant', async (t) => {
     const s = await setup(t);
     const auth = await authorizeCode(s);
     await rejectsWithOAuthError(exchange(s, auth, { verifier: oauth.generateRandomCodeVerifier() }), 'invalid_grant');
-    // Retrying with the right verifier does not help: a code is tried once.
-    await rejectsWithOAuthError(exchange(s, auth), 'invalid_grant');
+    const params = oauth.validateAuthResponse(s.as, confidential, auth.redirect, auth.state);
+    const noVerifier = await fetch(s.as.token_endpoint!, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${DEMO.confidential.id}:${DEMO.confidential.secret}`).toString('base64')}` },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code: params.get('code')!, redirect_uri: s.callback }),
+    });
+    assert.equal(noVerifier.status, 400);
+    assert.equal(((await noVerifier.json()) as { error: string }).error, 'invalid_grant');
+    // exchange.code verifies before the app's issue runs, so a failed verification does not
+    // spend the code; guessing is bounded by the failure limit on /token.
+    const tokens = await exchange(s, auth);
+    assert.ok(tokens.access_token, 'the right verifier still works');
   });
 
   test('a reused code is invalid_grant and revokes what the code produced', async (t) => {
@@ -343,8 +466,9 @@ describe('example authorization server', { concurrency: 4 }, () => {
     assert.match(await wider.text(), /See your email address/);
   });
 
-  test('implicit grant returns the token in the fragment', async (t) => {
-    const s = await setup(t);
+  test('implicit grant (turned on with legacyGrants) returns the token in the fragment', async (t) => {
+    const s = await setup(t, { legacyGrants: ['implicit'] });
+    assert.deepEqual(s.as.response_types_supported, ['code', 'token']);
     const browser = new Browser();
     const url = new URL(s.as.authorization_endpoint!);
     url.search = new URLSearchParams({
@@ -356,7 +480,7 @@ describe('example authorization server', { concurrency: 4 }, () => {
     }).toString();
     const consent = await (await signInThrough(browser, s.app, url.href)).text();
     const decision = await browser.post(s.app.url('/authorize/decision'), {
-      transaction_id: hiddenField(consent, 'transaction_id'),
+      ...consentForm(consent),
     });
     const target = redirectTarget(decision, s.app.origin);
     assert.equal(`${target.origin}${target.pathname}`, s.implicitCallback);
@@ -373,7 +497,13 @@ describe('example authorization server', { concurrency: 4 }, () => {
   test('unregistered redirect URIs and unknown clients get an error page, not a redirect', async (t) => {
     const s = await setup(t);
     const browser = new Browser();
-    const base = { response_type: 'code', client_id: confidential.client_id, scope: 'profile' };
+    const base = {
+      response_type: 'code',
+      client_id: confidential.client_id,
+      scope: 'profile',
+      code_challenge: await oauth.calculatePKCECodeChallenge(oauth.generateRandomCodeVerifier()),
+      code_challenge_method: 'S256',
+    };
 
     const wrongURI = new URL(s.app.url('/authorize'));
     wrongURI.search = new URLSearchParams({ ...base, redirect_uri: `${s.callback}/../evil` }).toString();
@@ -407,7 +537,7 @@ describe('example authorization server', { concurrency: 4 }, () => {
       code_challenge_method: 'S256',
     }).toString();
     const consent = await (await signInThrough(browser, s.app, url.href)).text();
-    const form = { transaction_id: hiddenField(consent, 'transaction_id') };
+    const form = consentForm(consent);
 
     const first = await browser.post(s.app.url('/authorize/decision'), form);
     assert.ok(redirectTarget(first, s.app.origin).searchParams.get('code'), 'the first answer gets a code');
@@ -437,7 +567,8 @@ describe('example authorization server', { concurrency: 4 }, () => {
     assert.ok(page.includes('&lt;script&gt;alert(1)&lt;/script&gt;'), 'the state is shown escaped');
 
     const browser = new Browser();
-    const bad = await browser.post(s.app.url('/login'), { username: DEMO.username, password: 'wrong', return_to: '/' });
+    const csrf_token = await loginCsrf(browser, s.app);
+    const bad = await browser.post(s.app.url('/login'), { username: DEMO.username, password: 'wrong', return_to: '/', csrf_token });
     assert.equal(bad.status, 401);
     assert.match(await bad.text(), /Wrong username or password/);
 
@@ -445,6 +576,7 @@ describe('example authorization server', { concurrency: 4 }, () => {
       username: DEMO.username,
       password: DEMO.password,
       return_to: '//evil.example/steal',
+      csrf_token,
     });
     assert.equal(redirectTarget(ok, s.app.origin).href, s.app.url('/'));
   });

@@ -16,8 +16,19 @@ export interface ExampleStore {
   close(): void;
 }
 
+/** The options of the example's `createApp` (app.js) that the tests use. */
+export interface AppOptions {
+  issuer?: string;
+  sessionSecret?: string;
+  legacyGrants?: string[];
+  rateLimits?: { loginPerIP?: number; loginPerAccount?: number; tokenPerIP?: number; tokenPerClient?: number; windowSeconds?: number };
+  trustProxy?: boolean | number | string;
+  sessionStore?: unknown;
+  sessionMaxAge?: number;
+}
+
 interface AppModule {
-  createApp(options: { db: ExampleStore; issuer?: string; sessionSecret?: string }): Express;
+  createApp(options: AppOptions & { db: ExampleStore }): Express;
 }
 interface DbModule {
   openDatabase(path: string, options?: { origin?: string; scryptCost?: number }): ExampleStore;
@@ -29,6 +40,9 @@ interface DbModule {
 const exampleDir = new URL('../../examples/authorization-server/', import.meta.url);
 const { createApp }: AppModule = await import(new URL('app.js', exampleDir).href);
 const { openDatabase }: DbModule = await import(new URL('db.js', exampleDir).href);
+/** The example's bounded session store (sessions.js). */
+export const { BoundedMemoryStore }: { BoundedMemoryStore: new (options?: { max?: number }) => { readonly size: number } } =
+  await import(new URL('sessions.js', exampleDir).href);
 
 /** Where the example's main script is. */
 export const MAIN_SCRIPT = new URL('main.js', exampleDir);
@@ -55,7 +69,7 @@ export interface RunningExample {
  * file in a new temporary directory. `close()` stops it and removes the
  * directory.
  */
-export async function startExample(): Promise<RunningExample> {
+export async function startExample(options: AppOptions = {}): Promise<RunningExample> {
   const dir = mkdtempSync(join(tmpdir(), 'oauth2orize-example-'));
   const server: Server = createServer();
   await new Promise<void>((resolve, reject) => {
@@ -69,7 +83,7 @@ export async function startExample(): Promise<RunningExample> {
   // instead of 16384) for the seeded password and secret keeps each login
   // and client authentication to a few milliseconds.
   const db = openDatabase(join(dir, 'example.sqlite'), { origin, scryptCost: 10 });
-  server.on('request', createApp({ db, issuer: origin }));
+  server.on('request', createApp({ db, issuer: origin, ...options }));
 
   return {
     origin,
@@ -142,6 +156,16 @@ export function hiddenField(html: string, name: string): string {
   return unescapeHtml(match[1]);
 }
 
+/** The fields a consent form posts: the transaction and the CSRF token. */
+export function consentForm(html: string): { transaction_id: string; csrf_token: string } {
+  return { transaction_id: hiddenField(html, 'transaction_id'), csrf_token: hiddenField(html, 'csrf_token') };
+}
+
+/** Load the login page (which starts a session) and return its CSRF token. */
+export async function loginCsrf(browser: Browser, app: RunningExample): Promise<string> {
+  return hiddenField(await (await browser.get(app.url('/login'))).text(), 'csrf_token');
+}
+
 /**
  * Open an authorization URL as a signed-out user: get sent to the login
  * page, sign in, and follow the redirect back to the authorization
@@ -159,6 +183,7 @@ export async function signInThrough(browser: Browser, app: RunningExample, autho
     username: DEMO.username,
     password: DEMO.password,
     return_to: returnTo,
+    csrf_token: hiddenField(page, 'csrf_token'),
   });
   const back = redirectTarget(signedIn, app.origin);
   return browser.get(back.href);

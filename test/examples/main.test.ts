@@ -17,9 +17,12 @@ test('main.js starts, prints the demo details, serves / and stops on SIGTERM', {
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const dbPath = join(dir, 'example.sqlite');
 
+  const withoutSecret = { ...process.env };
+  delete withoutSecret.SESSION_SECRET;
+  delete withoutSecret.LEGACY_GRANTS;
   const started = performance.now();
   const child = spawn(process.execPath, [fileURLToPath(MAIN_SCRIPT)], {
-    env: { ...process.env, PORT: '0', DB_PATH: dbPath },
+    env: { ...withoutSecret, PORT: '0', DB_PATH: dbPath },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   t.after(() => child.kill('SIGKILL'));
@@ -64,5 +67,7 @@ test('main.js starts, prints the demo details, serves / and stops on SIGTERM', {
 
   child.kill('SIGTERM');
   assert.equal(await exited, 0);
-  assert.equal(stderr, '');
+  // No SESSION_SECRET in the environment: a warning says the public development secret is in use.
+  assert.match(stderr, /^Warning: SESSION_SECRET is not set/);
+  assert.equal(stderr.split('\n').filter((line) => line.startsWith('Warning')).length, 1, `unexpected output:\n${stderr}`);
 });
