@@ -203,7 +203,7 @@ function callIssue(fn: Function, arity: number, req: OAuth2IncomingMessage, res:
       case 5: returned = fn(client, code, redirectURI, body, issued); break;
       default: returned = fn(client, code, redirectURI, issued);
     }
-    catchRejection(returned, issued, fn, (value) => deliverTokens(value, issued));
+    catchRejection(returned, issued, fn, deliverTokens);
   } catch (err) {
     return next(err);
   }

@@ -80,7 +80,7 @@ export function clientCredentials(options: any, issue?: any): ExchangeFunction {
         case 3: returned = fn(client, scope, issued); break;
         default: returned = fn(client, issued);
       }
-      catchRejection(returned, issued, fn, (value) => deliverTokens(value, issued));
+      catchRejection(returned, issued, fn, deliverTokens);
     } catch (err) {
       return next(err);
     }

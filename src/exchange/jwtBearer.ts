@@ -126,7 +126,7 @@ export function jwtBearer(options: any, issue?: any): ExchangeFunction {
         case 4: returned = fn(client, assertion, scope, issued); break;
         default: returned = fn(client, assertion, issued);
       }
-      catchRejection(returned, issued, fn, (value) => deliverTokens(value, issued));
+      catchRejection(returned, issued, fn, deliverTokens);
     } catch (err) {
       return next(err);
     }

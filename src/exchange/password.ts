@@ -99,7 +99,7 @@ export function password(options: any, issue?: any): ExchangeFunction {
         case 5: returned = fn(client, username, passwd, scope, issued); break;
         default: returned = fn(client, username, passwd, issued);
       }
-      catchRejection(returned, issued, fn, (value) => deliverTokens(value, issued));
+      catchRejection(returned, issued, fn, deliverTokens);
     } catch (err) {
       return next(err);
     }

@@ -87,7 +87,7 @@ export function refreshToken(options: any, issue?: any): ExchangeFunction {
         case 4: returned = fn(client, token, scope, issued); break;
         default: returned = fn(client, token, issued);
       }
-      catchRejection(returned, issued, fn, (value) => deliverTokens(value, issued));
+      catchRejection(returned, issued, fn, deliverTokens);
     } catch (err) {
       return next(err);
     }

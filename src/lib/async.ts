@@ -77,14 +77,16 @@ export function once<A extends unknown[]>(fn: (...args: A) => void): Once<A> {
  * @param returned - What the callback returned.
  * @param done - The callback's `done`.
  * @param fn - The callback itself, named in the log line.
- * @param onValue - Delivers a resolved value as the result; without it a
- *   resolved value is only logged (the callback has no result to give).
+ * @param onValue - Delivers a resolved value as the result, called as
+ *   `onValue(value, done)` (so a shared reader such as `deliverTokens` needs
+ *   no closure per call); without it a resolved value is only logged (the
+ *   callback has no result to give).
  */
-export function catchRejection(
+export function catchRejection<D extends (err: unknown) => void>(
   returned: unknown,
-  done: (err: unknown) => void,
+  done: D,
   fn?: Function,
-  onValue?: (value: unknown) => void,
+  onValue?: (value: unknown, done: D) => void,
 ): void {
   if (!isThenable(returned)) return;
   const settled = (): boolean => (done as { called?: unknown }).called === true;
@@ -94,7 +96,7 @@ export function catchRejection(
       if (value !== undefined && onValue) {
         if (debug.enabled) debug('callback %s (arity %d) resolved a value without calling done: using it as the result', fn ? nameOf(fn) : 'anonymous', fn ? fn.length : -1);
         try {
-          onValue(value);
+          onValue(value, done);
         } catch (err) {
           done(err);
         }

@@ -1,6 +1,6 @@
-import { merge } from './merge.js';
+import utilsMerge from 'utils-merge';
 import { TokenError } from '../errors/tokenerror.js';
-import { once, type Once } from './async.js';
+import type { Once } from './async.js';
 import type { NextFunction, OAuth2ServerResponse } from '../types.js';
 
 /** The `done` callback an exchange's `issue` receives. */
@@ -20,7 +20,11 @@ export type IssuedCallback = (
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
  */
 export function tokenResponder(res: OAuth2ServerResponse, next: NextFunction, invalidMessage: string): Once<Parameters<IssuedCallback>> {
-  return once(function issued(err, accessToken, refreshToken, params) {
+  // The guard of `once()`, written out: this runs on every token request, and
+  // a direct call is cheaper than once()'s rest-parameter wrapper.
+  const issued = function issued(err, accessToken, refreshToken, params) {
+    if (self.called) return;
+    self.called = true;
     if (err) return next(err);
     if (!accessToken) return next(new TokenError(invalidMessage, 'invalid_grant'));
     // 1.x allows `done(null, token, params)`: an object where the refresh token
@@ -31,10 +35,16 @@ export function tokenResponder(res: OAuth2ServerResponse, next: NextFunction, in
     }
     const body: Record<string, unknown> = { access_token: accessToken };
     if (refreshToken) body.refresh_token = refreshToken;
-    if (params) merge(body, params);
+    // The app's own parameters, merged with utils-merge as 1.x does (request
+    // input goes through lib/merge.ts, which skips `__proto__`).
+    if (params) utilsMerge(body, params);
     if (!body.token_type) body.token_type = 'Bearer';
     writeJson(res, body);
-  } as IssuedCallback);
+  } as IssuedCallback & { called: boolean };
+  // The name `issued` inside the function is the expression's own, typed without `called`.
+  const self = issued;
+  self.called = false;
+  return issued;
 }
 
 /** Send a JSON token response with the caching headers RFC 6749 §5.1 requires. */
