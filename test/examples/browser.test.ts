@@ -2,6 +2,8 @@
  * The example authorization server in a real browser: headless Chromium,
  * driven by playwright-core, goes from the start page through the login and
  * consent pages to the stand-in client's callback.
+ * A second test covers the device flow's pages: sign in, enter the user code
+ * at /device, compare it on the consent page, approve.
  *
  * Needs /usr/bin/chromium. Without it the test is skipped, except under CI
  * (the CI script installs Chromium), where it fails.
@@ -124,4 +126,87 @@ test('a browser signs in, approves, and reaches the callback with a code', { tim
   const result = await output.textContent();
   assert.match(result ?? '', /^200 /);
   assert.equal(JSON.parse((result ?? '').slice(4)).username, DEMO.username);
+});
+
+test('a browser enters a device code at /device, approves, and the device gets tokens', { timeout: 120_000 }, async (t) => {
+  if (!existsSync(CHROMIUM)) {
+    const reason = `Chromium is not installed at ${CHROMIUM} (apt-get install -y chromium)`;
+    if (process.env.CI) assert.fail(`${reason}; CI must provide it for this test`);
+    t.skip(reason);
+    return;
+  }
+  const app = await startExample();
+  t.after(() => app.close());
+
+  // The device (the public demo client) asks for codes, as RFC 8628 §3.1.
+  const authRes = await fetch(app.url('/device_authorization'), {
+    method: 'POST',
+    body: new URLSearchParams({ client_id: DEMO.public.id, scope: 'profile' }),
+  });
+  assert.equal(authRes.status, 200);
+  const auth = (await authRes.json()) as { device_code: string; user_code: string; verification_uri: string; interval: number };
+  assert.equal(auth.verification_uri, app.url('/device'));
+  assert.match(auth.user_code, /^[A-Z]{4}-[A-Z]{4}$/);
+  const poll = () =>
+    fetch(app.url('/token'), {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+        device_code: auth.device_code,
+        client_id: DEMO.public.id,
+      }),
+    });
+  const pending = await poll();
+  assert.equal(pending.status, 400);
+  assert.equal(((await pending.json()) as { error: string }).error, 'authorization_pending');
+  const polledAt = Date.now();
+
+  const userDataDir = mkdtempSync(join(tmpdir(), 'oauth2orize-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    viewport: { width: 760, height: 520 },
+  });
+  t.after(async () => {
+    await context.close();
+    rmSync(userDataDir, { recursive: true, force: true, maxRetries: 5 });
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+
+  // Signed out, /device sends the user to the login page first, then back.
+  await page.goto(auth.verification_uri);
+  await page.waitForURL((url) => url.pathname === '/login');
+  await page.getByLabel('Username').fill(DEMO.username);
+  await page.getByLabel('Password').fill(DEMO.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((url) => url.pathname === '/device');
+  await page.getByRole('heading', { name: 'Connect a device' }).waitFor();
+
+  // The user types the code the device shows (lower case, as people do) and continues.
+  await page.getByLabel('Code shown on the device').fill(auth.user_code.toLowerCase());
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.waitForURL((url) => url.pathname === '/device/verify');
+  await page.getByRole('heading', { name: 'Allow this device?' }).waitFor();
+  assert.equal(await page.locator('strong code').first().textContent(), auth.user_code, 'the consent page shows the code');
+  assert.match((await page.textContent('body')) ?? '', new RegExp(`\\(${DEMO.public.id}\\) would like to`));
+
+  await page.getByRole('button', { name: 'Allow' }).click();
+  await page.waitForURL((url) => url.pathname === '/device/decision');
+  await page.getByRole('heading', { name: 'Device connected' }).waitFor();
+  assert.equal(await page.title(), 'Device connected');
+
+  // The device, having waited its interval since its last poll, now gets tokens, once.
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, auth.interval * 1000 + 200 - (Date.now() - polledAt))));
+  const res = await poll();
+  assert.equal(res.status, 200);
+  const tokens = (await res.json()) as { access_token: string; token_type: string; scope: string };
+  assert.equal(tokens.token_type, 'Bearer');
+  assert.equal(tokens.scope, 'profile');
+  const me = await fetch(app.url('/api/userinfo'), { headers: { authorization: `Bearer ${tokens.access_token}` } });
+  assert.equal(me.status, 200);
+  assert.equal(((await me.json()) as { username: string }).username, DEMO.username);
+  const again = await poll();
+  assert.equal(again.status, 400);
+  assert.equal(((await again.json()) as { error: string }).error, 'invalid_grant');
 });

@@ -76,6 +76,71 @@ describe('example: device authorization grant', { timeout: 120_000 }, () => {
     await assert.rejects(poll(), (err: unknown) => err instanceof oauth.ResponseBodyError && err.error === 'invalid_grant');
   });
 
+  test('a device that polls too fast gets slow_down and must wait 5 s more (RFC 8628 §3.5)', async (t) => {
+    const { app, as } = await setup(t);
+    const ask = async () =>
+      oauth.processDeviceAuthorizationResponse(
+        as,
+        device,
+        await oauth.deviceAuthorizationRequest(as, device, oauth.None(), new URLSearchParams({ scope: 'profile' }), insecure),
+      );
+    const poller = (deviceCode: string) => async () =>
+      oauth.processDeviceCodeResponse(as, device, await oauth.deviceCodeGrantRequest(as, device, oauth.None(), deviceCode, insecure));
+    const refusedWith = (code: string) => (err: unknown) => {
+      assert.ok(err instanceof oauth.ResponseBodyError, `expected an OAuth error response, got ${String(err)}`);
+      assert.equal(err.error, code, `the server answered ${err.error}`);
+      assert.equal(err.status, 400, 'device polling errors are HTTP 400');
+      return true;
+    };
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+    // Two devices, each polling twice in a row: the first poll is pending, the second is too soon.
+    const [a, b] = [await ask(), await ask()];
+    assert.equal(typeof a.interval, 'number', 'the device authorization response carries an interval');
+    const interval = a.interval as number;
+    const slower = (interval + 5) * 1000;
+    const pollA = poller(a.device_code);
+    const pollB = poller(b.device_code);
+    await assert.rejects(pollA(), refusedWith('authorization_pending'));
+    await assert.rejects(pollA(), refusedWith('slow_down'));
+    const slowedA = Date.now();
+    await assert.rejects(pollB(), refusedWith('authorization_pending'));
+    await assert.rejects(pollB(), refusedWith('slow_down'));
+    const slowedB = Date.now();
+
+    // Device B keeps the old interval: still too fast, since the interval grew by 5 s.
+    // Device A waits the increased interval: an honest pending answer, not slow_down.
+    const [, pendingA] = await Promise.all([
+      (async () => {
+        await sleep(interval * 1000 + 200 - (Date.now() - slowedB));
+        await assert.rejects(pollB(), refusedWith('slow_down'));
+      })(),
+      (async () => {
+        await sleep(slower + 200 - (Date.now() - slowedA));
+        await assert.rejects(pollA(), refusedWith('authorization_pending'));
+        return Date.now();
+      })(),
+    ]);
+
+    // The user approves device A; it waits the increased interval once more and gets its tokens.
+    const browser = await signedIn(app);
+    const consent = await enterCode(browser, app, a.user_code);
+    assert.equal(consent.status, 200);
+    const page = await consent.text();
+    assert.ok(page.includes(a.user_code), 'the consent page shows the code');
+    const done = await browser.post(app.url('/device/decision'), {
+      transaction_id: hiddenField(page, 'transaction_id'),
+      csrf_token: hiddenField(page, 'csrf_token'),
+    });
+    assert.match(await done.text(), /Device connected/);
+    await sleep(slower + 200 - (Date.now() - pendingA));
+    const tokens = await pollA();
+    assert.equal(tokens.token_type.toLowerCase(), 'bearer');
+    assert.equal(tokens.scope, 'profile');
+    assert.ok(tokens.access_token.length > 0, 'an access token');
+    await assert.rejects(pollA(), refusedWith('invalid_grant'));
+  });
+
   test('wrong codes and forged posts are refused; Deny reaches the device as access_denied', async (t) => {
     const { app, as } = await setup(t);
     const browser = await signedIn(app);
