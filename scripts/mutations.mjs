@@ -94,7 +94,7 @@ export const mutations = [
 
   // src/lib/respond.ts
   { id: 'issued-twice', file: 'src/lib/respond.ts', what: 'done() called twice writes twice',
-    find: '  return once(function issued(', replace: '  return (function issued(', tests: EXCHANGES },
+    find: '    if (self.called) return;\n', replace: '', tests: EXCHANGES },
   { id: 'token-type-forced', file: 'src/lib/respond.ts', what: 'a token_type param cannot replace Bearer',
     find: "if (!body.token_type) body.token_type = 'Bearer';", replace: "body.token_type = 'Bearer';", tests: EXCHANGES },
   { id: 'deliver-no-params', file: 'src/lib/respond.ts', what: "a context-form issue's params are dropped",

@@ -5,7 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { catchRejection, isThenable, settle } from '../../src/lib/async.js';
+import { catchRejection, isThenable, once, settle } from '../../src/lib/async.js';
 
 /** Resolve with what `settle` delivers: { value } or { error }. */
 function settled(value: unknown): Promise<{ value?: unknown; error?: unknown; path: 'value' | 'error' }> {
@@ -82,6 +82,28 @@ describe('lib/async', () => {
       catchRejection('not a promise', () => { calls++; });
       await new Promise((resolve) => setImmediate(resolve));
       assert.equal(calls, 0, 'done must not be called');
+    });
+  });
+
+  describe('once', () => {
+    it('passes the first call through, ignores later ones, and says it was called', () => {
+      const seen: unknown[][] = [];
+      const done = once((...args: unknown[]) => { seen.push(args); });
+      assert.equal(done.called, false, 'not called yet');
+      done(null, 'first');
+      done(null, 'second');
+      done(new Error('third'));
+      assert.deepEqual(seen, [[null, 'first']]);
+      assert.equal(done.called, true, 'called');
+    });
+
+    it('a resolved value after done was called is not delivered again', async () => {
+      const seen: unknown[] = [];
+      const done = once((err: unknown, value?: unknown) => { seen.push(err ?? value); });
+      done(null, 'from-done');
+      catchRejection(Promise.resolve('resolved'), done, undefined, (value) => done(null, value));
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(seen, ['from-done']);
     });
   });
 });
