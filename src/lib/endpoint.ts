@@ -3,7 +3,8 @@
  * (revocation, introspection, token exchange, JWT bearer, client assertions).
  */
 import { TokenError } from '../errors/tokenerror.js';
-import { stringParam, type ParamBag } from './params.js';
+import { bodyOf, stringParam, type ParamBag } from './params.js';
+import { bodyParsingError } from './respond.js';
 
 /**
  * A `TokenError` with an explicit status. Codes defined after RFC 6749
@@ -69,4 +70,32 @@ export function isAbsoluteUri(value: string): boolean {
 export function isJoseRejection(err: unknown): boolean {
   const code = err && typeof err === 'object' ? (err as { code?: unknown }).code : undefined;
   return typeof code === 'string' && code.startsWith('ERR_JW') && code !== 'ERR_JWKS_TIMEOUT';
+}
+
+/** What {@link readTokenRequest} reads. */
+export interface TokenRequest {
+  /** The authenticated client. */
+  client: unknown;
+  /** The `token` parameter. */
+  token: string;
+  /** The `token_type_hint` parameter, if sent. */
+  tokenTypeHint: string | undefined;
+  /** The request body. */
+  body: ParamBag;
+}
+
+/**
+ * The parameters shared by revocation (RFC 7009 §2.1) and introspection
+ * (RFC 7662 §2.1) requests: an authenticated client, `token` and an optional
+ * `token_type_hint`. Throws the error to pass to `next`: the 1.x
+ * body-parsing error, `invalid_client` (401), or `invalid_request`.
+ */
+export function readTokenRequest(req: object, userProperty: string): TokenRequest {
+  const body = bodyOf(req);
+  if (!body) throw bodyParsingError();
+  const client = clientOf(req, userProperty);
+  if (!client) throw clientRequired();
+  const token = requiredString(body, 'token');
+  const tokenTypeHint = optionalString(body, 'token_type_hint');
+  return { client, token, tokenTypeHint, body };
 }

@@ -1,7 +1,7 @@
 import { settle, catchRejection, once } from '../lib/async.js';
-import { bodyOf, type ParamBag } from '../lib/params.js';
-import { bodyParsingError, writeJson } from '../lib/respond.js';
-import { clientOf, clientRequired, optionalString, requiredString } from '../lib/endpoint.js';
+import type { ParamBag } from '../lib/params.js';
+import { writeJson } from '../lib/respond.js';
+import { readTokenRequest, type TokenRequest } from '../lib/endpoint.js';
 import type { Middleware } from '../types.js';
 
 /** Options of {@link introspection}. */
@@ -121,18 +121,13 @@ export function introspection(options: any, lookup?: any): Middleware {
   const arity = fn.length;
 
   return function introspection(req, res, next) {
-    const body = bodyOf(req);
-    if (!body) return next(bodyParsingError());
-    const client = clientOf(req, userProperty);
-    let token: string;
-    let tokenTypeHint: string | undefined;
+    let read: TokenRequest;
     try {
-      if (!client) throw clientRequired();
-      token = requiredString(body, 'token');
-      tokenTypeHint = optionalString(body, 'token_type_hint');
+      read = readTokenRequest(req, userProperty);
     } catch (err) {
       return next(err);
     }
+    const { client, token, tokenTypeHint, body } = read;
     const done = once<Parameters<IntrospectCallback>>((err, claims) => {
       if (err) return next(err);
       writeJson(res, answer(claims, tolerance));

@@ -1,7 +1,6 @@
 import { settle, catchRejection, once } from '../lib/async.js';
-import { bodyOf, type ParamBag } from '../lib/params.js';
-import { bodyParsingError } from '../lib/respond.js';
-import { clientOf, clientRequired, optionalString, requiredString, tokenError } from '../lib/endpoint.js';
+import type { ParamBag } from '../lib/params.js';
+import { readTokenRequest, tokenError, type TokenRequest } from '../lib/endpoint.js';
 import type { Middleware } from '../types.js';
 
 /** Options of {@link revocation}. */
@@ -84,18 +83,13 @@ export function revocation(options: any, revoke?: any): Middleware {
   const arity = fn.length;
 
   return function revocation(req, res, next) {
-    const body = bodyOf(req);
-    if (!body) return next(bodyParsingError());
-    const client = clientOf(req, userProperty);
-    let token: string;
-    let tokenTypeHint: string | undefined;
+    let read: TokenRequest;
     try {
-      if (!client) throw clientRequired();
-      token = requiredString(body, 'token');
-      tokenTypeHint = optionalString(body, 'token_type_hint');
+      read = readTokenRequest(req, userProperty);
     } catch (err) {
       return next(err);
     }
+    const { client, token, tokenTypeHint, body } = read;
     const done = once((err?: unknown): void => {
       if (err) return next(withStatus(err));
       res.statusCode = 200;
