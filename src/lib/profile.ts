@@ -121,14 +121,24 @@ type Carrier = object & { [PROFILE]?: Profile };
 /** Attach `profile` to a request or transaction (no-op without a profile). */
 export function attachProfile(target: object | undefined | null, profile: Profile | undefined): void {
   if (!profile || !target || typeof target !== 'object') return;
+  attachedAny = true;
   if ((target as Carrier)[PROFILE] === profile) return;
   Object.defineProperty(target, PROFILE, { value: profile, enumerable: false, configurable: true, writable: true });
 }
 
 /** The profile attached to a request or transaction, if any. */
 export function profileOf(target: unknown): Profile | undefined {
+  if (!attachedAny) return undefined;
   return target && typeof target === 'object' ? (target as Carrier)[PROFILE] : undefined;
 }
+
+/**
+ * Whether any profile was ever attached in this process. Until then no
+ * request or transaction can carry one, so {@link profileOf} answers without
+ * a symbol lookup (on an Express request, a miss walks its whole prototype
+ * chain): 1.x-style servers pay nothing for the feature.
+ */
+let attachedAny = false;
 
 /**
  * Add `iss` to authorization response parameters when the transaction's
