@@ -12,6 +12,7 @@
  * attached: 1.x apps run exactly the 1.x code paths.
  */
 import type { PkcePolicy } from './pkce.js';
+import type { ServerOptions } from '../types.js';
 
 /**
  * Options of the hardened profile; see `ServerOptions.hardened`.
@@ -49,16 +50,8 @@ export interface Profile {
   hardened: boolean;
 }
 
-/** The subset of `ServerOptions` read here (the full type is in types.ts). */
-export interface ProfileOptions {
-  issuer?: string;
-  hardened?: boolean | HardenedOptions;
-  pkce?: PkcePolicy;
-  exposeErrors?: boolean;
-  rfcStatus?: boolean;
-  requireGrantType?: boolean;
-  requireClient?: boolean;
-}
+/** The subset of `ServerOptions` read here. */
+export type ProfileOptions = Pick<ServerOptions, 'issuer' | 'hardened' | 'pkce' | 'exposeErrors' | 'rfcStatus' | 'requireGrantType' | 'requireClient'>;
 
 /** Transaction IDs are base64url: 32 characters carry 192 bits (RFC 9700 wants at least 128). */
 export const HARDENED_ID_LENGTH = 32;

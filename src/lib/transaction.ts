@@ -35,6 +35,29 @@ export function removeTransaction(server: Server<any, any>, options: object, req
 }
 
 /**
+ * Store a new transaction, in whichever interface the server's store has,
+ * and record its ID on `txn`. A legacy store (the session store) gets
+ * `record`, the 1.x shape it keeps; a request store gets `txn` itself.
+ */
+export function storeTransaction(
+  server: Server<any, any>,
+  options: object,
+  req: OAuth2IncomingMessage,
+  txn: OAuth2Transaction<any, any>,
+  record: object,
+  cb: (err?: unknown) => void,
+): void {
+  const stored = (err: unknown, tid?: string): void => {
+    if (err) return cb(err);
+    txn.transactionID = tid;
+    cb();
+  };
+  const store = server._txnStore;
+  if (store.legacy === true) return store.store(server, options, req, record, stored);
+  callStore(store, 'store', [req, txn], stored);
+}
+
+/**
  * Call a method of a request-interface store (`load(req, cb)`,
  * `store(req, txn, cb)`, `update(req, tid, txn, cb)`, `remove(req, tid, cb)`).
  * A method declared without the callback parameter is the Promise form, and

@@ -1,6 +1,6 @@
 import { AuthorizationError } from '../errors/authorizationerror.js';
 import { own, type ParamBag } from '../lib/params.js';
-import { approve, callImmediate, callStore, mergeLocals, once, respond } from '../lib/transaction.js';
+import { approve, callImmediate, mergeLocals, once, respond, storeTransaction } from '../lib/transaction.js';
 import type { ImmediateCallback } from '../lib/transaction.js';
 import { callValidate } from '../lib/validate.js';
 import type { Server } from '../server.js';
@@ -208,18 +208,8 @@ export function authorization(server: Server<any, any>, options: any, validate?:
           // but never `locals`, which live for this request only.
           txn.info = info as Record<string, unknown> | undefined; // null is kept, as 1.x did
           mergeLocals(txn, locals);
-          const stored = (err: unknown, tid?: string): void => {
-            if (err) return next(err);
-            txn.transactionID = tid;
-            next();
-          };
-          const store = server._txnStore;
-          if (store.legacy === true) {
-            const record = { protocol: 'oauth2', client, redirectURI, webOrigin, req: areq, info };
-            store.store(server, opts, req, record, stored);
-          } else {
-            callStore(store, 'store', [req, txn], stored);
-          }
+          const record = { protocol: 'oauth2', client, redirectURI, webOrigin, req: areq, info };
+          storeTransaction(server, opts, req, txn, record, next);
         });
         callImmediate(decide, txn, immediated);
       });

@@ -1,7 +1,7 @@
 import { AuthorizationError } from '../errors/authorizationerror.js';
 import { invoke, timeOf } from '../lib/invoke.js';
 import { own, type ParamBag } from '../lib/params.js';
-import { callStore } from '../lib/transaction.js';
+import { storeTransaction } from '../lib/transaction.js';
 import { normalizeUserCode } from '../lib/usercode.js';
 import type { Server } from '../server.js';
 import type { SessionStoreOptions } from '../txn/session.js';
@@ -154,17 +154,7 @@ export function deviceVerification<Client = any>(
         const txn = { client: record.client, req: areq, user: (req as unknown as ParamBag)[userProperty] } as OAuth2Transaction<Client, unknown>;
         if (req.locals) txn.locals = req.locals as Record<string, unknown>;
         req.oauth2 = txn;
-        const stored = (err: unknown, tid?: string): void => {
-          if (err) return next(err);
-          txn.transactionID = tid;
-          next();
-        };
-        const store = server._txnStore;
-        if (store.legacy === true) {
-          store.store(server, opts, req, { protocol: 'oauth2', client: record.client, req: areq }, stored);
-        } else {
-          callStore(store, 'store', [req, txn], stored);
-        }
+        storeTransaction(server, opts, req, txn, { protocol: 'oauth2', client: record.client, req: areq }, next);
       });
     });
   };
