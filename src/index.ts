@@ -104,7 +104,7 @@ export const response = {
   formPost,
 };
 export type { PkcePolicy, PkceRecord } from './lib/pkce.js';
-export type { HardenedOptions } from './lib/profile.js';
+export type { HardenedOptions } from './settings/profile.js';
 export type { AuthorizationCodePkceOptions, PkceLookup } from './exchange/authorizationCode.js';
 // end issue 11
 

@@ -12,10 +12,9 @@ import { errorHandler, type ErrorHandlerOptions } from './middleware/errorHandle
 import { deviceAuthorization, type DeviceAuthorizationOptions, type DeviceAuthorizationStore } from './middleware/deviceAuthorization.js';
 import { deviceVerification, type DeviceVerificationOptions, type DeviceLookupFunction } from './middleware/deviceVerification.js';
 import { pushedAuthorization, type PushedAuthorizationOptions, type PushedRequestStore } from './middleware/par.js';
-import { attachProfile, resolveProfile, type Profile } from './lib/profile.js';
-import { advertise } from './lib/advertise.js';
+import type { Profile } from './settings/profile.js';
+import { advertise, carrySettings, createSettings, installSettings, recordDeclared, recordGrantType, recordResponseType, settingsOf } from './settings/settings.js';
 import { shownError } from './lib/expose.js';
-import { methodsOf } from './lib/pkce.js';
 import { lacksPkceLookup } from './exchange/authorizationCode.js';
 import { formPost } from './response/formPost.js';
 import { misusedMiddleware, usedAsMiddleware } from './lib/misuse.js';
@@ -92,24 +91,28 @@ export class Server<Client = any, User = any> {
   _deserializers: DeserializeClientFunction<Client>[] = [];
   /** @internal The transaction store. */
   _txnStore: TransactionStore;
-  /** @internal The options given to {@link createServer} (an empty object if none). */
+  /**
+   * @internal The options given to {@link createServer} (an empty object if
+   * none). Kept for compatibility; the package reads them through the
+   * server's settings (`settings/settings.ts`).
+   */
   _options: ServerOptions;
-  /** @internal Settings resolved from the issue-11 options; `undefined` for a 1.x-style server. */
+  /**
+   * @internal The profile resolved from the hardened-setup options;
+   * `undefined` for a 1.x-style server. Kept for compatibility, as `_options`.
+   */
   _profile: Profile | undefined;
 
   /**
    * Prefer {@link createServer}, which 1.x apps call.
-   * @param options `store`: a transaction store in place of the session
+   * @param options `store`: a transaction store in place of the session; see {@link ServerOptions}
    */
   constructor(options?: ServerOptions) {
     this._options = options || {};
-    this._txnStore = this._options.store || new SessionStore();
-    this._profile = resolveProfile(this._options);
-    const profile = this._profile;
-    if (profile) {
-      if (profile.issuer) advertise(this, { issuer: profile.issuer, authorization_response_iss_parameter_supported: true });
-      if (profile.pkce) advertise(this, { code_challenge_methods_supported: methodsOf(profile.pkce) });
-    }
+    const settings = createSettings(this._options);
+    installSettings(this, settings);
+    this._profile = settings.profile;
+    this._txnStore = this._options.store || new SessionStore(this._options.clock ? { clock: settings.clock } : undefined);
   }
 
   /**
@@ -188,6 +191,7 @@ export class Server<Client = any, User = any> {
       case 'response':
         debug('register response handler %s %s', list || '*', nameOf(fn));
         this._resHandlers.push(layer);
+        recordResponseType(this, list);
         break;
       case 'error':
         debug('register error handler %s %s', list || '*', nameOf(fn));
@@ -198,7 +202,7 @@ export class Server<Client = any, User = any> {
   }
 
   private _grantModule(type: string, mod: GrantModule<Client, User>): this {
-    recordMetadata(this, mod);
+    recordDeclared(this, mod);
     if (mod.request) this.grant(type, 'request', mod.request);
     if (mod.response) this.grant(type, 'response', mod.response);
     if (mod.error) this.grant(type, 'error', mod.error);
@@ -235,14 +239,16 @@ export class Server<Client = any, User = any> {
       name = type;
     }
     const handle = fn as ExchangeFunction;
-    if (this._profile && this._profile.pkce && lacksPkceLookup(handle)) {
+    const profile = settingsOf(this).profile;
+    if (profile && profile.pkce && lacksPkceLookup(handle)) {
       // Fail at startup, not on every code exchange (RFC 7636 §4.6 needs the stored challenge).
       throw new TypeError('oauth2orize: this server has a PKCE policy (pkce or hardened option), so exchange.code needs pkce.lookup to verify code_verifier, or pkce: false if the app verifies it itself');
     }
-    recordMetadata(this, handle);
+    recordDeclared(this, handle);
     const key = name === '*' ? null : name;
     debug('register exchanger %s %s', key || '*', nameOf(handle));
     this._exchanges.push({ type: key, handle });
+    recordGrantType(this, key);
     return this;
   }
 
@@ -432,6 +438,13 @@ export class Server<Client = any, User = any> {
    */
   introspection(lookup: IntrospectFunction<Client>): Middleware;
   introspection(options: any, lookup?: any): Middleware {
+    if (typeof options === 'function') {
+      lookup = options;
+      options = undefined;
+    }
+    // The standalone factory has no server: hand it this server's clock.
+    const clock = settingsOf(this).options.clock;
+    if (clock && !(options && options.now)) options = { ...options, now: clock };
     return introspection(options, lookup);
   }
 
@@ -519,7 +532,7 @@ export class Server<Client = any, User = any> {
    */
   errorHandler(options?: ErrorHandlerOptions): ErrorMiddleware {
     if (usedAsMiddleware('server.errorHandler', arguments)) return misusedMiddleware('server.errorHandler');
-    const profile = this._profile;
+    const profile = settingsOf(this).profile;
     if (!profile) return errorHandler(options);
     const modes = { form_post: formPost, ...(options && options.modes) };
     return errorHandler({ rfcStatus: profile.rfcStatus, exposeErrors: profile.exposeErrors, issuer: profile.issuer, ...options, modes });
@@ -565,7 +578,7 @@ export class Server<Client = any, User = any> {
 
   /** @internal Run the request parsers that match `type`; see `parseRequest`. */
   _parse(type: string | undefined, req: OAuth2IncomingMessage, cb: (err: unknown, areq?: AuthorizationRequest) => void): void {
-    attachProfile(req, this._profile);
+    carrySettings(req, settingsOf(this));
     parseRequest(this._reqParsers, type, req, cb);
   }
 
@@ -579,15 +592,16 @@ export class Server<Client = any, User = any> {
     complete: ((cb: (err?: unknown) => void) => void) | ((err?: unknown) => void) | undefined,
     cb?: (err?: unknown) => void,
   ): void {
-    attachProfile(txn, this._profile);
+    carrySettings(txn, settingsOf(this));
     respondWith(this._resHandlers, txn, res, complete, cb);
   }
 
   /** @internal Run the error handlers that match the transaction's type; `cb(err)` means none answered. */
   _respondError(err: unknown, txn: OAuth2Transaction<Client, User>, res: OAuth2ServerResponse, cb: (err?: unknown) => void): void {
-    const profile = this._profile;
+    const settings = settingsOf(this);
+    carrySettings(txn, settings);
+    const profile = settings.profile;
     if (!profile) return respondError(this._errHandlers, err, txn, res, cb);
-    attachProfile(txn, profile);
     // The grants' error handlers send what they get to the client: with
     // exposeErrors off, they get a bare server_error in place of an internal
     // error. The app's own error middleware still gets the original.
@@ -599,15 +613,6 @@ export class Server<Client = any, User = any> {
   _exchange(type: string | undefined, req: OAuth2IncomingMessage, res: OAuth2ServerResponse, cb: (err?: unknown) => void): void {
     runExchanges(this._exchanges, type, req, res, cb);
   }
-}
-
-/**
- * Record the RFC 8414 fields a grant module or exchange function declares in
- * a `metadata` object property, e.g. `{ code_challenge_methods_supported: ['S256'] }`.
- */
-function recordMetadata(server: object, from: unknown): void {
-  const fields = from && (typeof from === 'object' || typeof from === 'function') ? (from as { metadata?: unknown }).metadata : undefined;
-  if (fields && typeof fields === 'object' && !Array.isArray(fields)) advertise(server, fields as Record<string, unknown>);
 }
 
 // The 1.x aliases are the very same functions, not wrappers.

@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { UnorderedList } from './lib/unorderedlist.js';
 import type { Server } from './server.js';
-import type { HardenedOptions } from './lib/profile.js';
+import type { HardenedOptions } from './settings/profile.js';
 import type { PkcePolicy } from './lib/pkce.js';
 
 /** A callback in Node style. */
@@ -402,6 +402,25 @@ export interface ServerOptions {
   requireGrantType?: boolean;
   /** Default of `server.token({ requireClient })`. `true` when hardened. */
   requireClient?: boolean;
+  /**
+   * The clock every time-bounded check of this server reads: a function
+   * returning the current time in milliseconds since the epoch, like (and by
+   * default) `Date.now`. It decides the expiry of pushed requests
+   * (`request_uri`) and device codes, the device flow's polling interval
+   * (`slow_down`) and verification attempt window, introspection's `exp` and
+   * `nbf` checks, and the default session store's claim periods. Endpoints
+   * created from the server use it unless given their own `now` option;
+   * exchanges registered on the server read it from the request. Set it in
+   * tests to sit exactly on a boundary.
+   *
+   * @example
+   * ```ts
+   * let t = Date.parse('2030-01-01T00:00:00Z');
+   * const server = oauth2orize.createServer({ clock: () => t });
+   * t += 60_000; // a minute later, for every check of this server
+   * ```
+   */
+  clock?: () => number;
 }
 
 /**

@@ -5,7 +5,7 @@ import { catchRejection, settle } from '../lib/async.js';
 import { setupExchange, type ExchangeOptions } from '../lib/exchange.js';
 import type { ExchangeFunction } from '../server.js';
 import type { Bivariant, NextFunction, OAuth2IncomingMessage, OAuth2ServerResponse } from '../types.js';
-import { profileOf } from '../lib/profile.js';
+import { profileOf } from '../settings/profile.js';
 import { checkPolicy, checkVerifier, type PkcePolicy, type PkceRecord } from '../lib/pkce.js';
 
 /**

@@ -6,6 +6,7 @@ import { bodyOf, stringParam, type ParamBag } from '../lib/params.js';
 import { bodyParsingError, deliverTokens, tokenResponder, type IssuedCallback } from '../lib/respond.js';
 import { DEVICE_CODE_GRANT_TYPE } from '../middleware/deviceAuthorization.js';
 import type { ExchangeFunction } from '../server.js';
+import { clockOf } from '../settings/clock.js';
 
 /** Options of {@link exchange.deviceCode}. */
 export interface DeviceCodeOptions {
@@ -13,7 +14,11 @@ export interface DeviceCodeOptions {
   userProperty?: string;
   /** Polling interval, in seconds, for records that carry none. Default 5. */
   interval?: number;
-  /** Clock, in milliseconds since the epoch. Default `Date.now`. For tests. */
+  /**
+   * Clock of the expiry and polling checks, in milliseconds since the epoch.
+   * Default: the clock of the server the exchange is registered on (its
+   * `clock` option), else the system clock.
+   */
   now?: () => number;
 }
 
@@ -189,7 +194,7 @@ export function deviceCode(options: any, handler?: any): ExchangeFunction {
   }
   const userProperty = opts.userProperty || 'user';
   const fallbackInterval = opts.interval !== undefined && opts.interval > 0 ? opts.interval : 5;
-  const now = opts.now || Date.now;
+  const ownClock = opts.now;
 
   const exchange: ExchangeFunction = function (req, res, next) {
     const body = bodyOf(req);
@@ -217,7 +222,7 @@ export function deviceCode(options: any, handler?: any): ExchangeFunction {
     invoke<DeviceCodeState | null | false | undefined>(cbs.load, { client, deviceCode, body, authInfo }, [client, deviceCode], (err, record) => {
       if (err) return next(err);
       if (!record || typeof record !== 'object') return next(new TokenError('Invalid device code', 'invalid_grant'));
-      const t = now();
+      const t = (ownClock || clockOf(req))();
       const expiresAt = timeOf(record.expiresAt);
       if (record.status === 'expired' || (record.expiresAt !== undefined && !(t < expiresAt))) {
         return next(deviceCodeError('expired_token'));

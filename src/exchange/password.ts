@@ -4,7 +4,7 @@ import { bodyParsingError, deliverTokens, tokenResponder, type IssuedCallback } 
 import { catchRejection, settle } from '../lib/async.js';
 import { setupExchange, type ExchangeOptions } from '../lib/exchange.js';
 import type { ExchangeFunction } from '../server.js';
-import { profileOf } from '../lib/profile.js';
+import { profileOf } from '../settings/profile.js';
 import type { Bivariant } from '../types.js';
 
 /** Options of {@link exchange.password}. */

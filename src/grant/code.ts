@@ -5,7 +5,7 @@ import { query } from '../response/query.js';
 import { authorizationParser, deniedParams, grantArgs, grantErrorHandler, modeTable, pickMode, type GrantOptions } from '../lib/grant.js';
 import type { GrantModule } from '../server.js';
 import type { AuthorizationRequest, AuthorizationResponse, OAuth2Transaction, ParserRequest, Bivariant } from '../types.js';
-import { profileOf } from '../lib/profile.js';
+import { profileOf } from '../settings/profile.js';
 import { challengeRequired, checkPolicy, methodsOf, parseChallenge, type PkcePolicy } from '../lib/pkce.js';
 
 /** Options of {@link grant.code}. */

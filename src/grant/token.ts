@@ -5,7 +5,7 @@ import { fragment } from '../response/fragment.js';
 import { authorizationParser, deniedParams, grantArgs, grantErrorHandler, modeTable, pickMode, type GrantOptions } from '../lib/grant.js';
 import type { GrantModule } from '../server.js';
 import type { AuthorizationRequest, AuthorizationResponse, OAuth2Transaction, ParserRequest, Bivariant } from '../types.js';
-import { profileOf } from '../lib/profile.js';
+import { profileOf } from '../settings/profile.js';
 
 /** Options of {@link grant.token}. */
 export type TokenGrantOptions = GrantOptions;

@@ -1,5 +1,6 @@
 import { separatorsOf } from './params.js';
 import { misuseError } from './misuse.js';
+import { USER_PROPERTY } from '../settings/settings.js';
 
 /** Options shared by the bundled exchanges. */
 export interface ExchangeOptions {
@@ -39,7 +40,7 @@ export function setupExchange<F>(name: string, options: ExchangeOptions | F | un
   const opts = (options || {}) as ExchangeOptions;
   return {
     issue,
-    userProperty: opts.userProperty || 'user',
+    userProperty: opts.userProperty || USER_PROPERTY,
     separators: separatorsOf(opts.scopeSeparator),
   };
 }

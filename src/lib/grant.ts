@@ -2,7 +2,7 @@ import { AuthorizationError } from '../errors/authorizationerror.js';
 import { own, scopeParam, separatorsOf, stringParam, type ParamBag } from './params.js';
 import type { GrantErrorHandler, SyncRequestParser } from '../server.js';
 import type { OAuth2IncomingMessage, OAuth2Transaction, ResponseMode, ResponseModes } from '../types.js';
-import { addIssuer, profileOf } from './profile.js';
+import { addIssuer, profileOf } from '../settings/profile.js';
 import { query } from '../response/query.js';
 import { fragment } from '../response/fragment.js';
 import { formPost } from '../response/formPost.js';

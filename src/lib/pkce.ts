@@ -8,7 +8,8 @@
  *
  * @see https://www.rfc-editor.org/rfc/rfc7636
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { safeEqual } from './safeEqual.js';
 import { AuthorizationError } from '../errors/authorizationerror.js';
 import { TokenError } from '../errors/tokenerror.js';
 import { stringParam, type ParamBag } from './params.js';
@@ -128,10 +129,10 @@ export function checkVerifier(verifier: string | undefined, record: PkceRecord, 
   const method = record.codeChallengeMethod || 'plain';
   let ok: boolean;
   if (method === 'S256') {
-    ok = sameBytes(createHash('sha256').update(verifier, 'ascii').digest(), Buffer.from(String(challenge), 'base64url'));
+    ok = safeEqual(createHash('sha256').update(verifier, 'ascii').digest(), Buffer.from(String(challenge), 'base64url'));
   } else if (method === 'plain' && policy.allowPlain) {
     // Hash both sides so the comparison is constant-time whatever the lengths.
-    ok = sameBytes(sha256(verifier), sha256(String(challenge)));
+    ok = safeEqual(sha256(verifier), sha256(String(challenge)));
   } else {
     ok = false;
   }
@@ -140,8 +141,4 @@ export function checkVerifier(verifier: string | undefined, record: PkceRecord, 
 
 function sha256(s: string): Buffer {
   return createHash('sha256').update(s, 'utf8').digest();
-}
-
-function sameBytes(a: Buffer, b: Buffer): boolean {
-  return a.length === b.length && timingSafeEqual(a, b);
 }

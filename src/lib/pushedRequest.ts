@@ -7,10 +7,10 @@
  * @see https://www.rfc-editor.org/rfc/rfc9126#section-4
  */
 import { AuthorizationError } from '../errors/authorizationerror.js';
-import { advertise } from './advertise.js';
 import { invoke, timeOf } from './invoke.js';
 import { own, type ParamBag } from './params.js';
 import type { Server } from '../server.js';
+import { advertise, settingsOf } from '../settings/settings.js';
 import type { AuthorizationRequest, OAuth2IncomingMessage } from '../types.js';
 
 /**
@@ -69,7 +69,7 @@ export interface PushedAuthorizeOptions {
    * `loadPushedRequest`.
    */
   requirePushedRequests?: boolean;
-  /** Clock for `expiresAt`, in milliseconds since the epoch. Default `Date.now`. For tests. */
+  /** Clock for `expiresAt`, in milliseconds since the epoch. Default: the server's `clock` option, else the system clock. */
   now?: () => number;
 }
 
@@ -89,7 +89,7 @@ export function pushedRequestHook(
   const required = options.requirePushedRequests === true;
   if (!load && !required) return undefined;
   if (typeof load !== 'function') throw new TypeError('oauth2orize.authorization option requirePushedRequests needs loadPushedRequest');
-  const now = options.now || Date.now;
+  const clock = options.now || settingsOf(server).clock;
   if (required) advertise(server, { require_pushed_authorization_requests: true });
 
   return function pushedRequest(req, cb) {
@@ -106,7 +106,7 @@ export function pushedRequestHook(
     invoke<PushedRequestRecord | null | false | undefined>(load, { requestURI, clientID, req }, [requestURI], (err, record) => {
       if (err) return cb(err);
       if (!record || typeof record !== 'object' || record.clientID !== clientID || !record.params || typeof record.params !== 'object'
-        || !(now() < timeOf(record.expiresAt))) {
+        || !(clock() < timeOf(record.expiresAt))) {
         return cb(new AuthorizationError('Invalid or expired request_uri', 'invalid_request_uri', null, 400));
       }
       cb(null, shadowRequest(req, record.params));

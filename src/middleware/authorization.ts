@@ -4,6 +4,7 @@ import { approve, callImmediate, mergeLocals, once, respond, storeTransaction } 
 import type { ImmediateCallback } from '../lib/transaction.js';
 import { callValidate } from '../lib/validate.js';
 import type { Server } from '../server.js';
+import { settingsOf } from '../settings/settings.js';
 import type { SessionStoreOptions } from '../txn/session.js';
 import type { AuthorizationRequest, Middleware, OAuth2IncomingMessage, OAuth2Transaction, Bivariant } from '../types.js';
 import { pushedRequestHook, type PushedAuthorizeOptions } from '../lib/pushedRequest.js';
@@ -151,7 +152,7 @@ export function authorization(server: Server<any, any>, options: any, validate?:
   const decide: Function = immediate || ((_client: unknown, _user: unknown, done: ImmediateCallback) => done(null, false));
   if (!server) throw new TypeError('oauth2orize.authorization middleware requires a server argument');
   if (!validate) throw new TypeError('oauth2orize.authorization middleware requires a validate function');
-  const userProperty = opts.userProperty || 'user';
+  const userProperty = opts.userProperty || settingsOf(server).userProperty;
   const check: Function = validate;
   // issue 12: pushed authorization requests (RFC 9126 §4). With
   // `loadPushedRequest` or `requirePushedRequests`, a `request_uri` is

@@ -5,6 +5,7 @@ import { bodyParsingError } from '../lib/respond.js';
 import { clientRequired, isJoseRejection, tokenError } from '../lib/endpoint.js';
 import { MAX_JWS_LENGTH, parseCompactJws, type CompactJws } from '../lib/jws.js';
 import type { Middleware } from '../types.js';
+import { USER_PROPERTY } from '../settings/settings.js';
 
 /** The `client_assertion_type` of RFC 7523 §2.2. */
 export const JWT_BEARER_CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -163,7 +164,7 @@ export function clientAssertion(options: any, verify?: any): Middleware {
   }
   if (typeof verify !== 'function') throw new TypeError('oauth2orize.clientAssertion middleware requires a verify function');
   const opts: ClientAssertionOptions = options || {};
-  const userProperty = opts.userProperty || 'user';
+  const userProperty = opts.userProperty || USER_PROPERTY;
   const maxLength = opts.maxLength || MAX_JWS_LENGTH;
   const algorithms = opts.algorithms;
   const jtiHook = opts.jti as Function | undefined;

@@ -3,6 +3,7 @@ import { bodyOf } from '../lib/params.js';
 import { catchRejection, settle } from '../lib/async.js';
 import { consume, mergeLocals, once, respond } from '../lib/transaction.js';
 import type { Server } from '../server.js';
+import { settingsOf } from '../settings/settings.js';
 import type { SessionStoreOptions } from '../txn/session.js';
 import type { Middleware, OAuth2IncomingMessage, OAuth2Transaction, Bivariant } from '../types.js';
 import type { CompleteFunction } from './authorization.js';
@@ -77,7 +78,7 @@ export function decision<Client = any, User = any>(
   const read = (parse as DecisionParseFunction | undefined) || ((_req: unknown, done: () => void) => done());
   if (!server) throw new TypeError('oauth2orize.decision middleware requires a server argument');
   const cancelField = opts.cancelField || 'cancel';
-  const userProperty = opts.userProperty || 'user';
+  const userProperty = opts.userProperty || settingsOf(server).userProperty;
 
   return function decision(req, res, next) {
     const body = bodyOf(req);

@@ -1,11 +1,12 @@
 import { TokenError } from '../errors/tokenerror.js';
-import { advertise } from '../lib/advertise.js';
 import { invoke } from '../lib/invoke.js';
 import { merge } from '../lib/merge.js';
 import { bodyOf, scopeParam, separatorsOf, type ParamBag } from '../lib/params.js';
 import { bodyParsingError, writeJson } from '../lib/respond.js';
 import { generateDeviceCode, generateUserCode, normalizeUserCode } from '../lib/usercode.js';
 import type { Server } from '../server.js';
+import { advertise, recordTransactionType, settingsOf } from '../settings/settings.js';
+import { DEVICE_TRANSACTION_TYPE } from './deviceVerification.js';
 import type { Middleware } from '../types.js';
 
 /** The grant type of the device authorization grant. */
@@ -40,7 +41,7 @@ export interface DeviceAuthorizationOptions {
    * advertised as `device_authorization_endpoint` in the server metadata.
    */
   endpoint?: string;
-  /** Clock, in milliseconds since the epoch. Default `Date.now`. For tests. */
+  /** Clock of `expiresAt`, in milliseconds since the epoch. Default: the server's `clock` option, else the system clock. */
   now?: () => number;
 }
 
@@ -123,14 +124,17 @@ export function deviceAuthorization<Client = any>(
   const makeUserCode = options.generateUserCode || generateUserCode;
   const normalize = options.normalizeUserCode || normalizeUserCode;
   const makeDeviceCode = options.generateDeviceCode || generateDeviceCode;
-  const userProperty = options.userProperty || 'user';
+  const settings = settingsOf(server);
+  const userProperty = options.userProperty || settings.userProperty;
   const separators = separatorsOf(options.scopeSeparator);
-  const now = options.now || Date.now;
+  const clock = options.now || settings.clock;
 
   advertise(server, {
     grant_types_supported: [DEVICE_CODE_GRANT_TYPE],
     device_authorization_endpoint: options.endpoint,
   });
+  // The device flow's verification step makes transactions of this type; it is no response type.
+  recordTransactionType(server, DEVICE_TRANSACTION_TYPE);
 
   return function deviceAuthorization(req, res, next) {
     const body = bodyOf(req);
@@ -150,7 +154,7 @@ export function deviceAuthorization<Client = any>(
       displayUserCode,
       client,
       scope,
-      expiresAt: new Date(now() + expiresIn * 1000),
+      expiresAt: new Date(clock() + expiresIn * 1000),
       interval,
       status: 'pending',
       body,

@@ -4,6 +4,7 @@ import { own, type ParamBag } from '../lib/params.js';
 import { storeTransaction } from '../lib/transaction.js';
 import { normalizeUserCode } from '../lib/usercode.js';
 import type { Server } from '../server.js';
+import { recordTransactionType, settingsOf } from '../settings/settings.js';
 import type { SessionStoreOptions } from '../txn/session.js';
 import type { AuthorizationRequest, Middleware, OAuth2IncomingMessage, OAuth2Transaction } from '../types.js';
 
@@ -77,7 +78,10 @@ export interface DeviceVerificationOptions extends SessionStoreOptions {
   maxAttempts?: number;
   /** Window of the default `attempt`, in seconds. Default 900. */
   attemptWindow?: number;
-  /** Clock, in milliseconds since the epoch. Default `Date.now`. For tests. */
+  /**
+   * Clock of the code's expiry and of the attempt window, in milliseconds
+   * since the epoch. Default: the server's `clock` option, else the system clock.
+   */
   now?: () => number;
 }
 
@@ -121,11 +125,14 @@ export function deviceVerification<Client = any>(
   if (!server) throw new TypeError('oauth2orize.deviceVerification middleware requires a server argument');
   if (typeof lookup !== 'function') throw new TypeError('oauth2orize.deviceVerification middleware requires a lookup function');
   const opts: DeviceVerificationOptions = options || {};
-  const userProperty = opts.userProperty || 'user';
+  const settings = settingsOf(server);
+  const userProperty = opts.userProperty || settings.userProperty;
   const field = opts.userCodeField || 'user_code';
   const normalize = opts.normalizeUserCode || normalizeUserCode;
-  const now = opts.now || Date.now;
-  const attempt: Function = opts.attempt || sessionAttempts(opts.maxAttempts || 10, (opts.attemptWindow || 900) * 1000, now);
+  const clock = opts.now || settings.clock;
+  // Its transactions are answered by the device grant, but `device_code` is no response type.
+  recordTransactionType(server, DEVICE_TRANSACTION_TYPE);
+  const attempt: Function = opts.attempt || sessionAttempts(opts.maxAttempts || 10, (opts.attemptWindow || 900) * 1000, clock);
 
   return function deviceVerification(req, res, next) {
     let input = own((req.query || {}) as ParamBag, field);
@@ -148,7 +155,7 @@ export function deviceVerification<Client = any>(
       invoke<DeviceVerificationRecord<Client> | null | false | undefined>(lookup, { userCode, req }, [userCode], (err, record) => {
         if (err) return next(err);
         if (!record || typeof record !== 'object' || !record.client || record.status !== 'pending') return next(invalidCode());
-        if (!(now() < timeOf(record.expiresAt))) return next(invalidCode());
+        if (!(clock() < timeOf(record.expiresAt))) return next(invalidCode());
 
         const areq: AuthorizationRequest = { type: DEVICE_TRANSACTION_TYPE, scope: record.scope, userCode, displayUserCode: record.displayUserCode || typed };
         const txn = { client: record.client, req: areq, user: (req as unknown as ParamBag)[userProperty] } as OAuth2Transaction<Client, unknown>;

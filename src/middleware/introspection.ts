@@ -3,6 +3,8 @@ import type { ParamBag } from '../lib/params.js';
 import { writeJson } from '../lib/respond.js';
 import { readTokenRequest, type TokenRequest } from '../lib/endpoint.js';
 import type { Middleware } from '../types.js';
+import { systemClock, type Clock } from '../settings/clock.js';
+import { USER_PROPERTY } from '../settings/settings.js';
 
 /** Options of {@link introspection}. */
 export interface IntrospectionOptions {
@@ -13,6 +15,12 @@ export interface IntrospectionOptions {
    * in the claims the application returns. Default 0.
    */
   clockTolerance?: number;
+  /**
+   * Clock of the `exp` and `nbf` checks, in milliseconds since the epoch.
+   * Default: the server's `clock` option (through `server.introspection()`),
+   * else the system clock.
+   */
+  now?: () => number;
 }
 
 /**
@@ -115,8 +123,9 @@ export function introspection(options: any, lookup?: any): Middleware {
   }
   if (typeof lookup !== 'function') throw new TypeError('oauth2orize.introspection middleware requires a lookup function');
   const opts: IntrospectionOptions = options || {};
-  const userProperty = opts.userProperty || 'user';
+  const userProperty = opts.userProperty || USER_PROPERTY;
   const tolerance = opts.clockTolerance || 0;
+  const clock = opts.now || systemClock;
   const fn = lookup as Function;
   const arity = fn.length;
 
@@ -130,7 +139,7 @@ export function introspection(options: any, lookup?: any): Middleware {
     const { client, token, tokenTypeHint, body } = read;
     const done = once<Parameters<IntrospectCallback>>((err, claims) => {
       if (err) return next(err);
-      writeJson(res, answer(claims, tolerance));
+      writeJson(res, answer(claims, tolerance, clock));
     });
     try {
       if (arity === 1) return settle(fn({ client, token, tokenTypeHint, body }), (claims) => done(null, claims as IntrospectionClaims), done);
@@ -148,11 +157,12 @@ export function introspection(options: any, lookup?: any): Middleware {
 }
 
 /** The response body for what the application returned. */
-function answer(claims: unknown, tolerance: number): Record<string, unknown> {
+function answer(claims: unknown, tolerance: number, clock: Clock): Record<string, unknown> {
   if (!claims || typeof claims !== 'object') return { active: false };
   const c = claims as IntrospectionClaims;
   if (c.active === false) return { active: false };
-  const now = Math.floor(Date.now() / 1000);
+  // Claims are in whole seconds: a token is no longer active in the second of its `exp`.
+  const now = Math.floor(clock() / 1000);
   if (typeof c.exp === 'number' && c.exp + tolerance <= now) return { active: false };
   if (typeof c.nbf === 'number' && c.nbf - tolerance > now) return { active: false };
   const out: Record<string, unknown> = { active: true };

@@ -1,5 +1,6 @@
-import { advertised } from '../lib/advertise.js';
-import type { Profile } from '../lib/profile.js';
+import { copyFields, responseTypesOf, type Advertised } from '../settings/advertised.js';
+import { checkIssuer, type Profile } from '../settings/profile.js';
+import { settingsOf } from '../settings/settings.js';
 import { UnorderedList } from '../lib/unorderedlist.js';
 import type { Server } from '../server.js';
 import type { Middleware } from '../types.js';
@@ -103,48 +104,17 @@ export function metadataPath(issuer: string, suffix = 'oauth-authorization-serve
   return `/.well-known/${suffix}${path}`;
 }
 
-/** Validate the issuer identifier (RFC 8414 §2) at construction. */
-function checkIssuer(issuer: unknown): string {
-  if (typeof issuer !== 'string' || !issuer) {
+/** The issuer the document describes: the option, else the server's; checked as the server's is. */
+function issuerOf(given: unknown): string {
+  if (given === undefined || given === null || given === '') {
     throw new TypeError('oauth2orize.metadata requires an issuer (options.issuer or the server\'s issuer option)');
   }
-  let url: URL;
-  try {
-    url = new URL(issuer);
-  } catch {
-    throw new TypeError(`oauth2orize.metadata: issuer is not a URL: ${issuer}`);
-  }
-  if (url.search || url.hash || issuer.includes('?') || issuer.includes('#')) {
-    throw new TypeError('oauth2orize.metadata: issuer must have no query or fragment');
-  }
-  // RFC 8414 §2 asks for https; plain http is allowed on loopback hosts, for development and tests.
-  const loopback = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    throw new TypeError('oauth2orize.metadata: issuer must be an https URL (http only on localhost)');
-  }
-  return issuer;
-}
-
-/** The response types registered with `server.grant()`, as strings; `'*'` parsers do not count. */
-function responseTypes(server: Server<any, any>): string[] {
-  const out: string[] = [];
-  for (const layer of server._resHandlers) {
-    if (!layer.type) continue;
-    const name = String(layer.type);
-    // issue 12: `device_code` names device-verification transactions (grant.deviceCode,
-    // and oauth2orize-device-code's grant), not a response type of the authorization endpoint.
-    if (name === 'device_code') continue;
-    if (!out.some((seen) => layer.type!.equalTo(seen))) out.push(name);
-  }
-  return out;
+  return checkIssuer(given, 'oauth2orize.metadata');
 }
 
 /** The grant types registered with `server.exchange()`, plus `implicit` when a response type issues tokens. */
-function grantTypes(server: Server<any, any>, responses: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const layer of server._exchanges) {
-    if (layer.type && !out.includes(layer.type)) out.push(layer.type);
-  }
+function grantTypes(advertised: Advertised, responses: readonly string[]): string[] {
+  const out = advertised.grantTypes.slice();
   // RFC 8414 names the implicit grant `implicit`; it has no exchange.
   if (responses.some((type) => type.split(' ').includes('token')) && !out.includes('implicit')) out.push('implicit');
   return out;
@@ -190,20 +160,21 @@ function leaveOutRefused(doc: AuthorizationServerMetadata, profile: Profile | un
  */
 export function buildMetadata(server: Server<any, any>, options?: MetadataOptions): AuthorizationServerMetadata {
   const opts = options || {};
-  const issuer = checkIssuer(opts.issuer ?? server._options.issuer);
+  const settings = settingsOf(server);
+  const issuer = issuerOf(opts.issuer ?? (settings.profile && settings.profile.issuer));
   const doc: AuthorizationServerMetadata = { issuer };
-  const responses = responseTypes(server);
+  const responses = responseTypesOf(settings.advertised);
   if (responses.length) doc.response_types_supported = responses;
-  const grants = grantTypes(server, responses);
+  const grants = grantTypes(settings.advertised, responses);
   if (grants.length) doc.grant_types_supported = grants;
-  const contributed = advertised(server);
+  const contributed = copyFields(settings.advertised.fields);
   for (const key of Object.keys(contributed)) {
     if (key === '__proto__') continue;
     const value = contributed[key];
     const had = doc[key];
     doc[key] = Array.isArray(value) && Array.isArray(had) ? [...had, ...value.filter((v) => !had.includes(v))] : value;
   }
-  leaveOutRefused(doc, server._profile);
+  leaveOutRefused(doc, settings.profile);
   const app = opts.metadata || {};
   const base = issuer.replace(/\/$/, '');
   for (const key of Object.keys(app)) {

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { TokenError } from '../errors/tokenerror.js';
-import { advertise } from '../lib/advertise.js';
 import { invoke } from '../lib/invoke.js';
 import { shadowRequest, type PushedRequestRecord } from '../lib/pushedRequest.js';
 import { bodyOf, own, type ParamBag } from '../lib/params.js';
@@ -8,6 +7,7 @@ import { bodyParsingError } from '../lib/respond.js';
 import { once } from '../lib/transaction.js';
 import { callValidate } from '../lib/validate.js';
 import type { Server } from '../server.js';
+import { advertise, settingsOf } from '../settings/settings.js';
 import type { Middleware } from '../types.js';
 import type { ValidateFunction } from './authorization.js';
 
@@ -36,7 +36,7 @@ export interface PushedAuthorizationOptions<Client = any> {
    * advertised as `pushed_authorization_request_endpoint`.
    */
   endpoint?: string;
-  /** Clock, in milliseconds since the epoch. Default `Date.now`. For tests. */
+  /** Clock of `expiresAt`, in milliseconds since the epoch. Default: the server's `clock` option, else the system clock. */
   now?: () => number;
 }
 
@@ -83,9 +83,10 @@ export function pushedAuthorization<Client = any>(
   if (typeof expiresIn !== 'number' || !(expiresIn > 0) || !Number.isFinite(expiresIn)) {
     throw new TypeError('oauth2orize.pushedAuthorization option expiresIn must be a positive number');
   }
-  const userProperty = opts.userProperty || 'user';
+  const settings = settingsOf(server);
+  const userProperty = opts.userProperty || settings.userProperty;
   const idOf = opts.clientID || defaultClientID;
-  const now = opts.now || Date.now;
+  const clock = opts.now || settings.clock;
   advertise(server, { pushed_authorization_request_endpoint: opts.endpoint });
 
   return function pushedAuthorization(req, res, next) {
@@ -131,7 +132,7 @@ export function pushedAuthorization<Client = any>(
           requestURI: REQUEST_URI_PREFIX + randomBytes(32).toString('base64url'),
           clientID: authenticated,
           params,
-          expiresAt: new Date(now() + expiresIn * 1000),
+          expiresAt: new Date(clock() + expiresIn * 1000),
           client,
           areq,
         };

@@ -1,5 +1,6 @@
 import { approve, callImmediate, callStore, consume, mergeLocals, once, respond } from '../lib/transaction.js';
 import type { Server } from '../server.js';
+import { settingsOf } from '../settings/settings.js';
 import type { SessionStoreOptions } from '../txn/session.js';
 import type { Middleware, OAuth2Transaction } from '../types.js';
 import type { CompleteFunction, ImmediateFunction } from './authorization.js';
@@ -41,7 +42,7 @@ export function resume<Client = any, User = any>(
   if (!server) throw new TypeError('oauth2orize.resume middleware requires a server argument');
   if (!immediate) throw new TypeError('oauth2orize.resume middleware requires an immediate function');
   const decide = immediate as Function;
-  const userProperty = opts.userProperty || 'user';
+  const userProperty = opts.userProperty || settingsOf(server).userProperty;
 
   return function resume(req, res, next) {
     const txn = req.oauth2 as OAuth2Transaction<any, any> | undefined;

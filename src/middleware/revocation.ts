@@ -2,6 +2,7 @@ import { settle, catchRejection, once } from '../lib/async.js';
 import type { ParamBag } from '../lib/params.js';
 import { readTokenRequest, tokenError, type TokenRequest } from '../lib/endpoint.js';
 import type { Middleware } from '../types.js';
+import { USER_PROPERTY } from '../settings/settings.js';
 
 /** Options of {@link revocation}. */
 export interface RevocationOptions {
@@ -78,7 +79,7 @@ export function revocation(options: any, revoke?: any): Middleware {
     options = undefined;
   }
   if (typeof revoke !== 'function') throw new TypeError('oauth2orize.revocation middleware requires a revoke function');
-  const userProperty: string = (options && options.userProperty) || 'user';
+  const userProperty: string = (options && options.userProperty) || USER_PROPERTY;
   const fn = revoke as Function;
   const arity = fn.length;
 

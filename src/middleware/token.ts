@@ -3,7 +3,7 @@ import { stringParam, bodyOf } from '../lib/params.js';
 import { bodyParsingError } from '../lib/respond.js';
 import type { Server } from '../server.js';
 import type { Middleware } from '../types.js';
-import { attachProfile } from '../lib/profile.js';
+import { carrySettings, settingsOf } from '../settings/settings.js';
 
 /** Options of the token middleware. Each defaults to the server's setting (on when hardened). */
 export interface TokenOptions {
@@ -49,10 +49,11 @@ export interface TokenOptions {
 export function token(server: Server<any, any>, options?: TokenOptions): Middleware {
   if (!server) throw new TypeError('oauth2orize.token middleware requires a server argument');
   const opts = options || {};
-  const profile = server._profile;
+  const settings = settingsOf(server);
+  const profile = settings.profile;
   const requireGrantType = opts.requireGrantType ?? (profile ? profile.requireGrantType : false);
   const requireClient = opts.requireClient ?? (profile ? profile.requireClient : false);
-  const userProperty = opts.userProperty || 'user';
+  const userProperty = opts.userProperty || settings.userProperty;
 
   return function token(req, res, next) {
     // 1.x reads `req.body.grant_type` and throws a TypeError when no body
@@ -70,7 +71,7 @@ export function token(server: Server<any, any>, options?: TokenOptions): Middlew
       return next(new TokenError('Client authentication failed', 'invalid_client', null, 401));
     }
     // Exchanges do not see the server; they read its settings from the request.
-    attachProfile(req, profile);
+    carrySettings(req, settings);
     server._exchange(type, req, res, (err) => {
       if (err) return next(err);
       next(new TokenError('Unsupported grant type: ' + type, 'unsupported_grant_type'));

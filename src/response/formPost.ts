@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { addIssuer } from '../lib/profile.js';
+import { addIssuer } from '../settings/profile.js';
 import { validateRedirect } from './query.js';
 import type { OAuth2ServerResponse, OAuth2Transaction, ResponseMode } from '../types.js';
 

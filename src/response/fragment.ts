@@ -1,6 +1,6 @@
 import { redirect, withFragment } from '../lib/redirect.js';
 import { validateRedirect } from './query.js';
-import { addIssuer } from '../lib/profile.js';
+import { addIssuer } from '../settings/profile.js';
 import type { OAuth2ServerResponse, OAuth2Transaction, ResponseMode } from '../types.js';
 
 /**

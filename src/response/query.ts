@@ -1,6 +1,6 @@
 import { AuthorizationError } from '../errors/authorizationerror.js';
 import { redirect, withQuery } from '../lib/redirect.js';
-import { addIssuer } from '../lib/profile.js';
+import { addIssuer } from '../settings/profile.js';
 import type { OAuth2ServerResponse, OAuth2Transaction, ResponseMode } from '../types.js';
 
 /**

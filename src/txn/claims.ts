@@ -23,6 +23,8 @@
  * capped, and forgets by generations (see {@link ClaimBook}).
  */
 
+import { systemClock, type Clock } from '../settings/clock.js';
+
 /** How long a released claim still refuses late requests of the same session. */
 export const RELEASE_GRACE_MS = 2000;
 /** How long a claim whose response never ended is kept. */
@@ -61,10 +63,16 @@ interface Entry {
  * release changes its entry in place, so it costs no map operation.
  */
 export class ClaimBook {
+  private readonly clock: Clock;
   private seq = 0;
   private young = new Map<string, Entry>();
   private old = new Map<string, Entry>();
   private since = 0;
+
+  /** @param clock the time source of the grace and hold periods (default: the system clock) */
+  constructor(clock?: Clock) {
+    this.clock = clock || systemClock;
+  }
 
   /** Note that `req` has just loaded a transaction from its session. */
   loaded(req: object): void {
@@ -77,7 +85,7 @@ export class ClaimBook {
    * the grace period after a release.
    */
   claim(req: object, key: string, tid: string, space: string, timed: boolean): boolean {
-    const now = Date.now();
+    const now = this.clock();
     this.age(now);
     let entry = this.young.get(key);
     if (entry === undefined) entry = this.old.get(key);
@@ -106,7 +114,7 @@ export class ClaimBook {
     (req as Record<symbol, Entry | undefined>)[CLAIM] = undefined;
     claim.req = null;
     claim.seq = ++this.seq;
-    claim.at = Date.now();
+    claim.at = this.clock();
   }
 
   /** How many claims are held and remembered (for tests and monitoring). */

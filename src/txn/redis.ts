@@ -6,6 +6,7 @@ import type { Server } from '../server.js';
 import type { OAuth2IncomingMessage, OAuth2Transaction, TransactionClaimCallback } from '../types.js';
 import { commander, type RedisClientLike, type RedisCommand } from './redisclient.js';
 import { newId, type SessionStoreOptions } from './session.js';
+import { settingsOf, USER_PROPERTY } from '../settings/settings.js';
 
 /** Options of the {@link RedisTransactionStore} constructor. */
 export interface RedisTransactionStoreOptions {
@@ -169,7 +170,7 @@ export class RedisTransactionStore {
   store(server: Server<any, any>, options: SessionStoreOptions & { userProperty?: string }, req: OAuth2IncomingMessage, txn: Record<string, unknown>, cb: (err: unknown, tid?: string) => void): void {
     server.serializeClient(txn.client, (err, obj) => {
       if (err) return cb(err);
-      const tid = newId(Math.max(MIN_ID_LENGTH, options.idLength || (server._profile && server._profile.idLength) || 0));
+      const tid = newId(Math.max(MIN_ID_LENGTH, options.idLength || hardenedIdLength(server)));
       const stored: Stored = { s: sessionIdOf(req), u: this.userOf(options, req) ?? null, t: Object.assign({}, txn, { client: obj }) };
       let value: string;
       try {
@@ -254,7 +255,7 @@ export class RedisTransactionStore {
   }
 
   private userOf(options: { userProperty?: string }, req: OAuth2IncomingMessage): string | undefined {
-    const user = (req as unknown as Record<string, unknown>)[options.userProperty || 'user'];
+    const user = (req as unknown as Record<string, unknown>)[options.userProperty || USER_PROPERTY];
     if (user === undefined || user === null) return undefined;
     const id = this.userId(user);
     return typeof id === 'string' ? id : undefined;
@@ -274,4 +275,10 @@ function defaultUserId(user: unknown): string | undefined {
     if (typeof id === 'string' || typeof id === 'number') return String(id);
   }
   return undefined;
+}
+
+/** The transaction ID length the server's profile asks for (0 when none). */
+function hardenedIdLength(server: Server<any, any>): number {
+  const profile = settingsOf(server).profile;
+  return profile ? profile.idLength : 0;
 }

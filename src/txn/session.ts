@@ -6,6 +6,7 @@ import { own, type ParamBag } from '../lib/params.js';
 import type { Server } from '../server.js';
 import type { OAuth2IncomingMessage, OAuth2Transaction } from '../types.js';
 import { ClaimBook } from './claims.js';
+import { settingsOf } from '../settings/settings.js';
 
 /**
  * Options read by the session store. They are given to the middleware
@@ -30,6 +31,12 @@ export interface SessionStoreConfig {
    * abandoned. Default 20; `Infinity` keeps them all, as 1.x does.
    */
   maxTransactions?: number;
+  /**
+   * The clock of the claims' time limits (the grace period after a
+   * transaction was answered), in milliseconds since the epoch. Default
+   * the system clock; the default store of `createServer({ clock })` gets that clock.
+   */
+  clock?: () => number;
 }
 
 const NO_SESSION = 'OAuth2orize requires session support. Did you forget app.use(express.session(...))?';
@@ -62,6 +69,7 @@ export class SessionStore {
   constructor(config?: SessionStoreConfig) {
     const max = config && config.maxTransactions;
     this.maxTransactions = typeof max === 'number' && max >= 1 ? max : 20;
+    this.claims = new ClaimBook(config && config.clock);
   }
 
   /**
@@ -115,7 +123,8 @@ export class SessionStore {
    * @param cb called with the new transaction ID
    */
   store(server: Server<any, any>, options: SessionStoreOptions, req: OAuth2IncomingMessage, txn: Record<string, unknown>, cb: (err: unknown, tid?: string) => void): void {
-    const length = options.idLength || (server._profile && server._profile.idLength) || 8;
+    const profile = settingsOf(server).profile;
+    const length = options.idLength || (profile && profile.idLength) || 8;
     const key = options.sessionKey || 'authorize';
     const session = req.session as ParamBag | undefined;
     if (!session) return cb(new Error(NO_SESSION));
@@ -173,7 +182,7 @@ export class SessionStore {
   }
 
   /** Claims held and recently released, by session and transaction ID. */
-  private readonly claims = new ClaimBook();
+  private readonly claims: ClaimBook;
 
   /**
    * Delete a transaction.

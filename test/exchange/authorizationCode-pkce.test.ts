@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { authorizationCode } from '../../src/exchange/authorizationCode.js';
 import { password } from '../../src/exchange/password.js';
-import { attachProfile, resolveProfile } from '../../src/lib/profile.js';
+import { resolveProfile } from '../../src/settings/profile.js';
+import { attachProfile } from '../../src/settings/settings.js';
 import { mockRequest, run } from '../helpers/mock.js';
 
 const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { code } from '../../src/grant/code.js';
 import { token } from '../../src/grant/token.js';
-import { attachProfile, resolveProfile } from '../../src/lib/profile.js';
+import { resolveProfile } from '../../src/settings/profile.js';
+import { attachProfile } from '../../src/settings/settings.js';
 import { mockRequest, MockResponse } from '../helpers/mock.js';
 import { callResponse, callError } from '../helpers/authorize.js';
 

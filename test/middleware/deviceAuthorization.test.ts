@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Server } from '../../src/server.js';
-import { advertised } from '../../src/lib/advertise.js';
+import { advertised } from '../../src/settings/settings.js';
 import { mockRequest, run } from '../helpers/mock.js';
 
 const client = { id: 'tv' };

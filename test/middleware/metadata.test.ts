@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import oauth2orize, { metadataPath, buildMetadata, createServer } from '../../src/index.js';
-import { advertise } from '../../src/lib/advertise.js';
+import { advertise } from '../../src/settings/settings.js';
 import { mockRequest, run } from '../helpers/mock.js';
 
 const ISSUER = 'https://as.example.com';

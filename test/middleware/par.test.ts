@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Server } from '../../src/server.js';
 import { code } from '../../src/grant/code.js';
-import { advertised } from '../../src/lib/advertise.js';
+import { advertised } from '../../src/settings/settings.js';
 import { createRequire } from 'node:module';
 import { mockRequest, run } from '../helpers/mock.js';
 

@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { formPost } from '../../src/response/formPost.js';
-import { attachProfile, resolveProfile } from '../../src/lib/profile.js';
+import { resolveProfile } from '../../src/settings/profile.js';
+import { attachProfile } from '../../src/settings/settings.js';
 import { MockResponse } from '../helpers/mock.js';
 
 /** name/value pairs of the hidden inputs, entity-decoded. */

@@ -2,8 +2,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Server } from '../../src/server.js';
-import { advertised } from '../../src/lib/advertise.js';
-import { profileOf } from '../../src/lib/profile.js';
+import { advertised } from '../../src/settings/settings.js';
+import { profileOf } from '../../src/settings/profile.js';
 import { AuthorizationError } from '../../src/errors/authorizationerror.js';
 import { MockResponse } from '../helpers/mock.js';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { advertise, advertised } from '../../src/lib/advertise.js';
+import { advertise, advertised } from '../../src/settings/settings.js';
 
 test('advertise merges arrays as sets and keeps the last scalar', () => {
   const server = {};

@@ -1,17 +1,12 @@
 /**
- * The server-level settings of issue 11 (`issuer`, `hardened`, and the
- * opt-in fixes), resolved once per server, and the way they reach code that
- * does not see the server: grant modules and exchanges.
- *
- * The server attaches its resolved profile, under a private symbol and as a
- * non-enumerable property, to the request before running request parsers
- * and exchanges, and to the transaction before running response and error
- * handlers. Being non-enumerable and symbol-keyed, it is never copied by
- * `merge`, serialized by a transaction store, or seen by `for...in`.
- * A server created with none of these options has no profile, and nothing is
- * attached: 1.x apps run exactly the 1.x code paths.
+ * The server-level settings of the hardened setup (`issuer`, `hardened`,
+ * and the opt-in fixes), resolved once per server into a {@link Profile}.
+ * A server created with none of these options has no profile: 1.x apps run
+ * exactly the 1.x code paths. Grant modules and exchanges read the profile
+ * from the request or transaction ({@link profileOf}); see `carrier.ts`.
  */
-import type { PkcePolicy } from './pkce.js';
+import type { PkcePolicy } from '../lib/pkce.js';
+import { carried } from './carrier.js';
 import type { ServerOptions } from '../types.js';
 
 /**
@@ -66,7 +61,7 @@ const PROFILE_KEYS: ReadonlyArray<keyof ProfileOptions> = ['issuer', 'hardened',
 export function resolveProfile(options: ProfileOptions): Profile | undefined {
   if (!PROFILE_KEYS.some((key) => options[key] !== undefined)) return undefined;
   const { issuer } = options;
-  if (issuer !== undefined) checkIssuer(issuer);
+  if (issuer !== undefined) checkIssuer(issuer, 'oauth2orize');
   const hardened = !!options.hardened;
   const extra: HardenedOptions = typeof options.hardened === 'object' && options.hardened !== null ? options.hardened : {};
   if (hardened && !issuer) {
@@ -90,48 +85,37 @@ export function resolveProfile(options: ProfileOptions): Profile | undefined {
 }
 
 /**
- * RFC 9207 §2 / RFC 8414 §2: the issuer is an `https` URL with no query or
- * fragment. `http` is accepted for `localhost` and loopback hosts, which
- * development and tests use.
+ * The one check of an issuer identifier (RFC 8414 §2, RFC 9207 §2): an
+ * `https` URL with no query or fragment. `http` is accepted for `localhost`
+ * and loopback hosts, which development and tests use. Throws a `TypeError`
+ * whose message starts with `who`; returns the issuer.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc8414#section-2
  */
-function checkIssuer(issuer: unknown): void {
+export function checkIssuer(issuer: unknown, who: string): string {
   let url: URL | undefined;
   try {
     url = typeof issuer === 'string' ? new URL(issuer) : undefined;
   } catch {
     url = undefined;
   }
-  const loopback = url && /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(url.hostname);
-  if (!url || !(url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) || url.search || url.hash || (issuer as string).includes('#') || (issuer as string).includes('?')) {
-    throw new TypeError('oauth2orize: issuer must be an https URL with no query or fragment');
+  if (!url) throw new TypeError(`${who}: issuer is not a URL: ${String(issuer)}`);
+  const text = issuer as string;
+  if (url.search || url.hash || text.includes('?') || text.includes('#')) {
+    throw new TypeError(`${who}: issuer must have no query or fragment`);
   }
+  const loopback = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new TypeError(`${who}: issuer must be an https URL (http only on localhost)`);
+  }
+  return text;
 }
 
-const PROFILE: unique symbol = Symbol('oauth2orize.profile');
-
-type Carrier = object & { [PROFILE]?: Profile };
-
-/** Attach `profile` to a request or transaction (no-op without a profile). */
-export function attachProfile(target: object | undefined | null, profile: Profile | undefined): void {
-  if (!profile || !target || typeof target !== 'object') return;
-  attachedAny = true;
-  if ((target as Carrier)[PROFILE] === profile) return;
-  Object.defineProperty(target, PROFILE, { value: profile, enumerable: false, configurable: true, writable: true });
-}
-
-/** The profile attached to a request or transaction, if any. */
+/** The profile of the server whose settings a request or transaction carries, if any. */
 export function profileOf(target: unknown): Profile | undefined {
-  if (!attachedAny) return undefined;
-  return target && typeof target === 'object' ? (target as Carrier)[PROFILE] : undefined;
+  const settings = carried(target);
+  return settings ? settings.profile : undefined;
 }
-
-/**
- * Whether any profile was ever attached in this process. Until then no
- * request or transaction can carry one, so {@link profileOf} answers without
- * a symbol lookup (on an Express request, a miss walks its whole prototype
- * chain): 1.x-style servers pay nothing for the feature.
- */
-let attachedAny = false;
 
 /**
  * Add `iss` to authorization response parameters when the transaction's

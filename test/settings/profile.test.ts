@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { addIssuer, attachProfile, profileOf, resolveProfile, HARDENED_ID_LENGTH } from '../../src/lib/profile.js';
+import { addIssuer, profileOf, resolveProfile, HARDENED_ID_LENGTH } from '../../src/settings/profile.js';
+import { attachProfile } from '../../src/settings/settings.js';
 
 describe('lib/profile', () => {
   it('no issue-11 option: no profile (1.x paths)', () => {
