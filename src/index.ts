@@ -22,9 +22,9 @@ import { refreshToken } from './exchange/refreshToken.js';
 import { deviceCode as deviceCodeExchange } from './exchange/deviceCode.js';
 import { deviceCode as deviceCodeGrant } from './grant/deviceCode.js';
 import { deviceCodeError } from './exchange/deviceCode.js';
-import { generateUserCode, normalizeUserCode, generateDeviceCode, USER_CODE_ALPHABET } from './lib/usercode.js';
-import { DEVICE_CODE_GRANT_TYPE } from './middleware/deviceAuthorization.js';
-import { REQUEST_URI_PREFIX } from './middleware/par.js';
+import { generateUserCode, normalizeUserCode, generateDeviceCode, USER_CODE_ALPHABET } from './device/userCode.js';
+import { DEVICE_CODE_GRANT_TYPE } from './device/deviceAuthorization.js';
+import { REQUEST_URI_PREFIX } from './par/pushedAuthorization.js';
 /** issue 12's runtime values, also carried by the default export. */
 const deviceAndPar = {
   /** Makes a user code for the device flow (RFC 8628 §6.1). */
@@ -103,7 +103,7 @@ export const response = {
   /** An auto-submitting HTML form (OAuth 2.0 Form Post Response Mode). */
   formPost,
 };
-export type { PkcePolicy, PkceRecord } from './lib/pkce.js';
+export type { PkcePolicy, PkceRecord } from './pkce.js';
 export type { HardenedOptions } from './lib/profile.js';
 export type { AuthorizationCodePkceOptions, PkceLookup } from './exchange/authorizationCode.js';
 // end issue 11
@@ -216,7 +216,7 @@ export type { OAuth2ErrorCode, OAuth2ErrorOptions } from './errors/oauth2error.j
 export type { ErrorHandlerOptions } from './middleware/errorHandler.js';
 export type { TokenOptions } from './middleware/token.js';
 export type { AuthorizationOptions, ValidateFunction, ValidateCallback, ValidateContext, ValidateResult, ImmediateFunction, ImmediateCallback, ImmediateContext, CompleteFunction, CompleteContext } from './middleware/authorization.js';
-export type { ImmediateResult } from './lib/transaction.js';
+export type { ImmediateResult } from './txn/transaction.js';
 export type { ResumeOptions } from './middleware/resume.js';
 export type { DecisionOptions, DecisionParseFunction, DecisionParseContext, DecisionParseResult } from './middleware/decision.js';
 export type { AuthorizationErrorHandlerOptions } from './middleware/authorizationErrorHandler.js';
@@ -234,6 +234,6 @@ export type { GrantOptions } from './lib/grant.js';
 export { generateUserCode, normalizeUserCode, generateDeviceCode, USER_CODE_ALPHABET, deviceCodeError, DEVICE_CODE_GRANT_TYPE, REQUEST_URI_PREFIX };
 export type { DeviceCodeOptions, DeviceCodeState, DeviceCodePollUpdate, DeviceCodeCallbacks, DeviceCodeIssue, DeviceCodeErrorCode, DeviceCodeLoadContext, DeviceCodeUpdateContext, DeviceCodeIssueContext } from './exchange/deviceCode.js';
 export type { DeviceCodeGrantOptions, DeviceDecide, DeviceDecisionContext } from './grant/deviceCode.js';
-export type { DeviceAuthorizationOptions, DeviceAuthorizationRecord, DeviceAuthorizationStore } from './middleware/deviceAuthorization.js';
-export type { DeviceVerificationOptions, DeviceVerificationRecord, DeviceLookupFunction, DeviceLookupContext, DeviceAttemptFunction, DeviceAttemptContext } from './middleware/deviceVerification.js';
-export type { PushedAuthorizationOptions, PushedAuthorizeOptions, PushedRequestRecord, PushedRequestStore, PushedRequestLoader, PushedRequestLoadContext } from './middleware/par.js';
+export type { DeviceAuthorizationOptions, DeviceAuthorizationRecord, DeviceAuthorizationStore } from './device/deviceAuthorization.js';
+export type { DeviceVerificationOptions, DeviceVerificationRecord, DeviceLookupFunction, DeviceLookupContext, DeviceAttemptFunction, DeviceAttemptContext } from './device/deviceVerification.js';
+export type { PushedAuthorizationOptions, PushedAuthorizeOptions, PushedRequestRecord, PushedRequestStore, PushedRequestLoader, PushedRequestLoadContext } from './par/pushedAuthorization.js';

@@ -5,10 +5,10 @@
  * needed only by applications that use it.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { UnorderedList } from './lib/unorderedlist.js';
+import type { UnorderedList } from './unorderedlist.js';
 import type { Server } from './server.js';
 import type { HardenedOptions } from './lib/profile.js';
-import type { PkcePolicy } from './lib/pkce.js';
+import type { PkcePolicy } from './pkce.js';
 
 /** A callback in Node style. */
 export type Callback<T = unknown> = (err?: unknown, result?: T) => void;

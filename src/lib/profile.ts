@@ -11,7 +11,7 @@
  * A server created with none of these options has no profile, and nothing is
  * attached: 1.x apps run exactly the 1.x code paths.
  */
-import type { PkcePolicy } from './pkce.js';
+import type { PkcePolicy } from '../pkce.js';
 import type { ServerOptions } from '../types.js';
 
 /**

@@ -1,12 +1,12 @@
 import { AuthorizationError } from '../errors/authorizationerror.js';
 import { own, type ParamBag } from '../lib/params.js';
-import { approve, callImmediate, mergeLocals, once, respond, storeTransaction } from '../lib/transaction.js';
-import type { ImmediateCallback } from '../lib/transaction.js';
+import { approve, callImmediate, mergeLocals, once, respond, storeTransaction } from '../txn/transaction.js';
+import type { ImmediateCallback } from '../txn/transaction.js';
 import { callValidate } from '../lib/validate.js';
 import type { Server } from '../server.js';
 import type { SessionStoreOptions } from '../txn/session.js';
 import type { AuthorizationRequest, Middleware, OAuth2IncomingMessage, OAuth2Transaction, Bivariant } from '../types.js';
-import { pushedRequestHook, type PushedAuthorizeOptions } from '../lib/pushedRequest.js';
+import { pushedRequestHook, type PushedAuthorizeOptions } from '../par/loadPushedRequest.js';
 
 /** Options of {@link Server.authorization}; the store options apply to the session store. */
 export interface AuthorizationOptions extends SessionStoreOptions, PushedAuthorizeOptions {

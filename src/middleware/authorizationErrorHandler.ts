@@ -1,4 +1,4 @@
-import { removeOnEnd } from '../lib/transaction.js';
+import { removeOnEnd } from '../txn/transaction.js';
 import type { Server } from '../server.js';
 import type { SessionStoreOptions } from '../txn/session.js';
 import type { ErrorMiddleware } from '../types.js';

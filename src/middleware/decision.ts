@@ -1,7 +1,7 @@
 import { bodyParsingError } from '../lib/respond.js';
 import { bodyOf } from '../lib/params.js';
 import { catchRejection, settle } from '../lib/async.js';
-import { consume, mergeLocals, once, respond } from '../lib/transaction.js';
+import { consume, mergeLocals, once, respond } from '../txn/transaction.js';
 import type { Server } from '../server.js';
 import type { SessionStoreOptions } from '../txn/session.js';
 import type { Middleware, OAuth2IncomingMessage, OAuth2Transaction, Bivariant } from '../types.js';

@@ -1,4 +1,4 @@
-import { UnorderedList } from '../lib/unorderedlist.js';
+import { UnorderedList } from '../unorderedlist.js';
 import { query } from '../response/query.js';
 import { fragment } from '../response/fragment.js';
 import { isClientStatus, oauthCode } from '../lib/expose.js';

@@ -1,6 +1,6 @@
 import { advertised } from '../lib/advertise.js';
 import type { Profile } from '../lib/profile.js';
-import { UnorderedList } from '../lib/unorderedlist.js';
+import { UnorderedList } from '../unorderedlist.js';
 import type { Server } from '../server.js';
 import type { Middleware } from '../types.js';
 

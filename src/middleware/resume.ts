@@ -1,4 +1,4 @@
-import { approve, callImmediate, callStore, consume, mergeLocals, once, respond } from '../lib/transaction.js';
+import { approve, callImmediate, callStore, consume, mergeLocals, once, respond } from '../txn/transaction.js';
 import type { Server } from '../server.js';
 import type { SessionStoreOptions } from '../txn/session.js';
 import type { Middleware, OAuth2Transaction } from '../types.js';

@@ -9,9 +9,9 @@
  * @see https://www.rfc-editor.org/rfc/rfc7636
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { AuthorizationError } from '../errors/authorizationerror.js';
-import { TokenError } from '../errors/tokenerror.js';
-import { stringParam, type ParamBag } from './params.js';
+import { AuthorizationError } from './errors/authorizationerror.js';
+import { TokenError } from './errors/tokenerror.js';
+import { stringParam, type ParamBag } from './lib/params.js';
 
 /**
  * When PKCE is required, and which methods are accepted. Given to

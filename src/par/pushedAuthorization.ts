@@ -2,16 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { TokenError } from '../errors/tokenerror.js';
 import { advertise } from '../lib/advertise.js';
 import { invoke } from '../lib/invoke.js';
-import { shadowRequest, type PushedRequestRecord } from '../lib/pushedRequest.js';
+import { shadowRequest, type PushedRequestRecord } from './loadPushedRequest.js';
 import { bodyOf, own, type ParamBag } from '../lib/params.js';
 import { bodyParsingError } from '../lib/respond.js';
-import { once } from '../lib/transaction.js';
+import { once } from '../txn/transaction.js';
 import { callValidate } from '../lib/validate.js';
 import type { Server } from '../server.js';
 import type { Middleware } from '../types.js';
-import type { ValidateFunction } from './authorization.js';
+import type { ValidateFunction } from '../middleware/authorization.js';
 
-export type { PushedRequestRecord, PushedRequestLoader, PushedRequestLoadContext, PushedAuthorizeOptions } from '../lib/pushedRequest.js';
+export type { PushedRequestRecord, PushedRequestLoader, PushedRequestLoadContext, PushedAuthorizeOptions } from './loadPushedRequest.js';
 
 /** The prefix of the `request_uri` values this package issues. */
 export const REQUEST_URI_PREFIX = 'urn:ietf:params:oauth:request_uri:';

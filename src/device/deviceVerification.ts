@@ -1,8 +1,8 @@
 import { AuthorizationError } from '../errors/authorizationerror.js';
 import { invoke, timeOf } from '../lib/invoke.js';
 import { own, type ParamBag } from '../lib/params.js';
-import { storeTransaction } from '../lib/transaction.js';
-import { normalizeUserCode } from '../lib/usercode.js';
+import { storeTransaction } from '../txn/transaction.js';
+import { normalizeUserCode } from './userCode.js';
 import type { Server } from '../server.js';
 import type { SessionStoreOptions } from '../txn/session.js';
 import type { AuthorizationRequest, Middleware, OAuth2IncomingMessage, OAuth2Transaction } from '../types.js';

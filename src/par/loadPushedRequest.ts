@@ -2,14 +2,14 @@
  * The authorization endpoint's side of pushed authorization requests
  * (RFC 9126 §4): resolving a `request_uri` into the pushed parameters before
  * the grants parse the request. The PAR endpoint itself is
- * `middleware/par.ts`.
+ * `par/pushedAuthorization.ts`.
  *
  * @see https://www.rfc-editor.org/rfc/rfc9126#section-4
  */
 import { AuthorizationError } from '../errors/authorizationerror.js';
-import { advertise } from './advertise.js';
-import { invoke, timeOf } from './invoke.js';
-import { own, type ParamBag } from './params.js';
+import { advertise } from '../lib/advertise.js';
+import { invoke, timeOf } from '../lib/invoke.js';
+import { own, type ParamBag } from '../lib/params.js';
 import type { Server } from '../server.js';
 import type { AuthorizationRequest, OAuth2IncomingMessage } from '../types.js';
 

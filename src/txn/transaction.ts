@@ -1,10 +1,10 @@
-import { merge } from './merge.js';
-import { catchRejection, once, settle } from './async.js';
+import { merge } from '../lib/merge.js';
+import { catchRejection, once, settle } from '../lib/async.js';
 
 export { once };
 import { AuthorizationError } from '../errors/authorizationerror.js';
 import { ForbiddenError } from '../errors/forbiddenerror.js';
-import { debug } from './debug.js';
+import { debug } from '../lib/debug.js';
 import type { Server } from '../server.js';
 import type { TransactionClaimCallback, AuthorizationResponse, NextFunction, OAuth2IncomingMessage, OAuth2ServerResponse, OAuth2Transaction } from '../types.js';
 

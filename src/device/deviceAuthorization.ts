@@ -4,7 +4,7 @@ import { invoke } from '../lib/invoke.js';
 import { merge } from '../lib/merge.js';
 import { bodyOf, scopeParam, separatorsOf, type ParamBag } from '../lib/params.js';
 import { bodyParsingError, writeJson } from '../lib/respond.js';
-import { generateDeviceCode, generateUserCode, normalizeUserCode } from '../lib/usercode.js';
+import { generateDeviceCode, generateUserCode, normalizeUserCode } from './userCode.js';
 import type { Server } from '../server.js';
 import type { Middleware } from '../types.js';
 
