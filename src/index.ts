@@ -23,7 +23,7 @@ import { deviceCode as deviceCodeExchange } from './exchange/deviceCode.js';
 import { deviceCode as deviceCodeGrant } from './grant/deviceCode.js';
 import { deviceCodeError } from './exchange/deviceCode.js';
 import { generateUserCode, normalizeUserCode, generateDeviceCode, USER_CODE_ALPHABET } from './device/userCode.js';
-import { DEVICE_CODE_GRANT_TYPE } from './device/deviceAuthorization.js';
+import { DEVICE_CODE_GRANT_TYPE } from './device/deviceCodeTypes.js';
 import { REQUEST_URI_PREFIX } from './par/pushedAuthorization.js';
 /** issue 12's runtime values, also carried by the default export. */
 const deviceAndPar = {

@@ -7,9 +7,7 @@ import { bodyParsingError, writeJson } from '../lib/respond.js';
 import { generateDeviceCode, generateUserCode, normalizeUserCode } from './userCode.js';
 import type { Server } from '../server.js';
 import type { Middleware } from '../types.js';
-
-/** The grant type of the device authorization grant. */
-export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
+import { DEVICE_CODE_GRANT_TYPE } from './deviceCodeTypes.js';
 
 /** Options of {@link Server.deviceAuthorization}. */
 export interface DeviceAuthorizationOptions {

@@ -6,9 +6,7 @@ import { normalizeUserCode } from './userCode.js';
 import type { Server } from '../server.js';
 import type { SessionStoreOptions } from '../txn/session.js';
 import type { AuthorizationRequest, Middleware, OAuth2IncomingMessage, OAuth2Transaction } from '../types.js';
-
-/** The transaction type (response type) of a device verification. */
-export const DEVICE_TRANSACTION_TYPE = 'device_code';
+import { DEVICE_TRANSACTION_TYPE } from './deviceCodeTypes.js';
 
 /** What `lookup` returns for a user code: the pending device authorization. */
 export interface DeviceVerificationRecord<Client = any> {
