@@ -236,4 +236,5 @@ export type { DeviceCodeOptions, DeviceCodeState, DeviceCodePollUpdate, DeviceCo
 export type { DeviceCodeGrantOptions, DeviceDecide, DeviceDecisionContext } from './grant/deviceCode.js';
 export type { DeviceAuthorizationOptions, DeviceAuthorizationRecord, DeviceAuthorizationStore } from './device/deviceAuthorization.js';
 export type { DeviceVerificationOptions, DeviceVerificationRecord, DeviceLookupFunction, DeviceLookupContext, DeviceAttemptFunction, DeviceAttemptContext } from './device/deviceVerification.js';
-export type { PushedAuthorizationOptions, PushedAuthorizeOptions, PushedRequestRecord, PushedRequestStore, PushedRequestLoader, PushedRequestLoadContext } from './par/pushedAuthorization.js';
+export type { PushedAuthorizationOptions, PushedRequestStore } from './par/pushedAuthorization.js';
+export type { PushedAuthorizeOptions, PushedRequestRecord, PushedRequestLoader, PushedRequestLoadContext } from './par/loadPushedRequest.js';

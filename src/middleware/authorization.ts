@@ -7,6 +7,7 @@ import type { Server } from '../server.js';
 import type { SessionStoreOptions } from '../txn/session.js';
 import type { AuthorizationRequest, Middleware, OAuth2IncomingMessage, OAuth2Transaction, Bivariant } from '../types.js';
 import { pushedRequestHook, type PushedAuthorizeOptions } from '../par/loadPushedRequest.js';
+import { advertise } from '../lib/advertise.js';
 
 /** Options of {@link Server.authorization}; the store options apply to the session store. */
 export interface AuthorizationOptions extends SessionStoreOptions, PushedAuthorizeOptions {
@@ -153,10 +154,10 @@ export function authorization(server: Server<any, any>, options: any, validate?:
   if (!validate) throw new TypeError('oauth2orize.authorization middleware requires a validate function');
   const userProperty = opts.userProperty || 'user';
   const check: Function = validate;
-  // issue 12: pushed authorization requests (RFC 9126 §4). With
-  // `loadPushedRequest` or `requirePushedRequests`, a `request_uri` is
-  // resolved first and the grants parse the pushed parameters (`source`).
-  const pushed = pushedRequestHook(server, opts);
+  // Pushed authorization requests (RFC 9126 §4): with `loadPushedRequest` or
+  // `requirePushedRequests`, a `request_uri` is resolved first and the
+  // grants parse the pushed parameters (`source`).
+  const pushed = pushedRequestHook(opts, (fields) => advertise(server, fields));
 
   return function authorization(req, res, next) {
     if (!pushed) return authorize(req, res, next, req);

@@ -7,10 +7,8 @@
  * @see https://www.rfc-editor.org/rfc/rfc9126#section-4
  */
 import { AuthorizationError } from '../errors/authorizationerror.js';
-import { advertise } from '../lib/advertise.js';
 import { invoke, timeOf } from '../lib/invoke.js';
 import { own, type ParamBag } from '../lib/params.js';
-import type { Server } from '../server.js';
 import type { AuthorizationRequest, OAuth2IncomingMessage } from '../types.js';
 
 /**
@@ -79,18 +77,23 @@ export interface PushedAuthorizeOptions {
  * hands back the request the grants should parse: the real one, or a view of
  * it whose query is the pushed request's parameters.
  *
+ * The hook is built once, when `authorize` is; `announce` receives the
+ * metadata fields the server should advertise because of these options
+ * (`require_pushed_authorization_requests`), so this module needs nothing
+ * of the server.
+ *
  * @see https://www.rfc-editor.org/rfc/rfc9126#section-4
  */
 export function pushedRequestHook(
-  server: Server<any, any>,
   options: PushedAuthorizeOptions,
+  announce: (fields: Readonly<Record<string, unknown>>) => void,
 ): ((req: OAuth2IncomingMessage, cb: (err: unknown, source?: OAuth2IncomingMessage) => void) => void) | undefined {
   const load = options.loadPushedRequest;
   const required = options.requirePushedRequests === true;
   if (!load && !required) return undefined;
   if (typeof load !== 'function') throw new TypeError('oauth2orize.authorization option requirePushedRequests needs loadPushedRequest');
   const now = options.now || Date.now;
-  if (required) advertise(server, { require_pushed_authorization_requests: true });
+  if (required) announce({ require_pushed_authorization_requests: true });
 
   return function pushedRequest(req, cb) {
     const query = (req.query || {}) as ParamBag;

@@ -2,16 +2,28 @@ import { randomBytes } from 'node:crypto';
 import { TokenError } from '../errors/tokenerror.js';
 import { advertise } from '../lib/advertise.js';
 import { invoke } from '../lib/invoke.js';
-import { shadowRequest, type PushedRequestRecord } from './loadPushedRequest.js';
+import { once } from '../lib/async.js';
 import { bodyOf, own, type ParamBag } from '../lib/params.js';
 import { bodyParsingError } from '../lib/respond.js';
-import { once } from '../txn/transaction.js';
 import { callValidate } from '../lib/validate.js';
-import type { Server } from '../server.js';
-import type { Middleware } from '../types.js';
+import type { AuthorizationRequest, Middleware, OAuth2IncomingMessage } from '../types.js';
 import type { ValidateFunction } from '../middleware/authorization.js';
+import { shadowRequest, type PushedRequestRecord } from './loadPushedRequest.js';
 
-export type { PushedRequestRecord, PushedRequestLoader, PushedRequestLoadContext, PushedAuthorizeOptions } from './loadPushedRequest.js';
+/**
+ * What the PAR endpoint uses of the server: the registered grants' request
+ * parsers, run as `authorize` runs them (1.x's `server._parse`). The server
+ * is also the key under which the endpoint's metadata is advertised.
+ */
+export interface PushedRequestParser {
+  /**
+   * Parses an authorization request with the parsers registered for `type`.
+   * @param type the `response_type` parameter
+   * @param req the request, or a view of it carrying the pushed parameters
+   * @param cb called with the parsed request
+   */
+  _parse(type: string | undefined, req: OAuth2IncomingMessage, cb: (err: unknown, areq?: AuthorizationRequest) => void): void;
+}
 
 /** The prefix of the `request_uri` values this package issues. */
 export const REQUEST_URI_PREFIX = 'urn:ietf:params:oauth:request_uri:';
@@ -70,7 +82,7 @@ export type PushedRequestStore<Client = any> = (record: PushedRequestRecord<Clie
  * @see https://www.rfc-editor.org/rfc/rfc9126#section-2
  */
 export function pushedAuthorization<Client = any>(
-  server: Server<Client, any>,
+  server: PushedRequestParser,
   options: PushedAuthorizationOptions<Client> | undefined,
   validate: ValidateFunction<Client>,
   store: PushedRequestStore<Client>,
