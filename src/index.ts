@@ -215,8 +215,7 @@ export type {
 export type { OAuth2ErrorCode, OAuth2ErrorOptions } from './errors/oauth2error.js';
 export type { ErrorHandlerOptions } from './middleware/errorHandler.js';
 export type { TokenOptions } from './middleware/token.js';
-export type { AuthorizationOptions, ValidateFunction, ValidateCallback, ValidateContext, ValidateResult, ImmediateFunction, ImmediateCallback, ImmediateContext, CompleteFunction, CompleteContext } from './middleware/authorization.js';
-export type { ImmediateResult } from './txn/transaction.js';
+export type { AuthorizationOptions, ValidateFunction, ValidateCallback, ValidateContext, ValidateResult, ImmediateFunction, ImmediateContext, CompleteFunction, CompleteContext } from './middleware/authorization.js';
 export type { ResumeOptions } from './middleware/resume.js';
 export type { DecisionOptions, DecisionParseFunction, DecisionParseContext, DecisionParseResult } from './middleware/decision.js';
 export type { AuthorizationErrorHandlerOptions } from './middleware/authorizationErrorHandler.js';

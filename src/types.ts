@@ -254,6 +254,27 @@ export type SerializeClientFunction<Client = any> = Bivariant<(client: Client, d
 export type DeserializeClientFunction<Client = any> = Bivariant<(id: any, done: (err: unknown, client?: Client | false | null) => void) => unknown>;
 
 /**
+ * `done(err, allow, info, locals)` of `immediate`.
+ *
+ * @group Core 1.x
+ */
+export type ImmediateCallback = (err?: unknown, allow?: boolean, info?: Record<string, unknown> | null, locals?: Record<string, unknown> | null) => void;
+
+/**
+ * What a context-form (async) `immediate` resolves to, when not a boolean.
+ *
+ * @group Core 1.x
+ */
+export interface ImmediateResult {
+  /** Whether to answer at once, without the consent page. */
+  allow: boolean;
+  /** Becomes `txn.info`, and the decision (`ares`) when allowed. */
+  info?: Record<string, unknown>;
+  /** Merged into `txn.locals`. */
+  locals?: Record<string, unknown>;
+}
+
+/**
  * The answer of a store's `claim` in its callback form: `ok === false` when
  * another request already took the transaction; an `err` is a failure of the
  * store and reaches `next(err)` unchanged.

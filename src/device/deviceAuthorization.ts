@@ -5,7 +5,6 @@ import { merge } from '../lib/merge.js';
 import { bodyOf, scopeParam, separatorsOf, type ParamBag } from '../lib/params.js';
 import { bodyParsingError, writeJson } from '../lib/respond.js';
 import { generateDeviceCode, generateUserCode, normalizeUserCode } from './userCode.js';
-import type { Server } from '../server.js';
 import type { Middleware } from '../types.js';
 import { DEVICE_CODE_GRANT_TYPE } from './deviceCodeTypes.js';
 
@@ -103,7 +102,7 @@ export type DeviceAuthorizationStore<Client = any> = (
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.2
  */
 export function deviceAuthorization<Client = any>(
-  server: Server<Client, any>,
+  server: object,
   options: DeviceAuthorizationOptions,
   store: DeviceAuthorizationStore<Client>,
 ): Middleware {

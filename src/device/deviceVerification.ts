@@ -1,9 +1,8 @@
 import { AuthorizationError } from '../errors/authorizationerror.js';
 import { invoke, timeOf } from '../lib/invoke.js';
 import { own, type ParamBag } from '../lib/params.js';
-import { storeTransaction } from '../txn/transaction.js';
+import { storeTransaction, type TransactionHost } from '../txn/transaction.js';
 import { normalizeUserCode } from './userCode.js';
-import type { Server } from '../server.js';
 import type { SessionStoreOptions } from '../txn/session.js';
 import type { AuthorizationRequest, Middleware, OAuth2IncomingMessage, OAuth2Transaction } from '../types.js';
 import { DEVICE_TRANSACTION_TYPE } from './deviceCodeTypes.js';
@@ -112,7 +111,7 @@ function invalidCode(): AuthorizationError {
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-5.1
  */
 export function deviceVerification<Client = any>(
-  server: Server<Client, any>,
+  server: TransactionHost,
   options: DeviceVerificationOptions | undefined,
   lookup: DeviceLookupFunction<Client>,
 ): Middleware {

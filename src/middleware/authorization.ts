@@ -1,11 +1,10 @@
 import { AuthorizationError } from '../errors/authorizationerror.js';
 import { own, type ParamBag } from '../lib/params.js';
 import { approve, callImmediate, mergeLocals, once, respond, storeTransaction } from '../txn/transaction.js';
-import type { ImmediateCallback } from '../txn/transaction.js';
 import { callValidate } from '../lib/validate.js';
 import type { Server } from '../server.js';
 import type { SessionStoreOptions } from '../txn/session.js';
-import type { AuthorizationRequest, Middleware, OAuth2IncomingMessage, OAuth2Transaction, Bivariant } from '../types.js';
+import type { AuthorizationRequest, ImmediateCallback, Middleware, OAuth2IncomingMessage, OAuth2Transaction, Bivariant } from '../types.js';
 import { pushedRequestHook, type PushedAuthorizeOptions } from '../par/loadPushedRequest.js';
 import { advertise } from '../lib/advertise.js';
 
@@ -112,8 +111,6 @@ export type CompleteFunction<Client = any, User = any> = Bivariant<(
   txn: OAuth2Transaction<Client, User>,
   done: (err?: unknown) => void,
 ) => unknown>;
-
-export type { ImmediateCallback };
 
 /**
  * Create the authorization-endpoint middleware.
