@@ -191,7 +191,6 @@ export type { IntrospectionOptions, IntrospectFunction, IntrospectContext, Intro
 export type { ClientAssertionOptions, ClientAssertionContext, VerifyClientAssertion, VerifyClientAssertionCallback, JtiFunction, JtiContext } from './middleware/clientAssertion.js';
 export type { TokenExchangeOptions, TokenExchangeRequest, TokenExchangeContext, TokenExchangeIssue, ExchangedToken } from './exchange/tokenExchange.js';
 export type { JwtBearerOptions, JwtBearerContext, JwtBearerIssue } from './exchange/jwtBearer.js';
-export type { CompactJws } from './lib/jws.js';
 export type * from './types.js';
 // issue 10: the type names of @types/oauth2orize 1.11.5 (deprecated aliases)
 export type * from './compat.js';

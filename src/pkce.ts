@@ -11,7 +11,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { AuthorizationError } from './errors/authorizationerror.js';
 import { TokenError } from './errors/tokenerror.js';
-import { stringParam, type ParamBag } from './lib/params.js';
+import type { ParamBag } from './types.js';
+import { stringParam } from './lib/params.js';
 
 /**
  * When PKCE is required, and which methods are accepted. Given to

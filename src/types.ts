@@ -10,6 +10,26 @@ import type { Server } from './server.js';
 import type { HardenedOptions } from './lib/profile.js';
 import type { PkcePolicy } from './pkce.js';
 
+/**
+ * A bag of request parameters, as produced by a query or body parser.
+ *
+ * @group Types
+ */
+export type ParamBag = Record<string, unknown>;
+
+/**
+ * A compact JWS (a JWT assertion) that passed the shape checks of RFC 7515
+ * §7.1. Nothing in it is verified: the application checks the signature.
+ *
+ * @group Types
+ */
+export interface CompactJws {
+  /** The decoded protected header; `alg` is a string other than `none`. */
+  header: Record<string, unknown>;
+  /** The decoded payload, a JSON object (the JWT claims set), unverified. */
+  claims: Record<string, unknown>;
+}
+
 /** A callback in Node style. */
 export type Callback<T = unknown> = (err?: unknown, result?: T) => void;
 

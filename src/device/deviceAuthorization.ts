@@ -2,10 +2,10 @@ import { TokenError } from '../errors/tokenerror.js';
 import { advertise } from '../lib/advertise.js';
 import { invoke } from '../lib/invoke.js';
 import { merge } from '../lib/merge.js';
-import { bodyOf, scopeParam, separatorsOf, type ParamBag } from '../lib/params.js';
+import { bodyOf, scopeParam, separatorsOf } from '../lib/params.js';
 import { bodyParsingError, writeJson } from '../lib/respond.js';
 import { generateDeviceCode, generateUserCode, normalizeUserCode } from './userCode.js';
-import type { Middleware } from '../types.js';
+import type { Middleware, ParamBag } from '../types.js';
 import { DEVICE_CODE_GRANT_TYPE } from './deviceCodeTypes.js';
 
 /** Options of {@link Server.deviceAuthorization}. */

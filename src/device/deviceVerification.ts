@@ -1,10 +1,10 @@
 import { AuthorizationError } from '../errors/authorizationerror.js';
 import { invoke, timeOf } from '../lib/invoke.js';
-import { own, type ParamBag } from '../lib/params.js';
+import { own } from '../lib/params.js';
 import { storeTransaction, type TransactionHost } from '../txn/transaction.js';
 import { normalizeUserCode } from './userCode.js';
 import type { SessionStoreOptions } from '../txn/session.js';
-import type { AuthorizationRequest, Middleware, OAuth2IncomingMessage, OAuth2Transaction } from '../types.js';
+import type { AuthorizationRequest, Middleware, OAuth2IncomingMessage, OAuth2Transaction, ParamBag } from '../types.js';
 import { DEVICE_TRANSACTION_TYPE } from './deviceCodeTypes.js';
 
 /** What `lookup` returns for a user code: the pending device authorization. */

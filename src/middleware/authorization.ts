@@ -1,10 +1,10 @@
 import { AuthorizationError } from '../errors/authorizationerror.js';
-import { own, type ParamBag } from '../lib/params.js';
+import { own } from '../lib/params.js';
 import { approve, callImmediate, mergeLocals, once, respond, storeTransaction } from '../txn/transaction.js';
 import { callValidate } from '../lib/validate.js';
 import type { Server } from '../server.js';
 import type { SessionStoreOptions } from '../txn/session.js';
-import type { AuthorizationRequest, ImmediateCallback, Middleware, OAuth2IncomingMessage, OAuth2Transaction, Bivariant } from '../types.js';
+import type { AuthorizationRequest, ImmediateCallback, Middleware, OAuth2IncomingMessage, OAuth2Transaction, Bivariant, ParamBag } from '../types.js';
 import { pushedRequestHook, type PushedAuthorizeOptions } from '../par/loadPushedRequest.js';
 import { advertise } from '../lib/advertise.js';
 

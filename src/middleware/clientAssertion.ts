@@ -1,10 +1,10 @@
 import { TokenError } from '../errors/tokenerror.js';
 import { settle, catchRejection, once } from '../lib/async.js';
-import { bodyOf, stringParam, type ParamBag } from '../lib/params.js';
+import { bodyOf, stringParam } from '../lib/params.js';
 import { bodyParsingError } from '../lib/respond.js';
 import { clientRequired, isJoseRejection, tokenError } from '../lib/endpoint.js';
-import { MAX_JWS_LENGTH, parseCompactJws, type CompactJws } from '../lib/jws.js';
-import type { Middleware } from '../types.js';
+import { MAX_JWS_LENGTH, parseCompactJws } from '../lib/jws.js';
+import type { Middleware, ParamBag, CompactJws } from '../types.js';
 
 /** The `client_assertion_type` of RFC 7523 §2.2. */
 export const JWT_BEARER_CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';

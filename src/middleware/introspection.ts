@@ -1,8 +1,7 @@
 import { settle, catchRejection, once } from '../lib/async.js';
-import type { ParamBag } from '../lib/params.js';
 import { writeJson } from '../lib/respond.js';
 import { readTokenRequest, type TokenRequest } from '../lib/endpoint.js';
-import type { Middleware } from '../types.js';
+import type { Middleware, ParamBag } from '../types.js';
 
 /** Options of {@link introspection}. */
 export interface IntrospectionOptions {

@@ -1,7 +1,6 @@
 import { settle, catchRejection, once } from '../lib/async.js';
-import type { ParamBag } from '../lib/params.js';
 import { readTokenRequest, tokenError, type TokenRequest } from '../lib/endpoint.js';
-import type { Middleware } from '../types.js';
+import type { Middleware, ParamBag } from '../types.js';
 
 /** Options of {@link revocation}. */
 export interface RevocationOptions {

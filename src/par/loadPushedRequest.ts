@@ -8,8 +8,8 @@
  */
 import { AuthorizationError } from '../errors/authorizationerror.js';
 import { invoke, timeOf } from '../lib/invoke.js';
-import { own, type ParamBag } from '../lib/params.js';
-import type { AuthorizationRequest, OAuth2IncomingMessage } from '../types.js';
+import { own } from '../lib/params.js';
+import type { AuthorizationRequest, OAuth2IncomingMessage, ParamBag } from '../types.js';
 
 /**
  * A pushed authorization request as the app stores it, and as

@@ -3,10 +3,10 @@ import { TokenError } from '../errors/tokenerror.js';
 import { advertise } from '../lib/advertise.js';
 import { invoke } from '../lib/invoke.js';
 import { once } from '../lib/async.js';
-import { bodyOf, own, type ParamBag } from '../lib/params.js';
+import { bodyOf, own } from '../lib/params.js';
 import { bodyParsingError } from '../lib/respond.js';
 import { callValidate } from '../lib/validate.js';
-import type { AuthorizationRequest, Middleware, OAuth2IncomingMessage } from '../types.js';
+import type { AuthorizationRequest, Middleware, OAuth2IncomingMessage, ParamBag } from '../types.js';
 import type { ValidateFunction } from '../middleware/authorization.js';
 import { shadowRequest, type PushedRequestRecord } from './loadPushedRequest.js';
 

@@ -1,9 +1,9 @@
 import { AuthorizationError } from '../errors/authorizationerror.js';
 import { BadRequestError } from '../errors/badrequesterror.js';
 import { ForbiddenError } from '../errors/forbiddenerror.js';
-import { own, type ParamBag } from '../lib/params.js';
+import { own } from '../lib/params.js';
 import type { Server } from '../server.js';
-import type { OAuth2IncomingMessage, OAuth2Transaction, TransactionClaimCallback } from '../types.js';
+import type { OAuth2IncomingMessage, OAuth2Transaction, TransactionClaimCallback, ParamBag } from '../types.js';
 import { commander, type RedisClientLike, type RedisCommand } from './redisclient.js';
 import { newId, type SessionStoreOptions } from './session.js';
 

@@ -2,9 +2,9 @@ import uid from 'uid-safe';
 import { AuthorizationError } from '../errors/authorizationerror.js';
 import { BadRequestError } from '../errors/badrequesterror.js';
 import { ForbiddenError } from '../errors/forbiddenerror.js';
-import { own, type ParamBag } from '../lib/params.js';
+import { own } from '../lib/params.js';
 import type { Server } from '../server.js';
-import type { OAuth2IncomingMessage, OAuth2Transaction } from '../types.js';
+import type { OAuth2IncomingMessage, OAuth2Transaction, ParamBag } from '../types.js';
 import { ClaimBook } from './claims.js';
 
 /**
