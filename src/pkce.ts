@@ -24,6 +24,8 @@ import { stringParam } from './lib/params.js';
  * createServer({ pkce: { required: 'public', isPublic: (client) => !client.secret } });
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-2.1.1
+ *
+ * @group Types
  */
 export interface PkcePolicy<Client = any> {
   /**
@@ -39,7 +41,11 @@ export interface PkcePolicy<Client = any> {
   isPublic?: (client: Client) => boolean;
 }
 
-/** What the app stores with a code, and hands back to `exchange.code`'s `pkce.lookup`. */
+/**
+ * What the app stores with a code, and hands back to `exchange.code`'s `pkce.lookup`.
+ *
+ * @group Types
+ */
 export interface PkceRecord {
   /** `areq.codeChallenge` when the code was issued; absent if it was issued without one. */
   codeChallenge?: string | null;

@@ -8,7 +8,11 @@ import { generateDeviceCode, generateUserCode, normalizeUserCode } from './userC
 import type { Middleware, ParamBag } from '../types.js';
 import { DEVICE_CODE_GRANT_TYPE } from './deviceCodeTypes.js';
 
-/** Options of {@link Server.deviceAuthorization}. */
+/**
+ * Options of {@link Server.deviceAuthorization}.
+ *
+ * @group Device flow
+ */
 export interface DeviceAuthorizationOptions {
   /** The end-user verification URI shown on the device (`verification_uri`). Required. */
   verificationURI: string;
@@ -46,6 +50,8 @@ export interface DeviceAuthorizationOptions {
  * who asked, for what, until when. Keep it under both `deviceCode` (for
  * polling) and `userCode` (for the verification page), with `status:
  * 'pending'`.
+ *
+ * @group Device flow
  */
 export interface DeviceAuthorizationRecord<Client = any> {
   /** The device code, a high-entropy secret of the device. */
@@ -75,6 +81,8 @@ export interface DeviceAuthorizationRecord<Client = any> {
  * arity-1 form `async (record) => extra` returns nothing, extra response
  * parameters, or `false` to refuse the client (`unauthorized_client`); the
  * callback form is `(record, done(err, extra))`.
+ *
+ * @group Device flow
  */
 export type DeviceAuthorizationStore<Client = any> = (
   record: DeviceAuthorizationRecord<Client>,

@@ -19,6 +19,8 @@ const STATUS_BY_CODE: ReadonlyMap<string, number> = new Map([
  * `temporarily_unavailable` 503, anything else 500.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+ *
+ * @group Errors
  */
 export class AuthorizationError extends OAuth2Error {
   /**

@@ -5,6 +5,8 @@
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ *
+ * @group Errors
  */
 export type OAuth2ErrorCode =
   | 'invalid_request'
@@ -21,7 +23,11 @@ export type OAuth2ErrorCode =
   // Keeps literal completion while still accepting any other string.
   | (string & {});
 
-/** Extra construction options accepted by every error class in this package. */
+/**
+ * Extra construction options accepted by every error class in this package.
+ *
+ * @group Errors
+ */
 export interface OAuth2ErrorOptions {
   /** The underlying error, exposed as the standard `cause` property. */
   cause?: unknown;
@@ -37,6 +43,8 @@ export interface OAuth2ErrorOptions {
  * ```ts
  * done(new OAuth2Error('Client is suspended', 'unauthorized_client', undefined, 403));
  * ```
+ *
+ * @group Errors
  */
 export class OAuth2Error extends Error {
   /** The OAuth 2.0 error code; `server_error` when none was given. */

@@ -23,6 +23,8 @@ const STATUS_BY_CODE: ReadonlyMap<string, number> = new Map([
  * 400, anything else 500.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ *
+ * @group Errors
  */
 export class TokenError extends OAuth2Error {
   /**

@@ -8,16 +8,28 @@ import type { AuthorizationRequest, ImmediateCallback, Middleware, OAuth2Incomin
 import { pushedRequestHook, type PushedAuthorizeOptions } from '../par/loadPushedRequest.js';
 import { advertise } from '../lib/advertise.js';
 
-/** Options of {@link Server.authorization}; the store options apply to the session store. */
+/**
+ * Options of {@link Server.authorization}; the store options apply to the session store.
+ *
+ * @group Core 1.x
+ */
 export interface AuthorizationOptions extends SessionStoreOptions, PushedAuthorizeOptions {
   /** The request property holding the logged-in user. Default `'user'`. */
   userProperty?: string;
 }
 
-/** `done(err, client, redirectURI, webOrigin)` of `validate`. */
+/**
+ * `done(err, client, redirectURI, webOrigin)` of `validate`.
+ *
+ * @group Core 1.x
+ */
 export type ValidateCallback<Client = any> = (err?: unknown, client?: Client | false | null, redirectURI?: string, webOrigin?: string) => void;
 
-/** The context object of the Promise form of `validate`. */
+/**
+ * The context object of the Promise form of `validate`.
+ *
+ * @group Core 1.x
+ */
 export interface ValidateContext {
   /** The `client_id` parameter. */
   clientID: string;
@@ -38,6 +50,8 @@ export interface ValidateContext {
  * `async ({ clientID, redirectURI, scope, type, areq }) => ({ client, redirectURI })`.
  * Each position carries every role it has in some arity, so callbacks
  * written without annotations are typed in every form.
+ *
+ * @group Core 1.x
  */
 export type ValidateFunction<Client = any> = Bivariant<(
   clientID: string & AuthorizationRequest & ValidateContext,
@@ -47,7 +61,11 @@ export type ValidateFunction<Client = any> = Bivariant<(
   done: ValidateCallback<Client>,
 ) => unknown>;
 
-/** What a context-form (async) `validate` resolves to; falsy means no client. */
+/**
+ * What a context-form (async) `validate` resolves to; falsy means no client.
+ *
+ * @group Core 1.x
+ */
 export interface ValidateResult<Client = any> {
   /** The client, or a falsy value when there is no such client (`unauthorized_client`). */
   client: Client | false | null | undefined;
@@ -57,7 +75,11 @@ export interface ValidateResult<Client = any> {
   webOrigin?: string;
 }
 
-/** The context object of the Promise form of `immediate`. */
+/**
+ * The context object of the Promise form of `immediate`.
+ *
+ * @group Core 1.x
+ */
 export interface ImmediateContext<Client = any, User = any> {
   /** The transaction being authorized. */
   txn: OAuth2Transaction<Client, User>;
@@ -82,6 +104,8 @@ export interface ImmediateContext<Client = any, User = any> {
  * `async ({ txn, client, user, scope, type, areq, locals }) => allow` (or
  * `{ allow, info, locals }`). `done(err, allow, info, locals)`. Each position
  * carries every role it has in some arity.
+ *
+ * @group Core 1.x
  */
 export type ImmediateFunction<Client = any, User = any> = Bivariant<(
   client: Client & OAuth2Transaction<Client, User> & ImmediateContext<Client, User>,
@@ -93,7 +117,11 @@ export type ImmediateFunction<Client = any, User = any> = Bivariant<(
   done: ImmediateCallback,
 ) => unknown>;
 
-/** The context object of the Promise form of `complete`. */
+/**
+ * The context object of the Promise form of `complete`.
+ *
+ * @group Core 1.x
+ */
 export interface CompleteContext<Client = any, User = any> {
   /** The request. */
   req: OAuth2IncomingMessage;
@@ -105,6 +133,8 @@ export interface CompleteContext<Client = any, User = any> {
  * `complete(req, txn, done)`: runs after a grant is issued, before the
  * redirect. The arity-1 form `async ({ req, txn }) => {}` is awaited. The
  * first position carries both roles, so either form needs no annotation.
+ *
+ * @group Core 1.x
  */
 export type CompleteFunction<Client = any, User = any> = Bivariant<(
   req: OAuth2IncomingMessage & CompleteContext<Client, User>,

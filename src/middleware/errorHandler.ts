@@ -5,7 +5,11 @@ import { isClientStatus, oauthCode } from '../lib/expose.js';
 import { misusedMiddleware, usedAsMiddleware } from '../lib/misuse.js';
 import type { ErrorMiddleware, OAuth2ErrorLike, OAuth2IncomingMessage, OAuth2ServerResponse, ResponseModes } from '../types.js';
 
-/** Options of {@link errorHandler}. */
+/**
+ * Options of {@link errorHandler}.
+ *
+ * @group Core 1.x
+ */
 export interface ErrorHandlerOptions {
   /**
    * `'direct'` (default) answers with a JSON error body, as the token
@@ -82,6 +86,8 @@ const RFC_STATUS: ReadonlyMap<string, number> = new Map([
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
  * @param options `mode` (`'direct'` JSON or `'indirect'` redirect), `rfcStatus`, `realm`, `exposeErrors`, `fragment`, `modes`
+ *
+ * @group Core 1.x
  */
 export function errorHandler(options?: ErrorHandlerOptions): ErrorMiddleware {
   if (usedAsMiddleware('oauth2orize.errorHandler', arguments)) return misusedMiddleware('oauth2orize.errorHandler');

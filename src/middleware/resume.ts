@@ -4,7 +4,11 @@ import type { SessionStoreOptions } from '../txn/session.js';
 import type { Middleware, OAuth2Transaction } from '../types.js';
 import type { CompleteFunction, ImmediateFunction } from './authorization.js';
 
-/** Options of {@link Server.resume}. */
+/**
+ * Options of {@link Server.resume}.
+ *
+ * @group Core 1.x
+ */
 export interface ResumeOptions extends SessionStoreOptions {
   /** The request property holding the logged-in user. Default `'user'`. */
   userProperty?: string;

@@ -17,6 +17,8 @@ import type { AuthorizationRequest, OAuth2IncomingMessage, ParamBag } from '../t
  * parameters (strings, or arrays of strings for repeated ones), without the
  * client's credentials; the record serializes to JSON as is (apart from
  * `client` and `areq`, which are for the app's information).
+ *
+ * @group PAR
  */
 export interface PushedRequestRecord<Client = any> {
   /** The `request_uri` handed to the client. */
@@ -33,7 +35,11 @@ export interface PushedRequestRecord<Client = any> {
   areq?: AuthorizationRequest;
 }
 
-/** Context of the Promise form of `loadPushedRequest`. */
+/**
+ * Context of the Promise form of `loadPushedRequest`.
+ *
+ * @group PAR
+ */
 export interface PushedRequestLoadContext {
   /** The `request_uri` parameter. */
   requestURI: string;
@@ -47,13 +53,19 @@ export interface PushedRequestLoadContext {
  * Take (load and delete, so that it is used once) the pushed request stored
  * under `requestURI`: `(requestURI, done(err, record))` or
  * `async ({ requestURI, clientID, req }) => record`.
+ *
+ * @group PAR
  */
 export type PushedRequestLoader = (
   requestURI: string & PushedRequestLoadContext,
   done: (err?: unknown, record?: PushedRequestRecord | null | false) => void,
 ) => unknown;
 
-/** The options `authorize` takes for pushed authorization requests. */
+/**
+ * The options `authorize` takes for pushed authorization requests.
+ *
+ * @group PAR
+ */
 export interface PushedAuthorizeOptions {
   /**
    * Accept `request_uri` (RFC 9126 §4): the authorization request is then

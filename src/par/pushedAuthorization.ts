@@ -25,13 +25,21 @@ export interface PushedRequestParser {
   _parse(type: string | undefined, req: OAuth2IncomingMessage, cb: (err: unknown, areq?: AuthorizationRequest) => void): void;
 }
 
-/** The prefix of the `request_uri` values this package issues. */
+/**
+ * The prefix of the `request_uri` values this package issues.
+ *
+ * @group PAR
+ */
 export const REQUEST_URI_PREFIX = 'urn:ietf:params:oauth:request_uri:';
 
 /** Parameters never kept from a pushed request: they authenticate the client. */
 const CLIENT_AUTH_PARAMS = new Set(['client_secret', 'client_assertion', 'client_assertion_type']);
 
-/** Options of {@link Server.pushedAuthorization}. */
+/**
+ * Options of {@link Server.pushedAuthorization}.
+ *
+ * @group PAR
+ */
 export interface PushedAuthorizationOptions<Client = any> {
   /** Lifetime of a `request_uri`, in seconds. Default 60. */
   expiresIn?: number;
@@ -56,6 +64,8 @@ export interface PushedAuthorizationOptions<Client = any> {
  * `store` callback of {@link Server.pushedAuthorization}: keep the record until it
  * expires, keyed by `requestURI`. `(record, done(err))` or the arity-1 form
  * `async (record) => {}`.
+ *
+ * @group PAR
  */
 export type PushedRequestStore<Client = any> = (record: PushedRequestRecord<Client>, done: (err?: unknown) => void) => unknown;
 

@@ -7,7 +7,11 @@ import type { OAuth2IncomingMessage, OAuth2Transaction, TransactionClaimCallback
 import { commander, type RedisClientLike, type RedisCommand } from './redisclient.js';
 import { newId, type SessionStoreOptions } from './session.js';
 
-/** Options of the {@link RedisTransactionStore} constructor. */
+/**
+ * Options of the {@link RedisTransactionStore} constructor.
+ *
+ * @group Stores
+ */
 export interface RedisTransactionStoreOptions {
   /**
    * A connected client: node-redis v4 or v5 (`createClient()` from `redis`),
@@ -85,6 +89,8 @@ const claimed = new WeakMap<object, string>();
  * const server = oauth2orize.createServer({ store: new RedisTransactionStore({ client }) });
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-10.12
+ *
+ * @group Stores
  */
 export class RedisTransactionStore {
   /** Marks the 1.x store interface, called with `(server, options, req, ...)`. */

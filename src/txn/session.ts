@@ -12,6 +12,8 @@ import { ClaimBook } from './claims.js';
  * (`authorize`, `decision`, `resume`, `transactionLoader`,
  * `authorizationErrorHandler`), which pass them to the store; give the same
  * values to all of them.
+ *
+ * @group Stores
  */
 export interface SessionStoreOptions {
   /** Session property under which transactions are kept. Default `'authorize'`. */
@@ -22,7 +24,11 @@ export interface SessionStoreOptions {
   idLength?: number;
 }
 
-/** Options of the {@link SessionStore} constructor. */
+/**
+ * Options of the {@link SessionStore} constructor.
+ *
+ * @group Stores
+ */
 export interface SessionStoreConfig {
   /**
    * Most pending transactions kept in one session; storing one more evicts
@@ -45,6 +51,8 @@ let anonymousCount = 0;
  * session (`req.session`), with the client reduced to what
  * `server.serializeClient` produces. It implements the 1.x "legacy" store
  * interface, which receives the server and the middleware's options.
+ *
+ * @group Stores
  */
 export class SessionStore {
   /** Marks the 1.x store interface, called with `(server, options, req, ...)`. */
