@@ -192,7 +192,8 @@ import { OAuth2Error } from './errors/oauth2error.js';
 import { AuthorizationError } from './errors/authorizationerror.js';
 import { TokenError } from './errors/tokenerror.js';
 export { OAuth2Error };
-export type { OAuth2ErrorCode, OAuth2ErrorOptions } from './errors/oauth2error.js';
+export type { OAuth2ErrorOptions } from './errors/oauth2error.js';
+export type { OAuth2ErrorCode } from './errors/codes.js';
 export { AuthorizationError };
 export { TokenError };
 

@@ -1,27 +1,7 @@
-/**
- * Error codes defined by RFC 6749 for the authorization and token endpoints.
- * The union stays open (`string & {}`) because extensions and plugins define
- * their own codes, such as OpenID Connect's `login_required`.
- *
- * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
- * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
- *
- * @group Errors
- */
-export type OAuth2ErrorCode =
-  | 'invalid_request'
-  | 'invalid_client'
-  | 'invalid_grant'
-  | 'unauthorized_client'
-  | 'unsupported_grant_type'
-  | 'unsupported_response_type'
-  | 'unsupported_response_mode'
-  | 'invalid_scope'
-  | 'access_denied'
-  | 'server_error'
-  | 'temporarily_unavailable'
-  // Keeps literal completion while still accepting any other string.
-  | (string & {});
+import type { OAuth2ErrorCode } from './codes.js';
+
+// Declared with the table of codes and statuses; re-exported where 1.x-minded readers look.
+export type { OAuth2ErrorCode };
 
 /**
  * Extra construction options accepted by every error class in this package.

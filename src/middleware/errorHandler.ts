@@ -2,6 +2,7 @@ import { UnorderedList } from '../unorderedlist.js';
 import { query } from '../response/query.js';
 import { fragment } from '../response/fragment.js';
 import { isClientStatus, oauthCode } from '../lib/expose.js';
+import { RFC_STATUS } from '../errors/codes.js';
 import { misusedMiddleware, usedAsMiddleware } from '../lib/misuse.js';
 import type { ErrorMiddleware, OAuth2ErrorLike, OAuth2IncomingMessage, OAuth2ServerResponse, ResponseModes } from '../types.js';
 
@@ -55,14 +56,6 @@ export interface ErrorHandlerOptions {
    */
   issuer?: string;
 }
-
-/** Statuses RFC 6749 §5.2 gives to codes where 1.x differs. */
-const RFC_STATUS: ReadonlyMap<string, number> = new Map([
-  ['invalid_grant', 400],
-  ['unauthorized_client', 400],
-  ['unsupported_grant_type', 400],
-  ['unsupported_response_type', 400],
-]);
 
 /**
  * Create a middleware that renders OAuth 2.0 errors. It reads only `code`,
