@@ -21,7 +21,7 @@ help:
 	@echo 'make docs       the API reference (TypeDoc) in docs/api/'
 	@echo 'make bench      run the benchmarks (bench/run.mjs)'
 	@echo 'make fuzz       run the fuzzer (test/fuzz/run.mjs)'
-	@echo 'make mutate     mutation pass over src/lib/ and src/txn/ (scripts/mutations.mjs); prints the kill rate'
+	@echo 'make mutate     mutation pass over src/lib/, src/txn/ and src/unorderedlist.ts (scripts/mutations.mjs); prints the kill rate'
 	@echo 'make install    npm ci, when node_modules is missing or older than package-lock.json'
 	@echo 'make clean      remove dist/, coverage/ and temporary files'
 

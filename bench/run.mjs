@@ -85,7 +85,7 @@ const [pFc, lFc] = [fl.cpu.get('flow:port'), fl.cpu.get('flow:1.12')];
 rows.push(['HTTP code flow, authorize+decision+token (flows/s)', fmt(median(lF), 1), fmt(median(pF), 1), pairedRatio(pF, lF).toFixed(2)]);
 rows.push(['HTTP code flow (server CPU us/flow)', fmt(median(lFc)), fmt(median(pFc)), pairedRatio(lFc, pFc).toFixed(2)]);
 
-// 4. RedisTransactionStore (issue 9), when redis-server is installed.
+// 4. RedisTransactionStore, when redis-server is installed.
 let redisRows = [];
 if (haveRedis) redisRows = await runRedis({ quick });
 else console.log('\n[4] skipped: no redis-server');

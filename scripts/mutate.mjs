@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `make mutate`: a small mutation pass over src/lib/ and src/txn/. Each mutation in
-// scripts/mutations.mjs is applied, one at a time, to a copy of src/ and test/ under
+// `make mutate`: a small mutation pass over src/lib/, src/txn/ and src/unorderedlist.ts. Each
+// mutation in scripts/mutations.mjs is applied, one at a time, to a copy of src/ and test/ under
 // .tmp/mutate/ (the working tree is never written), and the mutation's test files run
 // against it. A mutant is killed when those tests fail (or time out), and survives when
 // they pass. A mutation whose text is no longer found exactly once is skipped, not counted.

@@ -1,12 +1,13 @@
 // Hand-written mutations for `make mutate` (scripts/mutate.mjs): each is a small, plausible bug
-// in src/lib/ or src/txn/. `find` must occur exactly once in `file` (else the mutation is
-// reported as skipped: the source moved on); `tests` are the files that should catch it.
+// in src/lib/, src/txn/ or src/unorderedlist.ts. `find` must occur exactly once in `file` (else
+// the mutation is reported as skipped: the source moved on); `tests` are the files that should
+// catch it.
 
 const PARAMS = ['test/exchange/password.test.ts', 'test/exchange/clientCredentials.test.ts', 'test/grant/code.test.ts', 'test/grant/token.test.ts'];
 const ASYNC = ['test/lib/async.test.ts', 'test/async/thenables.test.ts', 'test/async/authorization.test.ts'];
 const SERVER = ['test/server/parse.test.ts', 'test/server/respond.test.ts', 'test/server/exchange.test.ts', 'test/server/serialization.test.ts', 'test/server/grant.test.ts'];
 const GRANTS = ['test/grant/code.test.ts', 'test/grant/token.test.ts'];
-const LIST = ['test/lib/unorderedlist.test.ts', 'test/server/parse.test.ts', 'test/server/respond.test.ts'];
+const LIST = ['test/unorderedlist.test.ts', 'test/server/parse.test.ts', 'test/server/respond.test.ts'];
 const REDIRECT = ['test/response/query.test.ts', 'test/response/fragment.test.ts', 'test/response/oracle-property.test.ts'];
 const EXCHANGES = ['test/exchange/password.test.ts', 'test/exchange/clientCredentials.test.ts', 'test/exchange/authorizationCode.test.ts', 'test/exchange/refreshToken.test.ts'];
 const TXN = ['test/middleware/decision.test.ts', 'test/middleware/authorization.test.ts', 'test/middleware/resume.test.ts', 'test/middleware/transactionLoader.test.ts'];
@@ -78,10 +79,10 @@ export const mutations = [
   { id: 'mode-no-validate', file: 'src/lib/grant.ts', what: "a response mode's validate() is not called",
     find: 'respond.validate(txn);', replace: 'void txn;', tests: [...GRANTS, 'test/plugins/form-post.test.ts'] },
 
-  // src/lib/unorderedlist.ts
-  { id: 'list-subset-equal', file: 'src/lib/unorderedlist.ts', what: 'a list equals any longer list that contains it',
+  // src/unorderedlist.ts
+  { id: 'list-subset-equal', file: 'src/unorderedlist.ts', what: 'a list equals any longer list that contains it',
     find: 'if (this._items.length !== list._items.length) return false;', replace: '', tests: LIST },
-  { id: 'list-contains-all', file: 'src/lib/unorderedlist.ts', what: 'containsAny requires all values',
+  { id: 'list-contains-all', file: 'src/unorderedlist.ts', what: 'containsAny requires all values',
     find: 'return values.some((value) => this._items.includes(value));', replace: 'return values.every((value) => this._items.includes(value));', tests: [...LIST, 'test/middleware/errorHandler.test.ts'] },
 
   // src/lib/redirect.ts
@@ -106,22 +107,22 @@ export const mutations = [
   { id: 'user-property', file: 'src/lib/exchange.ts', what: 'options.userProperty is ignored',
     find: "userProperty: opts.userProperty || 'user',", replace: "userProperty: 'user',", tests: EXCHANGES },
 
-  // src/lib/transaction.ts
-  { id: 'no-remove-on-end', file: 'src/lib/transaction.ts', what: 'a decided transaction stays in the store',
+  // src/txn/transaction.ts
+  { id: 'no-remove-on-end', file: 'src/txn/transaction.ts', what: 'a decided transaction stays in the store',
     find: 'if (tid !== undefined) removeTransaction(server, options, req, tid);', replace: '', tests: TXN },
-  { id: 'claim-ignored', file: 'src/lib/transaction.ts', what: "the store's claim() is not consulted",
+  { id: 'claim-ignored', file: 'src/txn/transaction.ts', what: "the store's claim() is not consulted",
     find: "if (typeof claim !== 'function' || tid === undefined) return done(null, true);", replace: 'return done(null, true);', tests: [...TXN, 'test/hardening/race.test.ts'] },
-  { id: 'locals-overwritten', file: 'src/lib/transaction.ts', what: 'new locals replace the existing ones',
+  { id: 'locals-overwritten', file: 'src/txn/transaction.ts', what: 'new locals replace the existing ones',
     find: 'txn.locals = txn.locals || {};', replace: 'txn.locals = {};', tests: TXN },
-  { id: 'complete-context-arity', file: 'src/lib/transaction.ts', what: 'a context-form complete is called in the 1.x form',
+  { id: 'complete-context-arity', file: 'src/txn/transaction.ts', what: 'a context-form complete is called in the 1.x form',
     find: 'if (complete.length === 1) {', replace: 'if (complete.length === 0) {', tests: [...TXN, 'test/async/decision.test.ts'] },
-  { id: 'immediate-4-args', file: 'src/lib/transaction.ts', what: 'immediate of arity 4 gets the type instead of the scope',
+  { id: 'immediate-4-args', file: 'src/txn/transaction.ts', what: 'immediate of arity 4 gets the type instead of the scope',
     find: 'case 4: returned = immediate(txn.client, txn.user, areq.scope, done); break;', replace: 'case 4: returned = immediate(txn.client, txn.user, areq.type, done); break;', tests: TXN },
-  { id: 'approve-no-allow', file: 'src/lib/transaction.ts', what: 'an immediate approval is not marked allow',
+  { id: 'approve-no-allow', file: 'src/txn/transaction.ts', what: 'an immediate approval is not marked allow',
     find: 'txn.res.allow = true;', replace: '', tests: TXN },
-  { id: 'end-not-proxied', file: 'src/lib/transaction.ts', what: '_endProxied is not set',
+  { id: 'end-not-proxied', file: 'src/txn/transaction.ts', what: '_endProxied is not set',
     find: 'txn._endProxied = true;', replace: '', tests: TXN },
-  { id: 'store-promise-form', file: 'src/lib/transaction.ts', what: 'a Promise-form store method is called with a callback',
+  { id: 'store-promise-form', file: 'src/txn/transaction.ts', what: 'a Promise-form store method is called with a callback',
     find: 'if (fn.length === args.length) {', replace: 'if (fn.length === args.length + 1) {', tests: [...TXN, 'test/async/store.test.ts'] },
 
   // src/txn/session.ts

@@ -19,7 +19,7 @@ dist="$root/dist/cjs"
 # 1.x path (under lib/) -> module of this build and the export that plays its part.
 shims='
 server                            server.js                      Server
-unorderedlist                     lib/unorderedlist.js           UnorderedList
+unorderedlist                     unorderedlist.js               UnorderedList
 errors/authorizationerror         errors/authorizationerror.js   AuthorizationError
 errors/badrequesterror            errors/badrequesterror.js      BadRequestError
 errors/forbiddenerror             errors/forbiddenerror.js       ForbiddenError

@@ -33,6 +33,8 @@ import type { IssuedCallback } from './lib/respond.js';
  *
  * @deprecated Use {@link AuthorizationRequest}, whose optional fields say
  * what the request may leave out.
+ *
+ * @group Deprecated type names
  */
 export interface OAuth2Req extends AuthorizationRequest {
   /** The `client_id` parameter. */
@@ -53,6 +55,8 @@ export interface OAuth2Req extends AuthorizationRequest {
  * `req.oauth2.info` as `@types/oauth2orize` typed it.
  *
  * @deprecated Use `Record<string, unknown>`: `info` is whatever `immediate` passed.
+ *
+ * @group Deprecated type names
  */
 export interface OAuth2Info {
   /** The scope `immediate` reported, as `@types/oauth2orize` declared it. */
@@ -67,6 +71,8 @@ export interface OAuth2Info {
  * or not) coexists with the package's.
  *
  * @deprecated Use {@link OAuth2Transaction}.
+ *
+ * @group Deprecated type names
  */
 export interface OAuth2<Client = any, User = any> extends OAuth2Transaction<Client, User> {
   client: Client;
@@ -81,6 +87,8 @@ export interface OAuth2<Client = any, User = any> extends OAuth2Transaction<Clie
  * A request carrying `oauth2` and `user`, as `@types/oauth2orize` typed it.
  *
  * @deprecated Use {@link OAuth2Request}.
+ *
+ * @group Deprecated type names
  */
 export interface MiddlewareRequest<Client = any, User = any> extends OAuth2IncomingMessage {
   /** The transaction, set by the authorization endpoint and the transaction loader. */
@@ -91,6 +99,8 @@ export interface MiddlewareRequest<Client = any, User = any> extends OAuth2Incom
 
 /**
  * @deprecated Use {@link NextFunction}.
+ *
+ * @group Deprecated type names
  */
 export type MiddlewareNextFunction = NextFunction;
 
@@ -99,6 +109,8 @@ export type MiddlewareNextFunction = NextFunction;
  * middleware are assignable to it.
  *
  * @deprecated Use `Middleware` (or your framework's handler type).
+ *
+ * @group Deprecated type names
  */
 export type MiddlewareFunction<
   Client = any,
@@ -110,6 +122,8 @@ export type MiddlewareFunction<
  * An error middleware as `@types/oauth2orize` typed it.
  *
  * @deprecated Use `ErrorMiddleware`.
+ *
+ * @group Deprecated type names
  */
 export type MiddlewareErrorFunction<Client = any, User = any> = (
   err: Error,
@@ -118,13 +132,25 @@ export type MiddlewareErrorFunction<Client = any, User = any> = (
   next: MiddlewareNextFunction,
 ) => void;
 
-/** @deprecated Use {@link Server}. */
+/**
+ * @deprecated Use {@link Server}.
+ *
+ * @group Deprecated type names
+ */
 export type OAuth2Server<Client = any, User = any> = Server<Client, User>;
 
-/** @deprecated Use {@link AuthorizationOptions}. */
+/**
+ * @deprecated Use {@link AuthorizationOptions}.
+ *
+ * @group Deprecated type names
+ */
 export type AuthorizeOptions = AuthorizationOptions;
 
-/** @deprecated Use {@link ValidateCallback}. */
+/**
+ * @deprecated Use {@link ValidateCallback}.
+ *
+ * @group Deprecated type names
+ */
 export type ValidateDoneFunction<Client = any> = ValidateCallback<Client>;
 
 // The arity types keep the narrower parameter types `@types/oauth2orize`
@@ -139,42 +165,106 @@ type T<C, U> = IssueToken<C, U>;
 type X<C> = AuthorizationCodeIssue<C>;
 
 /** `(clientID, redirectURI, done)`. @deprecated Use {@link ValidateFunction}, which covers every arity. */
-/** `(areq, done)`. @deprecated Use {@link ValidateFunction}, which covers every arity. */
+/**
+ * `(areq, done)`. @deprecated Use {@link ValidateFunction}, which covers every arity.
+ *
+ * @group Deprecated type names
+ */
 export type ValidateFunctionArity2<Client = any> = Bivariant<(areq: OAuth2Req & At<V<Client>, 0>, validated: ValidateDoneFunction<Client> & At<V<Client>, 1>) => void>;
-/** `(clientID, redirectURI, scope, done)`. @deprecated Use {@link ValidateFunction}, which covers every arity. */
+/**
+ * `(clientID, redirectURI, scope, done)`. @deprecated Use {@link ValidateFunction}, which covers every arity.
+ *
+ * @group Deprecated type names
+ */
 export type ValidateFunctionArity4<Client = any> = Bivariant<(clientId: string & At<V<Client>, 0>, redirectURI: string & At<V<Client>, 1>, scope: string[] & At<V<Client>, 2>, validated: ValidateDoneFunction<Client> & At<V<Client>, 3>) => void>;
-/** `(clientID, redirectURI, scope, type, done)`. @deprecated Use {@link ValidateFunction}, which covers every arity. */
+/**
+ * `(clientID, redirectURI, scope, type, done)`. @deprecated Use {@link ValidateFunction}, which covers every arity.
+ *
+ * @group Deprecated type names
+ */
 export type ValidateFunctionArity5<Client = any> = Bivariant<(clientId: string & At<V<Client>, 0>, redirectURI: string & At<V<Client>, 1>, scope: string[] & At<V<Client>, 2>, type: string & At<V<Client>, 3>, validated: ValidateDoneFunction<Client> & At<V<Client>, 4>) => void>;
 
-/** @deprecated Use {@link IssueCodeCallback}. */
+/**
+ * @deprecated Use {@link IssueCodeCallback}.
+ *
+ * @group Deprecated type names
+ */
 export type IssueGrantCodeDoneFunction = IssueCodeCallback;
-/** `(client, redirectURI, user, ares, done)`. @deprecated Use {@link IssueCode}, which covers every arity. */
+/**
+ * `(client, redirectURI, user, ares, done)`. @deprecated Use {@link IssueCode}, which covers every arity.
+ *
+ * @group Deprecated type names
+ */
 export type IssueGrantCodeFunction<Client = any, User = any> = Bivariant<(client: Client & At<G<Client, User>, 0>, redirectUri: string & At<G<Client, User>, 1>, user: User & At<G<Client, User>, 2>, res: any, issued: IssueGrantCodeDoneFunction & At<G<Client, User>, 4>) => void>;
-/** `(client, redirectURI, user, done)`. @deprecated Use {@link IssueCode}, which covers every arity. */
+/**
+ * `(client, redirectURI, user, done)`. @deprecated Use {@link IssueCode}, which covers every arity.
+ *
+ * @group Deprecated type names
+ */
 export type IssueGrantCodeFunctionArity4<Client = any, User = any> = Bivariant<(client: Client & At<G<Client, User>, 0>, redirectUri: string & At<G<Client, User>, 1>, user: User & At<G<Client, User>, 2>, issued: IssueGrantCodeDoneFunction & At<G<Client, User>, 3>) => void>;
-/** `(client, redirectURI, user, ares, areq, done)`. @deprecated Use {@link IssueCode}, which covers every arity. */
+/**
+ * `(client, redirectURI, user, ares, areq, done)`. @deprecated Use {@link IssueCode}, which covers every arity.
+ *
+ * @group Deprecated type names
+ */
 export type IssueGrantCodeFunctionArity6<Client = any, User = any> = Bivariant<(client: Client & At<G<Client, User>, 0>, redirectUri: string & At<G<Client, User>, 1>, user: User & At<G<Client, User>, 2>, res: any, req: OAuth2Req & At<G<Client, User>, 4>, issued: IssueGrantCodeDoneFunction & At<G<Client, User>, 5>) => void>;
-/** `(client, redirectURI, user, ares, areq, locals, done)`. @deprecated Use {@link IssueCode}, which covers every arity. */
+/**
+ * `(client, redirectURI, user, ares, areq, locals, done)`. @deprecated Use {@link IssueCode}, which covers every arity.
+ *
+ * @group Deprecated type names
+ */
 export type IssueGrantCodeFunctionArity7<Client = any, User = any> = Bivariant<(client: Client & At<G<Client, User>, 0>, redirectUri: string & At<G<Client, User>, 1>, user: User & At<G<Client, User>, 2>, res: any, req: OAuth2Req & At<G<Client, User>, 4>, locals: any, issued: IssueGrantCodeDoneFunction & At<G<Client, User>, 6>) => void>;
 
-/** `(client, user, ares, done)`. @deprecated Use `IssueToken`, which covers every arity. */
+/**
+ * `(client, user, ares, done)`. @deprecated Use `IssueToken`, which covers every arity.
+ *
+ * @group Deprecated type names
+ */
 export type IssueGrantTokenFunctionArity4<Client = any, User = any> = Bivariant<(client: Client & At<T<Client, User>, 0>, user: User & At<T<Client, User>, 1>, ares: any, issued: At<T<Client, User>, 3>) => void>;
-/** `(client, user, ares, areq, done)`. @deprecated Use `IssueToken`, which covers every arity. */
+/**
+ * `(client, user, ares, areq, done)`. @deprecated Use `IssueToken`, which covers every arity.
+ *
+ * @group Deprecated type names
+ */
 export type IssueGrantTokenFunctionArity5<Client = any, User = any> = Bivariant<(client: Client & At<T<Client, User>, 0>, user: User & At<T<Client, User>, 1>, ares: any, areq: any, issued: At<T<Client, User>, 4>) => void>;
 
-/** `(client, code, redirectURI, done)`. @deprecated Use {@link AuthorizationCodeIssue}, which covers every arity. */
+/**
+ * `(client, code, redirectURI, done)`. @deprecated Use {@link AuthorizationCodeIssue}, which covers every arity.
+ *
+ * @group Deprecated type names
+ */
 export type IssueExchangeCodeFunction<Client = any> = Bivariant<(client: Client & At<X<Client>, 0>, code: string, redirectURI: string & At<X<Client>, 2>, issued: ExchangeDoneFunction & At<X<Client>, 3>) => void>;
-/** `(client, code, redirectURI, body, done)`. @deprecated Use {@link AuthorizationCodeIssue}, which covers every arity. */
+/**
+ * `(client, code, redirectURI, body, done)`. @deprecated Use {@link AuthorizationCodeIssue}, which covers every arity.
+ *
+ * @group Deprecated type names
+ */
 export type IssueExchangeCodeFunctionArity5<Client = any> = Bivariant<(client: Client & At<X<Client>, 0>, code: string, redirectURI: string & At<X<Client>, 2>, body: Record<string, unknown> & At<X<Client>, 3>, issued: ExchangeDoneFunction & At<X<Client>, 4>) => void>;
-/** `(client, code, redirectURI, body, authInfo, done)`. @deprecated Use {@link AuthorizationCodeIssue}, which covers every arity. */
+/**
+ * `(client, code, redirectURI, body, authInfo, done)`. @deprecated Use {@link AuthorizationCodeIssue}, which covers every arity.
+ *
+ * @group Deprecated type names
+ */
 export type IssueExchangeCodeFunctionArity6<Client = any> = Bivariant<(client: Client & At<X<Client>, 0>, code: string, redirectURI: string & At<X<Client>, 2>, body: Record<string, unknown> & At<X<Client>, 3>, authInfo: any, issued: ExchangeDoneFunction & At<X<Client>, 5>) => void>;
 
-/** @deprecated Use {@link IssuedCallback}. */
+/**
+ * @deprecated Use {@link IssuedCallback}.
+ *
+ * @group Deprecated type names
+ */
 export type ExchangeDoneFunction = IssuedCallback;
 
-/** @deprecated Use `SerializeClientFunction`'s `done`: `(err, id) => void`. */
+/**
+ * @deprecated Use `SerializeClientFunction`'s `done`: `(err, id) => void`.
+ *
+ * @group Deprecated type names
+ */
 export type SerializeClientDoneFunction = (err: unknown, id?: unknown) => void;
-/** @deprecated Use `DeserializeClientFunction`'s `done`: `(err, client) => void`. */
+/**
+ * @deprecated Use `DeserializeClientFunction`'s `done`: `(err, client) => void`.
+ *
+ * @group Deprecated type names
+ */
 export type DeserializeClientDoneFunction<Client = any> = (err: unknown, client?: Client | false | null) => void;
 
 /**
@@ -182,6 +272,8 @@ export type DeserializeClientDoneFunction<Client = any> = (err: unknown, client?
  *
  * @deprecated Use `OAuth2ErrorCode`.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+ *
+ * @group Deprecated type names
  */
 export type AuthorizationErrorCode =
   | 'invalid_request'
@@ -196,6 +288,8 @@ export type AuthorizationErrorCode =
  *
  * @deprecated Use `OAuth2ErrorCode`.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ *
+ * @group Deprecated type names
  */
 export type TokenErrorCode =
   | 'invalid_request'

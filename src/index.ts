@@ -5,55 +5,44 @@
  * as properties, exactly as `require('oauth2orize')` returned in 1.x. The
  * same names are available as named exports.
  *
+ * The exports below are listed by capability, one `export` / `export type`
+ * pair per module; the API reference groups them the same way (`@group`).
+ *
  * @packageDocumentation
  */
+import './augment.js';
+
+// Core 1.x: the server, its 1.x endpoints' option and callback types, and the error middleware.
 import { createServer, Server } from './server.js';
 import { errorHandler } from './middleware/errorHandler.js';
-import { OAuth2Error } from './errors/oauth2error.js';
-import { AuthorizationError } from './errors/authorizationerror.js';
-import { TokenError } from './errors/tokenerror.js';
+export { createServer, Server };
+export { errorHandler };
+export type { ErrorHandlerOptions } from './middleware/errorHandler.js';
+export type { TokenOptions } from './middleware/token.js';
+export type {
+  AuthorizationOptions, ValidateFunction, ValidateCallback, ValidateContext, ValidateResult,
+  ImmediateFunction, ImmediateContext, CompleteFunction, CompleteContext,
+} from './middleware/authorization.js';
+export type { ResumeOptions } from './middleware/resume.js';
+export type { DecisionOptions, DecisionParseFunction, DecisionParseContext, DecisionParseResult } from './middleware/decision.js';
+export type { AuthorizationErrorHandlerOptions } from './middleware/authorizationErrorHandler.js';
+export type { HardenedOptions } from './settings/profile.js';
+export type { PkcePolicy, PkceRecord } from './pkce.js';
+
+// Grants (response types at the authorization endpoint), with their 1.x aliases.
 import { code } from './grant/code.js';
 import { token } from './grant/token.js';
-import { authorizationCode } from './exchange/authorizationCode.js';
-import { clientCredentials } from './exchange/clientCredentials.js';
-import { password } from './exchange/password.js';
-import { refreshToken } from './exchange/refreshToken.js';
-// issue 12: device authorization grant (RFC 8628) and pushed authorization requests (RFC 9126)
-import { deviceCode as deviceCodeExchange } from './exchange/deviceCode.js';
 import { deviceCode as deviceCodeGrant } from './grant/deviceCode.js';
-import { deviceCodeError } from './exchange/deviceCode.js';
-import { generateUserCode, normalizeUserCode, generateDeviceCode, USER_CODE_ALPHABET } from './lib/usercode.js';
-import { DEVICE_CODE_GRANT_TYPE } from './middleware/deviceAuthorization.js';
-import { REQUEST_URI_PREFIX } from './middleware/par.js';
-/** issue 12's runtime values, also carried by the default export. */
-const deviceAndPar = {
-  /** Makes a user code for the device flow (RFC 8628 §6.1). */
-  generateUserCode,
-  /** Normalizes a user code as typed by a user, for lookup. */
-  normalizeUserCode,
-  /** Makes a device code (RFC 8628 §3.2). */
-  generateDeviceCode,
-  USER_CODE_ALPHABET,
-  /** The device flow's polling errors (`authorization_pending`, `slow_down`, ...) as `TokenError`s. */
-  deviceCodeError,
-  DEVICE_CODE_GRANT_TYPE,
-  REQUEST_URI_PREFIX,
-};
-import { SessionStore } from './txn/session.js';
-import './augment.js';
-// issue 9: the Redis transaction store
-import { RedisTransactionStore } from './txn/redis.js';
 import type { GrantOptions } from './lib/grant.js';
-import type { ExchangeOptions } from './lib/exchange.js';
-// issue 11b: metadata, revocation, introspection, token exchange, JWT bearer, client assertions
-import { metadata, metadataPath, buildMetadata } from './middleware/metadata.js';
-import { revocation } from './middleware/revocation.js';
-import { introspection } from './middleware/introspection.js';
-import { clientAssertion, JWT_BEARER_CLIENT_ASSERTION_TYPE } from './middleware/clientAssertion.js';
-import { tokenExchange, TOKEN_EXCHANGE_GRANT_TYPE } from './exchange/tokenExchange.js';
-import { jwtBearer, JWT_BEARER_GRANT_TYPE } from './exchange/jwtBearer.js';
+export type { CodeGrantOptions, IssueCode, IssueCodeCallback, IssueCodeContext, ExtendCode, ExtendCodeContext } from './grant/code.js';
+export type { TokenGrantOptions, IssueToken, IssueTokenCallback, IssueTokenContext } from './grant/token.js';
+export type { GrantOptions };
 
-/** The bundled grants (response types), with their 1.x aliases. */
+/**
+ * The bundled grants (response types), with their 1.x aliases.
+ *
+ * @group Grants
+ */
 export const grant = {
   /** The authorization code grant, `response_type=code`. */
   code,
@@ -67,7 +56,43 @@ export const grant = {
   deviceCode: deviceCodeGrant,
 };
 
-/** The bundled exchanges (grant types at the token endpoint), with the 1.x alias. */
+/**
+ * The option type as `@types/oauth2orize` named it, `oauth2orize.grant.Options`
+ * (a type-only namespace merged with the object above).
+ *
+ * @group Grants
+ */
+// eslint-disable-next-line @typescript-eslint/no-namespace
+export declare namespace grant {
+  /** @deprecated Use {@link GrantOptions}. */
+  type Options<_Client = any, _User = any> = GrantOptions;
+}
+
+// Exchanges (grant types at the token endpoint), with the 1.x alias.
+import { authorizationCode } from './exchange/authorizationCode.js';
+import { clientCredentials } from './exchange/clientCredentials.js';
+import { password } from './exchange/password.js';
+import { refreshToken } from './exchange/refreshToken.js';
+import { tokenExchange, TOKEN_EXCHANGE_GRANT_TYPE } from './exchange/tokenExchange.js';
+import { jwtBearer, JWT_BEARER_GRANT_TYPE } from './exchange/jwtBearer.js';
+import { deviceCode as deviceCodeExchange, deviceCodeError } from './exchange/deviceCode.js';
+import type { ExchangeOptions } from './lib/exchange.js';
+export type { AuthorizationCodeOptions, AuthorizationCodeIssue, AuthorizationCodeContext, AuthorizationCodePkceOptions, PkceLookup } from './exchange/authorizationCode.js';
+export type { ClientCredentialsOptions, ClientCredentialsIssue, ClientCredentialsContext } from './exchange/clientCredentials.js';
+export type { PasswordOptions, PasswordIssue, PasswordContext } from './exchange/password.js';
+export type { RefreshTokenOptions, RefreshTokenIssue, RefreshTokenContext } from './exchange/refreshToken.js';
+export { tokenExchange, TOKEN_EXCHANGE_GRANT_TYPE };
+export type { TokenExchangeOptions, TokenExchangeRequest, TokenExchangeContext, TokenExchangeIssue, ExchangedToken } from './exchange/tokenExchange.js';
+export { jwtBearer, JWT_BEARER_GRANT_TYPE };
+export type { JwtBearerOptions, JwtBearerContext, JwtBearerIssue } from './exchange/jwtBearer.js';
+export type { ExchangeOptions };
+export type { IssuedCallback, IssuedTokens } from './lib/respond.js';
+
+/**
+ * The bundled exchanges (grant types at the token endpoint), with the 1.x alias.
+ *
+ * @group Exchanges
+ */
 export const exchange = {
   /** `grant_type=authorization_code`. */
   authorizationCode,
@@ -87,13 +112,28 @@ export const exchange = {
   deviceCode: deviceCodeExchange,
 };
 
-// issue 11: built-in response modes, and the types of PKCE, form_post and the hardened profile.
+/**
+ * The option type as `@types/oauth2orize` named it, `oauth2orize.exchange.Options`
+ * (a type-only namespace merged with the object above).
+ *
+ * @group Exchanges
+ */
+// eslint-disable-next-line @typescript-eslint/no-namespace
+export declare namespace exchange {
+  /** @deprecated Use {@link ExchangeOptions}. */
+  type Options = ExchangeOptions;
+}
+
+// Response modes, for grants that take a `modes` option.
 import { query as queryMode } from './response/query.js';
 import { fragment as fragmentMode } from './response/fragment.js';
 import { formPost } from './response/formPost.js';
+
 /**
  * The response modes this package implements, for grants that take a
  * `modes` option (the bundled ones, or plugins such as oauth2orize-openid).
+ *
+ * @group Response modes
  */
 export const response = {
   /** Parameters in the redirect URI's query (RFC 6749 §4.1.2). */
@@ -103,28 +143,90 @@ export const response = {
   /** An auto-submitting HTML form (OAuth 2.0 Form Post Response Mode). */
   formPost,
 };
-export type { PkcePolicy, PkceRecord } from './lib/pkce.js';
-export type { HardenedOptions } from './settings/profile.js';
-export type { AuthorizationCodePkceOptions, PkceLookup } from './exchange/authorizationCode.js';
-// end issue 11
 
-// issue 10: the option types as @types/oauth2orize named them, `oauth2orize.grant.Options`
-// and `oauth2orize.exchange.Options` (type-only namespaces merged with the objects above).
-// eslint-disable-next-line @typescript-eslint/no-namespace
-export declare namespace grant {
-  /** @deprecated Use {@link GrantOptions}. */
-  type Options<_Client = any, _User = any> = GrantOptions;
-}
-// eslint-disable-next-line @typescript-eslint/no-namespace
-export declare namespace exchange {
-  /** @deprecated Use {@link ExchangeOptions}. */
-  type Options = ExchangeOptions;
-}
+// Endpoints added to 1.x's: metadata, revocation, introspection, client assertions.
+import { metadata, metadataPath, buildMetadata } from './middleware/metadata.js';
+import { revocation } from './middleware/revocation.js';
+import { introspection } from './middleware/introspection.js';
+import { clientAssertion, JWT_BEARER_CLIENT_ASSERTION_TYPE } from './middleware/clientAssertion.js';
+export { metadata, metadataPath, buildMetadata };
+export type { AuthorizationServerMetadata, MetadataOptions } from './middleware/metadata.js';
+export { revocation };
+export type { RevocationOptions, RevokeFunction, RevokeContext } from './middleware/revocation.js';
+export { introspection };
+export type { IntrospectionOptions, IntrospectFunction, IntrospectContext, IntrospectCallback, IntrospectionClaims } from './middleware/introspection.js';
+export { clientAssertion, JWT_BEARER_CLIENT_ASSERTION_TYPE };
+export type { ClientAssertionOptions, ClientAssertionContext, VerifyClientAssertion, VerifyClientAssertionCallback, JtiFunction, JtiContext } from './middleware/clientAssertion.js';
 
-/** The package's default export: `createServer`, carrying the 1.x API as properties. */
-// As in 1.x, the module is `createServer` itself: `oauth2orize.createServer === oauth2orize`.
-// `Server` and `SessionStore` are properties too (issue 10), so every value the typings
-// declare exists in `require()`, the default import and the named imports alike.
+// Device flow (RFC 8628): the endpoints, the codes, the grant and the exchange.
+import { DEVICE_CODE_GRANT_TYPE } from './device/deviceCodeTypes.js';
+import { generateUserCode, normalizeUserCode, generateDeviceCode, USER_CODE_ALPHABET } from './device/userCode.js';
+export { DEVICE_CODE_GRANT_TYPE };
+export { generateUserCode, normalizeUserCode, generateDeviceCode, USER_CODE_ALPHABET };
+export type { DeviceAuthorizationOptions, DeviceAuthorizationRecord, DeviceAuthorizationStore } from './device/deviceAuthorization.js';
+export type { DeviceVerificationOptions, DeviceVerificationRecord, DeviceLookupFunction, DeviceLookupContext, DeviceAttemptFunction, DeviceAttemptContext } from './device/deviceVerification.js';
+export type { DeviceCodeGrantOptions, DeviceDecide, DeviceDecisionContext } from './grant/deviceCode.js';
+export { deviceCodeError };
+export type {
+  DeviceCodeOptions, DeviceCodeState, DeviceCodePollUpdate, DeviceCodeCallbacks, DeviceCodeIssue, DeviceCodeErrorCode,
+  DeviceCodeLoadContext, DeviceCodeUpdateContext, DeviceCodeIssueContext,
+} from './exchange/deviceCode.js';
+
+// Pushed authorization requests (RFC 9126): the endpoint, and the authorize hook.
+import { REQUEST_URI_PREFIX } from './par/pushedAuthorization.js';
+export { REQUEST_URI_PREFIX };
+export type { PushedAuthorizationOptions, PushedRequestStore } from './par/pushedAuthorization.js';
+export type { PushedAuthorizeOptions, PushedRequestRecord, PushedRequestLoader, PushedRequestLoadContext } from './par/loadPushedRequest.js';
+
+// Transaction stores.
+import { SessionStore } from './txn/session.js';
+import { RedisTransactionStore } from './txn/redis.js';
+export { SessionStore };
+export type { SessionStoreConfig, SessionStoreOptions } from './txn/session.js';
+export { RedisTransactionStore };
+export type { RedisTransactionStoreOptions } from './txn/redis.js';
+export type { RedisClientLike, NodeRedisClientLike, IoRedisClientLike } from './txn/redisclient.js';
+
+// Errors.
+import { OAuth2Error } from './errors/oauth2error.js';
+import { AuthorizationError } from './errors/authorizationerror.js';
+import { TokenError } from './errors/tokenerror.js';
+export { OAuth2Error };
+export type { OAuth2ErrorOptions } from './errors/oauth2error.js';
+export type { OAuth2ErrorCode } from './errors/codes.js';
+export { AuthorizationError };
+export { TokenError };
+
+// Types shared across capabilities.
+export type {
+  ParamBag, CompactJws, Callback, NextFunction, AuthorizationRequest, AuthorizationResponse, OAuth2Transaction,
+  OAuth2IncomingMessage, OAuth2ServerResponse, Bivariant, Middleware, ErrorMiddleware, ResponseMode, ResponseModes,
+  OAuth2ErrorLike, ParserRequest, SyncRequestParser, AsyncRequestParser, RequestParser, ResponseHandler,
+  GrantErrorHandler, GrantModule, ExchangeFunction, GrantPhase, GrantLayer, ExchangeLayer, SerializeClientFunction,
+  DeserializeClientFunction, ImmediateCallback, ImmediateResult, TransactionClaimCallback, LegacyTransactionStore,
+  RequestTransactionStore, TransactionStore, ServerOptions, OAuth2Request, TransactionOf,
+} from './types.js';
+
+// The type names of @types/oauth2orize 1.11.5, as deprecated aliases.
+export type {
+  OAuth2Req, OAuth2Info, OAuth2, MiddlewareRequest, MiddlewareNextFunction, MiddlewareFunction, MiddlewareErrorFunction,
+  OAuth2Server, AuthorizeOptions, ValidateDoneFunction, ValidateFunctionArity2, ValidateFunctionArity4,
+  ValidateFunctionArity5, IssueGrantCodeDoneFunction, IssueGrantCodeFunction, IssueGrantCodeFunctionArity4,
+  IssueGrantCodeFunctionArity6, IssueGrantCodeFunctionArity7, IssueGrantTokenFunctionArity4,
+  IssueGrantTokenFunctionArity5, IssueExchangeCodeFunction, IssueExchangeCodeFunctionArity5,
+  IssueExchangeCodeFunctionArity6, ExchangeDoneFunction, SerializeClientDoneFunction, DeserializeClientDoneFunction,
+  AuthorizationErrorCode, TokenErrorCode,
+} from './compat.js';
+
+/**
+ * The package's default export: `createServer`, carrying the 1.x API as
+ * properties. As in 1.x, the module is `createServer` itself
+ * (`oauth2orize.createServer === oauth2orize`); every value the typings
+ * declare is a property too, so `require()`, the default import and the
+ * named imports offer the same names.
+ *
+ * @group Core 1.x
+ */
 const oauth2orize = Object.assign(createServer, {
   /** Create a new OAuth 2.0 server; the package itself is this function too. */
   createServer,
@@ -146,7 +248,7 @@ const oauth2orize = Object.assign(createServer, {
   SessionStore,
   /** The built-in response modes (query, fragment, form_post). */
   response,
-  /** A transaction store on Redis, for several processes (issue 9). */
+  /** A transaction store on Redis, for several processes. */
   RedisTransactionStore,
   /** Middleware serving RFC 8414 authorization server metadata; also `server.metadata()`. */
   metadata,
@@ -170,70 +272,20 @@ const oauth2orize = Object.assign(createServer, {
   TOKEN_EXCHANGE_GRANT_TYPE,
   /** `grant_type` of the JWT bearer grant (RFC 7523 §2.1). */
   JWT_BEARER_GRANT_TYPE,
-  // issue 12: device authorization and pushed authorization requests (documented where defined)
-  ...deviceAndPar,
+  /** Makes a user code for the device flow (RFC 8628 §6.1). */
+  generateUserCode,
+  /** Normalizes a user code as typed by a user, for lookup. */
+  normalizeUserCode,
+  /** Makes a device code (RFC 8628 §3.2). */
+  generateDeviceCode,
+  /** The alphabet of user codes (RFC 8628 §6.1). */
+  USER_CODE_ALPHABET,
+  /** The device flow's polling errors (`authorization_pending`, `slow_down`, ...) as `TokenError`s. */
+  deviceCodeError,
+  /** `grant_type` of the device authorization grant (RFC 8628 §3.4). */
+  DEVICE_CODE_GRANT_TYPE,
+  /** The prefix of the `request_uri` values this package issues (RFC 9126 §2.2). */
+  REQUEST_URI_PREFIX,
 });
-// issue 9: the Redis transaction store, named export and its types.
-export { RedisTransactionStore };
-export type { RedisTransactionStoreOptions } from './txn/redis.js';
-export type { RedisClientLike, NodeRedisClientLike, IoRedisClientLike } from './txn/redisclient.js';
 
 export default oauth2orize;
-export { createServer, errorHandler, OAuth2Error, AuthorizationError, TokenError, Server, SessionStore };
-// issue 11b: metadata, revocation, introspection, token exchange, JWT bearer, client assertions
-export {
-  metadata, metadataPath, buildMetadata, revocation, introspection, clientAssertion, tokenExchange, jwtBearer,
-  JWT_BEARER_CLIENT_ASSERTION_TYPE, TOKEN_EXCHANGE_GRANT_TYPE, JWT_BEARER_GRANT_TYPE,
-};
-export type { AuthorizationServerMetadata, MetadataOptions } from './middleware/metadata.js';
-export type { RevocationOptions, RevokeFunction, RevokeContext } from './middleware/revocation.js';
-export type { IntrospectionOptions, IntrospectFunction, IntrospectContext, IntrospectCallback, IntrospectionClaims } from './middleware/introspection.js';
-export type { ClientAssertionOptions, ClientAssertionContext, VerifyClientAssertion, VerifyClientAssertionCallback, JtiFunction, JtiContext } from './middleware/clientAssertion.js';
-export type { TokenExchangeOptions, TokenExchangeRequest, TokenExchangeContext, TokenExchangeIssue, ExchangedToken } from './exchange/tokenExchange.js';
-export type { JwtBearerOptions, JwtBearerContext, JwtBearerIssue } from './exchange/jwtBearer.js';
-export type { CompactJws } from './lib/jws.js';
-export type * from './types.js';
-// issue 10: the type names of @types/oauth2orize 1.11.5 (deprecated aliases)
-export type * from './compat.js';
-export type {
-  ServerOptions,
-  GrantModule,
-  GrantPhase,
-  RequestParser,
-  SyncRequestParser,
-  AsyncRequestParser,
-  ResponseHandler,
-  GrantErrorHandler,
-  ExchangeFunction,
-  SerializeClientFunction,
-  DeserializeClientFunction,
-  TransactionStore,
-  LegacyTransactionStore,
-  RequestTransactionStore,
-  ParserRequest,
-} from './server.js';
-export type { OAuth2ErrorCode, OAuth2ErrorOptions } from './errors/oauth2error.js';
-export type { ErrorHandlerOptions } from './middleware/errorHandler.js';
-export type { TokenOptions } from './middleware/token.js';
-export type { AuthorizationOptions, ValidateFunction, ValidateCallback, ValidateContext, ValidateResult, ImmediateFunction, ImmediateCallback, ImmediateContext, CompleteFunction, CompleteContext } from './middleware/authorization.js';
-export type { ImmediateResult } from './lib/transaction.js';
-export type { ResumeOptions } from './middleware/resume.js';
-export type { DecisionOptions, DecisionParseFunction, DecisionParseContext, DecisionParseResult } from './middleware/decision.js';
-export type { AuthorizationErrorHandlerOptions } from './middleware/authorizationErrorHandler.js';
-export type { SessionStoreOptions, SessionStoreConfig } from './txn/session.js';
-export type { CodeGrantOptions, IssueCode, IssueCodeCallback, IssueCodeContext, ExtendCode, ExtendCodeContext } from './grant/code.js';
-export type { TokenGrantOptions, IssueToken, IssueTokenCallback, IssueTokenContext } from './grant/token.js';
-export type { AuthorizationCodeOptions, AuthorizationCodeIssue, AuthorizationCodeContext } from './exchange/authorizationCode.js';
-export type { ClientCredentialsOptions, ClientCredentialsIssue, ClientCredentialsContext } from './exchange/clientCredentials.js';
-export type { PasswordOptions, PasswordIssue, PasswordContext } from './exchange/password.js';
-export type { RefreshTokenOptions, RefreshTokenIssue, RefreshTokenContext } from './exchange/refreshToken.js';
-export type { IssuedCallback, IssuedTokens } from './lib/respond.js';
-export type { ExchangeOptions } from './lib/exchange.js';
-export type { GrantOptions } from './lib/grant.js';
-// issue 12: device authorization grant (RFC 8628) and pushed authorization requests (RFC 9126)
-export { generateUserCode, normalizeUserCode, generateDeviceCode, USER_CODE_ALPHABET, deviceCodeError, DEVICE_CODE_GRANT_TYPE, REQUEST_URI_PREFIX };
-export type { DeviceCodeOptions, DeviceCodeState, DeviceCodePollUpdate, DeviceCodeCallbacks, DeviceCodeIssue, DeviceCodeErrorCode, DeviceCodeLoadContext, DeviceCodeUpdateContext, DeviceCodeIssueContext } from './exchange/deviceCode.js';
-export type { DeviceCodeGrantOptions, DeviceDecide, DeviceDecisionContext } from './grant/deviceCode.js';
-export type { DeviceAuthorizationOptions, DeviceAuthorizationRecord, DeviceAuthorizationStore } from './middleware/deviceAuthorization.js';
-export type { DeviceVerificationOptions, DeviceVerificationRecord, DeviceLookupFunction, DeviceLookupContext, DeviceAttemptFunction, DeviceAttemptContext } from './middleware/deviceVerification.js';
-export type { PushedAuthorizationOptions, PushedAuthorizeOptions, PushedRequestRecord, PushedRequestStore, PushedRequestLoader, PushedRequestLoadContext } from './middleware/par.js';

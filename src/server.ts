@@ -1,4 +1,4 @@
-import { UnorderedList } from './lib/unorderedlist.js';
+import { UnorderedList } from './unorderedlist.js';
 import { debug, nameOf } from './lib/debug.js';
 import { parseRequest, respondError, respondWith, runChain, runExchanges } from './lib/dispatch.js';
 import { SessionStore, type SessionStoreOptions } from './txn/session.js';
@@ -9,9 +9,9 @@ import { transactionLoader, type TransactionLoaderOptions } from './middleware/t
 import { token, type TokenOptions } from './middleware/token.js';
 import { authorizationErrorHandler, type AuthorizationErrorHandlerOptions } from './middleware/authorizationErrorHandler.js';
 import { errorHandler, type ErrorHandlerOptions } from './middleware/errorHandler.js';
-import { deviceAuthorization, type DeviceAuthorizationOptions, type DeviceAuthorizationStore } from './middleware/deviceAuthorization.js';
-import { deviceVerification, type DeviceVerificationOptions, type DeviceLookupFunction } from './middleware/deviceVerification.js';
-import { pushedAuthorization, type PushedAuthorizationOptions, type PushedRequestStore } from './middleware/par.js';
+import { deviceAuthorization, type DeviceAuthorizationOptions, type DeviceAuthorizationStore } from './device/deviceAuthorization.js';
+import { deviceVerification, type DeviceVerificationOptions, type DeviceLookupFunction } from './device/deviceVerification.js';
+import { pushedAuthorization, type PushedAuthorizationOptions, type PushedRequestStore } from './par/pushedAuthorization.js';
 import type { Profile } from './settings/profile.js';
 import { advertise, carrySettings, createSettings, installSettings, recordDeclared, recordGrantType, recordResponseType, settingsOf } from './settings/settings.js';
 import { shownError } from './lib/expose.js';

@@ -5,20 +5,50 @@
  * needed only by applications that use it.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { UnorderedList } from './lib/unorderedlist.js';
+import type { UnorderedList } from './unorderedlist.js';
 import type { Server } from './server.js';
 import type { HardenedOptions } from './settings/profile.js';
-import type { PkcePolicy } from './lib/pkce.js';
+import type { PkcePolicy } from './pkce.js';
 
-/** A callback in Node style. */
+/**
+ * A bag of request parameters, as produced by a query or body parser.
+ *
+ * @group Types
+ */
+export type ParamBag = Record<string, unknown>;
+
+/**
+ * A compact JWS (a JWT assertion) that passed the shape checks of RFC 7515
+ * §7.1. Nothing in it is verified: the application checks the signature.
+ *
+ * @group Types
+ */
+export interface CompactJws {
+  /** The decoded protected header; `alg` is a string other than `none`. */
+  header: Record<string, unknown>;
+  /** The decoded payload, a JSON object (the JWT claims set), unverified. */
+  claims: Record<string, unknown>;
+}
+
+/**
+ * A callback in Node style.
+ *
+ * @group Types
+ */
 export type Callback<T = unknown> = (err?: unknown, result?: T) => void;
 
-/** The `next` function handed to connect/Express middleware. */
+/**
+ * The `next` function handed to connect/Express middleware.
+ *
+ * @group Types
+ */
 export type NextFunction = (err?: unknown) => void;
 
 /**
  * The parsed authorization request (`areq`, `txn.req`): the merged output of
  * every request parser that matched the response type.
+ *
+ * @group Types
  */
 export interface AuthorizationRequest {
   /** The response type, exactly as the client sent it. */
@@ -37,7 +67,11 @@ export interface AuthorizationRequest {
   [key: string]: unknown;
 }
 
-/** The user's decision (`ares`, `txn.res`). */
+/**
+ * The user's decision (`ares`, `txn.res`).
+ *
+ * @group Types
+ */
 export interface AuthorizationResponse {
   /** Whether the user (or `immediate`) allowed the request. */
   allow: boolean;
@@ -48,6 +82,8 @@ export interface AuthorizationResponse {
 /**
  * The OAuth 2.0 transaction that travels on `req.oauth2` through the
  * authorization endpoint, the consent page and the decision.
+ *
+ * @group Types
  */
 export interface OAuth2Transaction<Client = unknown, User = unknown> {
   /** The client that `validate` returned. */
@@ -74,7 +110,11 @@ export interface OAuth2Transaction<Client = unknown, User = unknown> {
   _endProxied?: boolean;
 }
 
-/** The request properties this package reads or writes. */
+/**
+ * The request properties this package reads or writes.
+ *
+ * @group Types
+ */
 export interface OAuth2IncomingMessage extends IncomingMessage {
   /** The parsed query string (Express sets it; plain `node:http` apps must). */
   query?: unknown;
@@ -90,7 +130,11 @@ export interface OAuth2IncomingMessage extends IncomingMessage {
   oauth2?: OAuth2Transaction<any, any>;
 }
 
-/** The response properties this package uses; `redirect` comes from Express. */
+/**
+ * The response properties this package uses; `redirect` comes from Express.
+ *
+ * @group Types
+ */
 export interface OAuth2ServerResponse extends ServerResponse {
   /** Express's `res.redirect`; without it, the response modes answer 302 with `Location`. */
   redirect?: unknown;
@@ -113,6 +157,8 @@ export interface OAuth2ServerResponse extends ServerResponse {
  * const h: Handler = (req: express.Request) => {};  // accepted
  * ```
  * @typeParam F the function type to relax
+ *
+ * @group Types
  */
 export type Bivariant<F extends (...args: any[]) => unknown> = {
   /**
@@ -126,10 +172,16 @@ export type Bivariant<F extends (...args: any[]) => unknown> = {
  * A connect-style middleware. Bivariant (see {@link Bivariant}), so a
  * middleware written for a narrower request type, such as `@types/oauth2orize`'s
  * `MiddlewareFunction`, can be registered as an exchange.
+ *
+ * @group Types
  */
 export type Middleware = Bivariant<(req: OAuth2IncomingMessage, res: OAuth2ServerResponse, next: NextFunction) => void>;
 
-/** A connect-style error-handling middleware. */
+/**
+ * A connect-style error-handling middleware.
+ *
+ * @group Types
+ */
 export type ErrorMiddleware = (err: any, req: OAuth2IncomingMessage, res: OAuth2ServerResponse, next: NextFunction) => void;
 
 /**
@@ -137,6 +189,8 @@ export type ErrorMiddleware = (err: any, req: OAuth2IncomingMessage, res: OAuth2
  * the client, usually by redirecting to `txn.redirectURI`.
  *
  * @see https://openid.net/specs/oauth-v2-multiple-response-types-1_0.html#ResponseModes
+ *
+ * @group Types
  */
 export interface ResponseMode {
   (txn: OAuth2Transaction<any, any>, res: OAuth2ServerResponse, params: Record<string, unknown>): void;
@@ -144,10 +198,18 @@ export interface ResponseMode {
   validate?: (txn: OAuth2Transaction<any, any>) => void;
 }
 
-/** A map of response-mode names to implementations. */
+/**
+ * A map of response-mode names to implementations.
+ *
+ * @group Types
+ */
 export type ResponseModes = Record<string, ResponseMode>;
 
-/** The error shape the error handlers read: any object with these fields works. */
+/**
+ * The error shape the error handlers read: any object with these fields works.
+ *
+ * @group Types
+ */
 export interface OAuth2ErrorLike {
   /** Rendered as `error_description`. */
   message?: string;
@@ -159,7 +221,11 @@ export interface OAuth2ErrorLike {
   status?: number;
 }
 
-/** The request as request parsers see it: the query (and body) are parsed. */
+/**
+ * The request as request parsers see it: the query (and body) are parsed.
+ *
+ * @group Types
+ */
 export interface ParserRequest extends OAuth2IncomingMessage {
   /** The parsed query string, where the authorization request's parameters are. */
   query: Record<string, unknown>;
@@ -168,14 +234,24 @@ export interface ParserRequest extends OAuth2IncomingMessage {
 }
 
 
-/** A synchronous request parser: returns the fields it read (or a Promise of them). */
+/**
+ * A synchronous request parser: returns the fields it read (or a Promise of them).
+ *
+ * @group Types
+ */
 export type SyncRequestParser = Bivariant<(req: ParserRequest) => Record<string, unknown> | undefined | void | PromiseLike<Record<string, unknown> | undefined | void>>;
-/** An asynchronous request parser: `done(err, fields)`. */
+/**
+ * An asynchronous request parser: `done(err, fields)`.
+ *
+ * @group Types
+ */
 export type AsyncRequestParser = Bivariant<(req: ParserRequest, done: Callback<Record<string, unknown> | undefined>) => unknown>;
 /**
  * Parses the authorization request for a response type: arity 1 returns the
  * fields (or a Promise of them), arity 2 calls `done(err, fields)`. One
  * signature covers both, so `(req) => ({ ... })` needs no annotation.
+ *
+ * @group Types
  */
 export type RequestParser = Bivariant<(req: ParserRequest, done: Callback<Record<string, unknown> | undefined>) => unknown>;
 
@@ -183,6 +259,8 @@ export type RequestParser = Bivariant<(req: ParserRequest, done: Callback<Record
  * Responds to a transaction once the user (or `immediate`) has decided:
  * `(txn, res, next)`, or with arity 4 `(txn, res, complete, next)`. The third
  * position carries both roles, so unannotated handlers are typed either way.
+ *
+ * @group Types
  */
 export type ResponseHandler<Client = any, User = any> = Bivariant<(
   txn: OAuth2Transaction<Client, User>,
@@ -191,7 +269,11 @@ export type ResponseHandler<Client = any, User = any> = Bivariant<(
   next: NextFunction,
 ) => unknown>;
 
-/** Sends an error back to the client, typically by redirecting to it. */
+/**
+ * Sends an error back to the client, typically by redirecting to it.
+ *
+ * @group Types
+ */
 export type GrantErrorHandler<Client = any, User = any> = Bivariant<(
   err: any,
   txn: OAuth2Transaction<Client, User>,
@@ -202,6 +284,8 @@ export type GrantErrorHandler<Client = any, User = any> = Bivariant<(
 /**
  * A grant module: the parts that handle one response type, as returned by
  * `grant.code()` and `grant.token()` or written by plugins.
+ *
+ * @group Types
  */
 export interface GrantModule<Client = any, User = any> {
   /** The response type the module handles, e.g. `code`. */
@@ -223,16 +307,26 @@ declare const exchangeClient: unique symbol;
  * An exchange: a middleware that answers one `grant_type` at the token endpoint.
  * `Client` is a type-level tag only: it lets `server.exchange(exchange.code(...))`
  * on a `Server<Client, User>` infer the `client` the callback receives.
+ *
+ * @group Types
  */
 export type ExchangeFunction<Client = any> = Middleware & {
   /** Type-level tag carrying `Client`; never set at run time. */
   readonly [exchangeClient]?: (client: Client) => void;
 };
 
-/** Phases under which `server.grant(type, phase, fn)` registers a function. */
+/**
+ * Phases under which `server.grant(type, phase, fn)` registers a function.
+ *
+ * @group Types
+ */
 export type GrantPhase = 'request' | 'response' | 'error';
 
-/** A registry entry: `type` is `null` for the wildcard `'*'`. */
+/**
+ * A registry entry: `type` is `null` for the wildcard `'*'`.
+ *
+ * @group Types
+ */
 export interface GrantLayer<F> {
   /** The response types this entry matches, in any order. */
   type: UnorderedList | null;
@@ -240,7 +334,11 @@ export interface GrantLayer<F> {
   handle: F;
 }
 
-/** An exchange registry entry: `type` is `null` for the wildcard `'*'`. */
+/**
+ * An exchange registry entry: `type` is `null` for the wildcard `'*'`.
+ *
+ * @group Types
+ */
 export interface ExchangeLayer {
   /** The grant type this entry matches. */
   type: string | null;
@@ -248,15 +346,46 @@ export interface ExchangeLayer {
   handle: ExchangeFunction;
 }
 
-/** A link in the `serializeClient` chain. */
+/**
+ * A link in the `serializeClient` chain.
+ *
+ * @group Types
+ */
 export type SerializeClientFunction<Client = any> = Bivariant<(client: Client, done: (err: unknown, id?: unknown) => void) => unknown>;
-/** A link in the `deserializeClient` chain; `done(null, false)` means the client is gone. */
+/**
+ * A link in the `deserializeClient` chain; `done(null, false)` means the client is gone.
+ *
+ * @group Types
+ */
 export type DeserializeClientFunction<Client = any> = Bivariant<(id: any, done: (err: unknown, client?: Client | false | null) => void) => unknown>;
+
+/**
+ * `done(err, allow, info, locals)` of `immediate`.
+ *
+ * @group Core 1.x
+ */
+export type ImmediateCallback = (err?: unknown, allow?: boolean, info?: Record<string, unknown> | null, locals?: Record<string, unknown> | null) => void;
+
+/**
+ * What a context-form (async) `immediate` resolves to, when not a boolean.
+ *
+ * @group Core 1.x
+ */
+export interface ImmediateResult {
+  /** Whether to answer at once, without the consent page. */
+  allow: boolean;
+  /** Becomes `txn.info`, and the decision (`ares`) when allowed. */
+  info?: Record<string, unknown>;
+  /** Merged into `txn.locals`. */
+  locals?: Record<string, unknown>;
+}
 
 /**
  * The answer of a store's `claim` in its callback form: `ok === false` when
  * another request already took the transaction; an `err` is a failure of the
  * store and reaches `next(err)` unchanged.
+ *
+ * @group Types
  */
 export type TransactionClaimCallback = (err: unknown, ok?: boolean) => void;
 
@@ -273,6 +402,8 @@ export type TransactionClaimCallback = (err: unknown, ok?: boolean) => void;
  * (403), as for an unknown transaction. Make it atomic where the store is
  * shared (Redis `DEL` returning 1, SQL `DELETE` counting one row, `SET NX`).
  * A store without `claim` is trusted, as in 1.x.
+ *
+ * @group Types
  */
 export interface LegacyTransactionStore {
   /** Marks the 1.x interface: the methods receive the server and the options. */
@@ -322,6 +453,8 @@ export interface LegacyTransactionStore {
  * A transaction store in the request-only interface. `claim` is optional and
  * works as in {@link LegacyTransactionStore}, called as `claim(req, tid, cb)`
  * or `claim(req, tid)`.
+ *
+ * @group Types
  */
 export interface RequestTransactionStore {
   /** Absent or `false`: the methods receive only the request. */
@@ -360,10 +493,18 @@ export interface RequestTransactionStore {
     | ((req: OAuth2IncomingMessage, tid: string, cb: TransactionClaimCallback) => void);
 }
 
-/** Either kind of transaction store. */
+/**
+ * Either kind of transaction store.
+ *
+ * @group Types
+ */
 export type TransactionStore = LegacyTransactionStore | RequestTransactionStore;
 
-/** Options of {@link createServer}. */
+/**
+ * Options of {@link createServer}.
+ *
+ * @group Types
+ */
 export interface ServerOptions {
   /** Replaces the default session-backed transaction store. */
   store?: TransactionStore;
@@ -435,6 +576,8 @@ export interface ServerOptions {
  *   const { client, user, transactionID } = (req as Req).oauth2;
  * });
  * ```
+ *
+ * @group Types
  */
 export type OAuth2Request<S extends Server<any, any> = Server<any, any>, Req = OAuth2IncomingMessage> =
   Omit<Req, 'oauth2'> & {
@@ -442,5 +585,9 @@ export type OAuth2Request<S extends Server<any, any> = Server<any, any>, Req = O
     oauth2: TransactionOf<S>;
   };
 
-/** The transaction type of a server: `TransactionOf<typeof server>` is `OAuth2Transaction<Client, User>`. */
+/**
+ * The transaction type of a server: `TransactionOf<typeof server>` is `OAuth2Transaction<Client, User>`.
+ *
+ * @group Types
+ */
 export type TransactionOf<S extends Server<any, any>> = S extends Server<infer C, infer U> ? OAuth2Transaction<C, U> : never;

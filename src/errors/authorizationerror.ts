@@ -1,14 +1,5 @@
-import { OAuth2Error, type OAuth2ErrorCode, type OAuth2ErrorOptions } from './oauth2error.js';
-
-/** HTTP statuses 1.x assigns to authorization-endpoint error codes. */
-const STATUS_BY_CODE: ReadonlyMap<string, number> = new Map([
-  ['invalid_request', 400],
-  ['unauthorized_client', 403],
-  ['access_denied', 403],
-  ['unsupported_response_type', 501],
-  ['invalid_scope', 400],
-  ['temporarily_unavailable', 503],
-]);
+import { OAuth2Error, type OAuth2ErrorOptions } from './oauth2error.js';
+import { AUTHORIZATION_STATUS, type OAuth2ErrorCode } from './codes.js';
 
 /**
  * An error raised while processing a request at the authorization endpoint.
@@ -19,6 +10,8 @@ const STATUS_BY_CODE: ReadonlyMap<string, number> = new Map([
  * `temporarily_unavailable` 503, anything else 500.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+ *
+ * @group Errors
  */
 export class AuthorizationError extends OAuth2Error {
   /**
@@ -33,7 +26,7 @@ export class AuthorizationError extends OAuth2Error {
    * @param options - Standard error options such as `cause`.
    */
   constructor(message?: string, code?: OAuth2ErrorCode, uri?: string | null, status?: number, options?: OAuth2ErrorOptions) {
-    super(message, code, uri, status || (code !== undefined && STATUS_BY_CODE.get(code)) || undefined, options);
+    super(message, code, uri, status || (code !== undefined && AUTHORIZATION_STATUS.get(code)) || undefined, options);
     this.name = 'AuthorizationError';
   }
 }

@@ -1,27 +1,13 @@
-/**
- * Error codes defined by RFC 6749 for the authorization and token endpoints.
- * The union stays open (`string & {}`) because extensions and plugins define
- * their own codes, such as OpenID Connect's `login_required`.
- *
- * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
- * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
- */
-export type OAuth2ErrorCode =
-  | 'invalid_request'
-  | 'invalid_client'
-  | 'invalid_grant'
-  | 'unauthorized_client'
-  | 'unsupported_grant_type'
-  | 'unsupported_response_type'
-  | 'unsupported_response_mode'
-  | 'invalid_scope'
-  | 'access_denied'
-  | 'server_error'
-  | 'temporarily_unavailable'
-  // Keeps literal completion while still accepting any other string.
-  | (string & {});
+import type { OAuth2ErrorCode } from './codes.js';
 
-/** Extra construction options accepted by every error class in this package. */
+// Declared with the table of codes and statuses; re-exported where 1.x-minded readers look.
+export type { OAuth2ErrorCode };
+
+/**
+ * Extra construction options accepted by every error class in this package.
+ *
+ * @group Errors
+ */
 export interface OAuth2ErrorOptions {
   /** The underlying error, exposed as the standard `cause` property. */
   cause?: unknown;
@@ -37,6 +23,8 @@ export interface OAuth2ErrorOptions {
  * ```ts
  * done(new OAuth2Error('Client is suspended', 'unauthorized_client', undefined, 403));
  * ```
+ *
+ * @group Errors
  */
 export class OAuth2Error extends Error {
   /** The OAuth 2.0 error code; `server_error` when none was given. */

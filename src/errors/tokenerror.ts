@@ -1,18 +1,5 @@
-import { OAuth2Error, type OAuth2ErrorCode, type OAuth2ErrorOptions } from './oauth2error.js';
-
-/**
- * HTTP statuses 1.x assigns to token-endpoint error codes. Note that RFC 6749
- * §5.2 asks for 400 on `invalid_grant`, `unauthorized_client` and
- * `unsupported_grant_type`; `errorHandler({ rfcStatus: true })` renders those.
- */
-const STATUS_BY_CODE: ReadonlyMap<string, number> = new Map([
-  ['invalid_request', 400],
-  ['invalid_client', 401],
-  ['invalid_grant', 403],
-  ['unauthorized_client', 403],
-  ['unsupported_grant_type', 501],
-  ['invalid_scope', 400],
-]);
+import { OAuth2Error, type OAuth2ErrorOptions } from './oauth2error.js';
+import { TOKEN_STATUS, type OAuth2ErrorCode } from './codes.js';
 
 /**
  * An error raised while exchanging a grant at the token endpoint.
@@ -23,6 +10,8 @@ const STATUS_BY_CODE: ReadonlyMap<string, number> = new Map([
  * 400, anything else 500.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ *
+ * @group Errors
  */
 export class TokenError extends OAuth2Error {
   /**
@@ -37,7 +26,7 @@ export class TokenError extends OAuth2Error {
    * @param options - Standard error options such as `cause`.
    */
   constructor(message?: string, code?: OAuth2ErrorCode, uri?: string | null, status?: number, options?: OAuth2ErrorOptions) {
-    super(message, code, uri, status || (code !== undefined && STATUS_BY_CODE.get(code)) || undefined, options);
+    super(message, code, uri, status || (code !== undefined && TOKEN_STATUS.get(code)) || undefined, options);
     this.name = 'TokenError';
   }
 }

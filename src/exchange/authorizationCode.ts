@@ -6,7 +6,7 @@ import { setupExchange, type ExchangeOptions } from '../lib/exchange.js';
 import type { ExchangeFunction } from '../server.js';
 import type { Bivariant, NextFunction, OAuth2IncomingMessage, OAuth2ServerResponse } from '../types.js';
 import { profileOf } from '../settings/profile.js';
-import { checkPolicy, checkVerifier, type PkcePolicy, type PkceRecord } from '../lib/pkce.js';
+import { checkPolicy, checkVerifier, type PkcePolicy, type PkceRecord } from '../pkce.js';
 
 /**
  * Finds what the app stored with `code` when it was issued: an object with

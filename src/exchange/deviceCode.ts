@@ -4,7 +4,7 @@ import { misusedMiddleware, usedAsMiddleware } from '../lib/misuse.js';
 import { catchRejection, settle } from '../lib/async.js';
 import { bodyOf, stringParam, type ParamBag } from '../lib/params.js';
 import { bodyParsingError, deliverTokens, tokenResponder, type IssuedCallback } from '../lib/respond.js';
-import { DEVICE_CODE_GRANT_TYPE } from '../middleware/deviceAuthorization.js';
+import { DEVICE_CODE_GRANT_TYPE } from '../device/deviceCodeTypes.js';
 import type { ExchangeFunction } from '../server.js';
 import { clockOf } from '../settings/clock.js';
 

@@ -6,7 +6,7 @@ import { authorizationParser, deniedParams, grantArgs, grantErrorHandler, modeTa
 import type { GrantModule } from '../server.js';
 import type { AuthorizationRequest, AuthorizationResponse, OAuth2Transaction, ParserRequest, Bivariant } from '../types.js';
 import { profileOf } from '../settings/profile.js';
-import { challengeRequired, checkPolicy, methodsOf, parseChallenge, type PkcePolicy } from '../lib/pkce.js';
+import { challengeRequired, checkPolicy, methodsOf, parseChallenge, type PkcePolicy } from '../pkce.js';
 
 /** Options of {@link grant.code}. */
 export interface CodeGrantOptions extends GrantOptions {

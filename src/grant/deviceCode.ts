@@ -1,7 +1,7 @@
 import { AuthorizationError } from '../errors/authorizationerror.js';
 import { invoke } from '../lib/invoke.js';
 import { grantErrorHandler, modeTable, pickMode } from '../lib/grant.js';
-import { DEVICE_TRANSACTION_TYPE } from '../middleware/deviceVerification.js';
+import { DEVICE_TRANSACTION_TYPE } from '../device/deviceCodeTypes.js';
 import type { GrantModule } from '../server.js';
 import type { AuthorizationResponse, OAuth2ServerResponse, OAuth2Transaction, ResponseMode, ResponseModes } from '../types.js';
 

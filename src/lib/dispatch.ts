@@ -4,7 +4,7 @@
  * chains. Each runs the matching entries in registration order, choosing a
  * handler's calling convention by its arity as 1.x does.
  */
-import { UnorderedList } from './unorderedlist.js';
+import { UnorderedList } from '../unorderedlist.js';
 import { debug, nameOf } from './debug.js';
 import { merge } from './merge.js';
 import { catchRejection, isThenable, once, settle } from './async.js';

@@ -3,7 +3,8 @@
  * (revocation, introspection, token exchange, JWT bearer, client assertions).
  */
 import { TokenError } from '../errors/tokenerror.js';
-import { bodyOf, stringParam, type ParamBag } from './params.js';
+import type { ParamBag } from '../types.js';
+import { bodyOf, stringParam } from './params.js';
 import { bodyParsingError } from './respond.js';
 
 /**

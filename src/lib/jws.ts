@@ -9,13 +9,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc7519#section-7.2
  */
 
-/** A compact JWS that passed the shape checks. Nothing in it is verified. */
-export interface CompactJws {
-  /** The decoded protected header; `alg` is a string other than `none`. */
-  header: Record<string, unknown>;
-  /** The decoded payload, a JSON object (the JWT claims set), unverified. */
-  claims: Record<string, unknown>;
-}
+import type { CompactJws } from '../types.js';
 
 /** Default upper bound on the length of an assertion, in characters. */
 export const MAX_JWS_LENGTH = 16 * 1024;

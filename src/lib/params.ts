@@ -5,11 +5,14 @@
  * refused with an `invalid_request` error before any callback sees them.
  */
 
+import type { ParamBag } from '../types.js';
+
+// Declared in types.ts (it appears in public types); re-exported for the modules that
+// still import it from here.
+export type { ParamBag };
+
 /** Constructor shape shared by `AuthorizationError` and `TokenError`. */
 export type ProtocolErrorClass = new (message: string, code: string) => Error;
-
-/** A bag of request parameters, as produced by a query or body parser. */
-export type ParamBag = Record<string, unknown>;
 
 /**
  * Return the parameter when it is absent or a string. Any other type yields

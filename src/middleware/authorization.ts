@@ -1,24 +1,35 @@
 import { AuthorizationError } from '../errors/authorizationerror.js';
-import { own, type ParamBag } from '../lib/params.js';
-import { approve, callImmediate, mergeLocals, once, respond, storeTransaction } from '../lib/transaction.js';
-import type { ImmediateCallback } from '../lib/transaction.js';
+import { own } from '../lib/params.js';
+import { approve, callImmediate, mergeLocals, once, respond, storeTransaction } from '../txn/transaction.js';
 import { callValidate } from '../lib/validate.js';
 import type { Server } from '../server.js';
-import { settingsOf } from '../settings/settings.js';
+import { advertise, settingsOf } from '../settings/settings.js';
 import type { SessionStoreOptions } from '../txn/session.js';
-import type { AuthorizationRequest, Middleware, OAuth2IncomingMessage, OAuth2Transaction, Bivariant } from '../types.js';
-import { pushedRequestHook, type PushedAuthorizeOptions } from '../lib/pushedRequest.js';
+import type { AuthorizationRequest, ImmediateCallback, Middleware, OAuth2IncomingMessage, OAuth2Transaction, Bivariant, ParamBag } from '../types.js';
+import { pushedRequestHook, type PushedAuthorizeOptions } from '../par/loadPushedRequest.js';
 
-/** Options of {@link Server.authorization}; the store options apply to the session store. */
+/**
+ * Options of {@link Server.authorization}; the store options apply to the session store.
+ *
+ * @group Core 1.x
+ */
 export interface AuthorizationOptions extends SessionStoreOptions, PushedAuthorizeOptions {
   /** The request property holding the logged-in user. Default `'user'`. */
   userProperty?: string;
 }
 
-/** `done(err, client, redirectURI, webOrigin)` of `validate`. */
+/**
+ * `done(err, client, redirectURI, webOrigin)` of `validate`.
+ *
+ * @group Core 1.x
+ */
 export type ValidateCallback<Client = any> = (err?: unknown, client?: Client | false | null, redirectURI?: string, webOrigin?: string) => void;
 
-/** The context object of the Promise form of `validate`. */
+/**
+ * The context object of the Promise form of `validate`.
+ *
+ * @group Core 1.x
+ */
 export interface ValidateContext {
   /** The `client_id` parameter. */
   clientID: string;
@@ -39,6 +50,8 @@ export interface ValidateContext {
  * `async ({ clientID, redirectURI, scope, type, areq }) => ({ client, redirectURI })`.
  * Each position carries every role it has in some arity, so callbacks
  * written without annotations are typed in every form.
+ *
+ * @group Core 1.x
  */
 export type ValidateFunction<Client = any> = Bivariant<(
   clientID: string & AuthorizationRequest & ValidateContext,
@@ -48,7 +61,11 @@ export type ValidateFunction<Client = any> = Bivariant<(
   done: ValidateCallback<Client>,
 ) => unknown>;
 
-/** What a context-form (async) `validate` resolves to; falsy means no client. */
+/**
+ * What a context-form (async) `validate` resolves to; falsy means no client.
+ *
+ * @group Core 1.x
+ */
 export interface ValidateResult<Client = any> {
   /** The client, or a falsy value when there is no such client (`unauthorized_client`). */
   client: Client | false | null | undefined;
@@ -58,7 +75,11 @@ export interface ValidateResult<Client = any> {
   webOrigin?: string;
 }
 
-/** The context object of the Promise form of `immediate`. */
+/**
+ * The context object of the Promise form of `immediate`.
+ *
+ * @group Core 1.x
+ */
 export interface ImmediateContext<Client = any, User = any> {
   /** The transaction being authorized. */
   txn: OAuth2Transaction<Client, User>;
@@ -83,6 +104,8 @@ export interface ImmediateContext<Client = any, User = any> {
  * `async ({ txn, client, user, scope, type, areq, locals }) => allow` (or
  * `{ allow, info, locals }`). `done(err, allow, info, locals)`. Each position
  * carries every role it has in some arity.
+ *
+ * @group Core 1.x
  */
 export type ImmediateFunction<Client = any, User = any> = Bivariant<(
   client: Client & OAuth2Transaction<Client, User> & ImmediateContext<Client, User>,
@@ -94,7 +117,11 @@ export type ImmediateFunction<Client = any, User = any> = Bivariant<(
   done: ImmediateCallback,
 ) => unknown>;
 
-/** The context object of the Promise form of `complete`. */
+/**
+ * The context object of the Promise form of `complete`.
+ *
+ * @group Core 1.x
+ */
 export interface CompleteContext<Client = any, User = any> {
   /** The request. */
   req: OAuth2IncomingMessage;
@@ -106,14 +133,14 @@ export interface CompleteContext<Client = any, User = any> {
  * `complete(req, txn, done)`: runs after a grant is issued, before the
  * redirect. The arity-1 form `async ({ req, txn }) => {}` is awaited. The
  * first position carries both roles, so either form needs no annotation.
+ *
+ * @group Core 1.x
  */
 export type CompleteFunction<Client = any, User = any> = Bivariant<(
   req: OAuth2IncomingMessage & CompleteContext<Client, User>,
   txn: OAuth2Transaction<Client, User>,
   done: (err?: unknown) => void,
 ) => unknown>;
-
-export type { ImmediateCallback };
 
 /**
  * Create the authorization-endpoint middleware.
@@ -154,10 +181,10 @@ export function authorization(server: Server<any, any>, options: any, validate?:
   if (!validate) throw new TypeError('oauth2orize.authorization middleware requires a validate function');
   const userProperty = opts.userProperty || settingsOf(server).userProperty;
   const check: Function = validate;
-  // issue 12: pushed authorization requests (RFC 9126 §4). With
-  // `loadPushedRequest` or `requirePushedRequests`, a `request_uri` is
-  // resolved first and the grants parse the pushed parameters (`source`).
-  const pushed = pushedRequestHook(server, opts);
+  // Pushed authorization requests (RFC 9126 §4): with `loadPushedRequest` or
+  // `requirePushedRequests`, a `request_uri` is resolved first and the
+  // grants parse the pushed parameters (`source`).
+  const pushed = pushedRequestHook(opts, (fields) => advertise(server, fields), settingsOf(server).clock);
 
   return function authorization(req, res, next) {
     if (!pushed) return authorize(req, res, next, req);

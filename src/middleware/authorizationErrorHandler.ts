@@ -1,9 +1,13 @@
-import { removeOnEnd } from '../lib/transaction.js';
+import { removeOnEnd } from '../txn/transaction.js';
 import type { Server } from '../server.js';
 import type { SessionStoreOptions } from '../txn/session.js';
 import type { ErrorMiddleware } from '../types.js';
 
-/** Options of {@link Server.authorizationErrorHandler}: those of the transaction store. */
+/**
+ * Options of {@link Server.authorizationErrorHandler}: those of the transaction store.
+ *
+ * @group Core 1.x
+ */
 export type AuthorizationErrorHandlerOptions = SessionStoreOptions;
 
 /**

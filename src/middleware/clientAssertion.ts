@@ -1,16 +1,24 @@
 import { TokenError } from '../errors/tokenerror.js';
 import { settle, catchRejection, once } from '../lib/async.js';
-import { bodyOf, stringParam, type ParamBag } from '../lib/params.js';
+import { bodyOf, stringParam } from '../lib/params.js';
 import { bodyParsingError } from '../lib/respond.js';
 import { clientRequired, isJoseRejection, tokenError } from '../lib/endpoint.js';
-import { MAX_JWS_LENGTH, parseCompactJws, type CompactJws } from '../lib/jws.js';
-import type { Middleware } from '../types.js';
+import { MAX_JWS_LENGTH, parseCompactJws } from '../lib/jws.js';
+import type { Middleware, ParamBag, CompactJws } from '../types.js';
 import { USER_PROPERTY } from '../settings/settings.js';
 
-/** The `client_assertion_type` of RFC 7523 §2.2. */
+/**
+ * The `client_assertion_type` of RFC 7523 §2.2.
+ *
+ * @group Endpoints
+ */
 export const JWT_BEARER_CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
-/** The context object of the Promise form of a {@link VerifyClientAssertion}. */
+/**
+ * The context object of the Promise form of a {@link VerifyClientAssertion}.
+ *
+ * @group Endpoints
+ */
 export interface ClientAssertionContext {
   /** The client the assertion claims to come from (its `sub`, equal to its `iss`), unverified. */
   clientId: string;
@@ -24,7 +32,11 @@ export interface ClientAssertionContext {
   body: ParamBag;
 }
 
-/** The `done` callback of the 1.x-style forms of a {@link VerifyClientAssertion}. */
+/**
+ * The `done` callback of the 1.x-style forms of a {@link VerifyClientAssertion}.
+ *
+ * @group Endpoints
+ */
 export type VerifyClientAssertionCallback<Client = any> = (err?: unknown, client?: Client | false | null) => void;
 
 /**
@@ -39,6 +51,8 @@ export type VerifyClientAssertionCallback<Client = any> = (err?: unknown, client
  * `jose`: `jwtVerify(assertion, jwks, { issuer: clientId, subject: clientId, audience, algorithms })`.
  * A falsy client answers `invalid_client`, and so does an error thrown by
  * `jose` (its `ERR_JW...` codes, except a JWKS timeout).
+ *
+ * @group Endpoints
  */
 export type VerifyClientAssertion<Client = any> = (
   clientId: string & ClientAssertionContext,
@@ -47,7 +61,11 @@ export type VerifyClientAssertion<Client = any> = (
   done: VerifyClientAssertionCallback<Client>,
 ) => unknown;
 
-/** The context object of the Promise form of a {@link JtiFunction}. */
+/**
+ * The context object of the Promise form of a {@link JtiFunction}.
+ *
+ * @group Endpoints
+ */
 export interface JtiContext<Client = any> {
   /** The assertion's `jti`. */
   jti: string;
@@ -66,6 +84,8 @@ export interface JtiContext<Client = any> {
  * `SET jti:<clientId>:<jti> 1 NX EXAT <exp>` answers exactly that.
  * Forms: `(jti, exp, client, done)` with `done(err, fresh)`, or arity 1
  * `async ({ jti, exp, client, clientId }) => boolean`.
+ *
+ * @group Endpoints
  */
 export type JtiFunction<Client = any> = (
   jti: string & JtiContext<Client>,
@@ -74,7 +94,11 @@ export type JtiFunction<Client = any> = (
   done: (err?: unknown, fresh?: boolean) => void,
 ) => unknown;
 
-/** Options of {@link clientAssertion}. */
+/**
+ * Options of {@link clientAssertion}.
+ *
+ * @group Endpoints
+ */
 export interface ClientAssertionOptions<Client = any> {
   /** The request property that receives the client. Default `'user'`, as Passport. */
   userProperty?: string;
@@ -150,11 +174,15 @@ const invalidClient = (message: string): TokenError => tokenError(message, 'inva
  * @see https://www.rfc-editor.org/rfc/rfc7523#section-3
  * @param options accepted audiences, algorithms, `jti` replay check, limits
  * @param verify finds the client and verifies the assertion's signature
+ *
+ * @group Endpoints
  */
 export function clientAssertion<Client = any>(options: ClientAssertionOptions<Client> | undefined, verify: VerifyClientAssertion<Client>): Middleware;
 /**
  * Create client assertion authentication with the default options.
  * @param verify finds the client and verifies the assertion's signature
+ *
+ * @group Endpoints
  */
 export function clientAssertion<Client = any>(verify: VerifyClientAssertion<Client>): Middleware;
 export function clientAssertion(options: any, verify?: any): Middleware {

@@ -1,14 +1,18 @@
 import { bodyParsingError } from '../lib/respond.js';
 import { bodyOf } from '../lib/params.js';
 import { catchRejection, settle } from '../lib/async.js';
-import { consume, mergeLocals, once, respond } from '../lib/transaction.js';
+import { consume, mergeLocals, once, respond } from '../txn/transaction.js';
 import type { Server } from '../server.js';
 import { settingsOf } from '../settings/settings.js';
 import type { SessionStoreOptions } from '../txn/session.js';
 import type { Middleware, OAuth2IncomingMessage, OAuth2Transaction, Bivariant } from '../types.js';
 import type { CompleteFunction } from './authorization.js';
 
-/** Options of {@link Server.decision}. */
+/**
+ * Options of {@link Server.decision}.
+ *
+ * @group Core 1.x
+ */
 export interface DecisionOptions extends SessionStoreOptions {
   /** Body field whose presence means the user denied. Default `'cancel'`. */
   cancelField?: string;
@@ -18,7 +22,11 @@ export interface DecisionOptions extends SessionStoreOptions {
   loadTransaction?: boolean;
 }
 
-/** The context object of the Promise form of `parse`. */
+/**
+ * The context object of the Promise form of `parse`.
+ *
+ * @group Core 1.x
+ */
 export interface DecisionParseContext<Client = any, User = any> {
   /** The decision request (the consent form's post). */
   req: OAuth2IncomingMessage;
@@ -34,13 +42,19 @@ export interface DecisionParseContext<Client = any, User = any> {
  *
  * @typeParam TReq - The request type `req` is declared with (as in
  *   `@types/oauth2orize`); any request type is accepted.
+ *
+ * @group Core 1.x
  */
 export type DecisionParseFunction<Client = any, User = any, TReq = OAuth2IncomingMessage> = Bivariant<(
   req: TReq & DecisionParseContext<Client, User>,
   done: (err?: unknown, ares?: Record<string, unknown>, locals?: Record<string, unknown>) => void,
 ) => unknown>;
 
-/** What a context-form (async) `parse` resolves to. */
+/**
+ * What a context-form (async) `parse` resolves to.
+ *
+ * @group Core 1.x
+ */
 export interface DecisionParseResult {
   /** Fields merged into the decision (`ares`), such as the granted `scope`. */
   ares?: Record<string, unknown>;

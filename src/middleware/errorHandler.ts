@@ -1,11 +1,16 @@
-import { UnorderedList } from '../lib/unorderedlist.js';
+import { UnorderedList } from '../unorderedlist.js';
 import { query } from '../response/query.js';
 import { fragment } from '../response/fragment.js';
 import { isClientStatus, oauthCode } from '../lib/expose.js';
+import { RFC_STATUS } from '../errors/codes.js';
 import { misusedMiddleware, usedAsMiddleware } from '../lib/misuse.js';
 import type { ErrorMiddleware, OAuth2ErrorLike, OAuth2IncomingMessage, OAuth2ServerResponse, ResponseModes } from '../types.js';
 
-/** Options of {@link errorHandler}. */
+/**
+ * Options of {@link errorHandler}.
+ *
+ * @group Core 1.x
+ */
 export interface ErrorHandlerOptions {
   /**
    * `'direct'` (default) answers with a JSON error body, as the token
@@ -52,14 +57,6 @@ export interface ErrorHandlerOptions {
   issuer?: string;
 }
 
-/** Statuses RFC 6749 §5.2 gives to codes where 1.x differs. */
-const RFC_STATUS: ReadonlyMap<string, number> = new Map([
-  ['invalid_grant', 400],
-  ['unauthorized_client', 400],
-  ['unsupported_grant_type', 400],
-  ['unsupported_response_type', 400],
-]);
-
 /**
  * Create a middleware that renders OAuth 2.0 errors. It reads only `code`,
  * `status`, `uri` and `message` from the error, so errors from plugins and
@@ -82,6 +79,8 @@ const RFC_STATUS: ReadonlyMap<string, number> = new Map([
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
  * @param options `mode` (`'direct'` JSON or `'indirect'` redirect), `rfcStatus`, `realm`, `exposeErrors`, `fragment`, `modes`
+ *
+ * @group Core 1.x
  */
 export function errorHandler(options?: ErrorHandlerOptions): ErrorMiddleware {
   if (usedAsMiddleware('oauth2orize.errorHandler', arguments)) return misusedMiddleware('oauth2orize.errorHandler');

@@ -1,12 +1,15 @@
 import { settle, catchRejection, once } from '../lib/async.js';
-import type { ParamBag } from '../lib/params.js';
 import { writeJson } from '../lib/respond.js';
 import { readTokenRequest, type TokenRequest } from '../lib/endpoint.js';
-import type { Middleware } from '../types.js';
+import type { Middleware, ParamBag } from '../types.js';
 import { systemClock, type Clock } from '../settings/clock.js';
 import { USER_PROPERTY } from '../settings/settings.js';
 
-/** Options of {@link introspection}. */
+/**
+ * Options of {@link introspection}.
+ *
+ * @group Endpoints
+ */
 export interface IntrospectionOptions {
   /** The request property that holds the authenticated caller. Default `'user'` (Passport). */
   userProperty?: string;
@@ -26,6 +29,8 @@ export interface IntrospectionOptions {
 /**
  * Claims returned for an active token (RFC 7662 §2.2). All are optional;
  * `active` is set by the library. Times are seconds since the epoch.
+ *
+ * @group Endpoints
  */
 export interface IntrospectionClaims {
   /** Space-separated scopes of the token. */
@@ -53,7 +58,11 @@ export interface IntrospectionClaims {
   [claim: string]: unknown;
 }
 
-/** The context object of the Promise form of an {@link IntrospectFunction}. */
+/**
+ * The context object of the Promise form of an {@link IntrospectFunction}.
+ *
+ * @group Endpoints
+ */
 export interface IntrospectContext<Client = any> {
   /** The authenticated caller (a client or protected resource). */
   client: Client;
@@ -65,7 +74,11 @@ export interface IntrospectContext<Client = any> {
   body: ParamBag;
 }
 
-/** The `done` callback of the 1.x-style forms of an {@link IntrospectFunction}. */
+/**
+ * The `done` callback of the 1.x-style forms of an {@link IntrospectFunction}.
+ *
+ * @group Endpoints
+ */
 export type IntrospectCallback = (err?: unknown, claims?: IntrospectionClaims | false | null) => void;
 
 /**
@@ -78,6 +91,8 @@ export type IntrospectCallback = (err?: unknown, claims?: IntrospectionClaims | 
  * one the caller is not entitled to see (RFC 7662 §2.2, §4). The library
  * answers `{"active": false}` in all those cases, and also when the claims
  * carry an `exp` in the past or an `nbf` in the future.
+ *
+ * @group Endpoints
  */
 export type IntrospectFunction<Client = any> = (
   client: Client & IntrospectContext<Client>,
@@ -109,11 +124,15 @@ export type IntrospectFunction<Client = any> = (
  * @see https://www.rfc-editor.org/rfc/rfc7662#section-2
  * @param options introspection options (`clockTolerance`, ...)
  * @param lookup returns the token's claims when it is active and the caller may see it, else null
+ *
+ * @group Endpoints
  */
 export function introspection<Client = any>(options: IntrospectionOptions | undefined, lookup: IntrospectFunction<Client>): Middleware;
 /**
  * Create the introspection endpoint middleware with the default options.
  * @param lookup returns the token's claims when it is active and the caller may see it, else null
+ *
+ * @group Endpoints
  */
 export function introspection<Client = any>(lookup: IntrospectFunction<Client>): Middleware;
 export function introspection(options: any, lookup?: any): Middleware {

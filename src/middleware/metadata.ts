@@ -1,7 +1,7 @@
 import { copyFields, responseTypesOf, type Advertised } from '../settings/advertised.js';
 import { checkIssuer, type Profile } from '../settings/profile.js';
 import { settingsOf } from '../settings/settings.js';
-import { UnorderedList } from '../lib/unorderedlist.js';
+import { UnorderedList } from '../unorderedlist.js';
 import type { Server } from '../server.js';
 import type { Middleware } from '../types.js';
 

@@ -1,11 +1,15 @@
-import { approve, callImmediate, callStore, consume, mergeLocals, once, respond } from '../lib/transaction.js';
+import { approve, callImmediate, callStore, consume, mergeLocals, once, respond } from '../txn/transaction.js';
 import type { Server } from '../server.js';
 import { settingsOf } from '../settings/settings.js';
 import type { SessionStoreOptions } from '../txn/session.js';
 import type { Middleware, OAuth2Transaction } from '../types.js';
 import type { CompleteFunction, ImmediateFunction } from './authorization.js';
 
-/** Options of {@link Server.resume}. */
+/**
+ * Options of {@link Server.resume}.
+ *
+ * @group Core 1.x
+ */
 export interface ResumeOptions extends SessionStoreOptions {
   /** The request property holding the logged-in user. Default `'user'`. */
   userProperty?: string;

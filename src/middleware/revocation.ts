@@ -1,16 +1,23 @@
 import { settle, catchRejection, once } from '../lib/async.js';
-import type { ParamBag } from '../lib/params.js';
 import { readTokenRequest, tokenError, type TokenRequest } from '../lib/endpoint.js';
-import type { Middleware } from '../types.js';
+import type { Middleware, ParamBag } from '../types.js';
 import { USER_PROPERTY } from '../settings/settings.js';
 
-/** Options of {@link revocation}. */
+/**
+ * Options of {@link revocation}.
+ *
+ * @group Endpoints
+ */
 export interface RevocationOptions {
   /** The request property that holds the authenticated client. Default `'user'` (Passport). */
   userProperty?: string;
 }
 
-/** The context object of the Promise form of a {@link RevokeFunction}. */
+/**
+ * The context object of the Promise form of a {@link RevokeFunction}.
+ *
+ * @group Endpoints
+ */
 export interface RevokeContext<Client = any> {
   /** The authenticated client making the request. */
   client: Client;
@@ -33,6 +40,8 @@ export interface RevokeContext<Client = any> {
  * tokens). Revoking a refresh token should also revoke the access tokens
  * issued from the same grant (RFC 7009 §2.1). To refuse a token type the
  * server cannot revoke, fail with code `unsupported_token_type`.
+ *
+ * @group Endpoints
  */
 export type RevokeFunction<Client = any> = (
   client: Client & RevokeContext<Client>,
@@ -66,11 +75,15 @@ export type RevokeFunction<Client = any> = (
  * @see https://www.rfc-editor.org/rfc/rfc7009#section-2
  * @param options revocation options
  * @param revoke revokes the token if it was issued to the client
+ *
+ * @group Endpoints
  */
 export function revocation<Client = any>(options: RevocationOptions | undefined, revoke: RevokeFunction<Client>): Middleware;
 /**
  * Create the revocation endpoint middleware with the default options.
  * @param revoke revokes the token if it was issued to the client
+ *
+ * @group Endpoints
  */
 export function revocation<Client = any>(revoke: RevokeFunction<Client>): Middleware;
 export function revocation(options: any, revoke?: any): Middleware {

@@ -5,7 +5,11 @@ import type { Server } from '../server.js';
 import type { Middleware } from '../types.js';
 import { carrySettings, settingsOf } from '../settings/settings.js';
 
-/** Options of the token middleware. Each defaults to the server's setting (on when hardened). */
+/**
+ * Options of the token middleware. Each defaults to the server's setting (on when hardened).
+ *
+ * @group Core 1.x
+ */
 export interface TokenOptions {
   /**
    * Answer a request without `grant_type` with 400 `invalid_request`, before

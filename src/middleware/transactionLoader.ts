@@ -1,4 +1,4 @@
-import { callStore } from '../lib/transaction.js';
+import { callStore } from '../txn/transaction.js';
 import type { Server } from '../server.js';
 import type { SessionStoreOptions } from '../txn/session.js';
 import type { Middleware } from '../types.js';

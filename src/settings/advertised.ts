@@ -7,7 +7,7 @@
  *
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-2
  */
-import type { UnorderedList } from '../lib/unorderedlist.js';
+import type { UnorderedList } from '../unorderedlist.js';
 
 /** The metadata a server has gathered. */
 export interface Advertised {

@@ -5,7 +5,7 @@
  * exactly the 1.x code paths. Grant modules and exchanges read the profile
  * from the request or transaction ({@link profileOf}); see `carrier.ts`.
  */
-import type { PkcePolicy } from '../lib/pkce.js';
+import type { PkcePolicy } from '../pkce.js';
 import { carried } from './carrier.js';
 import type { ServerOptions } from '../types.js';
 

@@ -13,8 +13,8 @@
  * settings that are not carried: nothing is attached to its requests or
  * transactions, and `profileOf`/`clockOf` answer without a lookup.
  */
-import { methodsOf } from '../lib/pkce.js';
-import type { UnorderedList } from '../lib/unorderedlist.js';
+import { methodsOf } from '../pkce.js';
+import type { UnorderedList } from '../unorderedlist.js';
 import type { ServerOptions } from '../types.js';
 import { addResponseType, copyFields, emptyAdvertised, mergeFields, type Advertised } from './advertised.js';
 import { SETTINGS, carry, type SettingsHolder } from './carrier.js';

@@ -1,14 +1,18 @@
 import { AuthorizationError } from '../errors/authorizationerror.js';
 import { BadRequestError } from '../errors/badrequesterror.js';
 import { ForbiddenError } from '../errors/forbiddenerror.js';
-import { own, type ParamBag } from '../lib/params.js';
+import { own } from '../lib/params.js';
 import type { Server } from '../server.js';
-import type { OAuth2IncomingMessage, OAuth2Transaction, TransactionClaimCallback } from '../types.js';
+import type { OAuth2IncomingMessage, OAuth2Transaction, TransactionClaimCallback, ParamBag } from '../types.js';
 import { commander, type RedisClientLike, type RedisCommand } from './redisclient.js';
 import { newId, type SessionStoreOptions } from './session.js';
 import { settingsOf, USER_PROPERTY } from '../settings/settings.js';
 
-/** Options of the {@link RedisTransactionStore} constructor. */
+/**
+ * Options of the {@link RedisTransactionStore} constructor.
+ *
+ * @group Stores
+ */
 export interface RedisTransactionStoreOptions {
   /**
    * A connected client: node-redis v4 or v5 (`createClient()` from `redis`),
@@ -86,6 +90,8 @@ const claimed = new WeakMap<object, string>();
  * const server = oauth2orize.createServer({ store: new RedisTransactionStore({ client }) });
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-10.12
+ *
+ * @group Stores
  */
 export class RedisTransactionStore {
   /** Marks the 1.x store interface, called with `(server, options, req, ...)`. */

@@ -9,7 +9,11 @@
  * number for `DEL`. Valkey answers these commands as Redis does.
  */
 
-/** A node-redis v4/v5 client (`createClient()` from `redis`), connected. */
+/**
+ * A node-redis v4/v5 client (`createClient()` from `redis`), connected.
+ *
+ * @group Stores
+ */
 export interface NodeRedisClientLike {
   /**
    * Sends one raw command.
@@ -18,7 +22,11 @@ export interface NodeRedisClientLike {
   sendCommand(args: string[]): Promise<unknown>;
 }
 
-/** An ioredis 5 client (`new Redis()`), or a client with the same `call`. */
+/**
+ * An ioredis 5 client (`new Redis()`), or a client with the same `call`.
+ *
+ * @group Stores
+ */
 export interface IoRedisClientLike {
   /**
    * Sends one raw command.
@@ -28,7 +36,11 @@ export interface IoRedisClientLike {
   call(command: string, ...args: string[]): Promise<unknown>;
 }
 
-/** Either kind of Redis client. */
+/**
+ * Either kind of Redis client.
+ *
+ * @group Stores
+ */
 export type RedisClientLike = NodeRedisClientLike | IoRedisClientLike;
 
 /** Runs one raw command: `['SET', key, value, 'PX', '600000']`. */

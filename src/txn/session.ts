@@ -2,9 +2,9 @@ import uid from 'uid-safe';
 import { AuthorizationError } from '../errors/authorizationerror.js';
 import { BadRequestError } from '../errors/badrequesterror.js';
 import { ForbiddenError } from '../errors/forbiddenerror.js';
-import { own, type ParamBag } from '../lib/params.js';
+import { own } from '../lib/params.js';
 import type { Server } from '../server.js';
-import type { OAuth2IncomingMessage, OAuth2Transaction } from '../types.js';
+import type { OAuth2IncomingMessage, OAuth2Transaction, ParamBag } from '../types.js';
 import { ClaimBook } from './claims.js';
 import { settingsOf } from '../settings/settings.js';
 
@@ -13,6 +13,8 @@ import { settingsOf } from '../settings/settings.js';
  * (`authorize`, `decision`, `resume`, `transactionLoader`,
  * `authorizationErrorHandler`), which pass them to the store; give the same
  * values to all of them.
+ *
+ * @group Stores
  */
 export interface SessionStoreOptions {
   /** Session property under which transactions are kept. Default `'authorize'`. */
@@ -23,7 +25,11 @@ export interface SessionStoreOptions {
   idLength?: number;
 }
 
-/** Options of the {@link SessionStore} constructor. */
+/**
+ * Options of the {@link SessionStore} constructor.
+ *
+ * @group Stores
+ */
 export interface SessionStoreConfig {
   /**
    * Most pending transactions kept in one session; storing one more evicts
@@ -52,6 +58,8 @@ let anonymousCount = 0;
  * session (`req.session`), with the client reduced to what
  * `server.serializeClient` produces. It implements the 1.x "legacy" store
  * interface, which receives the server and the middleware's options.
+ *
+ * @group Stores
  */
 export class SessionStore {
   /** Marks the 1.x store interface, called with `(server, options, req, ...)`. */

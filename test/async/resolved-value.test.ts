@@ -8,7 +8,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import oauth2orize from '../../src/index.js';
-import { callStore } from '../../src/lib/transaction.js';
+import { callStore } from '../../src/txn/transaction.js';
 import { mockRequest, run } from '../helpers/mock.js';
 
 const client = { id: 'c1' };

@@ -11,7 +11,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { safeEqual } from '../../src/lib/safeEqual.js';
-import { checkVerifier } from '../../src/lib/pkce.js';
+import { checkVerifier } from '../../src/pkce.js';
 import { authorizationCode } from '../../src/exchange/authorizationCode.js';
 import { mockRequest, run } from '../helpers/mock.js';
 

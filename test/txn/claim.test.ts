@@ -1,12 +1,12 @@
 /**
  * The claim hook of the transaction stores (`claimTransaction` and
- * `consume` in lib/transaction.ts): how a store's `claim` may answer, and
+ * `consume` in txn/transaction.ts): how a store's `claim` may answer, and
  * what `decision` and `resume` do with the answer.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Server } from '../../src/server.js';
-import { claimTransaction, consume } from '../../src/lib/transaction.js';
+import { claimTransaction, consume } from '../../src/txn/transaction.js';
 import { ForbiddenError } from '../../src/errors/forbiddenerror.js';
 import { decision } from '../../src/middleware/decision.js';
 import { resume } from '../../src/middleware/resume.js';

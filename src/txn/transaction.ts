@@ -1,12 +1,50 @@
-import { merge } from './merge.js';
-import { catchRejection, once, settle } from './async.js';
+/**
+ * The life of an authorization transaction, shared by `authorize`, `resume`,
+ * `decision` and the device verification step: store it, load it, claim it
+ * for the one request that answers it, remove it once answered, and answer
+ * it through the server's response handlers.
+ */
+import { merge } from '../lib/merge.js';
+import { catchRejection, once, settle } from '../lib/async.js';
 
 export { once };
 import { AuthorizationError } from '../errors/authorizationerror.js';
 import { ForbiddenError } from '../errors/forbiddenerror.js';
-import { debug } from './debug.js';
-import type { Server } from '../server.js';
-import type { TransactionClaimCallback, AuthorizationResponse, NextFunction, OAuth2IncomingMessage, OAuth2ServerResponse, OAuth2Transaction } from '../types.js';
+import { debug } from '../lib/debug.js';
+import type {
+  TransactionClaimCallback,
+  AuthorizationResponse,
+  ImmediateCallback,
+  ImmediateResult,
+  LegacyTransactionStore,
+  NextFunction,
+  OAuth2IncomingMessage,
+  OAuth2ServerResponse,
+  OAuth2Transaction,
+  TransactionStore,
+} from '../types.js';
+
+/**
+ * What these helpers use of the server: its transaction store and its
+ * response handlers, through the members 1.x plugins also read (`_txnStore`,
+ * `_respond`). The middleware pass the server itself, and a store in the 1.x
+ * interface receives it as before.
+ */
+export interface TransactionHost {
+  /** The transaction store. */
+  _txnStore: TransactionStore;
+  /**
+   * Runs the response handlers registered for the transaction's type.
+   * @param txn the transaction to answer
+   * @param res the response
+   * @param complete offered to the handlers, runs the app's `complete`
+   * @param cb called without an error when no handler answered
+   */
+  _respond(txn: OAuth2Transaction<any, any>, res: OAuth2ServerResponse, complete: ((cb: (err?: unknown) => void) => void) | undefined, cb: (err?: unknown) => void): void;
+}
+
+/** The server as the 1.x store interface declares it: the host is that server, passed on unchanged. */
+type LegacyServer = Parameters<LegacyTransactionStore['store']>[0];
 
 /**
  * Arrange for the transaction to be removed from the store once the
@@ -14,7 +52,7 @@ import type { TransactionClaimCallback, AuthorizationResponse, NextFunction, OAu
  * transaction single-use after its decision, and `_endProxied` tells later
  * middleware it has been done.
  */
-export function removeOnEnd(server: Server<any, any>, options: object, req: OAuth2IncomingMessage, res: OAuth2ServerResponse): void {
+export function removeOnEnd(server: TransactionHost, options: object, req: OAuth2IncomingMessage, res: OAuth2ServerResponse): void {
   const end = res.end;
   const wrapped = function (this: unknown, ...args: unknown[]) {
     const txn = req.oauth2;
@@ -27,7 +65,7 @@ export function removeOnEnd(server: Server<any, any>, options: object, req: OAut
 }
 
 /** Remove a transaction through either store interface, ignoring the result. */
-export function removeTransaction(server: Server<any, any>, options: object, req: OAuth2IncomingMessage, tid: string): void {
+export function removeTransaction(server: TransactionHost, options: object, req: OAuth2IncomingMessage, tid: string): void {
   const store = server._txnStore;
   const ignore = (): void => {};
   if (store.legacy === true) store.remove(options, req, tid, ignore);
@@ -40,7 +78,7 @@ export function removeTransaction(server: Server<any, any>, options: object, req
  * `record`, the 1.x shape it keeps; a request store gets `txn` itself.
  */
 export function storeTransaction(
-  server: Server<any, any>,
+  server: TransactionHost,
   options: object,
   req: OAuth2IncomingMessage,
   txn: OAuth2Transaction<any, any>,
@@ -53,7 +91,7 @@ export function storeTransaction(
     cb();
   };
   const store = server._txnStore;
-  if (store.legacy === true) return store.store(server, options, req, record, stored);
+  if (store.legacy === true) return store.store(server as LegacyServer, options, req, record, stored);
   callStore(store, 'store', [req, txn], stored);
 }
 
@@ -102,7 +140,7 @@ export function callStore(
  *
  * `done` is called synchronously when the store answers synchronously.
  */
-export function claimTransaction(server: Server<any, any>, options: object, req: OAuth2IncomingMessage, done: TransactionClaimCallback): void {
+export function claimTransaction(server: TransactionHost, options: object, req: OAuth2IncomingMessage, done: TransactionClaimCallback): void {
   const store = server._txnStore as { legacy?: boolean; claim?: Function };
   const tid = req.oauth2 && req.oauth2.transactionID;
   const claim = store.claim;
@@ -161,9 +199,6 @@ export function completer<C, U>(
   };
 }
 
-/** `done(err, allow, info, locals)` of `immediate`. */
-export type ImmediateCallback = (err?: unknown, allow?: boolean, info?: Record<string, unknown> | null, locals?: Record<string, unknown> | null) => void;
-
 /**
  * Call the app's `immediate` with the arguments its arity asks for. Both
  * `authorize` and `resume` use this.
@@ -195,23 +230,13 @@ export function callImmediate(immediate: Function, txn: OAuth2Transaction<any, a
   }
 }
 
-/** What a context-form (async) `immediate` resolves to, when not a boolean. */
-export interface ImmediateResult {
-  /** Whether to answer at once, without the consent page. */
-  allow: boolean;
-  /** Becomes `txn.info`, and the decision (`ares`) when allowed. */
-  info?: Record<string, unknown>;
-  /** Merged into `txn.locals`. */
-  locals?: Record<string, unknown>;
-}
-
 /**
  * Run the response handlers for an approved or decided transaction, with
  * the app's `complete` offered to them. When none of them answers, the
  * response type is unsupported.
  */
 export function respond(
-  server: Server<any, any>,
+  server: TransactionHost,
   req: OAuth2IncomingMessage,
   res: OAuth2ServerResponse,
   complete: ((req: any, txn: OAuth2Transaction<any, any>, cb: (err?: unknown) => void) => unknown) | undefined,
@@ -237,7 +262,7 @@ export function approve(txn: OAuth2Transaction<any, any>, info: Record<string, u
  * `done(err)` gets the 1.x `ForbiddenError` when another request got there
  * first, or the store's error; `done()` means this request answers.
  */
-export function consume(server: Server<any, any>, options: object, req: OAuth2IncomingMessage, res: OAuth2ServerResponse, done: (err?: unknown) => void): void {
+export function consume(server: TransactionHost, options: object, req: OAuth2IncomingMessage, res: OAuth2ServerResponse, done: (err?: unknown) => void): void {
   const txn = req.oauth2!;
   claimTransaction(server, options, req, (err, ok) => {
     if (err) return done(err);

@@ -9,10 +9,11 @@
  * @see https://www.rfc-editor.org/rfc/rfc7636
  */
 import { createHash } from 'node:crypto';
-import { safeEqual } from './safeEqual.js';
-import { AuthorizationError } from '../errors/authorizationerror.js';
-import { TokenError } from '../errors/tokenerror.js';
-import { stringParam, type ParamBag } from './params.js';
+import { safeEqual } from './lib/safeEqual.js';
+import { AuthorizationError } from './errors/authorizationerror.js';
+import { TokenError } from './errors/tokenerror.js';
+import type { ParamBag } from './types.js';
+import { stringParam } from './lib/params.js';
 
 /**
  * When PKCE is required, and which methods are accepted. Given to
@@ -24,6 +25,8 @@ import { stringParam, type ParamBag } from './params.js';
  * createServer({ pkce: { required: 'public', isPublic: (client) => !client.secret } });
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-2.1.1
+ *
+ * @group Types
  */
 export interface PkcePolicy<Client = any> {
   /**
@@ -39,7 +42,11 @@ export interface PkcePolicy<Client = any> {
   isPublic?: (client: Client) => boolean;
 }
 
-/** What the app stores with a code, and hands back to `exchange.code`'s `pkce.lookup`. */
+/**
+ * What the app stores with a code, and hands back to `exchange.code`'s `pkce.lookup`.
+ *
+ * @group Types
+ */
 export interface PkceRecord {
   /** `areq.codeChallenge` when the code was issued; absent if it was issued without one. */
   codeChallenge?: string | null;

@@ -1,7 +1,7 @@
 /** User codes and device codes (RFC 8628 §6.1, §5.2). */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateUserCode, normalizeUserCode, generateDeviceCode, randomString, USER_CODE_ALPHABET, MAX_USER_CODE_INPUT } from '../../src/lib/usercode.js';
+import { generateUserCode, normalizeUserCode, generateDeviceCode, randomString, USER_CODE_ALPHABET, MAX_USER_CODE_INPUT } from '../../src/device/userCode.js';
 
 describe('user codes', () => {
   it('uses the 20 consonants of RFC 8628 §6.1', () => {

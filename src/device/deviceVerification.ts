@@ -1,17 +1,18 @@
 import { AuthorizationError } from '../errors/authorizationerror.js';
 import { invoke, timeOf } from '../lib/invoke.js';
-import { own, type ParamBag } from '../lib/params.js';
-import { storeTransaction } from '../lib/transaction.js';
-import { normalizeUserCode } from '../lib/usercode.js';
-import type { Server } from '../server.js';
+import { own } from '../lib/params.js';
+import { storeTransaction, type TransactionHost } from '../txn/transaction.js';
+import { normalizeUserCode } from './userCode.js';
 import { recordTransactionType, settingsOf } from '../settings/settings.js';
 import type { SessionStoreOptions } from '../txn/session.js';
-import type { AuthorizationRequest, Middleware, OAuth2IncomingMessage, OAuth2Transaction } from '../types.js';
+import type { AuthorizationRequest, Middleware, OAuth2IncomingMessage, OAuth2Transaction, ParamBag } from '../types.js';
+import { DEVICE_TRANSACTION_TYPE } from './deviceCodeTypes.js';
 
-/** The transaction type (response type) of a device verification. */
-export const DEVICE_TRANSACTION_TYPE = 'device_code';
-
-/** What `lookup` returns for a user code: the pending device authorization. */
+/**
+ * What `lookup` returns for a user code: the pending device authorization.
+ *
+ * @group Device flow
+ */
 export interface DeviceVerificationRecord<Client = any> {
   /** The client that asked, as `serializeClient` can store it. */
   client: Client;
@@ -25,14 +26,22 @@ export interface DeviceVerificationRecord<Client = any> {
   displayUserCode?: string;
 }
 
-/** Context of the Promise form of `attempt`. */
+/**
+ * Context of the Promise form of `attempt`.
+ *
+ * @group Device flow
+ */
 export interface DeviceAttemptContext {
   /** The request. */
   req: OAuth2IncomingMessage;
   /** The user code as entered, normalized. */
   userCode: string;
 }
-/** Context of the Promise form of `lookup`. */
+/**
+ * Context of the Promise form of `lookup`.
+ *
+ * @group Device flow
+ */
 export interface DeviceLookupContext {
   /** The user code as entered, normalized. */
   userCode: string;
@@ -44,6 +53,8 @@ export interface DeviceLookupContext {
  * Rate-limit hook: `(req, userCode, done(err, allowed))`, or the arity-1 form
  * `async ({ req, userCode }) => allowed`. Called before every lookup; count
  * attempts per session, per user, per address, as the app sees fit.
+ *
+ * @group Device flow
  */
 export type DeviceAttemptFunction = (
   req: OAuth2IncomingMessage & DeviceAttemptContext,
@@ -54,13 +65,19 @@ export type DeviceAttemptFunction = (
 /**
  * Find the pending device authorization for a user code in canonical form:
  * `(userCode, done(err, record))` or `async ({ userCode, req }) => record`.
+ *
+ * @group Device flow
  */
 export type DeviceLookupFunction<Client = any> = (
   userCode: string & DeviceLookupContext,
   done: (err?: unknown, record?: DeviceVerificationRecord<Client> | null | false) => void,
 ) => unknown;
 
-/** Options of {@link Server.deviceVerification}; the store options apply to the session store. */
+/**
+ * Options of {@link Server.deviceVerification}; the store options apply to the session store.
+ *
+ * @group Device flow
+ */
 export interface DeviceVerificationOptions extends SessionStoreOptions {
   /** The request property holding the logged-in user. Default `'user'`. */
   userProperty?: string;
@@ -118,7 +135,7 @@ function invalidCode(): AuthorizationError {
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-5.1
  */
 export function deviceVerification<Client = any>(
-  server: Server<Client, any>,
+  server: TransactionHost,
   options: DeviceVerificationOptions | undefined,
   lookup: DeviceLookupFunction<Client>,
 ): Middleware {

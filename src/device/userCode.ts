@@ -11,7 +11,11 @@ import { randomBytes } from 'node:crypto';
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-6.1
  */
 
-/** The §6.1 alphabet: 20 upper-case consonants. */
+/**
+ * The §6.1 alphabet: 20 upper-case consonants.
+ *
+ * @group Device flow
+ */
 export const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';
 
 /** Longest user-code input examined; longer input cannot be a code and is refused cheaply. */
@@ -46,6 +50,8 @@ export function randomString(length: number, alphabet: string): string {
  * generateUserCode(); // 'WDJB-MJHT'
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-6.1
+ *
+ * @group Device flow
  */
 export function generateUserCode(): string {
   const raw = randomString(8, USER_CODE_ALPHABET);
@@ -61,6 +67,8 @@ export function generateUserCode(): string {
  *
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-6.1
  * @param input the user code as typed
+ *
+ * @group Device flow
  */
 export function normalizeUserCode(input: unknown): string {
   if (typeof input !== 'string' || input.length > MAX_USER_CODE_INPUT) return '';
@@ -72,6 +80,8 @@ export function normalizeUserCode(input: unknown): string {
  * is a bearer secret of the device, so it must be unguessable.
  *
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-5.2
+ *
+ * @group Device flow
  */
 export function generateDeviceCode(): string {
   return randomBytes(32).toString('base64url');

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkPolicy, checkVerifier, challengeRequired, methodsOf, parseChallenge } from '../../src/lib/pkce.js';
+import { checkPolicy, checkVerifier, challengeRequired, methodsOf, parseChallenge } from '../src/pkce.js';
 
 // RFC 7636 Appendix B.
 const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';

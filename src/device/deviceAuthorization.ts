@@ -1,18 +1,18 @@
 import { TokenError } from '../errors/tokenerror.js';
 import { invoke } from '../lib/invoke.js';
 import { merge } from '../lib/merge.js';
-import { bodyOf, scopeParam, separatorsOf, type ParamBag } from '../lib/params.js';
+import { bodyOf, scopeParam, separatorsOf } from '../lib/params.js';
 import { bodyParsingError, writeJson } from '../lib/respond.js';
-import { generateDeviceCode, generateUserCode, normalizeUserCode } from '../lib/usercode.js';
-import type { Server } from '../server.js';
+import { generateDeviceCode, generateUserCode, normalizeUserCode } from './userCode.js';
 import { advertise, recordTransactionType, settingsOf } from '../settings/settings.js';
-import { DEVICE_TRANSACTION_TYPE } from './deviceVerification.js';
-import type { Middleware } from '../types.js';
+import type { Middleware, ParamBag } from '../types.js';
+import { DEVICE_CODE_GRANT_TYPE, DEVICE_TRANSACTION_TYPE } from './deviceCodeTypes.js';
 
-/** The grant type of the device authorization grant. */
-export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
-
-/** Options of {@link Server.deviceAuthorization}. */
+/**
+ * Options of {@link Server.deviceAuthorization}.
+ *
+ * @group Device flow
+ */
 export interface DeviceAuthorizationOptions {
   /** The end-user verification URI shown on the device (`verification_uri`). Required. */
   verificationURI: string;
@@ -50,6 +50,8 @@ export interface DeviceAuthorizationOptions {
  * who asked, for what, until when. Keep it under both `deviceCode` (for
  * polling) and `userCode` (for the verification page), with `status:
  * 'pending'`.
+ *
+ * @group Device flow
  */
 export interface DeviceAuthorizationRecord<Client = any> {
   /** The device code, a high-entropy secret of the device. */
@@ -79,6 +81,8 @@ export interface DeviceAuthorizationRecord<Client = any> {
  * arity-1 form `async (record) => extra` returns nothing, extra response
  * parameters, or `false` to refuse the client (`unauthorized_client`); the
  * callback form is `(record, done(err, extra))`.
+ *
+ * @group Device flow
  */
 export type DeviceAuthorizationStore<Client = any> = (
   record: DeviceAuthorizationRecord<Client>,
@@ -106,7 +110,7 @@ export type DeviceAuthorizationStore<Client = any> = (
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.2
  */
 export function deviceAuthorization<Client = any>(
-  server: Server<Client, any>,
+  server: object,
   options: DeviceAuthorizationOptions,
   store: DeviceAuthorizationStore<Client>,
 ): Middleware {

@@ -1,25 +1,45 @@
 import { randomBytes } from 'node:crypto';
 import { TokenError } from '../errors/tokenerror.js';
 import { invoke } from '../lib/invoke.js';
-import { shadowRequest, type PushedRequestRecord } from '../lib/pushedRequest.js';
-import { bodyOf, own, type ParamBag } from '../lib/params.js';
+import { once } from '../lib/async.js';
+import { bodyOf, own } from '../lib/params.js';
 import { bodyParsingError } from '../lib/respond.js';
-import { once } from '../lib/transaction.js';
 import { callValidate } from '../lib/validate.js';
-import type { Server } from '../server.js';
 import { advertise, settingsOf } from '../settings/settings.js';
-import type { Middleware } from '../types.js';
-import type { ValidateFunction } from './authorization.js';
+import type { AuthorizationRequest, Middleware, OAuth2IncomingMessage, ParamBag } from '../types.js';
+import type { ValidateFunction } from '../middleware/authorization.js';
+import { shadowRequest, type PushedRequestRecord } from './loadPushedRequest.js';
 
-export type { PushedRequestRecord, PushedRequestLoader, PushedRequestLoadContext, PushedAuthorizeOptions } from '../lib/pushedRequest.js';
+/**
+ * What the PAR endpoint uses of the server: the registered grants' request
+ * parsers, run as `authorize` runs them (1.x's `server._parse`). The server
+ * is also the key under which the endpoint's metadata is advertised.
+ */
+export interface PushedRequestParser {
+  /**
+   * Parses an authorization request with the parsers registered for `type`.
+   * @param type the `response_type` parameter
+   * @param req the request, or a view of it carrying the pushed parameters
+   * @param cb called with the parsed request
+   */
+  _parse(type: string | undefined, req: OAuth2IncomingMessage, cb: (err: unknown, areq?: AuthorizationRequest) => void): void;
+}
 
-/** The prefix of the `request_uri` values this package issues. */
+/**
+ * The prefix of the `request_uri` values this package issues.
+ *
+ * @group PAR
+ */
 export const REQUEST_URI_PREFIX = 'urn:ietf:params:oauth:request_uri:';
 
 /** Parameters never kept from a pushed request: they authenticate the client. */
 const CLIENT_AUTH_PARAMS = new Set(['client_secret', 'client_assertion', 'client_assertion_type']);
 
-/** Options of {@link Server.pushedAuthorization}. */
+/**
+ * Options of {@link Server.pushedAuthorization}.
+ *
+ * @group PAR
+ */
 export interface PushedAuthorizationOptions<Client = any> {
   /** Lifetime of a `request_uri`, in seconds. Default 60. */
   expiresIn?: number;
@@ -44,6 +64,8 @@ export interface PushedAuthorizationOptions<Client = any> {
  * `store` callback of {@link Server.pushedAuthorization}: keep the record until it
  * expires, keyed by `requestURI`. `(record, done(err))` or the arity-1 form
  * `async (record) => {}`.
+ *
+ * @group PAR
  */
 export type PushedRequestStore<Client = any> = (record: PushedRequestRecord<Client>, done: (err?: unknown) => void) => unknown;
 
@@ -70,7 +92,7 @@ export type PushedRequestStore<Client = any> = (record: PushedRequestRecord<Clie
  * @see https://www.rfc-editor.org/rfc/rfc9126#section-2
  */
 export function pushedAuthorization<Client = any>(
-  server: Server<Client, any>,
+  server: PushedRequestParser,
   options: PushedAuthorizationOptions<Client> | undefined,
   validate: ValidateFunction<Client>,
   store: PushedRequestStore<Client>,

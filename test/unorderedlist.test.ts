@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { UnorderedList } from '../../src/lib/unorderedlist.js';
+import { UnorderedList } from '../src/unorderedlist.js';
 
 describe('UnorderedList', () => {
   describe('built from a space-separated string', () => {

@@ -2,16 +2,15 @@
  * The authorization endpoint's side of pushed authorization requests
  * (RFC 9126 §4): resolving a `request_uri` into the pushed parameters before
  * the grants parse the request. The PAR endpoint itself is
- * `middleware/par.ts`.
+ * `par/pushedAuthorization.ts`.
  *
  * @see https://www.rfc-editor.org/rfc/rfc9126#section-4
  */
 import { AuthorizationError } from '../errors/authorizationerror.js';
-import { invoke, timeOf } from './invoke.js';
-import { own, type ParamBag } from './params.js';
-import type { Server } from '../server.js';
-import { advertise, settingsOf } from '../settings/settings.js';
-import type { AuthorizationRequest, OAuth2IncomingMessage } from '../types.js';
+import { invoke, timeOf } from '../lib/invoke.js';
+import { own } from '../lib/params.js';
+import type { Clock } from '../settings/clock.js';
+import type { AuthorizationRequest, OAuth2IncomingMessage, ParamBag } from '../types.js';
 
 /**
  * A pushed authorization request as the app stores it, and as
@@ -19,6 +18,8 @@ import type { AuthorizationRequest, OAuth2IncomingMessage } from '../types.js';
  * parameters (strings, or arrays of strings for repeated ones), without the
  * client's credentials; the record serializes to JSON as is (apart from
  * `client` and `areq`, which are for the app's information).
+ *
+ * @group PAR
  */
 export interface PushedRequestRecord<Client = any> {
   /** The `request_uri` handed to the client. */
@@ -35,7 +36,11 @@ export interface PushedRequestRecord<Client = any> {
   areq?: AuthorizationRequest;
 }
 
-/** Context of the Promise form of `loadPushedRequest`. */
+/**
+ * Context of the Promise form of `loadPushedRequest`.
+ *
+ * @group PAR
+ */
 export interface PushedRequestLoadContext {
   /** The `request_uri` parameter. */
   requestURI: string;
@@ -49,13 +54,19 @@ export interface PushedRequestLoadContext {
  * Take (load and delete, so that it is used once) the pushed request stored
  * under `requestURI`: `(requestURI, done(err, record))` or
  * `async ({ requestURI, clientID, req }) => record`.
+ *
+ * @group PAR
  */
 export type PushedRequestLoader = (
   requestURI: string & PushedRequestLoadContext,
   done: (err?: unknown, record?: PushedRequestRecord | null | false) => void,
 ) => unknown;
 
-/** The options `authorize` takes for pushed authorization requests. */
+/**
+ * The options `authorize` takes for pushed authorization requests.
+ *
+ * @group PAR
+ */
 export interface PushedAuthorizeOptions {
   /**
    * Accept `request_uri` (RFC 9126 §4): the authorization request is then
@@ -79,18 +90,25 @@ export interface PushedAuthorizeOptions {
  * hands back the request the grants should parse: the real one, or a view of
  * it whose query is the pushed request's parameters.
  *
+ * The hook is built once, when `authorize` is; `announce` receives the
+ * metadata fields the server should advertise because of these options
+ * (`require_pushed_authorization_requests`), so this module needs nothing
+ * of the server; `serverClock` is the server's clock, used unless the
+ * options bring their own (`now`).
+ *
  * @see https://www.rfc-editor.org/rfc/rfc9126#section-4
  */
 export function pushedRequestHook(
-  server: Server<any, any>,
   options: PushedAuthorizeOptions,
+  announce: (fields: Readonly<Record<string, unknown>>) => void,
+  serverClock: Clock,
 ): ((req: OAuth2IncomingMessage, cb: (err: unknown, source?: OAuth2IncomingMessage) => void) => void) | undefined {
   const load = options.loadPushedRequest;
   const required = options.requirePushedRequests === true;
   if (!load && !required) return undefined;
   if (typeof load !== 'function') throw new TypeError('oauth2orize.authorization option requirePushedRequests needs loadPushedRequest');
-  const clock = options.now || settingsOf(server).clock;
-  if (required) advertise(server, { require_pushed_authorization_requests: true });
+  const clock = options.now || serverClock;
+  if (required) announce({ require_pushed_authorization_requests: true });
 
   return function pushedRequest(req, cb) {
     const query = (req.query || {}) as ParamBag;
