@@ -13,7 +13,8 @@ import { deviceAuthorization, type DeviceAuthorizationOptions, type DeviceAuthor
 import { deviceVerification, type DeviceVerificationOptions, type DeviceLookupFunction } from './device/deviceVerification.js';
 import { pushedAuthorization, type PushedAuthorizationOptions, type PushedRequestStore } from './par/pushedAuthorization.js';
 import type { Profile } from './settings/profile.js';
-import { advertise, carrySettings, createSettings, installSettings, recordDeclared, recordGrantType, recordResponseType, settingsOf } from './settings/settings.js';
+import { advertise, carrySettings, createSettings, installSettings, recordDeclared, recordGrantType, recordResponseType, recordTransactionType, settingsOf } from './settings/settings.js';
+import { DEVICE_TRANSACTION_TYPE } from './device/deviceCodeTypes.js';
 import { shownError } from './lib/expose.js';
 import { lacksPkceLookup } from './exchange/authorizationCode.js';
 import { formPost } from './response/formPost.js';
@@ -111,6 +112,10 @@ export class Server<Client = any, User = any> {
     this._options = options || {};
     const settings = createSettings(this._options);
     installSettings(this, settings);
+    // `device_code` names the device verification step's transactions (grant.deviceCode,
+    // and oauth2orize-device-code's grant), never a response_type of the authorization
+    // endpoint, whether or not this server creates the device endpoints.
+    recordTransactionType(this, DEVICE_TRANSACTION_TYPE);
     this._profile = settings.profile;
     this._txnStore = this._options.store || new SessionStore(this._options.clock ? { clock: settings.clock } : undefined);
   }

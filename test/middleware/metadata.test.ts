@@ -38,6 +38,15 @@ describe('middleware/metadata', () => {
     });
   });
 
+  it('never lists device_code as a response type, even with no device endpoint created', () => {
+    const server = createServer();
+    server.grant(oauth2orize.grant.code((_c: any, _r: any, _u: any, done: any) => done(null, 'c')));
+    server.grant(oauth2orize.grant.deviceCode((_ctx: any) => true));
+    server.grant('device_code', 'response', (_txn: any, _res: any, next: any) => next());
+    const doc = buildMetadata(server, { issuer: ISSUER });
+    assert.deepEqual(doc.response_types_supported, ['code']);
+  });
+
   it('reads the issuer from the server options', () => {
     const server = createServer({ issuer: ISSUER });
     assert.equal(buildMetadata(server).issuer, ISSUER);
