@@ -411,6 +411,7 @@ export class Server<Client = any, User = any> {
    * @param options `issuer`, `metadata`, `maxAge`, `cors`
    */
   metadata(options?: MetadataOptions): Middleware {
+    if (usedAsMiddleware('server.metadata', arguments)) return misusedMiddleware('server.metadata');
     return metadata(this, options);
   }
 
@@ -427,6 +428,7 @@ export class Server<Client = any, User = any> {
    */
   revocation(revoke: RevokeFunction<Client>): Middleware;
   revocation(options: any, revoke?: any): Middleware {
+    if (usedAsMiddleware('server.revocation', arguments)) return misusedMiddleware('server.revocation');
     return revocation(options, revoke);
   }
 
@@ -443,6 +445,7 @@ export class Server<Client = any, User = any> {
    */
   introspection(lookup: IntrospectFunction<Client>): Middleware;
   introspection(options: any, lookup?: any): Middleware {
+    if (usedAsMiddleware('server.introspection', arguments)) return misusedMiddleware('server.introspection');
     if (typeof options === 'function') {
       lookup = options;
       options = undefined;
@@ -468,6 +471,7 @@ export class Server<Client = any, User = any> {
    */
   clientAssertion(verify: VerifyClientAssertion<Client>): Middleware;
   clientAssertion(options: any, verify?: any): Middleware {
+    if (usedAsMiddleware('server.clientAssertion', arguments)) return misusedMiddleware('server.clientAssertion');
     const mw = clientAssertion(options, verify);
     advertise(this, clientAssertionMetadata(typeof options === 'function' ? undefined : options));
     return mw;
