@@ -101,17 +101,18 @@ describe('settings', () => {
       assert.deepEqual(doc.grant_types_supported, ['authorization_code', 'implicit']);
     });
 
-    it('a transaction type recorded by an endpoint is no response type; no name is built in', () => {
+    it('a recorded transaction type is no response type; device_code is recorded by every server', () => {
       const server = new Server({ issuer: ISSUER });
       server.grant('device_code', 'response', () => {});
+      server.grant('pending_approval', 'response', () => {});
       server.grant('code', 'response', () => {});
-      assert.deepEqual(buildMetadata(server).response_types_supported, ['device_code', 'code'], 'nothing recorded yet');
-      recordTransactionType(server, 'device_code');
+      assert.deepEqual(buildMetadata(server).response_types_supported, ['pending_approval', 'code'], 'device_code never listed');
+      recordTransactionType(server, 'pending_approval');
       assert.deepEqual(buildMetadata(server).response_types_supported, ['code']);
       const viaEndpoint = new Server({ issuer: ISSUER });
       viaEndpoint.grant('device_code', 'response', () => {});
       viaEndpoint.deviceVerification(() => null);
-      assert.equal(buildMetadata(viaEndpoint).response_types_supported, undefined, 'the device verification step records it');
+      assert.equal(buildMetadata(viaEndpoint).response_types_supported, undefined, 'no response type left');
     });
 
     it('the document is a copy: changing it changes nothing recorded', () => {
