@@ -44,7 +44,7 @@ import './augment.js';
 // issue 9: the Redis transaction store
 import { RedisTransactionStore } from './txn/redis.js';
 import type { GrantOptions } from './lib/grant.js';
-import type { ExchangeOptions } from './lib/exchange.js';
+import type { ExchangeOptions } from './exchange/defineExchange.js';
 // issue 11b: metadata, revocation, introspection, token exchange, JWT bearer, client assertions
 import { metadata, metadataPath, buildMetadata } from './middleware/metadata.js';
 import { revocation } from './middleware/revocation.js';
@@ -228,7 +228,7 @@ export type { ClientCredentialsOptions, ClientCredentialsIssue, ClientCredential
 export type { PasswordOptions, PasswordIssue, PasswordContext } from './exchange/password.js';
 export type { RefreshTokenOptions, RefreshTokenIssue, RefreshTokenContext } from './exchange/refreshToken.js';
 export type { IssuedCallback, IssuedTokens } from './lib/respond.js';
-export type { ExchangeOptions } from './lib/exchange.js';
+export type { ExchangeOptions } from './exchange/defineExchange.js';
 export type { GrantOptions } from './lib/grant.js';
 // issue 12: device authorization grant (RFC 8628) and pushed authorization requests (RFC 9126)
 export { generateUserCode, normalizeUserCode, generateDeviceCode, USER_CODE_ALPHABET, deviceCodeError, DEVICE_CODE_GRANT_TYPE, REQUEST_URI_PREFIX };

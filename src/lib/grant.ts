@@ -153,9 +153,3 @@ export function deniedParams(txn: OAuth2Transaction<any, any>): Record<string, u
   if (txn.req && txn.req.state) params.state = txn.req.state;
   return params;
 }
-
-/** Split a grant factory's `(options?, issue, extra?)` arguments. */
-export function grantArgs<I, X>(options: unknown, issue: unknown, extra: unknown): [GrantOptions, I | undefined, X | undefined] {
-  if (typeof options === 'function') return [{}, options as I, issue as X];
-  return [(options || {}) as GrantOptions, issue as I, extra as X];
-}

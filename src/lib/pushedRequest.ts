@@ -8,7 +8,8 @@
  */
 import { AuthorizationError } from '../errors/authorizationerror.js';
 import { advertise } from './advertise.js';
-import { invoke, timeOf } from './invoke.js';
+import { call, NEWER, once, prepare, shape } from './callback.js';
+import { timeOf } from './timeOf.js';
 import { own, type ParamBag } from './params.js';
 import type { Server } from '../server.js';
 import type { AuthorizationRequest, OAuth2IncomingMessage } from '../types.js';
@@ -90,6 +91,7 @@ export function pushedRequestHook(
   if (!load && !required) return undefined;
   if (typeof load !== 'function') throw new TypeError('oauth2orize.authorization option requirePushedRequests needs loadPushedRequest');
   const now = options.now || Date.now;
+  const take = prepare(LOAD, load);
   if (required) advertise(server, { require_pushed_authorization_requests: true });
 
   return function pushedRequest(req, cb) {
@@ -103,16 +105,19 @@ export function pushedRequestHook(
     const clientID = own(query, 'client_id');
     if (!clientID) return cb(new AuthorizationError('Missing required parameter: client_id', 'invalid_request'));
     if (typeof clientID !== 'string') return cb(new AuthorizationError('Invalid parameter: client_id must be a string', 'invalid_request'));
-    invoke<PushedRequestRecord | null | false | undefined>(load, { requestURI, clientID, req }, [requestURI], (err, record) => {
+    call(take, once((err: unknown, record?: PushedRequestRecord | null | false) => {
       if (err) return cb(err);
       if (!record || typeof record !== 'object' || record.clientID !== clientID || !record.params || typeof record.params !== 'object'
         || !(now() < timeOf(record.expiresAt))) {
         return cb(new AuthorizationError('Invalid or expired request_uri', 'invalid_request_uri', null, 400));
       }
       cb(null, shadowRequest(req, record.params));
-    });
+    }), 'done', requestURI, clientID, req);
   };
 }
+
+/** `loadPushedRequest(requestURI, done)`, or the context form `({ requestURI, clientID, req })`. */
+const LOAD = shape({ positional: ['requestURI'], values: ['requestURI', 'clientID', 'req'], contextArities: NEWER });
 
 /**
  * A view of `req` whose query (and body) are `params`, for the request

@@ -1,6 +1,6 @@
 import utilsMerge from 'utils-merge';
 import { TokenError } from '../errors/tokenerror.js';
-import type { Once } from './async.js';
+import type { Once } from './callback.js';
 import type { NextFunction, OAuth2ServerResponse } from '../types.js';
 
 /** The `done` callback an exchange's `issue` receives. */

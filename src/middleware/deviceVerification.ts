@@ -1,5 +1,6 @@
 import { AuthorizationError } from '../errors/authorizationerror.js';
-import { invoke, timeOf } from '../lib/invoke.js';
+import { call, NEWER, once, prepare, shape } from '../lib/callback.js';
+import { timeOf } from '../lib/timeOf.js';
 import { own, type ParamBag } from '../lib/params.js';
 import { storeTransaction } from '../lib/transaction.js';
 import { normalizeUserCode } from '../lib/usercode.js';
@@ -125,7 +126,8 @@ export function deviceVerification<Client = any>(
   const field = opts.userCodeField || 'user_code';
   const normalize = opts.normalizeUserCode || normalizeUserCode;
   const now = opts.now || Date.now;
-  const attempt: Function = opts.attempt || sessionAttempts(opts.maxAttempts || 10, (opts.attemptWindow || 900) * 1000, now);
+  const attempt = prepare(ATTEMPT, opts.attempt || sessionAttempts(opts.maxAttempts || 10, (opts.attemptWindow || 900) * 1000, now));
+  const find = prepare(LOOKUP, lookup);
 
   return function deviceVerification(req, res, next) {
     let input = own((req.query || {}) as ParamBag, field);
@@ -140,12 +142,12 @@ export function deviceVerification<Client = any>(
       return next(new AuthorizationError(`Invalid parameter: ${field} must be a string`, 'invalid_request'));
     }
     const typed = input;
-    invoke<boolean>(attempt, { req, userCode: typed }, [req, typed], (err, allowed) => {
+    call(attempt, once((err: unknown, allowed?: boolean) => {
       if (err) return next(err);
       if (!allowed) return next(new AuthorizationError('Too many attempts; try again later', 'temporarily_unavailable', null, 429));
       const userCode = normalize(typed);
       if (!userCode) return next(invalidCode());
-      invoke<DeviceVerificationRecord<Client> | null | false | undefined>(lookup, { userCode, req }, [userCode], (err, record) => {
+      call(find, once((err: unknown, record?: DeviceVerificationRecord<Client> | null | false) => {
         if (err) return next(err);
         if (!record || typeof record !== 'object' || !record.client || record.status !== 'pending') return next(invalidCode());
         if (!(now() < timeOf(record.expiresAt))) return next(invalidCode());
@@ -155,10 +157,16 @@ export function deviceVerification<Client = any>(
         if (req.locals) txn.locals = req.locals as Record<string, unknown>;
         req.oauth2 = txn;
         storeTransaction(server, opts, req, txn, { protocol: 'oauth2', client: record.client, req: areq }, next);
-      });
-    });
+      }), 'done', userCode, req);
+    }), 'done', req, typed);
   };
 }
+
+/** `attempt(req, userCode, done(err, allowed))`, or the context form `attempt({ req, userCode })`. */
+const ATTEMPT = shape({ positional: ['req', 'userCode'], contextArities: NEWER });
+
+/** `lookup(userCode, done(err, record))`, or the context form `lookup({ userCode, req })`. */
+const LOOKUP = shape({ positional: ['userCode'], values: ['userCode', 'req'], contextArities: NEWER });
 
 /**
  * The default `attempt` hook: a fixed window counter in the session. It

@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { TokenError } from '../errors/tokenerror.js';
 import { advertise } from '../lib/advertise.js';
-import { invoke } from '../lib/invoke.js';
+import { call, NEWER, once, prepare, shape } from '../lib/callback.js';
 import { shadowRequest, type PushedRequestRecord } from '../lib/pushedRequest.js';
 import { bodyOf, own, type ParamBag } from '../lib/params.js';
 import { bodyParsingError } from '../lib/respond.js';
-import { once } from '../lib/transaction.js';
-import { callValidate } from '../lib/validate.js';
+import { callValidate, prepareValidate } from '../lib/validate.js';
 import type { Server } from '../server.js';
 import type { Middleware } from '../types.js';
 import type { ValidateFunction } from './authorization.js';
@@ -47,6 +46,9 @@ export interface PushedAuthorizationOptions<Client = any> {
  */
 export type PushedRequestStore<Client = any> = (record: PushedRequestRecord<Client>, done: (err?: unknown) => void) => unknown;
 
+/** `store(record, done)`, or the context form `store(record)`. */
+const STORE = shape({ positional: ['record'], contextArities: NEWER, context: (record) => record });
+
 /**
  * Create the pushed authorization request endpoint (RFC 9126 §2). The client,
  * authenticated in front of it as for `token()`, posts the parameters of an
@@ -86,6 +88,8 @@ export function pushedAuthorization<Client = any>(
   const userProperty = opts.userProperty || 'user';
   const idOf = opts.clientID || defaultClientID;
   const now = opts.now || Date.now;
+  const check = prepareValidate(validate);
+  const save = prepare(STORE, store);
   advertise(server, { pushed_authorization_request_endpoint: opts.endpoint });
 
   return function pushedAuthorization(req, res, next) {
@@ -123,7 +127,7 @@ export function pushedAuthorization<Client = any>(
       if (err) return next(asTokenError(err));
       if (!areq || !areq.type) return next(new TokenError('Missing required parameter: response_type', 'invalid_request'));
       if (!areq.clientID) return next(new TokenError('Unsupported response type: ' + type, 'unsupported_response_type', null, 400));
-      callValidate(validate, areq, once((err?: unknown, validClient?: unknown, redirectURI?: string) => {
+      callValidate(check, areq, once((err?: unknown, validClient?: unknown, redirectURI?: string) => {
         if (err) return next(asTokenError(err));
         if (!validClient) return next(new TokenError('Unauthorized client', 'unauthorized_client'));
         void redirectURI;
@@ -135,7 +139,7 @@ export function pushedAuthorization<Client = any>(
           client,
           areq,
         };
-        invoke(store, record, [record], (err) => {
+        call(save, once((err: unknown) => {
           if (err) return next(err);
           const json = JSON.stringify({ request_uri: record.requestURI, expires_in: expiresIn });
           res.statusCode = 201;
@@ -143,7 +147,7 @@ export function pushedAuthorization<Client = any>(
           res.setHeader('Cache-Control', 'no-store');
           res.setHeader('Pragma', 'no-cache');
           res.end(json);
-        });
+        }), 'done', record);
       }), next);
     });
   };

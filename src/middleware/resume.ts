@@ -1,4 +1,5 @@
-import { approve, callImmediate, callStore, consume, mergeLocals, once, respond } from '../lib/transaction.js';
+import { approve, callImmediate, callStore, consume, mergeLocals, once, prepareComplete, prepareImmediate, respond } from '../lib/transaction.js';
+import { optionsFirst, type FactoryArgs } from '../lib/callback.js';
 import type { Server } from '../server.js';
 import type { SessionStoreOptions } from '../txn/session.js';
 import type { Middleware, OAuth2Transaction } from '../types.js';
@@ -14,6 +15,12 @@ export interface ResumeOptions extends SessionStoreOptions {
    */
   loadTransaction?: boolean | Middleware;
 }
+
+/** `(server, options?, immediate, complete?)`. */
+const RESUME_ARGS: FactoryArgs = {
+  server: 'oauth2orize.resume middleware requires a server argument',
+  callbacks: ['oauth2orize.resume middleware requires an immediate function', undefined],
+};
 
 /**
  * Create middleware that continues a stored transaction after a detour, for
@@ -32,15 +39,10 @@ export function resume<Client = any, User = any>(
   immediate?: ImmediateFunction<Client, User> | CompleteFunction<Client, User>,
   complete?: CompleteFunction<Client, User>,
 ): Middleware {
-  if (typeof options === 'function') {
-    complete = immediate as CompleteFunction<Client, User> | undefined;
-    immediate = options;
-    options = undefined;
-  }
-  const opts: ResumeOptions = options || {};
-  if (!server) throw new TypeError('oauth2orize.resume middleware requires a server argument');
-  if (!immediate) throw new TypeError('oauth2orize.resume middleware requires an immediate function');
-  const decide = immediate as Function;
+  let opts: ResumeOptions;
+  [opts, immediate, complete] = optionsFirst<ResumeOptions>(RESUME_ARGS, arguments);
+  const decide = prepareImmediate(immediate as Function);
+  const completion = prepareComplete(complete);
   const userProperty = opts.userProperty || 'user';
 
   return function resume(req, res, next) {
@@ -57,7 +59,7 @@ export function resume<Client = any, User = any>(
         approve(txn, info, locals);
         return consume(server, opts, req, res, (err) => {
           if (err) return next(err);
-          respond(server, req, res, complete, next);
+          respond(server, req, res, completion, next);
         });
       }
       txn.info = info as Record<string, unknown> | undefined; // null is kept, as 1.x did

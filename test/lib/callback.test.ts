@@ -5,7 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { catchRejection, isThenable, once, settle } from '../../src/lib/async.js';
+import { catchRejection, isThenable, once, settle } from '../../src/lib/callback.js';
 
 /** Resolve with what `settle` delivers: { value } or { error }. */
 function settled(value: unknown): Promise<{ value?: unknown; error?: unknown; path: 'value' | 'error' }> {
