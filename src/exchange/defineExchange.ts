@@ -145,8 +145,8 @@ export function defineExchange<S = undefined>(definition: ExchangeDefinition<S>)
     leading: definition.leading,
   };
 
-  return function factory(): ExchangeFunction {
-    const [options, fn] = optionsFirst<Record<string, any>>(args, arguments);
+  return function factory(first: unknown, second?: unknown): ExchangeFunction {
+    const [options, fn] = optionsFirst<Record<string, any>>(args, [first, second]);
     const issue = prepare(issueShape, fn);
     const ex: Exchange<S> = {
       options,

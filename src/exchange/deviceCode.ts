@@ -1,5 +1,5 @@
 import { TokenError } from '../errors/tokenerror.js';
-import { call, NEWER, once, prepare, shape, type Callback } from '../lib/callback.js';
+import { call, ZERO_OR_ONE, once, prepare, shape, type Callback } from '../lib/callback.js';
 import { timeOf } from '../lib/timeOf.js';
 import type { ParamBag } from '../lib/params.js';
 import { deliverTokens, type IssuedCallback } from '../lib/respond.js';
@@ -178,16 +178,16 @@ export function deviceCode(options: any, handler?: any): ExchangeFunction {
 }
 
 /** `load(client, deviceCode, done(err, record))`, or the context form `{ client, deviceCode, body, authInfo }`. */
-const LOAD = shape({ positional: ['client', 'deviceCode'], values: ['client', 'deviceCode', 'body', 'authInfo'], contextArities: NEWER });
+const LOAD = shape({ positional: ['client', 'deviceCode'], values: ['client', 'deviceCode', 'body', 'authInfo'], contextArities: ZERO_OR_ONE });
 
 /** `update(deviceCode, changes, done(err))`, or the context form `{ deviceCode, changes, record }`. */
-const UPDATE = shape({ positional: ['deviceCode', 'changes'], values: ['deviceCode', 'changes', 'record'], contextArities: NEWER });
+const UPDATE = shape({ positional: ['deviceCode', 'changes'], values: ['deviceCode', 'changes', 'record'], contextArities: ZERO_OR_ONE });
 
 /** `issue(client, deviceCode, record, done)`, or the context form `{ client, deviceCode, record, body, authInfo }`. */
 const ISSUE = shape({
   positional: ['client', 'deviceCode', 'record'],
   values: ['client', 'deviceCode', 'record', 'body', 'authInfo'],
-  contextArities: NEWER,
+  contextArities: ZERO_OR_ONE,
   result: deliverTokens,
 });
 
@@ -226,7 +226,7 @@ const define = defineExchange<Polling | undefined>({
   params: [required('device_code', 'deviceCode')],
   // A single function, shaped like `oauth2orize-device-code`'s exchange; above
   // its longest form it still gets every value.
-  issue: { positional: ['client', 'deviceCode'], extras: ['body', 'authInfo'], contextArities: NEWER, beyond: 'longest' },
+  issue: { positional: ['client', 'deviceCode'], extras: ['body', 'authInfo'], contextArities: ZERO_OR_ONE, beyond: 'longest' },
   invalid: 'Invalid device code',
   // RFC 8628 §3.5: the polling rules, when the app gave callbacks.
   proceed(ex, req, next, issued, client, deviceCode: string, _b, _c, body) {

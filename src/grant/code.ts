@@ -156,7 +156,7 @@ const CODE_ARGS: FactoryArgs = { callbacks: ['oauth2orize.code grant requires an
 export function code<Client = any, User = any>(options: CodeGrantOptions, issue: IssueCode<Client, User>, extend?: ExtendCode<Client, User>): GrantModule<Client, User>;
 export function code<Client = any, User = any>(issue: IssueCode<Client, User>, extend?: ExtendCode<Client, User>): GrantModule<Client, User>;
 export function code(options: any, issue?: any, extend?: any): GrantModule {
-  const [opts, fn, ext] = optionsFirst<CodeGrantOptions>(CODE_ARGS, arguments);
+  const [opts, fn, ext] = optionsFirst<CodeGrantOptions>(CODE_ARGS, [options, issue, extend]);
   const issueCode = prepare(ISSUE, fn);
   const extendCode = ext ? prepare(EXTEND, ext) : undefined;
   const own = opts.pkce;

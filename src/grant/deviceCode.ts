@@ -1,5 +1,5 @@
 import { AuthorizationError } from '../errors/authorizationerror.js';
-import { call, NEWER, once, optionsFirst, prepare, shape, type FactoryArgs } from '../lib/callback.js';
+import { call, ZERO_OR_ONE, once, optionsFirst, prepare, shape, type FactoryArgs } from '../lib/callback.js';
 import { grantErrorHandler, modeTable, pickMode } from '../lib/grant.js';
 import { DEVICE_TRANSACTION_TYPE } from '../middleware/deviceVerification.js';
 import type { GrantModule } from '../server.js';
@@ -75,7 +75,7 @@ const page: ResponseMode = function page(_txn: OAuth2Transaction<any, any>, res:
 const DECIDE = shape({
   positional: ['txn'],
   values: ['txn', 'ares', 'allow'],
-  contextArities: NEWER,
+  contextArities: ZERO_OR_ONE,
   context: (txn: OAuth2Transaction, ares, allow) => ({ userCode: txn.req.userCode, allow, client: txn.client, user: txn.user, scope: txn.req.scope, ares, txn }),
 });
 
@@ -99,7 +99,7 @@ const DEVICE_CODE_ARGS: FactoryArgs = { callbacks: ['oauth2orize.deviceCode gran
 export function deviceCode<Client = any, User = any>(options: DeviceCodeGrantOptions, decide: DeviceDecide<Client, User>): GrantModule<Client, User>;
 export function deviceCode<Client = any, User = any>(decide: DeviceDecide<Client, User>): GrantModule<Client, User>;
 export function deviceCode(options: any, decide?: any): GrantModule {
-  const [opts, fn] = optionsFirst<DeviceCodeGrantOptions>(DEVICE_CODE_ARGS, arguments);
+  const [opts, fn] = optionsFirst<DeviceCodeGrantOptions>(DEVICE_CODE_ARGS, [options, decide]);
   const record = prepare(DECIDE, fn);
   const lookup = modeTable('page', page, opts.modes);
 

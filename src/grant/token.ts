@@ -91,7 +91,7 @@ const TOKEN_ARGS: FactoryArgs = { callbacks: ['oauth2orize.token grant requires 
 export function token<Client = any, User = any>(options: TokenGrantOptions, issue: IssueToken<Client, User>): GrantModule<Client, User>;
 export function token<Client = any, User = any>(issue: IssueToken<Client, User>): GrantModule<Client, User>;
 export function token(options: any, issue?: any): GrantModule {
-  const [opts, fn] = optionsFirst<TokenGrantOptions>(TOKEN_ARGS, arguments);
+  const [opts, fn] = optionsFirst<TokenGrantOptions>(TOKEN_ARGS, [options, issue]);
   const issueToken = prepare(ISSUE, fn);
   const lookup = modeTable('fragment', fragment, opts.modes, opts.responseModes);
   const parse = authorizationParser(opts.scopeSeparator, opts.responseModes);

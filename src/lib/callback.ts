@@ -215,10 +215,10 @@ export interface ShapeSpec {
 }
 
 /**
- * The context arities of the newer endpoints' callbacks (device flow, PAR),
- * which have no 1.x form: 0 as well as 1.
+ * The context arities of the newer endpoints' callbacks (device flow, PAR):
+ * 0 as well as 1, since they have no 1.x form that arity 0 could mean.
  */
-export const NEWER: readonly number[] = [0, 1];
+export const ZERO_OR_ONE: readonly number[] = [0, 1];
 
 /** Where `done` stands in a {@link Form}'s argument list. */
 const DONE = -1;
@@ -248,7 +248,7 @@ export interface Shape {
   /** The form of any higher arity. */
   readonly beyond: Form;
   /** The number of values before `done` in the shortest positional form. */
-  readonly leading: number;
+  readonly shortest: number;
   /** Builds the context form's argument. */
   readonly build: ContextBuilder;
   /** Reads a result into `done`. */
@@ -273,7 +273,7 @@ export function shape(spec: ShapeSpec): Shape {
   const values = spec.values || [...new Set([...positional, ...extras, ...otherwise])];
   if (values.length > MAX_VALUES) throw new Error(`callback shape: at most ${MAX_VALUES} values`);
   const indexOf = (name: string): number => {
-    const i = name === undefined ? -1 : values.indexOf(name);
+    const i = values.indexOf(name);
     if (i < 0) throw new Error(`callback shape: ${name} is not one of the values (${values.join(', ')})`);
     return i;
   };
@@ -282,7 +282,7 @@ export function shape(spec: ShapeSpec): Shape {
   const result: Shape = {
     forms: [],
     beyond: undefined as unknown as Form,
-    leading: positional.length,
+    shortest: positional.length,
     build: built || (() => undefined),
     result: spec.result || valueResult,
     resolvedIsResult: spec.resolvedIsResult !== false,
@@ -347,7 +347,7 @@ export function returnsResult(s: Shape, fn: Function): boolean {
  * does is its answer.
  */
 export function declaresDone(s: Shape, fn: Function): boolean {
-  return fn.length > s.leading;
+  return fn.length > s.shortest;
 }
 
 /** An application callback with its form, chosen once by {@link prepare}. */

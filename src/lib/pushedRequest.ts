@@ -8,7 +8,7 @@
  */
 import { AuthorizationError } from '../errors/authorizationerror.js';
 import { advertise } from './advertise.js';
-import { call, NEWER, once, prepare, shape } from './callback.js';
+import { call, ZERO_OR_ONE, once, prepare, shape } from './callback.js';
 import { timeOf } from './timeOf.js';
 import { own, type ParamBag } from './params.js';
 import type { Server } from '../server.js';
@@ -117,7 +117,7 @@ export function pushedRequestHook(
 }
 
 /** `loadPushedRequest(requestURI, done)`, or the context form `({ requestURI, clientID, req })`. */
-const LOAD = shape({ positional: ['requestURI'], values: ['requestURI', 'clientID', 'req'], contextArities: NEWER });
+const LOAD = shape({ positional: ['requestURI'], values: ['requestURI', 'clientID', 'req'], contextArities: ZERO_OR_ONE });
 
 /**
  * A view of `req` whose query (and body) are `params`, for the request

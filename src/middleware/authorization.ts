@@ -149,7 +149,7 @@ const AUTHORIZATION_ARGS: FactoryArgs = {
  */
 export function authorization(server: Server<any, any>, options: any, validate?: any, immediate?: any, complete?: any): Middleware {
   let opts: AuthorizationOptions;
-  [opts, validate, immediate, complete] = optionsFirst<AuthorizationOptions>(AUTHORIZATION_ARGS, arguments);
+  [opts, validate, immediate, complete] = optionsFirst<AuthorizationOptions>(AUTHORIZATION_ARGS, [server, options, validate, immediate, complete]);
   const decide = prepareImmediate(immediate || ((_client: unknown, _user: unknown, done: ImmediateCallback) => done(null, false)));
   const userProperty = opts.userProperty || 'user';
   const check = prepareValidate(validate);

@@ -181,7 +181,7 @@ export function clientAssertion<Client = any>(options: ClientAssertionOptions<Cl
 export function clientAssertion<Client = any>(verify: VerifyClientAssertion<Client>): Middleware;
 export function clientAssertion(options: any, verify?: any): Middleware {
   let opts: ClientAssertionOptions;
-  [opts, verify] = optionsFirst<ClientAssertionOptions>(CLIENT_ASSERTION_ARGS, arguments);
+  [opts, verify] = optionsFirst<ClientAssertionOptions>(CLIENT_ASSERTION_ARGS, [options, verify]);
   const userProperty = opts.userProperty || 'user';
   const maxLength = opts.maxLength || MAX_JWS_LENGTH;
   const algorithms = opts.algorithms;

@@ -84,7 +84,7 @@ export function decision<Client = any, User = any>(
   complete?: CompleteFunction<Client, User>,
 ): Middleware {
   let opts: DecisionOptions;
-  [opts, parse, complete] = optionsFirst<DecisionOptions>(DECISION_ARGS, arguments);
+  [opts, parse, complete] = optionsFirst<DecisionOptions>(DECISION_ARGS, [server, options, parse, complete]);
   const read = prepare(PARSE, parse || ((_req: unknown, done: () => void) => done()));
   const completion = prepareComplete(complete);
   const cancelField = opts.cancelField || 'cancel';

@@ -1,6 +1,6 @@
 import { TokenError } from '../errors/tokenerror.js';
 import { advertise } from '../lib/advertise.js';
-import { call, NEWER, once, prepare, shape } from '../lib/callback.js';
+import { call, ZERO_OR_ONE, once, prepare, shape } from '../lib/callback.js';
 import { merge } from '../lib/merge.js';
 import { bodyOf, scopeParam, separatorsOf, type ParamBag } from '../lib/params.js';
 import { bodyParsingError, writeJson } from '../lib/respond.js';
@@ -175,7 +175,7 @@ export function deviceAuthorization<Client = any>(
 }
 
 /** `store(record, done)`, or the context form `store(record)`. */
-const STORE = shape({ positional: ['record'], contextArities: NEWER, context: (record) => record });
+const STORE = shape({ positional: ['record'], contextArities: ZERO_OR_ONE, context: (record) => record });
 
 function positive(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;

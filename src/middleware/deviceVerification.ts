@@ -1,5 +1,5 @@
 import { AuthorizationError } from '../errors/authorizationerror.js';
-import { call, NEWER, once, prepare, shape } from '../lib/callback.js';
+import { call, ZERO_OR_ONE, once, prepare, shape } from '../lib/callback.js';
 import { timeOf } from '../lib/timeOf.js';
 import { own, type ParamBag } from '../lib/params.js';
 import { storeTransaction } from '../lib/transaction.js';
@@ -163,10 +163,10 @@ export function deviceVerification<Client = any>(
 }
 
 /** `attempt(req, userCode, done(err, allowed))`, or the context form `attempt({ req, userCode })`. */
-const ATTEMPT = shape({ positional: ['req', 'userCode'], contextArities: NEWER });
+const ATTEMPT = shape({ positional: ['req', 'userCode'], contextArities: ZERO_OR_ONE });
 
 /** `lookup(userCode, done(err, record))`, or the context form `lookup({ userCode, req })`. */
-const LOOKUP = shape({ positional: ['userCode'], values: ['userCode', 'req'], contextArities: NEWER });
+const LOOKUP = shape({ positional: ['userCode'], values: ['userCode', 'req'], contextArities: ZERO_OR_ONE });
 
 /**
  * The default `attempt` hook: a fixed window counter in the session. It

@@ -110,7 +110,7 @@ export function introspection<Client = any>(options: IntrospectionOptions | unde
 export function introspection<Client = any>(lookup: IntrospectFunction<Client>): Middleware;
 export function introspection(options: any, lookup?: any): Middleware {
   let opts: IntrospectionOptions;
-  [opts, lookup] = optionsFirst<IntrospectionOptions>(INTROSPECTION_ARGS, arguments);
+  [opts, lookup] = optionsFirst<IntrospectionOptions>(INTROSPECTION_ARGS, [options, lookup]);
   const userProperty = opts.userProperty || 'user';
   const tolerance = opts.clockTolerance || 0;
   const fn = prepare(LOOKUP, lookup);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { TokenError } from '../errors/tokenerror.js';
 import { advertise } from '../lib/advertise.js';
-import { call, NEWER, once, prepare, shape } from '../lib/callback.js';
+import { call, ZERO_OR_ONE, once, prepare, shape } from '../lib/callback.js';
 import { shadowRequest, type PushedRequestRecord } from '../lib/pushedRequest.js';
 import { bodyOf, own, type ParamBag } from '../lib/params.js';
 import { bodyParsingError } from '../lib/respond.js';
@@ -47,7 +47,7 @@ export interface PushedAuthorizationOptions<Client = any> {
 export type PushedRequestStore<Client = any> = (record: PushedRequestRecord<Client>, done: (err?: unknown) => void) => unknown;
 
 /** `store(record, done)`, or the context form `store(record)`. */
-const STORE = shape({ positional: ['record'], contextArities: NEWER, context: (record) => record });
+const STORE = shape({ positional: ['record'], contextArities: ZERO_OR_ONE, context: (record) => record });
 
 /**
  * Create the pushed authorization request endpoint (RFC 9126 §2). The client,

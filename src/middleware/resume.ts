@@ -40,7 +40,7 @@ export function resume<Client = any, User = any>(
   complete?: CompleteFunction<Client, User>,
 ): Middleware {
   let opts: ResumeOptions;
-  [opts, immediate, complete] = optionsFirst<ResumeOptions>(RESUME_ARGS, arguments);
+  [opts, immediate, complete] = optionsFirst<ResumeOptions>(RESUME_ARGS, [server, options, immediate, complete]);
   const decide = prepareImmediate(immediate as Function);
   const completion = prepareComplete(complete);
   const userProperty = opts.userProperty || 'user';

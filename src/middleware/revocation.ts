@@ -73,7 +73,7 @@ export function revocation<Client = any>(options: RevocationOptions | undefined,
  */
 export function revocation<Client = any>(revoke: RevokeFunction<Client>): Middleware;
 export function revocation(options: any, revoke?: any): Middleware {
-  [options, revoke] = optionsFirst<RevocationOptions>(REVOCATION_ARGS, arguments);
+  [options, revoke] = optionsFirst<RevocationOptions>(REVOCATION_ARGS, [options, revoke]);
   const userProperty: string = options.userProperty || 'user';
   const fn = prepare(REVOKE, revoke);
 
