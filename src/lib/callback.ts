@@ -523,7 +523,7 @@ export interface FactoryArgs {
  * factory's `TypeError` when the server or a required callback is missing.
  *
  * @param spec - How this factory's arguments read.
- * @param args - The factory's `arguments`.
+ * @param args - The factory's arguments, in order (the server first, when it takes one).
  * @returns `[options, ...callbacks]`, `options` defaulting to `{}`.
  */
 export function optionsFirst<O extends object = Record<string, any>>(spec: FactoryArgs, args: ArrayLike<unknown>): [O, ...any[]] {
