@@ -4,7 +4,7 @@
 // catch it.
 
 const PARAMS = ['test/exchange/password.test.ts', 'test/exchange/clientCredentials.test.ts', 'test/grant/code.test.ts', 'test/grant/token.test.ts'];
-const ASYNC = ['test/lib/async.test.ts', 'test/async/thenables.test.ts', 'test/async/authorization.test.ts'];
+const ASYNC = ['test/lib/callback.test.ts', 'test/async/thenables.test.ts', 'test/async/authorization.test.ts'];
 const SERVER = ['test/server/parse.test.ts', 'test/server/respond.test.ts', 'test/server/exchange.test.ts', 'test/server/serialization.test.ts', 'test/server/grant.test.ts'];
 const GRANTS = ['test/grant/code.test.ts', 'test/grant/token.test.ts'];
 const LIST = ['test/unorderedlist.test.ts', 'test/server/parse.test.ts', 'test/server/respond.test.ts'];
@@ -31,16 +31,16 @@ export const mutations = [
   { id: 'body-missing', file: 'src/lib/params.ts', what: 'a request without body parsing reads as an empty body',
     find: 'if (!req.socket || !headers) return undefined;', replace: 'if (!req.socket || !headers) return EMPTY;', tests: EXCHANGES },
 
-  // src/lib/async.ts
-  { id: 'thenable-native-only', file: 'src/lib/async.ts', what: 'isThenable accepts only native Promises',
+  // src/lib/callback.ts
+  { id: 'thenable-native-only', file: 'src/lib/callback.ts', what: 'isThenable accepts only native Promises',
     find: "typeof (value as { then?: unknown }).then === 'function'", replace: 'value instanceof Promise', tests: ASYNC },
-  { id: 'falsy-rejection', file: 'src/lib/async.ts', what: 'a rejection with a falsy reason reads as success',
+  { id: 'falsy-rejection', file: 'src/lib/callback.ts', what: 'a rejection with a falsy reason reads as success',
     find: "return err || new Error('Callback rejected without a reason');", replace: 'return err;', tests: ASYNC },
-  { id: 'settle-swallow', file: 'src/lib/async.ts', what: 'an exception while handling a resolved value is swallowed',
+  { id: 'settle-swallow', file: 'src/lib/callback.ts', what: 'an exception while handling a resolved value is swallowed',
     find: '      } catch (err) {\n        onError(err);\n      }', replace: '      } catch {\n        // ignored\n      }', tests: ASYNC },
-  { id: 'catch-rejection-swallow', file: 'src/lib/async.ts', what: 'a 1.x-form callback that rejects is never answered',
+  { id: 'catch-rejection-swallow', file: 'src/lib/callback.ts', what: 'a 1.x-form callback that rejects is never answered',
     find: '      if (!settled()) done(rejection(err));', replace: '      void err;', tests: ASYNC },
-  { id: 'once-not-guarding', file: 'src/lib/async.ts', what: 'once() lets every call through',
+  { id: 'once-not-guarding', file: 'src/lib/callback.ts', what: 'once() lets every call through',
     find: '    if (guarded.called) return;\n', replace: '', tests: [...ASYNC, ...EXCHANGES] },
 
   // src/lib/dispatch.ts
@@ -53,7 +53,7 @@ export const mutations = [
   { id: 'parse-falsy-rejection', file: 'src/lib/dispatch.ts', what: 'a parser rejected without a reason fails with no error',
     find: "cb(err || new Error('Request parser rejected without a reason'));", replace: 'cb(err);', tests: [...SERVER, 'test/async/handlers.test.ts'] },
   { id: 'respond-arity', file: 'src/lib/dispatch.ts', what: 'response handlers of arity 4 are not offered complete()',
-    find: 'const returned = arity === 4', replace: 'const returned = arity === 5', tests: SERVER },
+    find: "shape({ positional: ['txn', 'res'], extras: ['complete'], contextArities: [] })", replace: "shape({ positional: ['txn', 'res'], contextArities: [] })", tests: SERVER },
   { id: 'respond-error-swallow', file: 'src/lib/dispatch.ts', what: 'an error no error handler answers is dropped',
     find: 'if (!layer) return cb(e);', replace: 'if (!layer) return cb();', tests: SERVER },
   { id: 'exchange-any-type', file: 'src/lib/dispatch.ts', what: 'an exchange answers any grant_type',
@@ -67,16 +67,16 @@ export const mutations = [
   { id: 'chain-gone-client', file: 'src/lib/dispatch.ts', what: 'a deserializer answering false moves on to the next link',
     find: 'if (deserializing && (out === null || out === false)) return done(null, false);', replace: '', tests: SERVER },
 
-  // src/lib/grant.ts
-  { id: 'client-id-optional', file: 'src/lib/grant.ts', what: 'a missing client_id is not refused',
+  // src/grant/authorizationResponse.ts
+  { id: 'client-id-optional', file: 'src/grant/authorizationResponse.ts', what: 'a missing client_id is not refused',
     find: "if (!clientID) throw new AuthorizationError('Missing required parameter: client_id', 'invalid_request');", replace: '', tests: GRANTS },
-  { id: 'mode-inherited', file: 'src/lib/grant.ts', what: 'response modes are looked up through the prototype',
+  { id: 'mode-inherited', file: 'src/grant/authorizationResponse.ts', what: 'response modes are looked up through the prototype',
     find: 'return (name) => (Object.prototype.hasOwnProperty.call(table, name) ? table[name] : undefined);', replace: 'return (name) => table[name];', tests: GRANTS },
-  { id: 'error-no-state', file: 'src/lib/grant.ts', what: 'an error redirect does not echo state',
+  { id: 'error-no-state', file: 'src/grant/authorizationResponse.ts', what: 'an error redirect does not echo state',
     find: 'if (e.uri) params.error_uri = e.uri;\n    if (txn.req && txn.req.state) params.state = txn.req.state;', replace: 'if (e.uri) params.error_uri = e.uri;', tests: GRANTS },
-  { id: 'denied-no-state', file: 'src/lib/grant.ts', what: 'access_denied does not echo state',
+  { id: 'denied-no-state', file: 'src/grant/authorizationResponse.ts', what: 'access_denied does not echo state',
     find: "const params: Record<string, unknown> = { error: 'access_denied' };\n  if (txn.req && txn.req.state) params.state = txn.req.state;", replace: "const params: Record<string, unknown> = { error: 'access_denied' };", tests: GRANTS },
-  { id: 'mode-no-validate', file: 'src/lib/grant.ts', what: "a response mode's validate() is not called",
+  { id: 'mode-no-validate', file: 'src/grant/authorizationResponse.ts', what: "a response mode's validate() is not called",
     find: 'respond.validate(txn);', replace: 'void txn;', tests: [...GRANTS, 'test/plugins/form-post.test.ts'] },
 
   // src/unorderedlist.ts
@@ -103,9 +103,9 @@ export const mutations = [
   { id: 'no-store', file: 'src/lib/respond.ts', what: 'token responses are cacheable',
     find: "res.setHeader('Cache-Control', 'no-store');", replace: '', tests: EXCHANGES },
 
-  // src/lib/exchange.ts
-  { id: 'user-property', file: 'src/lib/exchange.ts', what: 'options.userProperty is ignored',
-    find: "userProperty: opts.userProperty || 'user',", replace: "userProperty: 'user',", tests: EXCHANGES },
+  // src/exchange/defineExchange.ts
+  { id: 'user-property', file: 'src/exchange/defineExchange.ts', what: 'options.userProperty is ignored',
+    find: "return (options && options.userProperty) || 'user';", replace: "return 'user';", tests: EXCHANGES },
 
   // src/txn/transaction.ts
   { id: 'no-remove-on-end', file: 'src/txn/transaction.ts', what: 'a decided transaction stays in the store',
@@ -115,15 +115,15 @@ export const mutations = [
   { id: 'locals-overwritten', file: 'src/txn/transaction.ts', what: 'new locals replace the existing ones',
     find: 'txn.locals = txn.locals || {};', replace: 'txn.locals = {};', tests: TXN },
   { id: 'complete-context-arity', file: 'src/txn/transaction.ts', what: 'a context-form complete is called in the 1.x form',
-    find: 'if (complete.length === 1) {', replace: 'if (complete.length === 0) {', tests: [...TXN, 'test/async/decision.test.ts'] },
+    find: "const COMPLETE = shape({ positional: ['req', 'txn'],", replace: "const COMPLETE = shape({ positional: ['req', 'txn'], contextArities: [0],", tests: [...TXN, 'test/async/decision.test.ts'] },
   { id: 'immediate-4-args', file: 'src/txn/transaction.ts', what: 'immediate of arity 4 gets the type instead of the scope',
-    find: 'case 4: returned = immediate(txn.client, txn.user, areq.scope, done); break;', replace: 'case 4: returned = immediate(txn.client, txn.user, areq.type, done); break;', tests: TXN },
+    find: "txn.client, txn.user, areq.scope, areq.type, areq, txn.locals, txn);", replace: "txn.client, txn.user, areq.type, areq.scope, areq, txn.locals, txn);", tests: TXN },
   { id: 'approve-no-allow', file: 'src/txn/transaction.ts', what: 'an immediate approval is not marked allow',
     find: 'txn.res.allow = true;', replace: '', tests: TXN },
   { id: 'end-not-proxied', file: 'src/txn/transaction.ts', what: '_endProxied is not set',
     find: 'txn._endProxied = true;', replace: '', tests: TXN },
   { id: 'store-promise-form', file: 'src/txn/transaction.ts', what: 'a Promise-form store method is called with a callback',
-    find: 'if (fn.length === args.length) {', replace: 'if (fn.length === args.length + 1) {', tests: [...TXN, 'test/async/store.test.ts'] },
+    find: 'return shape({ positional, contextArities: [n], context: false });', replace: 'return shape({ positional, contextArities: [n + 1], context: false });', tests: [...TXN, 'test/async/store.test.ts'] },
 
   // src/txn/session.ts
   { id: 'no-default-cap', file: 'src/txn/session.ts', what: 'sessions keep unlimited transactions by default',

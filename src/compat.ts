@@ -25,7 +25,7 @@ import type { AuthorizationOptions, ValidateCallback, ValidateFunction } from '.
 import type { IssueCode, IssueCodeCallback } from './grant/code.js';
 import type { IssueToken } from './grant/token.js';
 import type { AuthorizationCodeIssue } from './exchange/authorizationCode.js';
-import type { IssuedCallback } from './lib/respond.js';
+import type { IssuedCallback } from './types.js';
 
 /**
  * The authorization request as `@types/oauth2orize` typed it, with the

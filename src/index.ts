@@ -33,7 +33,7 @@ export type { PkcePolicy, PkceRecord } from './pkce.js';
 import { code } from './grant/code.js';
 import { token } from './grant/token.js';
 import { deviceCode as deviceCodeGrant } from './grant/deviceCode.js';
-import type { GrantOptions } from './lib/grant.js';
+import type { GrantOptions } from './grant/authorizationResponse.js';
 export type { CodeGrantOptions, IssueCode, IssueCodeCallback, IssueCodeContext, ExtendCode, ExtendCodeContext } from './grant/code.js';
 export type { TokenGrantOptions, IssueToken, IssueTokenCallback, IssueTokenContext } from './grant/token.js';
 export type { GrantOptions };
@@ -76,7 +76,6 @@ import { refreshToken } from './exchange/refreshToken.js';
 import { tokenExchange, TOKEN_EXCHANGE_GRANT_TYPE } from './exchange/tokenExchange.js';
 import { jwtBearer, JWT_BEARER_GRANT_TYPE } from './exchange/jwtBearer.js';
 import { deviceCode as deviceCodeExchange, deviceCodeError } from './exchange/deviceCode.js';
-import type { ExchangeOptions } from './lib/exchange.js';
 export type { AuthorizationCodeOptions, AuthorizationCodeIssue, AuthorizationCodeContext, AuthorizationCodePkceOptions, PkceLookup } from './exchange/authorizationCode.js';
 export type { ClientCredentialsOptions, ClientCredentialsIssue, ClientCredentialsContext } from './exchange/clientCredentials.js';
 export type { PasswordOptions, PasswordIssue, PasswordContext } from './exchange/password.js';
@@ -85,8 +84,8 @@ export { tokenExchange, TOKEN_EXCHANGE_GRANT_TYPE };
 export type { TokenExchangeOptions, TokenExchangeRequest, TokenExchangeContext, TokenExchangeIssue, ExchangedToken } from './exchange/tokenExchange.js';
 export { jwtBearer, JWT_BEARER_GRANT_TYPE };
 export type { JwtBearerOptions, JwtBearerContext, JwtBearerIssue } from './exchange/jwtBearer.js';
-export type { ExchangeOptions };
-export type { IssuedCallback, IssuedTokens } from './lib/respond.js';
+export type { ExchangeOptions, IssuedCallback, IssuedTokens } from './types.js';
+import type { ExchangeOptions } from './types.js';
 
 /**
  * The bundled exchanges (grant types at the token endpoint), with the 1.x alias.
@@ -204,7 +203,7 @@ export type {
   OAuth2ErrorLike, ParserRequest, SyncRequestParser, AsyncRequestParser, RequestParser, ResponseHandler,
   GrantErrorHandler, GrantModule, ExchangeFunction, GrantPhase, GrantLayer, ExchangeLayer, SerializeClientFunction,
   DeserializeClientFunction, ImmediateCallback, ImmediateResult, TransactionClaimCallback, LegacyTransactionStore,
-  RequestTransactionStore, TransactionStore, ServerOptions, OAuth2Request, TransactionOf,
+  RequestTransactionStore, TransactionStore, TransactionHost, ServerOptions, OAuth2Request, TransactionOf,
 } from './types.js';
 
 // The type names of @types/oauth2orize 1.11.5, as deprecated aliases.

@@ -591,3 +591,69 @@ export type OAuth2Request<S extends Server<any, any> = Server<any, any>, Req = O
  * @group Types
  */
 export type TransactionOf<S extends Server<any, any>> = S extends Server<infer C, infer U> ? OAuth2Transaction<C, U> : never;
+
+/**
+ * Options shared by the bundled exchanges.
+ *
+ * @group Exchanges
+ */
+export interface ExchangeOptions {
+  /**
+   * The request property that holds the authenticated client. Passport puts
+   * it on `req.user`, which is the default.
+   */
+  userProperty?: string;
+  /**
+   * Separator(s) used to split the `scope` parameter: a string, or a list
+   * tried in order (the first that splits wins). Default `' '`. Ignored by
+   * `authorizationCode`, which reads no scope.
+   */
+  scopeSeparator?: string | readonly string[];
+}
+
+/**
+ * The `done` callback an exchange's `issue` receives.
+ *
+ * @group Exchanges
+ */
+export type IssuedCallback = (
+  err?: unknown,
+  accessToken?: string | false | null,
+  refreshToken?: string | Record<string, unknown> | false | null,
+  params?: Record<string, unknown>,
+) => void;
+
+/**
+ * What a context-form (async) exchange `issue` resolves to.
+ *
+ * @group Exchanges
+ */
+export interface IssuedTokens {
+  /** The access token; falsy fails with `invalid_grant`. */
+  accessToken: string;
+  /** A refresh token, if one is issued. */
+  refreshToken?: string;
+  /** More members of the token response, such as `expires_in` or `scope`. */
+  params?: Record<string, unknown>;
+}
+
+/**
+ * What these helpers use of the server: its transaction store and its
+ * response handlers, through the members 1.x plugins also read (`_txnStore`,
+ * `_respond`). The middleware pass the server itself, and a store in the 1.x
+ * interface receives it as before.
+ *
+ * @group Types
+ */
+export interface TransactionHost {
+  /** The transaction store. */
+  _txnStore: TransactionStore;
+  /**
+   * Runs the response handlers registered for the transaction's type.
+   * @param txn the transaction to answer
+   * @param res the response
+   * @param complete offered to the handlers, runs the app's `complete`
+   * @param cb called without an error when no handler answered
+   */
+  _respond(txn: OAuth2Transaction<any, any>, res: OAuth2ServerResponse, complete: ((cb: (err?: unknown) => void) => void) | undefined, cb: (err?: unknown) => void): void;
+}

@@ -64,38 +64,14 @@ const ALLOWED: Record<string, readonly string[]> = {
  * branch is rewriting this round. Remove an entry once its import is fixed.
  */
 const PENDING: Record<string, string> = {
-  // The registry types are declared in types.ts; server.ts only re-exports them.
-  'exchange/authorizationCode.ts -> server.ts': 'import ExchangeFunction from types.ts',
-  'exchange/clientCredentials.ts -> server.ts': 'import ExchangeFunction from types.ts',
-  'exchange/deviceCode.ts -> server.ts': 'import ExchangeFunction from types.ts',
-  'exchange/jwtBearer.ts -> server.ts': 'import ExchangeFunction from types.ts',
-  'exchange/password.ts -> server.ts': 'import ExchangeFunction from types.ts',
-  'exchange/refreshToken.ts -> server.ts': 'import ExchangeFunction from types.ts',
-  'exchange/tokenExchange.ts -> server.ts': 'import ExchangeFunction from types.ts',
-  'grant/code.ts -> server.ts': 'import GrantModule from types.ts',
-  'grant/deviceCode.ts -> server.ts': 'import GrantModule from types.ts',
-  'grant/token.ts -> server.ts': 'import GrantModule from types.ts',
-  // The grants' shared code sits in lib/ but needs the response modes and registry types.
-  'lib/grant.ts -> server.ts': 'import GrantErrorHandler, SyncRequestParser from types.ts',
-  'lib/grant.ts -> response/query.ts': 'move lib/grant.ts into grant/, or have the grants pass their default modes',
-  'lib/grant.ts -> response/fragment.ts': 'move lib/grant.ts into grant/, or have the grants pass their default modes',
-  'lib/grant.ts -> response/formPost.ts': 'move lib/grant.ts into grant/, or have the grants pass their default modes',
-  'lib/exchange.ts -> settings/settings.ts': 'the exchange skeleton moves to exchange/',
-  'lib/grant.ts -> settings/profile.ts': 'move lib/grant.ts into grant/',
   // The stores read the server's settings through `server._profile`; once they read them
   // through the settings channel, type `server` with what they use of it.
-  'txn/session.ts -> server.ts': 'type the legacy-store server narrowly after the settings channel lands',
-  'txn/redis.ts -> server.ts': 'type the legacy-store server narrowly after the settings channel lands',
+  'txn/session.ts -> server.ts': 'type the legacy-store server narrowly',
+  'txn/redis.ts -> server.ts': 'type the legacy-store server narrowly',
 };
 
 /** lib/ declaration files the public typings still reach, each a public type declared in lib/. */
-const PENDING_LIB_TYPES: Record<string, string> = {
-  'lib/exchange.d.ts': 'ExchangeOptions',
-  'lib/grant.d.ts': 'GrantOptions',
-  'lib/respond.d.ts': 'IssuedCallback, IssuedTokens',
-  'lib/async.d.ts': 'Once, through lib/respond.d.ts',
-  'lib/params.d.ts': 'ParamBag, imported from lib/params.ts by the exchanges (declared in types.ts)',
-};
+const PENDING_LIB_TYPES: Record<string, string> = {};
 
 /** Files whose tracker-number comments are being rewritten on another branch. */
 const PENDING_TRACKER: readonly string[] = [];

@@ -1,5 +1,5 @@
 import { TokenError } from '../errors/tokenerror.js';
-import { invoke } from '../lib/invoke.js';
+import { call, ZERO_OR_ONE, once, prepare, shape } from '../lib/callback.js';
 import { merge } from '../lib/merge.js';
 import { bodyOf, scopeParam, separatorsOf } from '../lib/params.js';
 import { bodyParsingError, writeJson } from '../lib/respond.js';
@@ -132,6 +132,7 @@ export function deviceAuthorization<Client = any>(
   const userProperty = options.userProperty || settings.userProperty;
   const separators = separatorsOf(options.scopeSeparator);
   const clock = options.now || settings.clock;
+  const save = prepare(STORE, store);
 
   advertise(server, {
     grant_types_supported: [DEVICE_CODE_GRANT_TYPE],
@@ -164,7 +165,7 @@ export function deviceAuthorization<Client = any>(
       body,
       authInfo: req.authInfo,
     };
-    invoke<Record<string, unknown> | false | void>(store, record, [record], (err, extra) => {
+    call(save, once((err: unknown, extra?: Record<string, unknown> | false | void) => {
       if (err) return next(err);
       if (extra === false) return next(new TokenError('Client is not authorized to use the device flow', 'unauthorized_client'));
       const out: Record<string, unknown> = {
@@ -177,9 +178,12 @@ export function deviceAuthorization<Client = any>(
       out.interval = interval;
       if (extra && typeof extra === 'object') merge(out, extra);
       writeJson(res, out);
-    });
+    }), 'done', record);
   };
 }
+
+/** `store(record, done)`, or the context form `store(record)`. */
+const STORE = shape({ positional: ['record'], contextArities: ZERO_OR_ONE, context: (record) => record });
 
 function positive(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;

@@ -1,11 +1,12 @@
 import { AuthorizationError } from '../errors/authorizationerror.js';
-import { invoke, timeOf } from '../lib/invoke.js';
+import { call, ZERO_OR_ONE, once, prepare, shape } from '../lib/callback.js';
+import { timeOf } from '../lib/timeOf.js';
 import { own } from '../lib/params.js';
-import { storeTransaction, type TransactionHost } from '../txn/transaction.js';
+import { storeTransaction } from '../txn/transaction.js';
 import { normalizeUserCode } from './userCode.js';
 import { recordTransactionType, settingsOf } from '../settings/settings.js';
 import type { SessionStoreOptions } from '../txn/session.js';
-import type { AuthorizationRequest, Middleware, OAuth2IncomingMessage, OAuth2Transaction, ParamBag } from '../types.js';
+import type { AuthorizationRequest, Middleware, OAuth2IncomingMessage, OAuth2Transaction, ParamBag, TransactionHost } from '../types.js';
 import { DEVICE_TRANSACTION_TYPE } from './deviceCodeTypes.js';
 
 /**
@@ -149,7 +150,8 @@ export function deviceVerification<Client = any>(
   const clock = opts.now || settings.clock;
   // Its transactions are answered by the device grant, but `device_code` is no response type.
   recordTransactionType(server, DEVICE_TRANSACTION_TYPE);
-  const attempt: Function = opts.attempt || sessionAttempts(opts.maxAttempts || 10, (opts.attemptWindow || 900) * 1000, clock);
+  const attempt = prepare(ATTEMPT, opts.attempt || sessionAttempts(opts.maxAttempts || 10, (opts.attemptWindow || 900) * 1000, clock));
+  const find = prepare(LOOKUP, lookup);
 
   return function deviceVerification(req, res, next) {
     let input = own((req.query || {}) as ParamBag, field);
@@ -164,12 +166,12 @@ export function deviceVerification<Client = any>(
       return next(new AuthorizationError(`Invalid parameter: ${field} must be a string`, 'invalid_request'));
     }
     const typed = input;
-    invoke<boolean>(attempt, { req, userCode: typed }, [req, typed], (err, allowed) => {
+    call(attempt, once((err: unknown, allowed?: boolean) => {
       if (err) return next(err);
       if (!allowed) return next(new AuthorizationError('Too many attempts; try again later', 'temporarily_unavailable', null, 429));
       const userCode = normalize(typed);
       if (!userCode) return next(invalidCode());
-      invoke<DeviceVerificationRecord<Client> | null | false | undefined>(lookup, { userCode, req }, [userCode], (err, record) => {
+      call(find, once((err: unknown, record?: DeviceVerificationRecord<Client> | null | false) => {
         if (err) return next(err);
         if (!record || typeof record !== 'object' || !record.client || record.status !== 'pending') return next(invalidCode());
         if (!(clock() < timeOf(record.expiresAt))) return next(invalidCode());
@@ -179,10 +181,16 @@ export function deviceVerification<Client = any>(
         if (req.locals) txn.locals = req.locals as Record<string, unknown>;
         req.oauth2 = txn;
         storeTransaction(server, opts, req, txn, { protocol: 'oauth2', client: record.client, req: areq }, next);
-      });
-    });
+      }), 'done', userCode, req);
+    }), 'done', req, typed);
   };
 }
+
+/** `attempt(req, userCode, done(err, allowed))`, or the context form `attempt({ req, userCode })`. */
+const ATTEMPT = shape({ positional: ['req', 'userCode'], contextArities: ZERO_OR_ONE });
+
+/** `lookup(userCode, done(err, record))`, or the context form `lookup({ userCode, req })`. */
+const LOOKUP = shape({ positional: ['userCode'], values: ['userCode', 'req'], contextArities: ZERO_OR_ONE });
 
 /**
  * The default `attempt` hook: a fixed window counter in the session. It

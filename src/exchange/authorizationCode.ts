@@ -1,10 +1,13 @@
 import { TokenError } from '../errors/tokenerror.js';
-import { stringParam, bodyOf, type ParamBag } from '../lib/params.js';
-import { bodyParsingError, deliverTokens, tokenResponder, type IssuedCallback } from '../lib/respond.js';
-import { catchRejection, settle } from '../lib/async.js';
-import { setupExchange, type ExchangeOptions } from '../lib/exchange.js';
-import type { ExchangeFunction } from '../server.js';
-import type { Bivariant, NextFunction, OAuth2IncomingMessage, OAuth2ServerResponse } from '../types.js';
+import { stringParam } from '../lib/params.js';
+import type { ParamBag } from '../types.js';
+import { deliverTokens } from '../lib/respond.js';
+import type { IssuedCallback } from '../types.js';
+import { call, once, prepare, shape, type Callback } from '../lib/callback.js';
+import { defineExchange, optional, required } from './defineExchange.js';
+import type { ExchangeOptions } from '../types.js';
+import type { ExchangeFunction } from '../types.js';
+import type { Bivariant } from '../types.js';
 import { profileOf } from '../settings/profile.js';
 import { checkPolicy, checkVerifier, type PkcePolicy, type PkceRecord } from '../pkce.js';
 
@@ -116,30 +119,56 @@ export type AuthorizationCodeIssue<Client = any> = Bivariant<(
 export function authorizationCode<Client = any>(options: AuthorizationCodeOptions, issue: AuthorizationCodeIssue<Client>): ExchangeFunction<Client>;
 export function authorizationCode<Client = any>(issue: AuthorizationCodeIssue<Client>): ExchangeFunction<Client>;
 export function authorizationCode(options: any, issue?: any): ExchangeFunction {
-  const { issue: fn, userProperty } = setupExchange<Function>('authorizationCode', options, issue);
-  // A function's arity cannot change, so the calling convention is chosen once.
-  const arity = fn.length;
-  const own = options && typeof options === 'object' ? (options as AuthorizationCodeOptions).pkce : undefined;
-  if (own) {
-    checkPolicy(own, 'authorizationCode exchange');
-    if (typeof own.lookup !== 'function') throw new TypeError('oauth2orize.authorizationCode exchange: pkce.lookup must be a function');
-  }
-  const lookup = own ? own.lookup : undefined;
+  return define(options, issue);
+}
 
-  const exchange: ExchangeFunction = function authorization_code(req, res, next) {
-    const body = bodyOf(req);
-    if (!body) return next(bodyParsingError());
-    const client = (req as unknown as ParamBag)[userProperty];
-    let code, redirectURI;
-    try {
-      code = stringParam(body, 'code', TokenError);
-      redirectURI = stringParam(body, 'redirect_uri', TokenError);
-    } catch (err) {
-      return next(err);
+/** `issue` as 1.x calls it: `(client, code, redirectURI, done)`, adding `body` (5) and `authInfo` (6). */
+const ISSUE = { positional: ['client', 'code', 'redirectURI'], extras: ['body', 'authInfo'] };
+
+/**
+ * The same, once PKCE verification ran: the context object also holds the
+ * verified `codeVerifier`. The values are those `defineExchange` gives
+ * `issue` (`client`, the parameters with a free third place, `body`,
+ * `authInfo`), then `codeVerifier`.
+ */
+const ISSUE_VERIFIED = shape({ ...ISSUE, values: ['client', 'code', 'redirectURI', undefined, 'body', 'authInfo', 'codeVerifier'], result: deliverTokens });
+
+/** `lookup(code, client, done(err, record))`, or (fewer parameters) the context form `{ code, client, body }`. */
+const LOOKUP = shape({ positional: ['code', 'client'], values: ['code', 'client', 'body'], contextArities: [0, 1, 2] });
+
+/** What one authorization_code exchange keeps from its options. */
+interface PkceSetup {
+  /** The exchange's own `pkce` option. */
+  own: AuthorizationCodePkceOptions | false | undefined;
+  /** `pkce.lookup`, when given. */
+  lookup: Callback | undefined;
+  /** `issue`, called with the verified `codeVerifier` in its context. */
+  verified: Callback;
+}
+
+const define = defineExchange<PkceSetup>({
+  factory: 'authorizationCode',
+  grantType: 'authorization_code',
+  params: [required('code'), optional('redirect_uri', 'redirectURI')],
+  issue: ISSUE,
+  invalid: 'Invalid authorization code',
+  setup(options: AuthorizationCodeOptions, issue: Function) {
+    const own = options.pkce;
+    if (own) {
+      checkPolicy(own, 'authorizationCode exchange');
+      if (typeof own.lookup !== 'function') throw new TypeError('oauth2orize.authorizationCode exchange: pkce.lookup must be a function');
     }
-    if (!code) return next(new TokenError('Missing required parameter: code', 'invalid_request'));
+    return { own, lookup: own ? prepare(LOOKUP, own.lookup) : undefined, verified: prepare(ISSUE_VERIFIED, issue) };
+  },
+  created(exchange, ex) {
+    if (ex.state.own !== false && !ex.state.lookup) withoutPkceSetup.add(exchange);
+  },
+  // RFC 7636 §4.6: with a PKCE policy, `code_verifier` is checked against
+  // what the app stored with the code before `issue` runs.
+  proceed(ex, req, next, issued, client, code: string, redirectURI: string | undefined, _c, body) {
+    const { own, lookup, verified } = ex.state;
     const serverPolicy = own === false ? undefined : (profileOf(req) || { pkce: undefined }).pkce;
-    if (!own && !serverPolicy) return callIssue(fn, arity, req, res, next, { client, code, redirectURI, body, authInfo: req.authInfo });
+    if (!own && !serverPolicy) return ex.issueTokens(issued, next, client, code, redirectURI, undefined, body, req.authInfo);
     // A setup error of the app, caught at registration by server.exchange();
     // here for an exchange registered some other way. A plain Error: with
     // exposeErrors off, clients see a bare server_error, not this message.
@@ -151,10 +180,7 @@ export function authorizationCode(options: any, issue?: any): ExchangeFunction {
       return next(err);
     }
     const policy: PkcePolicy = { ...serverPolicy, ...own };
-    let looked = false;
-    const found = (err?: unknown, record?: PkceRecord | null | false): void => {
-      if (looked) return;
-      looked = true;
+    const found = once((err?: unknown, record?: PkceRecord | null | false): void => {
       if (err) return next(err);
       if (!record || typeof record !== 'object') return next(new TokenError('Invalid authorization code', 'invalid_grant'));
       try {
@@ -162,22 +188,11 @@ export function authorizationCode(options: any, issue?: any): ExchangeFunction {
       } catch (err) {
         return next(err);
       }
-      callIssue(fn, arity, req, res, next, { client, code, redirectURI, body, authInfo: req.authInfo, codeVerifier: verifier });
-    };
-    try {
-      if (lookup.length < 3) {
-        return settle((lookup as unknown as (ctx: object) => unknown)({ code, client, body }), (value: PkceRecord | null | false) => found(null, value), found);
-      }
-      catchRejection((lookup as Function)(code, client, found), found, lookup as Function, (value) => found(null, value as PkceRecord | null | false));
-    } catch (err) {
-      if (looked) throw err;
-      found(err);
-    }
-
-  };
-  if (own !== false && !lookup) withoutPkceSetup.add(exchange);
-  return exchange;
-}
+      call(verified, issued, next, client, code, redirectURI, undefined, body, req.authInfo, verifier);
+    });
+    call(lookup, found, 'done', code, client, body);
+  },
+});
 
 /** Exchanges made by {@link authorizationCode} with neither `pkce.lookup` nor `pkce: false`. */
 const withoutPkceSetup = new WeakSet<object>();
@@ -189,22 +204,4 @@ const withoutPkceSetup = new WeakSet<object>();
  */
 export function lacksPkceLookup(fn: unknown): boolean {
   return typeof fn === 'function' && withoutPkceSetup.has(fn);
-}
-
-/** Call the app's `issue` in the form its arity asks for. */
-function callIssue(fn: Function, arity: number, req: OAuth2IncomingMessage, res: OAuth2ServerResponse, next: NextFunction, context: AuthorizationCodeContext): void {
-  const issued = tokenResponder(res, next, 'Invalid authorization code');
-  const { client, code, redirectURI, body } = context;
-  try {
-    if (arity === 1) return settle(fn(context), (value) => deliverTokens(value, issued), issued);
-    let returned: unknown;
-    switch (arity) {
-      case 6: returned = fn(client, code, redirectURI, body, req.authInfo, issued); break;
-      case 5: returned = fn(client, code, redirectURI, body, issued); break;
-      default: returned = fn(client, code, redirectURI, issued);
-    }
-    catchRejection(returned, issued, fn, deliverTokens);
-  } catch (err) {
-    return next(err);
-  }
 }

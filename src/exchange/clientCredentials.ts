@@ -1,9 +1,8 @@
-import { TokenError } from '../errors/tokenerror.js';
-import { scopeParam, bodyOf, type ParamBag } from '../lib/params.js';
-import { bodyParsingError, deliverTokens, tokenResponder, type IssuedCallback } from '../lib/respond.js';
-import { catchRejection, settle } from '../lib/async.js';
-import { setupExchange, type ExchangeOptions } from '../lib/exchange.js';
-import type { ExchangeFunction } from '../server.js';
+import type { ParamBag } from '../types.js';
+import type { IssuedCallback } from '../types.js';
+import { defineExchange, SCOPE } from './defineExchange.js';
+import type { ExchangeOptions } from '../types.js';
+import type { ExchangeFunction } from '../types.js';
 import type { Bivariant } from '../types.js';
 
 /** Options of {@link exchange.clientCredentials}. */
@@ -56,33 +55,13 @@ export type ClientCredentialsIssue<Client = any> = Bivariant<(
 export function clientCredentials<Client = any>(options: ClientCredentialsOptions, issue: ClientCredentialsIssue<Client>): ExchangeFunction<Client>;
 export function clientCredentials<Client = any>(issue: ClientCredentialsIssue<Client>): ExchangeFunction<Client>;
 export function clientCredentials(options: any, issue?: any): ExchangeFunction {
-  const { issue: fn, userProperty, separators } = setupExchange<Function>('clientCredentials', options, issue);
-  // A function's arity cannot change, so the calling convention is chosen once.
-  const arity = fn.length;
-
-  return function client_credentials(req, res, next) {
-    const body = bodyOf(req);
-    if (!body) return next(bodyParsingError());
-    const client = (req as unknown as ParamBag)[userProperty];
-    let scope;
-    try {
-      scope = scopeParam(body, separators, TokenError);
-    } catch (err) {
-      return next(err);
-    }
-    const issued = tokenResponder(res, next, 'Invalid client credentials');
-    try {
-      if (arity === 1) return settle(fn({ client, scope, body, authInfo: req.authInfo }), (value) => deliverTokens(value, issued), issued);
-      let returned: unknown;
-      switch (arity) {
-        case 5: returned = fn(client, scope, body, req.authInfo, issued); break;
-        case 4: returned = fn(client, scope, body, issued); break;
-        case 3: returned = fn(client, scope, issued); break;
-        default: returned = fn(client, issued);
-      }
-      catchRejection(returned, issued, fn, deliverTokens);
-    } catch (err) {
-      return next(err);
-    }
-  };
+  return define(options, issue);
 }
+
+const define = defineExchange({
+  factory: 'clientCredentials',
+  grantType: 'client_credentials',
+  params: [SCOPE],
+  issue: { positional: ['client'], extras: ['scope', 'body', 'authInfo'] },
+  invalid: 'Invalid client credentials',
+});

@@ -1,11 +1,12 @@
 import { TokenError } from '../errors/tokenerror.js';
-import { invoke, timeOf } from '../lib/invoke.js';
-import { misusedMiddleware, usedAsMiddleware } from '../lib/misuse.js';
-import { catchRejection, settle } from '../lib/async.js';
-import { bodyOf, stringParam, type ParamBag } from '../lib/params.js';
-import { bodyParsingError, deliverTokens, tokenResponder, type IssuedCallback } from '../lib/respond.js';
+import { call, ZERO_OR_ONE, once, prepare, shape, type Callback } from '../lib/callback.js';
+import { timeOf } from '../lib/timeOf.js';
+import type { ParamBag } from '../types.js';
+import { deliverTokens } from '../lib/respond.js';
+import type { IssuedCallback } from '../types.js';
 import { DEVICE_CODE_GRANT_TYPE } from '../device/deviceCodeTypes.js';
-import type { ExchangeFunction } from '../server.js';
+import { defineExchange, required } from './defineExchange.js';
+import type { ExchangeFunction } from '../types.js';
 import { clockOf } from '../settings/clock.js';
 
 /** Options of {@link exchange.deviceCode}. */
@@ -179,84 +180,85 @@ export function deviceCode<Client = any, R extends DeviceCodeState = DeviceCodeS
 export function deviceCode<Client = any>(options: DeviceCodeOptions, issue: DeviceCodeIssue<Client>): ExchangeFunction;
 export function deviceCode<Client = any>(issue: DeviceCodeIssue<Client>): ExchangeFunction;
 export function deviceCode(options: any, handler?: any): ExchangeFunction {
-  // `server.exchange(oauth2orize.exchange.deviceCode)`: the factory itself, called by token().
-  if (usedAsMiddleware('oauth2orize.exchange.deviceCode', arguments)) return misusedMiddleware('oauth2orize.exchange.deviceCode');
-  if (handler === undefined && (typeof options === 'function' || (options && typeof options.load === 'function'))) {
-    handler = options;
-    options = undefined;
-  }
-  const opts: DeviceCodeOptions = options || {};
-  if (!handler) throw new TypeError('oauth2orize.deviceCode exchange requires an issue callback');
-  if (typeof handler !== 'function') {
-    for (const name of ['load', 'update', 'issue']) {
+  return define(options, handler);
+}
+
+/** `load(client, deviceCode, done(err, record))`, or the context form `{ client, deviceCode, body, authInfo }`. */
+const LOAD = shape({ positional: ['client', 'deviceCode'], values: ['client', 'deviceCode', 'body', 'authInfo'], contextArities: ZERO_OR_ONE });
+
+/** `update(deviceCode, changes, done(err))`, or the context form `{ deviceCode, changes, record }`. */
+const UPDATE = shape({ positional: ['deviceCode', 'changes'], values: ['deviceCode', 'changes', 'record'], contextArities: ZERO_OR_ONE });
+
+/** `issue(client, deviceCode, record, done)`, or the context form `{ client, deviceCode, record, body, authInfo }`. */
+const ISSUE = shape({
+  positional: ['client', 'deviceCode', 'record'],
+  values: ['client', 'deviceCode', 'record', 'body', 'authInfo'],
+  contextArities: ZERO_OR_ONE,
+  result: deliverTokens,
+});
+
+/** What one device_code exchange with callbacks keeps. */
+interface Polling {
+  load: Callback;
+  update: Callback;
+  issue: Callback;
+  /** Polling interval, in seconds, for records that carry none. */
+  interval: number;
+  /** The factory's own clock (`now` option); without one, the server's, carried by the request. */
+  now: (() => number) | undefined;
+}
+
+const define = defineExchange<Polling | undefined>({
+  factory: 'deviceCode',
+  grantType: DEVICE_CODE_GRANT_TYPE,
+  // `deviceCode(callbacks)` as well as `deviceCode(issue)`.
+  leading: (first, second) => second === undefined && (typeof first === 'function' || (!!first && typeof (first as DeviceCodeCallbacks).load === 'function')),
+  setup(options: DeviceCodeOptions, handler: DeviceCodeIssue | DeviceCodeCallbacks) {
+    if (typeof handler === 'function') return undefined;
+    for (const name of ['load', 'update', 'issue'] as const) {
       if (typeof handler[name] !== 'function') throw new TypeError(`oauth2orize.deviceCode exchange requires ${name === 'load' ? 'a' : 'an'} ${name} callback`);
     }
-  }
-  const userProperty = opts.userProperty || 'user';
-  const fallbackInterval = opts.interval !== undefined && opts.interval > 0 ? opts.interval : 5;
-  const ownClock = opts.now;
-
-  const exchange: ExchangeFunction = function (req, res, next) {
-    const body = bodyOf(req);
-    if (!body) return next(bodyParsingError());
-    const client = (req as unknown as ParamBag)[userProperty];
-    if (!client) return next(new TokenError('Client authentication failed', 'invalid_client'));
-    let code: string | undefined;
-    try {
-      code = stringParam(body, 'device_code', TokenError);
-    } catch (err) {
-      return next(err);
-    }
-    if (!code) return next(new TokenError('Missing required parameter: device_code', 'invalid_request'));
-    const deviceCode = code;
-    const issued = tokenResponder(res, next, 'Invalid device code');
+    return {
+      load: prepare(LOAD, handler.load),
+      update: prepare(UPDATE, handler.update),
+      issue: prepare(ISSUE, handler.issue),
+      interval: options.interval !== undefined && options.interval > 0 ? options.interval : 5,
+      now: options.now,
+    };
+  },
+  client(client) {
+    if (!client) throw new TokenError('Client authentication failed', 'invalid_client');
+    return client;
+  },
+  params: [required('device_code', 'deviceCode')],
+  // A single function, shaped like `oauth2orize-device-code`'s exchange; above
+  // its longest form it still gets every value.
+  issue: { positional: ['client', 'deviceCode'], extras: ['body', 'authInfo'], contextArities: ZERO_OR_ONE, beyond: 'longest' },
+  invalid: 'Invalid device code',
+  // RFC 8628 §3.5: the polling rules, when the app gave callbacks.
+  proceed(ex, req, next, issued, client, deviceCode: string, _b, _c, body) {
     const authInfo = req.authInfo;
-
-    if (typeof handler === 'function') {
-      const args = handler.length >= 5 ? [client, deviceCode, body, authInfo]
-        : handler.length === 4 ? [client, deviceCode, body] : [client, deviceCode];
-      return callIssue(handler, { client, deviceCode, body, authInfo }, args, issued, next);
-    }
-
-    const cbs = handler as DeviceCodeCallbacks;
-    invoke<DeviceCodeState | null | false | undefined>(cbs.load, { client, deviceCode, body, authInfo }, [client, deviceCode], (err, record) => {
+    const polling = ex.state;
+    if (!polling) return ex.issueTokens(issued, next, client, deviceCode, undefined, undefined, body, authInfo);
+    call(polling.load, once((err: unknown, record?: DeviceCodeState | null | false) => {
       if (err) return next(err);
       if (!record || typeof record !== 'object') return next(new TokenError('Invalid device code', 'invalid_grant'));
-      const t = (ownClock || clockOf(req))();
+      const t = (polling.now || clockOf(req))();
       const expiresAt = timeOf(record.expiresAt);
       if (record.status === 'expired' || (record.expiresAt !== undefined && !(t < expiresAt))) {
         return next(deviceCodeError('expired_token'));
       }
       if (record.status === 'denied') return next(deviceCodeError('access_denied'));
-      if (record.status === 'approved') {
-        const context = { client, deviceCode, record, body, authInfo };
-        return callIssue(cbs.issue, context, [client, deviceCode, record], issued, next);
-      }
+      if (record.status === 'approved') return call(polling.issue, issued, next, client, deviceCode, record, body, authInfo);
       // Pending: enforce the interval against the stored last poll (§3.5).
-      const interval = typeof record.interval === 'number' && record.interval > 0 ? record.interval : fallbackInterval;
+      const interval = typeof record.interval === 'number' && record.interval > 0 ? record.interval : polling.interval;
       const last = timeOf(record.lastPolledAt);
       const tooSoon = Number.isFinite(last) && t - last < interval * 1000;
       const changes: DeviceCodePollUpdate = { lastPolledAt: new Date(t), interval: tooSoon ? interval + 5 : interval };
-      invoke(cbs.update, { deviceCode, changes, record }, [deviceCode, changes], (err) => {
+      call(polling.update, once((err: unknown) => {
         if (err) return next(err);
         next(deviceCodeError(tooSoon ? 'slow_down' : 'authorization_pending'));
-      });
-    });
-  };
-  // `server.exchange(fn)` registers an exchange under its function's name.
-  Object.defineProperty(exchange, 'name', { value: DEVICE_CODE_GRANT_TYPE });
-  return exchange;
-}
-
-/**
- * Call an `issue` callback: the context form resolves to the tokens, the
- * positional forms call `done(err, accessToken, refreshToken, params)`.
- */
-function callIssue(fn: Function, context: object, args: unknown[], issued: IssuedCallback, next: (err?: unknown) => void): void {
-  try {
-    if (fn.length <= 1) return settle(fn(context), (value) => deliverTokens(value, issued), issued);
-    catchRejection(fn(...args, issued), issued, fn, (value) => deliverTokens(value, issued));
-  } catch (err) {
-    next(err);
-  }
-}
+      }), 'done', deviceCode, changes, record);
+    }), 'done', client, deviceCode, body, authInfo);
+  },
+});

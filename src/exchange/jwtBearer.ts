@@ -1,11 +1,13 @@
 import { TokenError } from '../errors/tokenerror.js';
-import { scopeParam, bodyOf, type ParamBag } from '../lib/params.js';
-import { bodyParsingError, deliverTokens, tokenResponder, type IssuedCallback } from '../lib/respond.js';
-import { catchRejection, once, settle } from '../lib/async.js';
-import { setupExchange, type ExchangeOptions } from '../lib/exchange.js';
-import { clientOf, clientRequired, isJoseRejection, requiredString } from '../lib/endpoint.js';
+import type { ParamBag } from '../types.js';
+import type { IssuedCallback } from '../types.js';
+import { once } from '../lib/callback.js';
+import { defineExchange, required, SCOPE } from './defineExchange.js';
+import type { ExchangeOptions } from '../types.js';
+import { clientRequired, isJoseRejection } from '../lib/endpoint.js';
 import { MAX_JWS_LENGTH, parseCompactJws } from '../lib/jws.js';
-import type { ExchangeFunction } from '../server.js';
+import type { CompactJws } from '../types.js';
+import type { ExchangeFunction } from '../types.js';
 
 /** The grant type of RFC 7523 §2.1. */
 export const JWT_BEARER_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -89,48 +91,36 @@ export function jwtBearer<Client = any>(options: JwtBearerOptions, issue: JwtBea
  */
 export function jwtBearer<Client = any>(issue: JwtBearerIssue<Client>): ExchangeFunction;
 export function jwtBearer(options: any, issue?: any): ExchangeFunction {
-  const { issue: fn, userProperty, separators } = setupExchange<Function>('jwtBearer', options, issue);
-  const opts: JwtBearerOptions = options && typeof options === 'object' ? options : {};
-  const requireClient = opts.requireClient === true;
-  const maxLength = opts.maxLength || MAX_JWS_LENGTH;
-  const arity = fn.length;
-
-  const exchange: ExchangeFunction = function (req, res, next) {
-    const body = bodyOf(req);
-    if (!body) return next(bodyParsingError());
-    const client = clientOf(req, userProperty);
-    let assertion: string;
-    let scope;
-    let parsed;
-    try {
-      if (requireClient && !client) throw clientRequired();
-      assertion = requiredString(body, 'assertion');
-      parsed = parseCompactJws(assertion, maxLength);
-      if (typeof parsed === 'string') throw new TokenError('Invalid assertion: ' + parsed, 'invalid_grant');
-      scope = scopeParam(body, separators, TokenError);
-    } catch (err) {
-      return next(err);
-    }
-    const respond = tokenResponder(res, next, 'Invalid assertion');
-    const issued = once<Parameters<IssuedCallback>>((err, ...rest) =>
-      isJoseRejection(err) ? respond(new TokenError('Invalid assertion', 'invalid_grant', undefined, undefined, { cause: err })) : respond(err, ...rest));
-    try {
-      if (arity === 1) {
-        const ctx = { client, assertion, header: parsed.header, claims: parsed.claims, scope, body, authInfo: req.authInfo };
-        return settle(fn(ctx), (value) => deliverTokens(value, issued), issued);
-      }
-      let returned: unknown;
-      switch (arity) {
-        case 6: returned = fn(client, assertion, scope, body, req.authInfo, issued); break;
-        case 5: returned = fn(client, assertion, scope, body, issued); break;
-        case 4: returned = fn(client, assertion, scope, issued); break;
-        default: returned = fn(client, assertion, issued);
-      }
-      catchRejection(returned, issued, fn, deliverTokens);
-    } catch (err) {
-      return next(err);
-    }
-  };
-  Object.defineProperty(exchange, 'name', { value: JWT_BEARER_GRANT_TYPE });
-  return exchange;
+  return define(options, issue);
 }
+
+const define = defineExchange<{ requireClient: boolean; maxLength: number }>({
+  factory: 'jwtBearer',
+  grantType: JWT_BEARER_GRANT_TYPE,
+  setup: (options: JwtBearerOptions) => ({ requireClient: options.requireClient === true, maxLength: options.maxLength || MAX_JWS_LENGTH }),
+  client(client, ex) {
+    if (ex.state.requireClient && !client) throw clientRequired();
+    return client ? client : undefined;
+  },
+  params: [
+    required('assertion'),
+    {
+      as: 'jws',
+      read(_body, ex, assertion: string): CompactJws {
+        const parsed = parseCompactJws(assertion, ex.state.maxLength);
+        if (typeof parsed === 'string') throw new TokenError('Invalid assertion: ' + parsed, 'invalid_grant');
+        return parsed;
+      },
+    },
+    SCOPE,
+  ],
+  issue: {
+    positional: ['client', 'assertion'],
+    extras: ['scope', 'body', 'authInfo'],
+    context: (client, assertion, jws: CompactJws, scope, body, authInfo) => ({ client, assertion, header: jws.header, claims: jws.claims, scope, body, authInfo }),
+  },
+  invalid: 'Invalid assertion',
+  // A verification failure thrown by `jose` is the client's bad assertion.
+  respond: (responder) => once<Parameters<IssuedCallback>>((err, ...rest) =>
+    isJoseRejection(err) ? responder(new TokenError('Invalid assertion', 'invalid_grant', undefined, undefined, { cause: err })) : responder(err, ...rest)),
+});

@@ -1,9 +1,9 @@
 import { TokenError } from '../errors/tokenerror.js';
-import { scopeParam, stringParam, bodyOf, type ParamBag } from '../lib/params.js';
-import { bodyParsingError, deliverTokens, tokenResponder, type IssuedCallback } from '../lib/respond.js';
-import { catchRejection, settle } from '../lib/async.js';
-import { setupExchange, type ExchangeOptions } from '../lib/exchange.js';
-import type { ExchangeFunction } from '../server.js';
+import type { ParamBag } from '../types.js';
+import type { IssuedCallback } from '../types.js';
+import { defineExchange, required, SCOPE } from './defineExchange.js';
+import type { ExchangeOptions } from '../types.js';
+import type { ExchangeFunction } from '../types.js';
 import { profileOf } from '../settings/profile.js';
 import type { Bivariant } from '../types.js';
 
@@ -69,39 +69,18 @@ export type PasswordIssue<Client = any> = Bivariant<(
 export function password<Client = any>(options: PasswordOptions, issue: PasswordIssue<Client>): ExchangeFunction<Client>;
 export function password<Client = any>(issue: PasswordIssue<Client>): ExchangeFunction<Client>;
 export function password(options: any, issue?: any): ExchangeFunction {
-  const { issue: fn, userProperty, separators } = setupExchange<Function>('password', options, issue);
-  // A function's arity cannot change, so the calling convention is chosen once.
-  const arity = fn.length;
-
-  return function password(req, res, next) {
-    const profile = profileOf(req);
-    if (profile && !profile.allowPassword) return next(new TokenError('Unsupported grant type: password', 'unsupported_grant_type'));
-    const body = bodyOf(req);
-    if (!body) return next(bodyParsingError());
-    const client = (req as unknown as ParamBag)[userProperty];
-    let username, passwd, scope;
-    try {
-      username = stringParam(body, 'username', TokenError);
-      passwd = stringParam(body, 'password', TokenError);
-      if (!username) return next(new TokenError('Missing required parameter: username', 'invalid_request'));
-      if (!passwd) return next(new TokenError('Missing required parameter: password', 'invalid_request'));
-      scope = scopeParam(body, separators, TokenError);
-    } catch (err) {
-      return next(err);
-    }
-    const issued = tokenResponder(res, next, 'Invalid resource owner credentials');
-    try {
-      if (arity === 1) return settle(fn({ client, username, password: passwd, scope, body, authInfo: req.authInfo }), (value) => deliverTokens(value, issued), issued);
-      let returned: unknown;
-      switch (arity) {
-        case 7: returned = fn(client, username, passwd, scope, body, req.authInfo, issued); break;
-        case 6: returned = fn(client, username, passwd, scope, body, issued); break;
-        case 5: returned = fn(client, username, passwd, scope, issued); break;
-        default: returned = fn(client, username, passwd, issued);
-      }
-      catchRejection(returned, issued, fn, deliverTokens);
-    } catch (err) {
-      return next(err);
-    }
-  };
+  return define(options, issue);
 }
+
+const define = defineExchange({
+  factory: 'password',
+  grantType: 'password',
+  // RFC 9700 §2.4: the hardened profile refuses the grant unless it allows it.
+  gate(req) {
+    const profile = profileOf(req);
+    if (profile && !profile.allowPassword) return new TokenError('Unsupported grant type: password', 'unsupported_grant_type');
+  },
+  params: [required('username'), required('password'), SCOPE],
+  issue: { positional: ['client', 'username', 'password'], extras: ['scope', 'body', 'authInfo'] },
+  invalid: 'Invalid resource owner credentials',
+});

@@ -1,9 +1,8 @@
-import { TokenError } from '../errors/tokenerror.js';
-import { scopeParam, stringParam, bodyOf, type ParamBag } from '../lib/params.js';
-import { bodyParsingError, deliverTokens, tokenResponder, type IssuedCallback } from '../lib/respond.js';
-import { catchRejection, settle } from '../lib/async.js';
-import { setupExchange, type ExchangeOptions } from '../lib/exchange.js';
-import type { ExchangeFunction } from '../server.js';
+import type { ParamBag } from '../types.js';
+import type { IssuedCallback } from '../types.js';
+import { defineExchange, required, SCOPE } from './defineExchange.js';
+import type { ExchangeOptions } from '../types.js';
+import type { ExchangeFunction } from '../types.js';
 import type { Bivariant } from '../types.js';
 
 /** Options of {@link exchange.refreshToken}. */
@@ -61,35 +60,13 @@ export type RefreshTokenIssue<Client = any> = Bivariant<(
 export function refreshToken<Client = any>(options: RefreshTokenOptions, issue: RefreshTokenIssue<Client>): ExchangeFunction<Client>;
 export function refreshToken<Client = any>(issue: RefreshTokenIssue<Client>): ExchangeFunction<Client>;
 export function refreshToken(options: any, issue?: any): ExchangeFunction {
-  const { issue: fn, userProperty, separators } = setupExchange<Function>('refreshToken', options, issue);
-  // A function's arity cannot change, so the calling convention is chosen once.
-  const arity = fn.length;
-
-  return function refresh_token(req, res, next) {
-    const body = bodyOf(req);
-    if (!body) return next(bodyParsingError());
-    const client = (req as unknown as ParamBag)[userProperty];
-    let token, scope;
-    try {
-      token = stringParam(body, 'refresh_token', TokenError);
-      if (!token) return next(new TokenError('Missing required parameter: refresh_token', 'invalid_request'));
-      scope = scopeParam(body, separators, TokenError);
-    } catch (err) {
-      return next(err);
-    }
-    const issued = tokenResponder(res, next, 'Invalid refresh token');
-    try {
-      if (arity === 1) return settle(fn({ client, refreshToken: token, scope, body, authInfo: req.authInfo }), (value) => deliverTokens(value, issued), issued);
-      let returned: unknown;
-      switch (arity) {
-        case 6: returned = fn(client, token, scope, body, req.authInfo, issued); break;
-        case 5: returned = fn(client, token, scope, body, issued); break;
-        case 4: returned = fn(client, token, scope, issued); break;
-        default: returned = fn(client, token, issued);
-      }
-      catchRejection(returned, issued, fn, deliverTokens);
-    } catch (err) {
-      return next(err);
-    }
-  };
+  return define(options, issue);
 }
+
+const define = defineExchange({
+  factory: 'refreshToken',
+  grantType: 'refresh_token',
+  params: [required('refresh_token', 'refreshToken'), SCOPE],
+  issue: { positional: ['client', 'refreshToken'], extras: ['scope', 'body', 'authInfo'] },
+  invalid: 'Invalid refresh token',
+});

@@ -1,10 +1,12 @@
 import { TokenError } from '../errors/tokenerror.js';
-import { scopeParam, bodyOf, type ParamBag } from '../lib/params.js';
-import { bodyParsingError, tokenResponder, type IssuedCallback } from '../lib/respond.js';
-import { catchRejection, once, settle } from '../lib/async.js';
-import { setupExchange, type ExchangeOptions } from '../lib/exchange.js';
-import { clientOf, clientRequired, isAbsoluteUri, optionalString, repeatableString, requiredString, tokenError } from '../lib/endpoint.js';
-import type { ExchangeFunction } from '../server.js';
+import { scopeParam } from '../lib/params.js';
+import type { ParamBag } from '../types.js';
+import type { IssuedCallback } from '../types.js';
+import { once } from '../lib/callback.js';
+import { defineExchange } from './defineExchange.js';
+import type { ExchangeOptions } from '../types.js';
+import { clientRequired, isAbsoluteUri, optionalString, repeatableString, requiredString, tokenError } from '../lib/endpoint.js';
+import type { ExchangeFunction } from '../types.js';
 
 /** The grant type of RFC 8693. */
 export const TOKEN_EXCHANGE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:token-exchange';
@@ -151,52 +153,40 @@ export function tokenExchange<Client = any>(options: TokenExchangeOptions, issue
  */
 export function tokenExchange<Client = any>(issue: TokenExchangeIssue<Client>): ExchangeFunction;
 export function tokenExchange(options: any, issue?: any): ExchangeFunction {
-  const { issue: fn, userProperty, separators } = setupExchange<Function>('tokenExchange', options, issue);
-  const requireClient = !(options && typeof options === 'object' && options.requireClient === false);
-  const arity = fn.length;
-
-  const exchange: ExchangeFunction = function (req, res, next) {
-    const body = bodyOf(req);
-    if (!body) return next(bodyParsingError());
-    const client = clientOf(req, userProperty);
-    let request: TokenExchangeRequest;
-    try {
-      if (requireClient && !client) throw clientRequired();
-      request = parseTokenExchange(body, separators);
-    } catch (err) {
-      return next(err);
-    }
-    const responder = tokenResponder(res, next, 'Invalid token');
-    const issued = once<Parameters<IssuedCallback>>((err, accessToken, refreshToken, params) => {
-      if (err) return responder(err);
-      if (!accessToken) return responder(tokenError('Invalid subject or actor token', 'invalid_request'));
-      if (refreshToken && typeof refreshToken === 'object') {
-        params = refreshToken;
-        refreshToken = null;
-      }
-      if (!params || typeof params.issued_token_type !== 'string' || !params.issued_token_type) {
-        return responder(new Error('tokenExchange: the issue callback must give params.issued_token_type'));
-      }
-      responder(null, accessToken, refreshToken, params);
-    });
-    try {
-      if (arity === 1) {
-        return settle(fn({ client, ...request, body, authInfo: req.authInfo }), (value) => deliver(value as ExchangedToken, issued), issued);
-      }
-      let returned: unknown;
-      switch (arity) {
-        case 5: returned = fn(client, request, body, req.authInfo, issued); break;
-        case 4: returned = fn(client, request, body, issued); break;
-        default: returned = fn(client, request, issued);
-      }
-      catchRejection(returned, issued, fn, (value) => deliver(value as ExchangedToken, issued));
-    } catch (err) {
-      return next(err);
-    }
-  };
-  Object.defineProperty(exchange, 'name', { value: TOKEN_EXCHANGE_GRANT_TYPE });
-  return exchange;
+  return define(options, issue);
 }
+
+const define = defineExchange<{ requireClient: boolean }>({
+  factory: 'tokenExchange',
+  grantType: TOKEN_EXCHANGE_GRANT_TYPE,
+  setup: (options: TokenExchangeOptions) => ({ requireClient: options.requireClient !== false }),
+  client(client, ex) {
+    if (ex.state.requireClient && !client) throw clientRequired();
+    return client ? client : undefined;
+  },
+  params: [{ as: 'request', read: (body, ex) => parseTokenExchange(body, ex.separators) }],
+  issue: {
+    positional: ['client', 'request'],
+    extras: ['body', 'authInfo'],
+    context: (client, request: TokenExchangeRequest, _b, _c, body, authInfo) => ({ client, ...request, body, authInfo }),
+    result: deliver,
+  },
+  invalid: 'Invalid token',
+  // RFC 8693 §2.2: a falsy token is an invalid request, and the response
+  // must say which type of token was issued.
+  respond: (responder) => once<Parameters<IssuedCallback>>((err, accessToken, refreshToken, params) => {
+    if (err) return responder(err);
+    if (!accessToken) return responder(tokenError('Invalid subject or actor token', 'invalid_request'));
+    if (refreshToken && typeof refreshToken === 'object') {
+      params = refreshToken;
+      refreshToken = null;
+    }
+    if (!params || typeof params.issued_token_type !== 'string' || !params.issued_token_type) {
+      return responder(new Error('tokenExchange: the issue callback must give params.issued_token_type'));
+    }
+    responder(null, accessToken, refreshToken, params);
+  }),
+});
 
 /** Turn the Promise form's result into a `done` call. */
 function deliver(value: ExchangedToken | string | null | undefined | false, issued: IssuedCallback): void {

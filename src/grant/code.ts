@@ -1,9 +1,9 @@
 import { AuthorizationError } from '../errors/authorizationerror.js';
 import { merge } from '../lib/merge.js';
-import { catchRejection, once, settle } from '../lib/async.js';
+import { call, once, optionsFirst, prepare, shape, type FactoryArgs } from '../lib/callback.js';
 import { query } from '../response/query.js';
-import { authorizationParser, deniedParams, grantArgs, grantErrorHandler, modeTable, pickMode, type GrantOptions } from '../lib/grant.js';
-import type { GrantModule } from '../server.js';
+import { authorizationParser, deniedParams, grantErrorHandler, modeTable, pickMode, type GrantOptions } from './authorizationResponse.js';
+import type { GrantModule } from '../types.js';
 import type { AuthorizationRequest, AuthorizationResponse, OAuth2Transaction, ParserRequest, Bivariant } from '../types.js';
 import { profileOf } from '../settings/profile.js';
 import { challengeRequired, checkPolicy, methodsOf, parseChallenge, type PkcePolicy } from '../pkce.js';
@@ -93,6 +93,29 @@ export type ExtendCode<Client = any, User = any> = Bivariant<(
 ) => unknown>;
 
 /**
+ * `issue` as 1.x calls it: `(client, redirectURI, user, done)`, adding
+ * `ares`, `areq` and `locals` (arities 5 to 7). The context form also gets
+ * the transaction and the PKCE challenge; it returns the code.
+ */
+const ISSUE = shape({
+  positional: ['client', 'redirectURI', 'user'],
+  extras: ['ares', 'areq', 'locals'],
+  values: ['client', 'redirectURI', 'user', 'ares', 'areq', 'locals', 'txn'],
+  context: (client, redirectURI, user, ares, areq: AuthorizationRequest, locals, txn): IssueCodeContext => {
+    const pkce = typeof areq.codeChallenge === 'string'
+      ? { codeChallenge: areq.codeChallenge, codeChallengeMethod: typeof areq.codeChallengeMethod === 'string' ? areq.codeChallengeMethod : 'plain' }
+      : undefined;
+    return { client, redirectURI, user, ares, areq, locals, txn, pkce };
+  },
+});
+
+/** `extend(txn, done(err, params))`, or the context form `{ txn }`. */
+const EXTEND = shape({ positional: ['txn'] });
+
+/** `(options?, issue, extend?)`. */
+const CODE_ARGS: FactoryArgs = { callbacks: ['oauth2orize.code grant requires an issue callback', undefined] };
+
+/**
  * The authorization code grant (`response_type=code`). Once the user
  * approves, `issue` creates a code bound to the client, the redirect URI and
  * the user, and the user agent is redirected back with `code` and `state`.
@@ -133,10 +156,10 @@ export type ExtendCode<Client = any, User = any> = Bivariant<(
 export function code<Client = any, User = any>(options: CodeGrantOptions, issue: IssueCode<Client, User>, extend?: ExtendCode<Client, User>): GrantModule<Client, User>;
 export function code<Client = any, User = any>(issue: IssueCode<Client, User>, extend?: ExtendCode<Client, User>): GrantModule<Client, User>;
 export function code(options: any, issue?: any, extend?: any): GrantModule {
-  const [opts, fn, ext] = grantArgs<Function, ExtendCode>(options, issue, extend);
-  if (!fn) throw new TypeError('oauth2orize.code grant requires an issue callback');
-  const arity = fn.length;
-  const own = (opts as CodeGrantOptions).pkce;
+  const [opts, fn, ext] = optionsFirst<CodeGrantOptions>(CODE_ARGS, [options, issue, extend]);
+  const issueCode = prepare(ISSUE, fn);
+  const extendCode = ext ? prepare(EXTEND, ext) : undefined;
+  const own = opts.pkce;
   checkPolicy(own || undefined, 'code grant');
   const lookup = modeTable('query', query, opts.modes, opts.responseModes);
   const parse = authorizationParser(opts.scopeSeparator, opts.responseModes);
@@ -181,37 +204,14 @@ export function code(options: any, issue?: any, extend?: any): GrantModule {
             respond(txn, res, params);
           });
         });
-        const extra = (value: unknown): void => extended(null, value as Record<string, unknown> | undefined);
-        if (!ext) return extended();
-        if (ext.length === 1) {
-          return settle((ext as unknown as (ctx: object) => unknown)({ txn }), extra, extended);
-        }
-        catchRejection(ext(txn as OAuth2Transaction & ExtendCodeContext, extended), extended, ext, extra);
+        if (!extendCode) return extended();
+        call(extendCode, extended, 'throw', txn);
       });
-      const value = (value: unknown): void => issued(null, value as string | false | null | undefined);
 
       // The redirect URI passed on is the one from the request, not the one
       // the app resolved: RFC 6749 §4.1.3 ties the token request to it.
       const areq = txn.req;
-      try {
-        let returned: unknown;
-        if (arity === 1) {
-          const pkce = typeof areq.codeChallenge === 'string'
-            ? { codeChallenge: areq.codeChallenge, codeChallengeMethod: typeof areq.codeChallengeMethod === 'string' ? areq.codeChallengeMethod : 'plain' }
-            : undefined;
-          const context = { client: txn.client, redirectURI: areq.redirectURI, user: txn.user, ares: txn.res, areq, locals: txn.locals, txn, pkce };
-          return settle(fn(context), value, issued);
-        }
-        switch (arity) {
-          case 7: returned = fn(txn.client, areq.redirectURI, txn.user, txn.res, areq, txn.locals, issued); break;
-          case 6: returned = fn(txn.client, areq.redirectURI, txn.user, txn.res, areq, issued); break;
-          case 5: returned = fn(txn.client, areq.redirectURI, txn.user, txn.res, issued); break;
-          default: returned = fn(txn.client, areq.redirectURI, txn.user, issued);
-        }
-        catchRejection(returned, issued, fn, value);
-      } catch (err) {
-        return next(err);
-      }
+      call(issueCode, issued, next, txn.client, areq.redirectURI, txn.user, txn.res, areq, txn.locals, txn);
     },
     error: grantErrorHandler('query', lookup),
   };

@@ -1,8 +1,8 @@
 import { AuthorizationError } from '../errors/authorizationerror.js';
-import { invoke } from '../lib/invoke.js';
-import { grantErrorHandler, modeTable, pickMode } from '../lib/grant.js';
+import { call, ZERO_OR_ONE, once, optionsFirst, prepare, shape, type FactoryArgs } from '../lib/callback.js';
+import { grantErrorHandler, modeTable, pickMode } from './authorizationResponse.js';
 import { DEVICE_TRANSACTION_TYPE } from '../device/deviceCodeTypes.js';
-import type { GrantModule } from '../server.js';
+import type { GrantModule } from '../types.js';
 import type { AuthorizationResponse, OAuth2ServerResponse, OAuth2Transaction, ResponseMode, ResponseModes } from '../types.js';
 
 /** Options of {@link grant.deviceCode}. */
@@ -69,6 +69,20 @@ const page: ResponseMode = function page(_txn: OAuth2Transaction<any, any>, res:
 };
 
 /**
+ * `decide(txn, done(err, ok))`, or the context form
+ * `{ userCode, allow, client, user, scope, ares, txn }`.
+ */
+const DECIDE = shape({
+  positional: ['txn'],
+  values: ['txn', 'ares', 'allow'],
+  contextArities: ZERO_OR_ONE,
+  context: (txn: OAuth2Transaction, ares, allow) => ({ userCode: txn.req.userCode, allow, client: txn.client, user: txn.user, scope: txn.req.scope, ares, txn }),
+});
+
+/** `(options?, decide)`. */
+const DEVICE_CODE_ARGS: FactoryArgs = { callbacks: ['oauth2orize.deviceCode grant requires a decide callback'], missing: 'function' };
+
+/**
  * The grant that completes a device verification (a transaction made by
  * `server.deviceVerification()`) when `server.decision()` processes the
  * user's answer. It calls `decide` to record approval or denial in the app's
@@ -85,12 +99,8 @@ const page: ResponseMode = function page(_txn: OAuth2Transaction<any, any>, res:
 export function deviceCode<Client = any, User = any>(options: DeviceCodeGrantOptions, decide: DeviceDecide<Client, User>): GrantModule<Client, User>;
 export function deviceCode<Client = any, User = any>(decide: DeviceDecide<Client, User>): GrantModule<Client, User>;
 export function deviceCode(options: any, decide?: any): GrantModule {
-  if (typeof options === 'function') {
-    decide = options;
-    options = undefined;
-  }
-  if (typeof decide !== 'function') throw new TypeError('oauth2orize.deviceCode grant requires a decide callback');
-  const opts: DeviceCodeGrantOptions = options || {};
+  const [opts, fn] = optionsFirst<DeviceCodeGrantOptions>(DEVICE_CODE_ARGS, [options, decide]);
+  const record = prepare(DECIDE, fn);
   const lookup = modeTable('page', page, opts.modes);
 
   return {
@@ -101,9 +111,7 @@ export function deviceCode(options: any, decide?: any): GrantModule {
       const respond = picked.respond;
       const ares = (txn.res || { allow: false }) as AuthorizationResponse;
       const allow = ares.allow === true;
-      const areq = txn.req;
-      const context = { userCode: areq.userCode, allow, client: txn.client, user: txn.user, scope: areq.scope, ares, txn };
-      invoke<boolean | void>(decide, context, [txn], (err, ok) => {
+      call(record, once((err: unknown, ok?: boolean | void) => {
         if (err) return next(err);
         if (ok === false) return next(new AuthorizationError('Invalid or expired user code', 'invalid_request', null, 400));
         if (!allow) return respond(txn, res, { error: 'access_denied' });
@@ -111,7 +119,7 @@ export function deviceCode(options: any, decide?: any): GrantModule {
           if (err) return next(err);
           respond(txn, res, {});
         });
-      });
+      }), 'done', txn, ares, allow);
     },
     error: grantErrorHandler('page', lookup),
   };

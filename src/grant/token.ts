@@ -1,9 +1,9 @@
 import { AuthorizationError } from '../errors/authorizationerror.js';
 import { merge } from '../lib/merge.js';
-import { catchRejection, once, settle } from '../lib/async.js';
+import { call, once, optionsFirst, prepare, shape, type FactoryArgs } from '../lib/callback.js';
 import { fragment } from '../response/fragment.js';
-import { authorizationParser, deniedParams, grantArgs, grantErrorHandler, modeTable, pickMode, type GrantOptions } from '../lib/grant.js';
-import type { GrantModule } from '../server.js';
+import { authorizationParser, deniedParams, grantErrorHandler, modeTable, pickMode, type GrantOptions } from './authorizationResponse.js';
+import type { GrantModule } from '../types.js';
 import type { AuthorizationRequest, AuthorizationResponse, OAuth2Transaction, ParserRequest, Bivariant } from '../types.js';
 import { profileOf } from '../settings/profile.js';
 
@@ -47,6 +47,27 @@ export type IssueToken<Client = any, User = any> = Bivariant<(
 ) => unknown>;
 
 /**
+ * `issue` as 1.x calls it: `(client, user, done)`, adding `ares`, `areq` and
+ * `locals` (arities 4 to 6). The context form also gets the transaction; its
+ * result is the access token, or `{ accessToken, params }`.
+ */
+const ISSUE = shape({
+  positional: ['client', 'user'],
+  extras: ['ares', 'areq', 'locals'],
+  values: ['client', 'user', 'ares', 'areq', 'locals', 'txn'],
+  result(value: unknown, issued: IssueTokenCallback) {
+    if (value && typeof value === 'object') {
+      const v = value as { accessToken?: string; params?: Record<string, unknown> };
+      return issued(null, v.accessToken, v.params);
+    }
+    issued(null, value as string | false | null | undefined);
+  },
+});
+
+/** `(options?, issue)`. */
+const TOKEN_ARGS: FactoryArgs = { callbacks: ['oauth2orize.token grant requires an issue callback'] };
+
+/**
  * The implicit grant (`response_type=token`). Once the user approves, `issue`
  * creates an access token and the user agent is redirected back with it in
  * the fragment, with `token_type` (default `Bearer`) and `state`. Also
@@ -70,9 +91,8 @@ export type IssueToken<Client = any, User = any> = Bivariant<(
 export function token<Client = any, User = any>(options: TokenGrantOptions, issue: IssueToken<Client, User>): GrantModule<Client, User>;
 export function token<Client = any, User = any>(issue: IssueToken<Client, User>): GrantModule<Client, User>;
 export function token(options: any, issue?: any): GrantModule {
-  const [opts, fn] = grantArgs<Function, never>(options, issue, undefined);
-  if (!fn) throw new TypeError('oauth2orize.token grant requires an issue callback');
-  const arity = fn.length;
+  const [opts, fn] = optionsFirst<TokenGrantOptions>(TOKEN_ARGS, [options, issue]);
+  const issueToken = prepare(ISSUE, fn);
   const lookup = modeTable('fragment', fragment, opts.modes, opts.responseModes);
   const parse = authorizationParser(opts.scopeSeparator, opts.responseModes);
 
@@ -102,31 +122,7 @@ export function token(options: any, issue?: any): GrantModule {
           respond(txn, res, tok);
         });
       });
-      // A resolved value: the access token, or `{ accessToken, params }`.
-      const value = (value: unknown): void => {
-        if (value && typeof value === 'object') {
-          const v = value as { accessToken?: string; params?: Record<string, unknown> };
-          return issued(null, v.accessToken, v.params);
-        }
-        issued(null, value as string | false | null | undefined);
-      };
-
-      try {
-        let returned: unknown;
-        if (arity === 1) {
-          const context = { client: txn.client, user: txn.user, ares: txn.res, areq: txn.req, locals: txn.locals, txn };
-          return settle(fn(context), value, issued);
-        }
-        switch (arity) {
-          case 6: returned = fn(txn.client, txn.user, txn.res, txn.req, txn.locals, issued); break;
-          case 5: returned = fn(txn.client, txn.user, txn.res, txn.req, issued); break;
-          case 4: returned = fn(txn.client, txn.user, txn.res, issued); break;
-          default: returned = fn(txn.client, txn.user, issued);
-        }
-        catchRejection(returned, issued, fn, value);
-      } catch (err) {
-        return next(err);
-      }
+      call(issueToken, issued, next, txn.client, txn.user, txn.res, txn.req, txn.locals, txn);
     },
     error: grantErrorHandler('fragment', lookup),
   };

@@ -7,7 +7,7 @@
 import { UnorderedList } from '../unorderedlist.js';
 import { debug, nameOf } from './debug.js';
 import { merge } from './merge.js';
-import { catchRejection, isThenable, once, settle } from './async.js';
+import { callAs, callRaw, declaresDone, isThenable, once, returnsResult, shape } from './callback.js';
 import type {
   AsyncRequestParser,
   ExchangeLayer,
@@ -21,6 +21,42 @@ import type {
 import type { AuthorizationRequest, NextFunction, OAuth2IncomingMessage, OAuth2ServerResponse, OAuth2Transaction } from '../types.js';
 
 /**
+ * The response type a request or transaction names, as an UnorderedList to
+ * match registrations against. The lists of the few types a server answers
+ * are made once and shared (they are never changed); the cache stops
+ * growing at `LISTS_MAX`, since the type comes from the request.
+ */
+function listOf(type: string | undefined): UnorderedList {
+  if (typeof type !== 'string') return new UnorderedList(type);
+  let list = lists.get(type);
+  if (list === undefined) {
+    list = new UnorderedList(type);
+    if (lists.size < LISTS_MAX) lists.set(type, list);
+  }
+  return list;
+}
+const lists = new Map<string, UnorderedList>();
+const LISTS_MAX = 64;
+
+/**
+ * A request parser: `(req, done(err, fields))`, or, with arity 1, 1.x's
+ * synchronous parser that returns the fields (or a Promise of them).
+ */
+const PARSER = shape({ positional: ['req'], context: false });
+
+/** A response handler: `(txn, res, next)`, or with arity 4 `(txn, res, complete, next)`. No `next`: the Promise form. */
+const RESPONSE_HANDLER = shape({ positional: ['txn', 'res'], extras: ['complete'], contextArities: [] });
+
+/** An error handler: `(err, txn, res, next)` whatever its arity. No `next`: the Promise form. */
+const ERROR_HANDLER = shape({ positional: ['err', 'txn', 'res'], contextArities: [] });
+
+/**
+ * A link of a (de)serialization chain: `(input, done(err, out))`, or the
+ * context form, `async (client) => id` or `async (id) => client`.
+ */
+const CHAIN_LINK = shape({ positional: ['input'], context: (input) => input });
+
+/**
  * Run the request parsers that match `type` and merge their
  * output into one authorization request.
  */
@@ -30,7 +66,7 @@ export function parseRequest(
   req: OAuth2IncomingMessage,
   cb: (err: unknown, areq?: AuthorizationRequest) => void,
 ): void {
-  const wanted = new UnorderedList(type);
+  const wanted = listOf(type);
   const logging = debug.enabled;
   const areq = {} as AuthorizationRequest;
   if (type) areq.type = type;
@@ -43,7 +79,7 @@ export function parseRequest(
       const handle = layer.handle;
       if (logging) debug('parse:%s', nameOf(handle));
       if (layer.type !== null && !layer.type.equalTo(wanted)) continue;
-      if (handle.length === 1) {
+      if (returnsResult(PARSER, handle)) {
         let out: unknown;
         try {
           out = (handle as SyncRequestParser)(req as ParserRequest);
@@ -76,15 +112,8 @@ export function parseRequest(
         merge(areq, out);
         resumeAt();
       });
-      try {
-        const returned = (handle as AsyncRequestParser)(req as ParserRequest, parsed);
-        // A resolved value is the parser's output, as in the one-argument form.
-        catchRejection(returned, parsed, handle, (value) => parsed(null, value));
-      } catch (err) {
-        if (parsed.called) throw err;
-        return parsed(err);
-      }
-      return;
+      // A resolved value is the parser's output, as in the one-argument form.
+      return callAs(PARSER, handle as AsyncRequestParser, parsed, 'done', req);
     }
     cb(null, areq);
   };
@@ -108,7 +137,7 @@ export function respondWith(
   }
   const done = cb;
   const completing = (complete as ((cb: (err?: unknown) => void) => void) | undefined) || ((next: (err?: unknown) => void) => next());
-  const wanted = new UnorderedList(txn.req && txn.req.type);
+  const wanted = listOf(txn.req && txn.req.type);
   const logging = debug.enabled;
   let idx = 0;
   let calls = 0;
@@ -121,13 +150,10 @@ export function respondWith(
     if (logging) debug('respond:%s', nameOf(handle));
     if (layer.type !== null && !layer.type.equalTo(wanted)) return next();
     try {
-      const arity = handle.length;
-      const returned = arity === 4
-        ? (handle as (t: unknown, r: unknown, c: unknown, n: NextFunction) => unknown)(txn, res, completing, next)
-        : (handle as (t: unknown, r: unknown, n: NextFunction) => unknown)(txn, res, next);
+      const returned = callRaw(RESPONSE_HANDLER, handle, next, txn, res, completing);
       if (isThenable(returned)) {
         const at = calls;
-        awaitHandler(returned, arity < 3, res, () => calls === at, next);
+        awaitHandler(returned, !declaresDone(RESPONSE_HANDLER, handle), res, () => calls === at, next);
       }
     } catch (ex) {
       return done(ex);
@@ -147,7 +173,7 @@ export function respondError(
   res: OAuth2ServerResponse,
   cb: (err?: unknown) => void,
 ): void {
-  const wanted = new UnorderedList(txn.req && txn.req.type);
+  const wanted = listOf(txn.req && txn.req.type);
   const logging = debug.enabled;
   let idx = 0;
   let calls = 0;
@@ -158,10 +184,10 @@ export function respondError(
     if (logging) debug('error:%s', nameOf(layer.handle));
     if (layer.type !== null && !layer.type.equalTo(wanted)) return next(e);
     try {
-      const returned: unknown = layer.handle(e, txn, res, next);
+      const returned = callRaw(ERROR_HANDLER, layer.handle, next, e, txn, res);
       if (isThenable(returned)) {
         const at = calls;
-        awaitHandler(returned, layer.handle.length < 4, res, () => calls === at, next, e);
+        awaitHandler(returned, !declaresDone(ERROR_HANDLER, layer.handle), res, () => calls === at, next, e);
       }
     } catch (ex) {
       return cb(ex);
@@ -243,18 +269,7 @@ export function runChain(
     if (deserializing && (out === null || out === false)) return done(null, false);
     const layer = stack[i++];
     if (!layer) return done(new Error(failure));
-    const step = once((e: unknown, o?: unknown): void => pass(e, o));
-    const value = (o: unknown): void => step(null, o);
-    try {
-      if (layer.length === 1) {
-        // Context form: `async (client) => id`, `async (id) => client`.
-        return settle((layer as unknown as (input: unknown) => unknown)(input), value, step);
-      }
-      catchRejection(layer(input, step), step, layer, value);
-    } catch (ex) {
-      if (step.called) throw ex;
-      step(ex);
-    }
+    callAs(CHAIN_LINK, layer, once((e: unknown, o?: unknown): void => pass(e, o)), 'done', input);
   };
   pass(undefined, undefined);
 }

@@ -42,6 +42,19 @@ export function usedAsMiddleware(name: string, args: ArrayLike<unknown>): boolea
   return false;
 }
 
+/**
+ * Throw a {@link misuseError} when a factory's first two arguments are a
+ * router's `(req, res)`: an exchange factory registered itself
+ * (`server.exchange(oauth2orize.exchange.password)`), which the token
+ * endpoint calls with `(req, res, next)` and whose throw reaches `next`.
+ */
+export function throwIfRouterCall(name: string, first: unknown, second: unknown): void {
+  const req = first as { method?: unknown; headers?: unknown } | null;
+  if (typeof req === 'object' && req !== null && typeof req.method === 'string' && typeof req.headers === 'object' && isResponse(second)) {
+    throw misuseError(name);
+  }
+}
+
 /** What a factory returns after {@link usedAsMiddleware}: a middleware that passes the same error on. */
 export function misusedMiddleware(name: string): (...args: unknown[]) => void {
   return (...args: unknown[]): void => {

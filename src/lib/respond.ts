@@ -1,15 +1,9 @@
 import utilsMerge from 'utils-merge';
 import { TokenError } from '../errors/tokenerror.js';
-import type { Once } from './async.js';
-import type { NextFunction, OAuth2ServerResponse } from '../types.js';
+import type { Once } from './callback.js';
+import type { IssuedCallback, IssuedTokens, NextFunction, OAuth2ServerResponse } from '../types.js';
 
-/** The `done` callback an exchange's `issue` receives. */
-export type IssuedCallback = (
-  err?: unknown,
-  accessToken?: string | false | null,
-  refreshToken?: string | Record<string, unknown> | false | null,
-  params?: Record<string, unknown>,
-) => void;
+
 
 /**
  * Build the `done` callback handed to an exchange's `issue`. It writes the
@@ -61,15 +55,7 @@ export function bodyParsingError(): Error {
   return new Error('OAuth2orize requires body parsing. Did you forget app.use(express.bodyParser())?');
 }
 
-/** What a context-form (async) exchange `issue` resolves to. */
-export interface IssuedTokens {
-  /** The access token; falsy fails with `invalid_grant`. */
-  accessToken: string;
-  /** A refresh token, if one is issued. */
-  refreshToken?: string;
-  /** More members of the token response, such as `expires_in` or `scope`. */
-  params?: Record<string, unknown>;
-}
+
 
 /**
  * Pass the value a context-form `issue` produced to its `done`: a string is

@@ -1,7 +1,8 @@
 import { AuthorizationError } from '../errors/authorizationerror.js';
 import { own } from '../lib/params.js';
-import { approve, callImmediate, mergeLocals, once, respond, storeTransaction } from '../txn/transaction.js';
-import { callValidate } from '../lib/validate.js';
+import { approve, callImmediate, mergeLocals, once, prepareComplete, prepareImmediate, respond, storeTransaction } from '../txn/transaction.js';
+import { callValidate, prepareValidate } from '../lib/validate.js';
+import { optionsFirst, type FactoryArgs } from '../lib/callback.js';
 import type { Server } from '../server.js';
 import { advertise, settingsOf } from '../settings/settings.js';
 import type { SessionStoreOptions } from '../txn/session.js';
@@ -142,6 +143,14 @@ export type CompleteFunction<Client = any, User = any> = Bivariant<(
   done: (err?: unknown) => void,
 ) => unknown>;
 
+export type { ImmediateCallback };
+
+/** `(server, options?, validate, immediate?, complete?)`. */
+const AUTHORIZATION_ARGS: FactoryArgs = {
+  server: 'oauth2orize.authorization middleware requires a server argument',
+  callbacks: ['oauth2orize.authorization middleware requires a validate function', undefined, undefined],
+};
+
 /**
  * Create the authorization-endpoint middleware.
  *
@@ -169,18 +178,12 @@ export type CompleteFunction<Client = any, User = any> = Bivariant<(
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.1
  */
 export function authorization(server: Server<any, any>, options: any, validate?: any, immediate?: any, complete?: any): Middleware {
-  if (typeof options === 'function') {
-    complete = immediate;
-    immediate = validate;
-    validate = options;
-    options = undefined;
-  }
-  const opts: AuthorizationOptions = options || {};
-  const decide: Function = immediate || ((_client: unknown, _user: unknown, done: ImmediateCallback) => done(null, false));
-  if (!server) throw new TypeError('oauth2orize.authorization middleware requires a server argument');
-  if (!validate) throw new TypeError('oauth2orize.authorization middleware requires a validate function');
+  let opts: AuthorizationOptions;
+  [opts, validate, immediate, complete] = optionsFirst<AuthorizationOptions>(AUTHORIZATION_ARGS, [server, options, validate, immediate, complete]);
+  const decide = prepareImmediate(immediate || ((_client: unknown, _user: unknown, done: ImmediateCallback) => done(null, false)));
   const userProperty = opts.userProperty || settingsOf(server).userProperty;
-  const check: Function = validate;
+  const check = prepareValidate(validate);
+  const completion = prepareComplete(complete);
   // Pushed authorization requests (RFC 9126 §4): with `loadPushedRequest` or
   // `requirePushedRequests`, a `request_uri` is resolved first and the
   // grants parse the pushed parameters (`source`).
@@ -229,7 +232,7 @@ export function authorization(server: Server<any, any>, options: any, validate?:
           if (err) return next(err);
           if (allow) {
             approve(txn, info, locals);
-            return respond(server, req, res, complete, next);
+            return respond(server, req, res, completion, next);
           }
           // Consent is needed. `info` and `locals` stay on req.oauth2 for the
           // page; the legacy store keeps `info` (so it must serialize cleanly)

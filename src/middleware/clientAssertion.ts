@@ -1,5 +1,5 @@
 import { TokenError } from '../errors/tokenerror.js';
-import { settle, catchRejection, once } from '../lib/async.js';
+import { call, once, optionsFirst, prepare, shape, type FactoryArgs } from '../lib/callback.js';
 import { bodyOf, stringParam } from '../lib/params.js';
 import { bodyParsingError } from '../lib/respond.js';
 import { clientRequired, isJoseRejection, tokenError } from '../lib/endpoint.js';
@@ -138,6 +138,29 @@ export function clientAssertionMetadata(options?: ClientAssertionOptions): Recor
 
 const invalidClient = (message: string): TokenError => tokenError(message, 'invalid_client', 401);
 
+/** `verify(clientId, assertion, done)`, or with arity 4 `(clientId, assertion, decoded, done)`; the context form gets `{ clientId, assertion, header, claims, body }`. */
+const VERIFY = shape({
+  positional: ['clientId', 'assertion'],
+  extras: ['decoded'],
+  values: ['clientId', 'assertion', 'decoded', 'body'],
+  context: (clientId, assertion, decoded: CompactJws, body) => ({ clientId, assertion, header: decoded.header, claims: decoded.claims, body }),
+});
+
+/**
+ * The `jti` hook, `(jti, exp, client, done(err, fresh))` whatever its arity
+ * but 1, or the context form `{ jti, exp, client, clientId }`. Its answer is
+ * a boolean: a positional form's resolved value is not one.
+ */
+const JTI = shape({
+  positional: ['jti', 'exp', 'client'],
+  values: ['jti', 'exp', 'client', 'clientId'],
+  result: (ok: unknown, fresh: (err: unknown, ok?: boolean) => void) => fresh(null, !!ok),
+  resolvedIsResult: false,
+});
+
+/** `(options?, verify)`. */
+const CLIENT_ASSERTION_ARGS: FactoryArgs = { callbacks: ['oauth2orize.clientAssertion middleware requires a verify function'], missing: 'function' };
+
 /**
  * Create middleware that authenticates the client with a JWT assertion
  * (`private_key_jwt` or `client_secret_jwt`; RFC 7523 §2.2 and §3, OpenID
@@ -186,18 +209,13 @@ export function clientAssertion<Client = any>(options: ClientAssertionOptions<Cl
  */
 export function clientAssertion<Client = any>(verify: VerifyClientAssertion<Client>): Middleware;
 export function clientAssertion(options: any, verify?: any): Middleware {
-  if (typeof options === 'function') {
-    verify = options;
-    options = undefined;
-  }
-  if (typeof verify !== 'function') throw new TypeError('oauth2orize.clientAssertion middleware requires a verify function');
-  const opts: ClientAssertionOptions = options || {};
+  let opts: ClientAssertionOptions;
+  [opts, verify] = optionsFirst<ClientAssertionOptions>(CLIENT_ASSERTION_ARGS, [options, verify]);
   const userProperty = opts.userProperty || USER_PROPERTY;
   const maxLength = opts.maxLength || MAX_JWS_LENGTH;
   const algorithms = opts.algorithms;
-  const jtiHook = opts.jti as Function | undefined;
-  const fn = verify as Function;
-  const arity = fn.length;
+  const jtiHook = opts.jti ? prepare(JTI, opts.jti) : undefined;
+  const fn = prepare(VERIFY, verify);
 
   return function clientAssertion(req, res, next) {
     const body = bodyOf(req);
@@ -264,28 +282,13 @@ export function clientAssertion(options: any, verify?: any): Middleware {
         if (!ok) return fail(invalidClient('Invalid client assertion: jti already used'));
         accept(client);
       };
-      try {
-        const exp = decoded.claims.exp as number;
-        if (jtiHook.length === 1) return settle(jtiHook({ jti, exp, client, clientId }), (ok) => fresh(null, !!ok), fresh);
-        catchRejection(jtiHook(jti, exp, client, fresh), fresh);
-      } catch (err) {
-        fresh(err);
-      }
+      call(jtiHook, fresh, fresh, jti, decoded.claims.exp, client, clientId);
     };
     const done = once<Parameters<VerifyClientAssertionCallback>>((err, client) => {
       if (err) return fail(isJoseRejection(err) ? new TokenError('Invalid client assertion', 'invalid_client', undefined, 401, { cause: err }) : err);
       if (!client) return fail(invalidClient('Invalid client assertion'));
       checkJti(client);
     });
-    try {
-      if (arity === 1) {
-        const ctx = { clientId, assertion, header: decoded.header, claims: decoded.claims, body };
-        return settle(fn(ctx), (client) => done(null, client), done);
-      }
-      const returned = arity === 4 ? fn(clientId, assertion, decoded, done) : fn(clientId, assertion, done);
-      catchRejection(returned, done, fn, (client) => done(null, client as Parameters<VerifyClientAssertionCallback>[1]));
-    } catch (err) {
-      done(err);
-    }
+    call(fn, done, done, clientId, assertion, decoded, body);
   };
 }

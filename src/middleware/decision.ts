@@ -1,7 +1,7 @@
 import { bodyParsingError } from '../lib/respond.js';
 import { bodyOf } from '../lib/params.js';
-import { catchRejection, settle } from '../lib/async.js';
-import { consume, mergeLocals, once, respond } from '../txn/transaction.js';
+import { call, optionsFirst, prepare, shape, type FactoryArgs } from '../lib/callback.js';
+import { consume, mergeLocals, once, prepareComplete, respond } from '../txn/transaction.js';
 import type { Server } from '../server.js';
 import { settingsOf } from '../settings/settings.js';
 import type { SessionStoreOptions } from '../txn/session.js';
@@ -63,6 +63,21 @@ export interface DecisionParseResult {
 }
 
 /**
+ * `parse(req, done)` as 1.x calls it, whatever its arity but 1; the arity-1
+ * form gets `{ req, txn }`. A result is `{ ares, locals }`.
+ */
+const PARSE = shape({
+  positional: ['req'],
+  values: ['req', 'txn'],
+  result(r: DecisionParseResult | undefined, decided: (err: unknown, ares?: Record<string, unknown>, locals?: Record<string, unknown>) => void) {
+    decided(null, r && r.ares, r && r.locals);
+  },
+});
+
+/** `(server, options?, parse?, complete?)`. */
+const DECISION_ARGS: FactoryArgs = { server: 'oauth2orize.decision middleware requires a server argument', callbacks: [undefined, undefined] };
+
+/**
  * Create middleware that handles the user's decision, posted from the consent
  * page, and lets the grant respond (a code, a token, or `access_denied`).
  * The transaction is removed from the store when the response ends, so a
@@ -83,14 +98,10 @@ export function decision<Client = any, User = any>(
   parse?: DecisionParseFunction | CompleteFunction<Client, User>,
   complete?: CompleteFunction<Client, User>,
 ): Middleware {
-  if (typeof options === 'function') {
-    complete = parse as CompleteFunction<Client, User> | undefined;
-    parse = options;
-    options = undefined;
-  }
-  const opts: DecisionOptions = options || {};
-  const read = (parse as DecisionParseFunction | undefined) || ((_req: unknown, done: () => void) => done());
-  if (!server) throw new TypeError('oauth2orize.decision middleware requires a server argument');
+  let opts: DecisionOptions;
+  [opts, parse, complete] = optionsFirst<DecisionOptions>(DECISION_ARGS, [server, options, parse, complete]);
+  const read = prepare(PARSE, parse || ((_req: unknown, done: () => void) => done()));
+  const completion = prepareComplete(complete);
   const cancelField = opts.cancelField || 'cancel';
   const userProperty = opts.userProperty || settingsOf(server).userProperty;
 
@@ -111,18 +122,10 @@ export function decision<Client = any, User = any>(
 
       consume(server, opts, req, res, (err) => {
         if (err) return next(err);
-        respond(server, req, res, complete, next);
+        respond(server, req, res, completion, next);
       });
     });
 
-    const resolved = (result: unknown): void => {
-      const r = result as DecisionParseResult | undefined;
-      decided(null, r && r.ares, r && r.locals);
-    };
-    if (read.length === 1) {
-      const value = (read as unknown as (ctx: object) => unknown)({ req, txn });
-      return settle(value, resolved, decided);
-    }
-    catchRejection(read(req as OAuth2IncomingMessage & DecisionParseContext, decided), decided, read, resolved);
+    call(read, decided, 'throw', req, txn);
   };
 }

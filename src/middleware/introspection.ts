@@ -1,4 +1,4 @@
-import { settle, catchRejection, once } from '../lib/async.js';
+import { call, once, optionsFirst, prepare, shape, type FactoryArgs } from '../lib/callback.js';
 import { writeJson } from '../lib/respond.js';
 import { readTokenRequest, type TokenRequest } from '../lib/endpoint.js';
 import type { Middleware, ParamBag } from '../types.js';
@@ -136,17 +136,12 @@ export function introspection<Client = any>(options: IntrospectionOptions | unde
  */
 export function introspection<Client = any>(lookup: IntrospectFunction<Client>): Middleware;
 export function introspection(options: any, lookup?: any): Middleware {
-  if (typeof options === 'function') {
-    lookup = options;
-    options = undefined;
-  }
-  if (typeof lookup !== 'function') throw new TypeError('oauth2orize.introspection middleware requires a lookup function');
-  const opts: IntrospectionOptions = options || {};
+  let opts: IntrospectionOptions;
+  [opts, lookup] = optionsFirst<IntrospectionOptions>(INTROSPECTION_ARGS, [options, lookup]);
   const userProperty = opts.userProperty || USER_PROPERTY;
   const tolerance = opts.clockTolerance || 0;
   const clock = opts.now || systemClock;
-  const fn = lookup as Function;
-  const arity = fn.length;
+  const fn = prepare(LOOKUP, lookup);
 
   return function introspection(req, res, next) {
     let read: TokenRequest;
@@ -160,20 +155,15 @@ export function introspection(options: any, lookup?: any): Middleware {
       if (err) return next(err);
       writeJson(res, answer(claims, tolerance, clock));
     });
-    try {
-      if (arity === 1) return settle(fn({ client, token, tokenTypeHint, body }), (claims) => done(null, claims as IntrospectionClaims), done);
-      let returned: unknown;
-      switch (arity) {
-        case 5: returned = fn(client, token, tokenTypeHint, body, done); break;
-        case 4: returned = fn(client, token, tokenTypeHint, done); break;
-        default: returned = fn(client, token, done);
-      }
-      catchRejection(returned, done, fn, (claims) => done(null, claims as IntrospectionClaims));
-    } catch (err) {
-      return next(err);
-    }
+    call(fn, done, next, client, token, tokenTypeHint, body);
   };
 }
+
+/** `lookup(client, token, done)`, adding `tokenTypeHint` (4) and `body` (5), or the context form `{ client, token, tokenTypeHint, body }`. */
+const LOOKUP = shape({ positional: ['client', 'token'], extras: ['tokenTypeHint', 'body'] });
+
+/** `(options?, lookup)`. */
+const INTROSPECTION_ARGS: FactoryArgs = { callbacks: ['oauth2orize.introspection middleware requires a lookup function'], missing: 'function' };
 
 /** The response body for what the application returned. */
 function answer(claims: unknown, tolerance: number, clock: Clock): Record<string, unknown> {

@@ -1,4 +1,5 @@
-import { approve, callImmediate, callStore, consume, mergeLocals, once, respond } from '../txn/transaction.js';
+import { approve, callImmediate, callStore, consume, mergeLocals, once, prepareComplete, prepareImmediate, respond } from '../txn/transaction.js';
+import { optionsFirst, type FactoryArgs } from '../lib/callback.js';
 import type { Server } from '../server.js';
 import { settingsOf } from '../settings/settings.js';
 import type { SessionStoreOptions } from '../txn/session.js';
@@ -20,6 +21,12 @@ export interface ResumeOptions extends SessionStoreOptions {
   loadTransaction?: boolean | Middleware;
 }
 
+/** `(server, options?, immediate, complete?)`. */
+const RESUME_ARGS: FactoryArgs = {
+  server: 'oauth2orize.resume middleware requires a server argument',
+  callbacks: ['oauth2orize.resume middleware requires an immediate function', undefined],
+};
+
 /**
  * Create middleware that continues a stored transaction after a detour, for
  * example a login or account-selection page, and asks `immediate` again.
@@ -37,15 +44,10 @@ export function resume<Client = any, User = any>(
   immediate?: ImmediateFunction<Client, User> | CompleteFunction<Client, User>,
   complete?: CompleteFunction<Client, User>,
 ): Middleware {
-  if (typeof options === 'function') {
-    complete = immediate as CompleteFunction<Client, User> | undefined;
-    immediate = options;
-    options = undefined;
-  }
-  const opts: ResumeOptions = options || {};
-  if (!server) throw new TypeError('oauth2orize.resume middleware requires a server argument');
-  if (!immediate) throw new TypeError('oauth2orize.resume middleware requires an immediate function');
-  const decide = immediate as Function;
+  let opts: ResumeOptions;
+  [opts, immediate, complete] = optionsFirst<ResumeOptions>(RESUME_ARGS, [server, options, immediate, complete]);
+  const decide = prepareImmediate(immediate as Function);
+  const completion = prepareComplete(complete);
   const userProperty = opts.userProperty || settingsOf(server).userProperty;
 
   return function resume(req, res, next) {
@@ -62,7 +64,7 @@ export function resume<Client = any, User = any>(
         approve(txn, info, locals);
         return consume(server, opts, req, res, (err) => {
           if (err) return next(err);
-          respond(server, req, res, complete, next);
+          respond(server, req, res, completion, next);
         });
       }
       txn.info = info as Record<string, unknown> | undefined; // null is kept, as 1.x did

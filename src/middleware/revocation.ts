@@ -1,4 +1,4 @@
-import { settle, catchRejection, once } from '../lib/async.js';
+import { call, once, optionsFirst, prepare, shape, type FactoryArgs } from '../lib/callback.js';
 import { readTokenRequest, tokenError, type TokenRequest } from '../lib/endpoint.js';
 import type { Middleware, ParamBag } from '../types.js';
 import { USER_PROPERTY } from '../settings/settings.js';
@@ -87,14 +87,9 @@ export function revocation<Client = any>(options: RevocationOptions | undefined,
  */
 export function revocation<Client = any>(revoke: RevokeFunction<Client>): Middleware;
 export function revocation(options: any, revoke?: any): Middleware {
-  if (typeof options === 'function') {
-    revoke = options;
-    options = undefined;
-  }
-  if (typeof revoke !== 'function') throw new TypeError('oauth2orize.revocation middleware requires a revoke function');
-  const userProperty: string = (options && options.userProperty) || USER_PROPERTY;
-  const fn = revoke as Function;
-  const arity = fn.length;
+  [options, revoke] = optionsFirst<RevocationOptions>(REVOCATION_ARGS, [options, revoke]);
+  const userProperty: string = options.userProperty || USER_PROPERTY;
+  const fn = prepare(REVOKE, revoke);
 
   return function revocation(req, res, next) {
     let read: TokenRequest;
@@ -111,20 +106,23 @@ export function revocation(options: any, revoke?: any): Middleware {
       res.setHeader('Content-Length', 0);
       res.end();
     });
-    try {
-      if (arity === 1) return settle(fn({ client, token, tokenTypeHint, body }), () => done(), done);
-      let returned: unknown;
-      switch (arity) {
-        case 5: returned = fn(client, token, tokenTypeHint, body, done); break;
-        case 4: returned = fn(client, token, tokenTypeHint, done); break;
-        default: returned = fn(client, token, done);
-      }
-      catchRejection(returned, done, fn, () => done());
-    } catch (err) {
-      return next(err);
-    }
+    call(fn, done, next, client, token, tokenTypeHint, body);
   };
 }
+
+/**
+ * `revoke(client, token, done)`, adding `tokenTypeHint` (4) and `body` (5),
+ * or the context form `{ client, token, tokenTypeHint, body }`. Its result is
+ * nothing but "done".
+ */
+const REVOKE = shape({
+  positional: ['client', 'token'],
+  extras: ['tokenTypeHint', 'body'],
+  result: (_value: unknown, done: (err?: unknown) => void) => done(),
+});
+
+/** `(options?, revoke)`. */
+const REVOCATION_ARGS: FactoryArgs = { callbacks: ['oauth2orize.revocation middleware requires a revoke function'], missing: 'function' };
 
 /**
  * An `unsupported_token_type` error built with `new TokenError(msg, code)`

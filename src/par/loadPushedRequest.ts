@@ -7,7 +7,8 @@
  * @see https://www.rfc-editor.org/rfc/rfc9126#section-4
  */
 import { AuthorizationError } from '../errors/authorizationerror.js';
-import { invoke, timeOf } from '../lib/invoke.js';
+import { call, ZERO_OR_ONE, once, prepare, shape } from '../lib/callback.js';
+import { timeOf } from '../lib/timeOf.js';
 import { own } from '../lib/params.js';
 import type { Clock } from '../settings/clock.js';
 import type { AuthorizationRequest, OAuth2IncomingMessage, ParamBag } from '../types.js';
@@ -108,6 +109,7 @@ export function pushedRequestHook(
   if (!load && !required) return undefined;
   if (typeof load !== 'function') throw new TypeError('oauth2orize.authorization option requirePushedRequests needs loadPushedRequest');
   const clock = options.now || serverClock;
+  const take = prepare(LOAD, load);
   if (required) announce({ require_pushed_authorization_requests: true });
 
   return function pushedRequest(req, cb) {
@@ -121,16 +123,19 @@ export function pushedRequestHook(
     const clientID = own(query, 'client_id');
     if (!clientID) return cb(new AuthorizationError('Missing required parameter: client_id', 'invalid_request'));
     if (typeof clientID !== 'string') return cb(new AuthorizationError('Invalid parameter: client_id must be a string', 'invalid_request'));
-    invoke<PushedRequestRecord | null | false | undefined>(load, { requestURI, clientID, req }, [requestURI], (err, record) => {
+    call(take, once((err: unknown, record?: PushedRequestRecord | null | false) => {
       if (err) return cb(err);
       if (!record || typeof record !== 'object' || record.clientID !== clientID || !record.params || typeof record.params !== 'object'
         || !(clock() < timeOf(record.expiresAt))) {
         return cb(new AuthorizationError('Invalid or expired request_uri', 'invalid_request_uri', null, 400));
       }
       cb(null, shadowRequest(req, record.params));
-    });
+    }), 'done', requestURI, clientID, req);
   };
 }
+
+/** `loadPushedRequest(requestURI, done)`, or the context form `({ requestURI, clientID, req })`. */
+const LOAD = shape({ positional: ['requestURI'], values: ['requestURI', 'clientID', 'req'], contextArities: ZERO_OR_ONE });
 
 /**
  * A view of `req` whose query (and body) are `params`, for the request

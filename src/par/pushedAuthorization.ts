@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { TokenError } from '../errors/tokenerror.js';
-import { invoke } from '../lib/invoke.js';
-import { once } from '../lib/async.js';
+import { call, ZERO_OR_ONE, once, prepare, shape } from '../lib/callback.js';
 import { bodyOf, own } from '../lib/params.js';
 import { bodyParsingError } from '../lib/respond.js';
-import { callValidate } from '../lib/validate.js';
+import { callValidate, prepareValidate } from '../lib/validate.js';
 import { advertise, settingsOf } from '../settings/settings.js';
 import type { AuthorizationRequest, Middleware, OAuth2IncomingMessage, ParamBag } from '../types.js';
 import type { ValidateFunction } from '../middleware/authorization.js';
@@ -69,6 +68,9 @@ export interface PushedAuthorizationOptions<Client = any> {
  */
 export type PushedRequestStore<Client = any> = (record: PushedRequestRecord<Client>, done: (err?: unknown) => void) => unknown;
 
+/** `store(record, done)`, or the context form `store(record)`. */
+const STORE = shape({ positional: ['record'], contextArities: ZERO_OR_ONE, context: (record) => record });
+
 /**
  * Create the pushed authorization request endpoint (RFC 9126 §2). The client,
  * authenticated in front of it as for `token()`, posts the parameters of an
@@ -109,6 +111,8 @@ export function pushedAuthorization<Client = any>(
   const userProperty = opts.userProperty || settings.userProperty;
   const idOf = opts.clientID || defaultClientID;
   const clock = opts.now || settings.clock;
+  const check = prepareValidate(validate);
+  const save = prepare(STORE, store);
   advertise(server, { pushed_authorization_request_endpoint: opts.endpoint });
 
   return function pushedAuthorization(req, res, next) {
@@ -146,7 +150,7 @@ export function pushedAuthorization<Client = any>(
       if (err) return next(asTokenError(err));
       if (!areq || !areq.type) return next(new TokenError('Missing required parameter: response_type', 'invalid_request'));
       if (!areq.clientID) return next(new TokenError('Unsupported response type: ' + type, 'unsupported_response_type', null, 400));
-      callValidate(validate, areq, once((err?: unknown, validClient?: unknown, redirectURI?: string) => {
+      callValidate(check, areq, once((err?: unknown, validClient?: unknown, redirectURI?: string) => {
         if (err) return next(asTokenError(err));
         if (!validClient) return next(new TokenError('Unauthorized client', 'unauthorized_client'));
         void redirectURI;
@@ -158,7 +162,7 @@ export function pushedAuthorization<Client = any>(
           client,
           areq,
         };
-        invoke(store, record, [record], (err) => {
+        call(save, once((err: unknown) => {
           if (err) return next(err);
           const json = JSON.stringify({ request_uri: record.requestURI, expires_in: expiresIn });
           res.statusCode = 201;
@@ -166,7 +170,7 @@ export function pushedAuthorization<Client = any>(
           res.setHeader('Cache-Control', 'no-store');
           res.setHeader('Pragma', 'no-cache');
           res.end(json);
-        });
+        }), 'done', record);
       }), next);
     });
   };

@@ -5,7 +5,7 @@
  * it through the server's response handlers.
  */
 import { merge } from '../lib/merge.js';
-import { catchRejection, once, settle } from '../lib/async.js';
+import { call, callMethod, once, prepare, returnsResult, settle, shape, type Callback, type Shape } from '../lib/callback.js';
 
 export { once };
 import { AuthorizationError } from '../errors/authorizationerror.js';
@@ -22,26 +22,8 @@ import type {
   OAuth2ServerResponse,
   OAuth2Transaction,
   TransactionStore,
+  TransactionHost,
 } from '../types.js';
-
-/**
- * What these helpers use of the server: its transaction store and its
- * response handlers, through the members 1.x plugins also read (`_txnStore`,
- * `_respond`). The middleware pass the server itself, and a store in the 1.x
- * interface receives it as before.
- */
-export interface TransactionHost {
-  /** The transaction store. */
-  _txnStore: TransactionStore;
-  /**
-   * Runs the response handlers registered for the transaction's type.
-   * @param txn the transaction to answer
-   * @param res the response
-   * @param complete offered to the handlers, runs the app's `complete`
-   * @param cb called without an error when no handler answered
-   */
-  _respond(txn: OAuth2Transaction<any, any>, res: OAuth2ServerResponse, complete: ((cb: (err?: unknown) => void) => void) | undefined, cb: (err?: unknown) => void): void;
-}
 
 /** The server as the 1.x store interface declares it: the host is that server, passed on unchanged. */
 type LegacyServer = Parameters<LegacyTransactionStore['store']>[0];
@@ -95,6 +77,12 @@ export function storeTransaction(
   callStore(store, 'store', [req, txn], stored);
 }
 
+/** A store method given `n` values: declared without the callback parameter, it is the Promise form and returns its result. */
+const STORE_METHOD: readonly Shape[] = [1, 2, 3].map((n) => {
+  const positional = ['a', 'b', 'c'].slice(0, n);
+  return shape({ positional, contextArities: [n], context: false });
+});
+
 /**
  * Call a method of a request-interface store (`load(req, cb)`,
  * `store(req, txn, cb)`, `update(req, tid, txn, cb)`, `remove(req, tid, cb)`).
@@ -108,20 +96,20 @@ export function callStore(
   cb: (err: unknown, result?: any) => void,
 ): void {
   const fn = (store as Record<string, Function>)[method]!;
-  const done = once((err: unknown, result?: unknown): void => cb(err, result));
-  const value = (value: unknown): void => done(null, value);
-  try {
-    if (fn.length === args.length) {
-      return settle(fn.apply(store, args), value, done);
-    }
-    catchRejection(fn.apply(store, [...args, done]), done, fn, value);
-  } catch (err) {
-    // An exception from code that ran after the store answered is not the
-    // store's failure; let it propagate rather than report it twice.
-    if (done.called) throw err;
-    done(err);
-  }
+  // An exception from code that ran after the store answered is not the
+  // store's failure: it propagates rather than being reported twice.
+  callMethod(STORE_METHOD[args.length - 1]!, store, fn, once((err: unknown, result?: unknown): void => cb(err, result)), 'done', args[0], args[1], args[2]);
 }
+
+/**
+ * `claim` given 2 or 3 values: declared with no more parameters than that,
+ * it returns its answer (the value form); with one more, it is the callback
+ * form, whose Promise, if it returns one, can only add a failure.
+ */
+const CLAIM: readonly Shape[] = [2, 3].map((n) => {
+  const positional = ['a', 'b', 'c'].slice(0, n);
+  return shape({ positional, contextArities: [...Array(n + 1).keys()], context: false, resolvedIsResult: false });
+});
 
 /**
  * Claim the loaded transaction for the request that is about to answer it.
@@ -157,15 +145,11 @@ export function claimTransaction(server: TransactionHost, options: object, req: 
     answer(null, false);
   };
 
-  if (claim.length > args.length) {
+  const claimShape = CLAIM[args.length - 2]!;
+  if (!returnsResult(claimShape, claim)) {
     // Callback form: a Promise it may also return can only add a failure.
-    try {
-      catchRejection(claim.apply(store, [...args, (err: unknown, ok?: unknown) => answer(err || null, ok !== false)]), (err) => answer(err));
-    } catch (err) {
-      if (answered) throw err;
-      answer(err);
-    }
-    return;
+    const claimed = once((err: unknown, ok?: unknown) => answer(err || null, ok !== false));
+    return callMethod(claimShape, store, claim, claimed, 'done', args[0], args[1], args[2]);
   }
   let value: unknown;
   try {
@@ -183,51 +167,57 @@ export function mergeLocals(txn: OAuth2Transaction<any, any>, locals: unknown): 
   merge(txn.locals, locals);
 }
 
+/**
+ * `complete(req, txn, done)`, run after a grant is issued; the arity-1 form
+ * `{ req, txn }` is awaited. Its result is nothing but "done".
+ */
+const COMPLETE = shape({ positional: ['req', 'txn'], result: (_value: unknown, done: (err?: unknown) => void) => done() });
+
+/** Choose once how an app's `complete` is called; pass the result to {@link respond}. */
+export function prepareComplete(complete: Function | undefined): Callback | undefined {
+  return complete ? prepare(COMPLETE, complete) : undefined;
+}
+
 /** The `complete(cb)` offered to response handlers: runs the app's `complete`. */
-export function completer<C, U>(
-  complete: ((req: any, txn: OAuth2Transaction<C, U>, cb: (err?: unknown) => void) => unknown) | undefined,
-  req: OAuth2IncomingMessage,
-  txn: OAuth2Transaction<C, U>,
-): (cb: (err?: unknown) => void) => void {
+export function completer(complete: Callback | undefined, req: OAuth2IncomingMessage, txn: OAuth2Transaction<any, any>): (cb: (err?: unknown) => void) => void {
   return function completing(cb) {
     if (!complete) return cb();
-    const done = once(cb);
-    if (complete.length === 1) {
-      return settle((complete as unknown as (ctx: object) => unknown)({ req, txn }), () => done(), done);
-    }
-    catchRejection(complete(req, txn, done), done, complete, () => done());
+    call(complete, once(cb), 'throw', req, txn);
   };
 }
 
 /**
- * Call the app's `immediate` with the arguments its arity asks for. Both
- * `authorize` and `resume` use this.
+ * `immediate`, as 1.x calls it: `(client, user, done)`, then `scope`, `type`,
+ * `areq` and `locals` before `done` for arities 4 to 7, `(txn, done)` for any
+ * other arity, or the arity-1 context form. A resolved value is `allow`, or
+ * `{ allow, info, locals }`.
  */
-export function callImmediate(immediate: Function, txn: OAuth2Transaction<any, any>, done: ImmediateCallback): void {
-  const areq = txn.req;
-  let returned: unknown;
-  switch (immediate.length) {
-    case 7: returned = immediate(txn.client, txn.user, areq.scope, areq.type, areq, txn.locals, done); break;
-    case 6: returned = immediate(txn.client, txn.user, areq.scope, areq.type, areq, done); break;
-    case 5: returned = immediate(txn.client, txn.user, areq.scope, areq.type, done); break;
-    case 4: returned = immediate(txn.client, txn.user, areq.scope, done); break;
-    case 3: returned = immediate(txn.client, txn.user, done); break;
-    case 1: {
-      const context = { txn, client: txn.client, user: txn.user, scope: areq.scope, type: areq.type, areq, locals: txn.locals };
-      return settle(immediate(context), decided, done);
-    }
-    default: returned = immediate(txn, done);
-  }
-  catchRejection(returned, done, immediate, decided);
-
-  // A resolved value: `allow`, or `{ allow, info, locals }`.
-  function decided(value: unknown): void {
+const IMMEDIATE = shape({
+  positional: ['client', 'user'],
+  extras: ['scope', 'type', 'areq', 'locals'],
+  otherwise: ['txn'],
+  context: (client, user, scope, type, areq, locals, txn) => ({ txn, client, user, scope, type, areq, locals }),
+  result(value: unknown, done: ImmediateCallback) {
     if (value && typeof value === 'object') {
       const v = value as ImmediateResult;
       return done(null, v.allow, v.info, v.locals);
     }
     done(null, !!value);
-  }
+  },
+});
+
+/** Choose once how an app's `immediate` is called; give the result to {@link callImmediate}. */
+export function prepareImmediate(immediate: Function): Callback {
+  return prepare(IMMEDIATE, immediate);
+}
+
+/**
+ * Call the app's `immediate` (see {@link prepareImmediate}). Both
+ * `authorize` and `resume` use this. An exception propagates to the caller.
+ */
+export function callImmediate(immediate: Callback, txn: OAuth2Transaction<any, any>, done: ImmediateCallback): void {
+  const areq = txn.req;
+  call(immediate, done, 'throw', txn.client, txn.user, areq.scope, areq.type, areq, txn.locals, txn);
 }
 
 /**
@@ -239,7 +229,7 @@ export function respond(
   server: TransactionHost,
   req: OAuth2IncomingMessage,
   res: OAuth2ServerResponse,
-  complete: ((req: any, txn: OAuth2Transaction<any, any>, cb: (err?: unknown) => void) => unknown) | undefined,
+  complete: Callback | undefined,
   next: NextFunction,
 ): void {
   const txn = req.oauth2!;

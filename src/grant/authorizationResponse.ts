@@ -1,6 +1,6 @@
 import { AuthorizationError } from '../errors/authorizationerror.js';
-import { own, scopeParam, separatorsOf, stringParam, type ParamBag } from './params.js';
-import type { GrantErrorHandler, SyncRequestParser } from '../server.js';
+import { own, scopeParam, separatorsOf, stringParam, type ParamBag } from '../lib/params.js';
+import type { GrantErrorHandler, SyncRequestParser } from '../types.js';
 import type { OAuth2IncomingMessage, OAuth2Transaction, ResponseMode, ResponseModes } from '../types.js';
 import { addIssuer, profileOf } from '../settings/profile.js';
 import { query } from '../response/query.js';
@@ -152,10 +152,4 @@ export function deniedParams(txn: OAuth2Transaction<any, any>): Record<string, u
   const params: Record<string, unknown> = { error: 'access_denied' };
   if (txn.req && txn.req.state) params.state = txn.req.state;
   return params;
-}
-
-/** Split a grant factory's `(options?, issue, extra?)` arguments. */
-export function grantArgs<I, X>(options: unknown, issue: unknown, extra: unknown): [GrantOptions, I | undefined, X | undefined] {
-  if (typeof options === 'function') return [{}, options as I, issue as X];
-  return [(options || {}) as GrantOptions, issue as I, extra as X];
 }
