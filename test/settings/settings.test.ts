@@ -139,12 +139,13 @@ describe('settings', () => {
   it('the default userProperty is written once: no endpoint or helper spells out "user"', () => {
     const root = fileURLToPath(new URL('../../src/', import.meta.url));
     const found: string[] = [];
-    for (const dir of ['middleware', 'lib', 'txn', 'settings']) {
+    for (const dir of ['middleware', 'lib', 'txn', 'settings', 'exchange', 'grant', 'device', 'par']) {
       for (const name of readdirSync(join(root, dir))) {
         const path = join(root, dir, name);
         if (statSync(path).isDirectory() || !name.endsWith('.ts')) continue;
         const text = readFileSync(path, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
-        if (/userProperty\s*\|\|\s*'user'|'user'/.test(text) && relative(root, path) !== join('settings', 'settings.ts')) found.push(relative(root, path));
+        // A default spelled out: `|| 'user'`, `?? 'user'`, `= 'user'` (shape keys such as ['client', 'user'] are names, not defaults).
+        if (/(\|\||\?\?|=)\s*'user'/.test(text) && relative(root, path) !== join('settings', 'settings.ts')) found.push(relative(root, path));
       }
     }
     assert.deepEqual(found, []);
