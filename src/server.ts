@@ -47,28 +47,6 @@ import type {
   TransactionStore,
 } from './types.js';
 
-// The registry types moved to types.ts; re-exported here, where 1.x-minded
-// readers (and this package's modules) look for them.
-export type {
-  AsyncRequestParser,
-  DeserializeClientFunction,
-  ExchangeFunction,
-  ExchangeLayer,
-  GrantErrorHandler,
-  GrantLayer,
-  GrantModule,
-  GrantPhase,
-  LegacyTransactionStore,
-  ParserRequest,
-  RequestParser,
-  RequestTransactionStore,
-  ResponseHandler,
-  SerializeClientFunction,
-  ServerOptions,
-  SyncRequestParser,
-  TransactionStore,
-} from './types.js';
-
 /**
  * An OAuth 2.0 authorization server: registries of grants and exchanges, the
  * client (de)serialization chains, and factories for the middleware that

@@ -3,7 +3,8 @@
  * (revocation, introspection, token exchange, JWT bearer, client assertions).
  */
 import { TokenError } from '../errors/tokenerror.js';
-import type { ParamBag } from '../types.js';
+import type { NextFunction, ParamBag } from '../types.js';
+import { call, type Callback } from './callback.js';
 import { bodyOf, stringParam } from './params.js';
 import { bodyParsingError } from './respond.js';
 
@@ -99,4 +100,19 @@ export function readTokenRequest(req: object, userProperty: string): TokenReques
   const token = requiredString(body, 'token');
   const tokenTypeHint = optionalString(body, 'token_type_hint');
   return { client, token, tokenTypeHint, body };
+}
+
+/**
+ * Read a revocation or introspection request and call the app's callback
+ * with `(client, token, tokenTypeHint, body)`, its `done` being `done`; a
+ * request that cannot be read passes its error to `next` instead.
+ */
+export function callWithTokenRequest(fn: Callback, req: object, userProperty: string, next: NextFunction, done: (err?: unknown, ...results: any[]) => void): void {
+  let read: TokenRequest;
+  try {
+    read = readTokenRequest(req, userProperty);
+  } catch (err) {
+    return next(err);
+  }
+  call(fn, done, next, read.client, read.token, read.tokenTypeHint, read.body);
 }

@@ -1,6 +1,6 @@
-import { call, once, optionsFirst, prepare, shape, type FactoryArgs } from '../lib/callback.js';
+import { once, optionsFirst, prepare, shape, type FactoryArgs } from '../lib/callback.js';
 import { writeJson } from '../lib/respond.js';
-import { readTokenRequest, type TokenRequest } from '../lib/endpoint.js';
+import { callWithTokenRequest } from '../lib/endpoint.js';
 import type { Middleware, ParamBag } from '../types.js';
 import { systemClock, type Clock } from '../settings/clock.js';
 import { USER_PROPERTY } from '../settings/settings.js';
@@ -144,18 +144,11 @@ export function introspection(options: any, lookup?: any): Middleware {
   const fn = prepare(LOOKUP, lookup);
 
   return function introspection(req, res, next) {
-    let read: TokenRequest;
-    try {
-      read = readTokenRequest(req, userProperty);
-    } catch (err) {
-      return next(err);
-    }
-    const { client, token, tokenTypeHint, body } = read;
     const done = once<Parameters<IntrospectCallback>>((err, claims) => {
       if (err) return next(err);
       writeJson(res, answer(claims, tolerance, clock));
     });
-    call(fn, done, next, client, token, tokenTypeHint, body);
+    callWithTokenRequest(fn, req, userProperty, next, done);
   };
 }
 

@@ -1,5 +1,5 @@
-import { call, once, optionsFirst, prepare, shape, type FactoryArgs } from '../lib/callback.js';
-import { readTokenRequest, tokenError, type TokenRequest } from '../lib/endpoint.js';
+import { once, optionsFirst, prepare, shape, type FactoryArgs } from '../lib/callback.js';
+import { callWithTokenRequest, tokenError } from '../lib/endpoint.js';
 import type { Middleware, ParamBag } from '../types.js';
 import { USER_PROPERTY } from '../settings/settings.js';
 
@@ -92,13 +92,6 @@ export function revocation(options: any, revoke?: any): Middleware {
   const fn = prepare(REVOKE, revoke);
 
   return function revocation(req, res, next) {
-    let read: TokenRequest;
-    try {
-      read = readTokenRequest(req, userProperty);
-    } catch (err) {
-      return next(err);
-    }
-    const { client, token, tokenTypeHint, body } = read;
     const done = once((err?: unknown): void => {
       if (err) return next(withStatus(err));
       res.statusCode = 200;
@@ -106,7 +99,7 @@ export function revocation(options: any, revoke?: any): Middleware {
       res.setHeader('Content-Length', 0);
       res.end();
     });
-    call(fn, done, next, client, token, tokenTypeHint, body);
+    callWithTokenRequest(fn, req, userProperty, next, done);
   };
 }
 
