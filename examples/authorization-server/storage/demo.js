@@ -7,7 +7,7 @@
  *
  * @module demo
  */
-import { s256 } from './security.js';
+import { s256 } from '../infra/security.js';
 
 /** The resource owner seeded on first start. */
 export const DEMO_USER = Object.freeze({

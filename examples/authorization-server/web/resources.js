@@ -5,7 +5,7 @@
  *
  * @module resources
  */
-import { CONFIDENTIAL_CLIENT, DEMO_PKCE, PUBLIC_CLIENT } from './demo.js';
+import { CONFIDENTIAL_CLIENT, DEMO_PKCE, PUBLIC_CLIENT } from '../storage/demo.js';
 import { callbackPage, implicitCallbackPage, sendPage } from './views.js';
 
 /**
@@ -14,7 +14,7 @@ import { callbackPage, implicitCallbackPage, sendPage } from './views.js';
  * @param {import('express').Express} app
  * @param {object} deps
  * @param {import('passport').Authenticator} deps.passport with the `bearer` strategy
- * @param {import('./db.js').Store} deps.db
+ * @param {import('../storage/db.js').Store} deps.db
  * @param {string} deps.issuer this server's origin
  */
 export function mountResources(app, { passport, db, issuer }) {
@@ -47,7 +47,7 @@ export function mountResources(app, { passport, db, issuer }) {
     if (userId === null) return insufficient('This token belongs to a client acting for itself, not to a user');
     if (!scope.includes('profile')) return insufficient('This call needs the profile scope');
 
-    const user = /** @type {import('./db.js').User} */ (req.user);
+    const user = /** @type {import('../storage/db.js').User} */ (req.user);
     res.set('Cache-Control', 'no-store').json({
       id: user.id,
       username: user.username,
