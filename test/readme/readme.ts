@@ -96,14 +96,20 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Runs `node file` in `dir` with PORT=0 (or `port`) and waits until its output matches `ready`
+ * Runs `node [...nodeArgs] file` in `dir` with PORT=0 (or `port`) and waits until its output matches `ready`
  * (whose first group is returned, usually the URL it listens on).
  */
-export async function startScript(dir: string, file: string, ready: RegExp, port = 0): Promise<Started & { match: string }> {
+export async function startScript(
+  dir: string,
+  file: string,
+  ready: RegExp,
+  port = 0,
+  nodeArgs: string[] = [],
+): Promise<Started & { match: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), NODE_ENV: 'test' };
   delete env.NODE_V8_COVERAGE;
   delete env.NODE_OPTIONS;
-  const child = spawn(process.execPath, [file], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, file], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.setEncoding('utf8').on('data', (s: string) => (out += s));
   child.stderr!.setEncoding('utf8').on('data', (s: string) => (out += s));
