@@ -10,6 +10,7 @@
 import oauth2orize from 'oauth2orize';
 import { registerExchanges } from './exchanges.js';
 import { registerTokenExchange } from './tokenexchange.js';
+import { registerJwtBearer } from './jwtbearer.js';
 import { now } from '../storage/db.js';
 import { randomToken } from '../infra/security.js';
 import { CODE_TTL, issueTokens, newGrantId, requestedScope, unknownScope } from './tokens.js';
@@ -101,12 +102,17 @@ export function createOAuth2Server(db, { issuer, implicit = false, password = fa
     done(null, accessToken, params);
   }
 
-  server.grant(oauth2orize.grant.code(issueCode));
+  // response_mode: `query` (the default for codes) or `form_post`, which sends the
+  // answer as a self-submitting form so that it stays out of the URL, the
+  // browser's history and Referer headers. The grants advertise the modes they
+  // accept in the metadata (`response_modes_supported`).
+  server.grant(oauth2orize.grant.code({ responseModes: ['query', 'form_post'] }, issueCode));
   // Without grant.token, response_type=token is unsupported_response_type.
-  if (implicit) server.grant(oauth2orize.grant.token(issueImplicitToken));
+  if (implicit) server.grant(oauth2orize.grant.token({ responseModes: ['fragment', 'form_post'] }, issueImplicitToken));
 
   registerExchanges(server, db, { password });
   registerTokenExchange(server, db);
+  registerJwtBearer(server, db, issuer);
 
   return server;
 }

@@ -5,6 +5,7 @@
  *
  * @module resources
  */
+import express from 'express';
 import { CONFIDENTIAL_CLIENT, DEMO_PKCE, PUBLIC_CLIENT } from '../storage/demo.js';
 import { callbackPage, implicitCallbackPage, sendPage } from './views.js';
 
@@ -57,9 +58,17 @@ export function mountResources(app, { passport, db, issuer }) {
     });
   });
 
-  app.get('/callback', (req, res) => {
+  /**
+   * The stand-in client's callback: the parameters arrive in the query, or,
+   * with `response_mode=form_post`, in a form the browser posts.
+   * @param {import('express').Request} req
+   * @param {import('express').Response} res
+   */
+  const callback = (req, res) => {
     const origin = originOf(req);
-    const { code } = req.query;
+    /** @type {Record<string, unknown>} */
+    const params = req.method === 'POST' ? (req.body ?? {}) : req.query;
+    const { code } = params;
     // Only offer a copy-paste command for a code that is plainly a code, and
     // authenticate the way the client that received it does. (A real client
     // knows who it is; this stand-in serves both demo clients, so it asks
@@ -79,8 +88,10 @@ export function mountResources(app, { passport, db, issuer }) {
           `  -d code_verifier=${DEMO_PKCE.verifier}`,
         ].join('\n')
       : undefined;
-    sendPage(res, callbackPage({ params: /** @type {Record<string, unknown>} */ (req.query), exchange }));
-  });
+    sendPage(res, callbackPage({ params, exchange }));
+  };
+  app.get('/callback', callback);
+  app.post('/callback', express.urlencoded({ extended: false }), callback);
 
   app.get('/callback/implicit', (req, res) => {
     sendPage(res, implicitCallbackPage());
