@@ -14,7 +14,7 @@
  * - `ISSUER`: the public origin when it is not `http://localhost:PORT`
  *   (behind a proxy)
  * - `REDIS_URL` (default: none): keep sessions and transactions in Redis,
- *   so that several instances can serve one user (see redis.js)
+ *   so that several instances can serve one user (see infra/redis.js)
  *
  * It listens on `localhost` only, then prints the demo credentials and a
  * ready authorization URL.
@@ -24,9 +24,9 @@
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { DEV_SESSION_SECRET, createApp } from './app.js';
-import { openDatabase } from './db.js';
-import { connectRedis } from './redis.js';
-import { CONFIDENTIAL_CLIENT, DEMO_PKCE, DEMO_USER, PUBLIC_CLIENT, demoLinks, demoRedirectURIs } from './demo.js';
+import { openDatabase } from './storage/db.js';
+import { connectRedis } from './infra/redis.js';
+import { CONFIDENTIAL_CLIENT, DEMO_PKCE, DEMO_USER, PUBLIC_CLIENT, demoLinks, demoRedirectURIs } from './storage/demo.js';
 
 const HOST = 'localhost';
 const port = Number(process.env.PORT || 3000);

@@ -6,7 +6,7 @@
  */
 import express from 'express';
 import { csrfToken } from './csrf.js';
-import { throttle } from './ratelimit.js';
+import { throttle } from '../infra/ratelimit.js';
 import { errorPage, loginPage, sendPage } from './views.js';
 
 /**
@@ -26,8 +26,8 @@ export function safeReturnTo(value) {
  * @param {import('passport').Authenticator} deps.passport with the `local` strategy
  * @param {import('express').RequestHandler[]} deps.browser sessions and Passport sessions
  * @param {import('express').RequestHandler} deps.checkCsrf
- * @param {import('./ratelimit.js').FailureLimiter} deps.perIP failed sign-ins per address
- * @param {import('./ratelimit.js').FailureLimiter} deps.perAccount failed sign-ins per username
+ * @param {import('../infra/ratelimit.js').FailureLimiter} deps.perIP failed sign-ins per address
+ * @param {import('../infra/ratelimit.js').FailureLimiter} deps.perAccount failed sign-ins per username
  */
 export function mountLogin(app, { passport, browser, checkCsrf, perIP, perAccount }) {
   const form = express.urlencoded({ extended: false });

@@ -7,7 +7,7 @@
  * @module tokenexchange
  */
 import oauth2orize from 'oauth2orize';
-import { now } from './db.js';
+import { now } from '../storage/db.js';
 import { assertGrantAllowed } from './exchanges.js';
 import { issueTokens, requestedScope } from './tokens.js';
 
@@ -25,12 +25,12 @@ export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token'
  * The new token belongs to the same grant, so revoking the grant revokes it.
  *
  * @param {any} server an oauth2orize server
- * @param {import('./db.js').Store} db
+ * @param {import('../storage/db.js').Store} db
  */
 export function registerTokenExchange(server, db) {
   server.exchange(
     oauth2orize.exchange.tokenExchange(
-      /** @param {import('oauth2orize').TokenExchangeContext<import('./db.js').Client>} req */
+      /** @param {import('oauth2orize').TokenExchangeContext<import('../storage/db.js').Client>} req */
       async ({ client, subjectToken, subjectTokenType, audience, resource, scope, requestedTokenType }) => {
         assertGrantAllowed(client, TOKEN_EXCHANGE_GRANT_TYPE);
         if (subjectTokenType !== ACCESS_TOKEN_TYPE) {

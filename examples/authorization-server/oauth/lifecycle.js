@@ -6,12 +6,12 @@
  *
  * @module lifecycle
  */
-import { now } from './db.js';
+import { now } from '../storage/db.js';
 
 /**
- * @typedef {import('./db.js').Client} Client
- * @typedef {import('./db.js').Store} Store
- * @typedef {import('./db.js').StoredToken} StoredToken
+ * @typedef {import('../storage/db.js').Client} Client
+ * @typedef {import('../storage/db.js').Store} Store
+ * @typedef {import('../storage/db.js').StoredToken} StoredToken
  */
 
 /**

@@ -10,15 +10,16 @@
 import oauth2orize from 'oauth2orize';
 import { registerExchanges } from './exchanges.js';
 import { registerTokenExchange } from './tokenexchange.js';
-import { now } from './db.js';
-import { randomToken } from './security.js';
+import { registerJwtBearer } from './jwtbearer.js';
+import { now } from '../storage/db.js';
+import { randomToken } from '../infra/security.js';
 import { CODE_TTL, issueTokens, newGrantId, requestedScope, unknownScope } from './tokens.js';
 
 const { AuthorizationError } = oauth2orize;
 
 /**
- * @typedef {import('./db.js').Client} Client
- * @typedef {import('./db.js').User} User
+ * @typedef {import('../storage/db.js').Client} Client
+ * @typedef {import('../storage/db.js').User} User
  */
 
 /**
@@ -30,12 +31,12 @@ const { AuthorizationError } = oauth2orize;
  * messages hidden, RFC 6749 §5.2 statuses, 32-character transaction IDs,
  * and the implicit and password grants refused unless turned on.
  *
- * @param {import('./db.js').Store} db
+ * @param {import('../storage/db.js').Store} db
  * @param {{ issuer: string, implicit?: boolean, password?: boolean, store?: import('oauth2orize').TransactionStore }} options
  *   `issuer`: this server's origin (sent as `iss`); `implicit`, `password`:
  *   turn on the implicit grant (response_type=token) or the password grant,
  *   which RFC 9700 says not to use, so both are off by default; `store`:
- *   transactions elsewhere than in the session (Redis, see redis.js)
+ *   transactions elsewhere than in the session (Redis, see infra/redis.js)
  */
 export function createOAuth2Server(db, { issuer, implicit = false, password = false, store }) {
   const server = oauth2orize.createServer({
@@ -101,12 +102,17 @@ export function createOAuth2Server(db, { issuer, implicit = false, password = fa
     done(null, accessToken, params);
   }
 
-  server.grant(oauth2orize.grant.code(issueCode));
+  // response_mode: `query` (the default for codes) or `form_post`, which sends the
+  // answer as a self-submitting form so that it stays out of the URL, the
+  // browser's history and Referer headers. The grants advertise the modes they
+  // accept in the metadata (`response_modes_supported`).
+  server.grant(oauth2orize.grant.code({ responseModes: ['query', 'form_post'] }, issueCode));
   // Without grant.token, response_type=token is unsupported_response_type.
-  if (implicit) server.grant(oauth2orize.grant.token(issueImplicitToken));
+  if (implicit) server.grant(oauth2orize.grant.token({ responseModes: ['fragment', 'form_post'] }, issueImplicitToken));
 
   registerExchanges(server, db, { password });
   registerTokenExchange(server, db);
+  registerJwtBearer(server, db, issuer);
 
   return server;
 }
@@ -119,7 +125,7 @@ export function createOAuth2Server(db, { issuer, implicit = false, password = fa
  * by the error handler; errors passed without them (unknown client, bad
  * redirect URI) must not be redirected and end on the error page.
  *
- * @param {import('./db.js').Store} db
+ * @param {import('../storage/db.js').Store} db
  */
 export function validateAuthorizationRequest(db) {
   /**
@@ -169,7 +175,7 @@ export function validateAuthorizationRequest(db) {
  * the consent page is skipped and the grant responds at once. Asking for a
  * scope not approved before shows the consent page again.
  *
- * @param {import('./db.js').Store} db
+ * @param {import('../storage/db.js').Store} db
  */
 export function immediateApproval(db) {
   /**
@@ -207,7 +213,7 @@ export function parseDecision(req, done) {
  * user denies. Remembering the approval here is what lets `immediate` skip
  * the consent page next time.
  *
- * @param {import('./db.js').Store} db
+ * @param {import('../storage/db.js').Store} db
  */
 export function rememberApproval(db) {
   /**

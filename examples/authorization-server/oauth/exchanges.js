@@ -14,15 +14,15 @@
  * @module exchanges
  */
 import oauth2orize from 'oauth2orize';
-import { now } from './db.js';
+import { now } from '../storage/db.js';
 import { checkUserPassword } from './auth.js';
 import { issueTokens, newGrantId, requestedScope, unknownScope } from './tokens.js';
 
 const { TokenError } = oauth2orize;
 
 /**
- * @typedef {import('./db.js').Client} Client
- * @typedef {import('./db.js').Store} Store
+ * @typedef {import('../storage/db.js').Client} Client
+ * @typedef {import('../storage/db.js').Store} Store
  * @typedef {import('oauth2orize').IssuedCallback} IssuedCallback
  */
 
@@ -138,7 +138,7 @@ export function registerExchanges(server, db, { password = false } = {}) {
    * @param {string} username
    * @param {string} password
    * @param {string[]} granted
-   * @returns {Promise<import('./db.js').User | Error>}
+   * @returns {Promise<import('../storage/db.js').User | Error>}
    */
   async function checkResourceOwner(client, username, password, granted) {
     assertGrantAllowed(client, 'password');

@@ -9,7 +9,7 @@
  */
 import { createPublicKey } from 'node:crypto';
 import { jwtVerify } from 'jose';
-import { JWT_CLIENT } from './demo.js';
+import { JWT_CLIENT } from '../storage/demo.js';
 
 /** Most `jti` values remembered; the oldest are forgotten first. */
 const MAX_JTI = 10_000;
@@ -18,7 +18,7 @@ const MAX_JTI = 10_000;
  * Build the assertion middleware.
  *
  * @param {any} server the oauth2orize server
- * @param {import('./db.js').Store} db where the client is registered
+ * @param {import('../storage/db.js').Store} db where the client is registered
  * @param {string} issuer this server's origin: assertions must name it (or an
  *   endpoint URL) in `aud`
  */

@@ -5,7 +5,8 @@
  *
  * @module resources
  */
-import { CONFIDENTIAL_CLIENT, DEMO_PKCE, PUBLIC_CLIENT } from './demo.js';
+import express from 'express';
+import { CONFIDENTIAL_CLIENT, DEMO_PKCE, PUBLIC_CLIENT } from '../storage/demo.js';
 import { callbackPage, implicitCallbackPage, sendPage } from './views.js';
 
 /**
@@ -14,7 +15,7 @@ import { callbackPage, implicitCallbackPage, sendPage } from './views.js';
  * @param {import('express').Express} app
  * @param {object} deps
  * @param {import('passport').Authenticator} deps.passport with the `bearer` strategy
- * @param {import('./db.js').Store} deps.db
+ * @param {import('../storage/db.js').Store} deps.db
  * @param {string} deps.issuer this server's origin
  */
 export function mountResources(app, { passport, db, issuer }) {
@@ -47,7 +48,7 @@ export function mountResources(app, { passport, db, issuer }) {
     if (userId === null) return insufficient('This token belongs to a client acting for itself, not to a user');
     if (!scope.includes('profile')) return insufficient('This call needs the profile scope');
 
-    const user = /** @type {import('./db.js').User} */ (req.user);
+    const user = /** @type {import('../storage/db.js').User} */ (req.user);
     res.set('Cache-Control', 'no-store').json({
       id: user.id,
       username: user.username,
@@ -57,9 +58,17 @@ export function mountResources(app, { passport, db, issuer }) {
     });
   });
 
-  app.get('/callback', (req, res) => {
+  /**
+   * The stand-in client's callback: the parameters arrive in the query, or,
+   * with `response_mode=form_post`, in a form the browser posts.
+   * @param {import('express').Request} req
+   * @param {import('express').Response} res
+   */
+  const callback = (req, res) => {
     const origin = originOf(req);
-    const { code } = req.query;
+    /** @type {Record<string, unknown>} */
+    const params = req.method === 'POST' ? (req.body ?? {}) : req.query;
+    const { code } = params;
     // Only offer a copy-paste command for a code that is plainly a code, and
     // authenticate the way the client that received it does. (A real client
     // knows who it is; this stand-in serves both demo clients, so it asks
@@ -79,8 +88,10 @@ export function mountResources(app, { passport, db, issuer }) {
           `  -d code_verifier=${DEMO_PKCE.verifier}`,
         ].join('\n')
       : undefined;
-    sendPage(res, callbackPage({ params: /** @type {Record<string, unknown>} */ (req.query), exchange }));
-  });
+    sendPage(res, callbackPage({ params, exchange }));
+  };
+  app.get('/callback', callback);
+  app.post('/callback', express.urlencoded({ extended: false }), callback);
 
   app.get('/callback/implicit', (req, res) => {
     sendPage(res, implicitCallbackPage());

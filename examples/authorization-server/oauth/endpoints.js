@@ -12,9 +12,9 @@
 import express from 'express';
 import oauth2orize from 'oauth2orize';
 import { createClientAssertion } from './assertion.js';
-import { SCOPES } from './demo.js';
+import { SCOPES } from '../storage/demo.js';
 import { introspectToken, revokeToken } from './lifecycle.js';
-import { throttle } from './ratelimit.js';
+import { throttle } from '../infra/ratelimit.js';
 
 const { TokenError } = oauth2orize;
 
@@ -68,10 +68,10 @@ export function oneClientAuthMethod(req, res, next) {
  * @param {object} deps
  * @param {any} deps.server the oauth2orize server
  * @param {import('passport').Authenticator} deps.passport
- * @param {import('./db.js').Store} deps.db
+ * @param {import('../storage/db.js').Store} deps.db
  * @param {string} deps.issuer
- * @param {import('./ratelimit.js').FailureLimiter} deps.perIP failures per address
- * @param {import('./ratelimit.js').FailureLimiter} deps.perClient failures per client id
+ * @param {import('../infra/ratelimit.js').FailureLimiter} deps.perIP failures per address
+ * @param {import('../infra/ratelimit.js').FailureLimiter} deps.perClient failures per client id
  * @returns {{ clientAuth: import('express').RequestHandler[], clientErrors: import('express').ErrorRequestHandler[] }}
  *   the front and the error handlers of these endpoints, for others of the kind
  */

@@ -4,9 +4,9 @@
  *
  * @module tokens
  */
-import { DEFAULT_SCOPE, SCOPES } from './demo.js';
-import { now } from './db.js';
-import { randomToken } from './security.js';
+import { DEFAULT_SCOPE, SCOPES } from '../storage/demo.js';
+import { now } from '../storage/db.js';
+import { randomToken } from '../infra/security.js';
 
 /** Authorization codes live 10 minutes (RFC 6749 §4.1.2 recommends at most 10). */
 export const CODE_TTL = 10 * 60;
@@ -44,7 +44,7 @@ export function unknownScope(scope) {
  * (one code, one password grant). Rotated refresh tokens keep it, so that a
  * replayed code or refresh token can revoke the whole family at once.
  *
- * @param {import('./db.js').Store} db
+ * @param {import('../storage/db.js').Store} db
  * @param {object} grant
  * @param {string} grant.clientId
  * @param {number | null} grant.userId

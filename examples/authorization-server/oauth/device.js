@@ -13,11 +13,11 @@
  */
 import express from 'express';
 import oauth2orize from 'oauth2orize';
-import { SCOPES } from './demo.js';
-import { deviceConsentPage, deviceDonePage, deviceEntryPage } from './device-views.js';
+import { SCOPES } from '../storage/demo.js';
+import { deviceConsentPage, deviceDonePage, deviceEntryPage } from '../web/device-views.js';
 import { assertGrantAllowed } from './exchanges.js';
 import { issueTokens, newGrantId, requestedScope, unknownScope } from './tokens.js';
-import { sendPage } from './views.js';
+import { sendPage } from '../web/views.js';
 
 const { DEVICE_CODE_GRANT_TYPE, TokenError } = oauth2orize;
 const MAX_RECORDS = 10_000;
@@ -67,7 +67,7 @@ export class DeviceStore {
  * exchange (polling) on `server`.
  *
  * @param {any} server
- * @param {import('./db.js').Store} db
+ * @param {import('../storage/db.js').Store} db
  * @param {DeviceStore} devices
  */
 export function registerDeviceFlow(server, db, devices) {
@@ -91,7 +91,7 @@ export function registerDeviceFlow(server, db, devices) {
 
   server.exchange(
     oauth2orize.exchange.deviceCode({
-      /** @param {{ client: import('./db.js').Client, deviceCode: string }} ctx */
+      /** @param {{ client: import('../storage/db.js').Client, deviceCode: string }} ctx */
       load: ({ client, deviceCode }) => {
         const record = devices.byDeviceCode.get(deviceCode);
         return record && record.clientId === client.id ? record : null;
@@ -101,7 +101,7 @@ export function registerDeviceFlow(server, db, devices) {
         const record = devices.byDeviceCode.get(deviceCode);
         if (record) Object.assign(record, changes);
       },
-      /** @param {{ client: import('./db.js').Client, record: DeviceRecord }} ctx */
+      /** @param {{ client: import('../storage/db.js').Client, record: DeviceRecord }} ctx */
       issue: ({ client, record }) => {
         // Consume the record: a second redemption finds nothing (invalid_grant).
         if (!devices.byDeviceCode.delete(record.deviceCode) || record.userId === undefined) return false;
@@ -123,7 +123,7 @@ export function registerDeviceFlow(server, db, devices) {
  * @param {import('express').Express} app
  * @param {object} deps
  * @param {any} deps.server
- * @param {import('./db.js').Store} deps.db
+ * @param {import('../storage/db.js').Store} deps.db
  * @param {DeviceStore} deps.devices
  * @param {string} deps.issuer
  * @param {import('express').RequestHandler[]} deps.clientAuth the /token front (form, limits, one method, Passport)

@@ -13,12 +13,12 @@ import passportLocal from 'passport-local';
 import passportHttp from 'passport-http';
 import passportHttpBearer from 'passport-http-bearer';
 import passportClientPassword from 'passport-oauth2-client-password';
-import { now } from './db.js';
-import { hashPasswordSync, verifyPassword } from './security.js';
+import { now } from '../storage/db.js';
+import { hashPasswordSync, verifyPassword } from '../infra/security.js';
 
 /**
- * @typedef {import('./db.js').Client} Client
- * @typedef {import('./db.js').Store} Store
+ * @typedef {import('../storage/db.js').Client} Client
+ * @typedef {import('../storage/db.js').Store} Store
  */
 
 /**
@@ -66,7 +66,7 @@ let dummyHash;
  * @param {Store} db
  * @param {string} username
  * @param {string} password
- * @returns {Promise<import('./db.js').User | undefined>}
+ * @returns {Promise<import('../storage/db.js').User | undefined>}
  */
 export async function checkUserPassword(db, username, password) {
   const login = db.users.findLogin(username);

@@ -14,7 +14,7 @@
  * @module csrf
  */
 import { randomBytes } from 'node:crypto';
-import { safeEqual } from './security.js';
+import { safeEqual } from '../infra/security.js';
 
 /** The form field that carries the token. */
 export const CSRF_FIELD = 'csrf_token';

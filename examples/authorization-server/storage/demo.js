@@ -7,7 +7,7 @@
  *
  * @module demo
  */
-import { s256 } from './security.js';
+import { s256 } from '../infra/security.js';
 
 /** The resource owner seeded on first start. */
 export const DEMO_USER = Object.freeze({
@@ -34,6 +34,7 @@ export const CONFIDENTIAL_CLIENT = Object.freeze({
     'refresh_token',
     'urn:ietf:params:oauth:grant-type:token-exchange',
     'urn:ietf:params:oauth:grant-type:device_code',
+    'urn:ietf:params:oauth:grant-type:jwt-bearer',
   ],
   requirePKCE: true,
 });
@@ -74,6 +75,30 @@ export const JWT_CLIENT = Object.freeze({
     x: 'jk0JY5JDlELNJYjBP5Iiz8YifEsLSLgCsxrVh945CZ4',
     y: 'oQL-96wJCLQ5Wh9ZTedK5gTsumH1ObFfSLACfggOgUU',
     d: 'eTs4SuvaGDm5aTv6WwdoZZNxQc0Asd_h2rUz5zxUiXQ',
+  }),
+});
+
+/**
+ * An identity provider this server trusts for the JWT bearer grant (RFC 7523
+ * §2.1): it signs assertions about its users (`sub`: a username here), and a
+ * client that holds one trades it at /token for an access token for that user.
+ * As with the service client, the private key is printed here so that the
+ * demo can be tried; only the public key belongs on the server.
+ */
+export const DEMO_IDP = Object.freeze({
+  issuer: 'https://idp.example',
+  publicJwk: Object.freeze({
+    kty: 'EC',
+    crv: 'P-256',
+    x: 'X0253U-ZjO8KKyb0SgZSPL8-aFKI-hxLujT62MUkUCg',
+    y: 'smQrU9QrfrHuclxZaxrvtql3ttMN5PnJaX5Ta4P5z8A',
+  }),
+  privateJwk: Object.freeze({
+    kty: 'EC',
+    crv: 'P-256',
+    x: 'X0253U-ZjO8KKyb0SgZSPL8-aFKI-hxLujT62MUkUCg',
+    y: 'smQrU9QrfrHuclxZaxrvtql3ttMN5PnJaX5Ta4P5z8A',
+    d: 'pViLfgOKqJpt7u49eP5In2ja-P1cq3amy3o5gTBCT_4',
   }),
 });
 

@@ -7,7 +7,7 @@
  * returns its result directly and `transaction()` makes a read-then-write
  * sequence atomic.
  *
- * Codes and tokens are stored as SHA-256 digests (see `security.js`), never
+ * Codes and tokens are stored as SHA-256 digests (see `infra/security.js`), never
  * in the clear.
  *
  * @module db
@@ -16,7 +16,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CONFIDENTIAL_CLIENT, DEMO_USER, JWT_CLIENT, PUBLIC_CLIENT, demoRedirectURIs } from './demo.js';
-import { DEFAULT_SCRYPT_COST, hashPasswordSync, randomToken, tokenDigest } from './security.js';
+import { DEFAULT_SCRYPT_COST, hashPasswordSync, randomToken, tokenDigest } from '../infra/security.js';
 
 /**
  * @typedef {object} User
@@ -186,7 +186,7 @@ function seed(sqlite, origin, scryptCost) {
  * Register the private_key_jwt demo client (also in databases made before it
  * existed). Its secret hash is of a random value nobody knows: it has no
  * usable secret, yet is not a public client; it authenticates only with a
- * signed assertion (assertion.js).
+ * signed assertion (oauth/assertion.js).
  * @param {import('better-sqlite3').Database} sqlite
  */
 function seedJwtClient(sqlite) {
