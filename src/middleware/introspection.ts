@@ -4,6 +4,7 @@ import { readTokenRequest, type TokenRequest } from '../lib/endpoint.js';
 import type { Middleware, ParamBag } from '../types.js';
 import { systemClock, type Clock } from '../settings/clock.js';
 import { USER_PROPERTY } from '../settings/settings.js';
+import { traced, clientAnnotator } from '../diagnostics/trace.js';
 
 /**
  * Options of {@link introspection}.
@@ -143,7 +144,7 @@ export function introspection(options: any, lookup?: any): Middleware {
   const clock = opts.now || systemClock;
   const fn = prepare(LOOKUP, lookup);
 
-  return function introspection(req, res, next) {
+  return traced('introspection', function introspection(req, res, next) {
     let read: TokenRequest;
     try {
       read = readTokenRequest(req, userProperty);
@@ -156,7 +157,7 @@ export function introspection(options: any, lookup?: any): Middleware {
       writeJson(res, answer(claims, tolerance, clock));
     });
     call(fn, done, next, client, token, tokenTypeHint, body);
-  };
+  }, clientAnnotator(userProperty));
 }
 
 /** `lookup(client, token, done)`, adding `tokenTypeHint` (4) and `body` (5), or the context form `{ client, token, tokenTypeHint, body }`. */

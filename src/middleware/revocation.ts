@@ -2,6 +2,7 @@ import { call, once, optionsFirst, prepare, shape, type FactoryArgs } from '../l
 import { readTokenRequest, tokenError, type TokenRequest } from '../lib/endpoint.js';
 import type { Middleware, ParamBag } from '../types.js';
 import { USER_PROPERTY } from '../settings/settings.js';
+import { traced, clientAnnotator } from '../diagnostics/trace.js';
 
 /**
  * Options of {@link revocation}.
@@ -91,7 +92,7 @@ export function revocation(options: any, revoke?: any): Middleware {
   const userProperty: string = options.userProperty || USER_PROPERTY;
   const fn = prepare(REVOKE, revoke);
 
-  return function revocation(req, res, next) {
+  return traced('revocation', function revocation(req, res, next) {
     let read: TokenRequest;
     try {
       read = readTokenRequest(req, userProperty);
@@ -107,7 +108,7 @@ export function revocation(options: any, revoke?: any): Middleware {
       res.end();
     });
     call(fn, done, next, client, token, tokenTypeHint, body);
-  };
+  }, clientAnnotator(userProperty));
 }
 
 /**
