@@ -58,6 +58,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   [TYPES]: [EVERYTHING],
   'compat.ts': [EVERYTHING],
   'augment.ts': [],
+  'otel.ts': ['diagnostics/'],
 };
 
 /**

@@ -308,11 +308,28 @@ function defaultClientIdOf(client: unknown): string | undefined {
   return undefined;
 }
 
-const DEFAULT_KEY = randomBytes(32).toString('hex');
+/**
+ * The process's choice, kept on `globalThis` under a registered symbol: the
+ * ES module and CommonJS builds of the package (and of `oauth2orize/otel`)
+ * can both be loaded in one process, and must share it as they share the
+ * channels.
+ */
+interface Shared {
+  config: Resolved;
+  /** Hashes already computed, by client identifier (bounded). */
+  hashes: Map<string, string>;
+  defaultKey: string;
+}
 
-let config: Resolved = { clientId: 'off', hashKey: DEFAULT_KEY, clientIdOf: defaultClientIdOf, userId: undefined };
-/** Hashes already computed, by client identifier (bounded). */
-let hashes = new Map<string, string>();
+const SHARED = Symbol.for('oauth2orize.diagnostics');
+const holder = globalThis as unknown as Record<symbol, Shared | undefined>;
+const shared: Shared = holder[SHARED] || (holder[SHARED] = freshShared());
+
+function freshShared(): Shared {
+  const defaultKey = randomBytes(32).toString('hex');
+  return { config: { clientId: 'off', hashKey: defaultKey, clientIdOf: defaultClientIdOf, userId: undefined }, hashes: new Map(), defaultKey };
+}
+
 const MAX_HASHES = 1000;
 
 /**
@@ -339,8 +356,8 @@ export function configureDiagnostics(options: DiagnosticsOptions): void {
   if (o.clientIdOf !== undefined && typeof o.clientIdOf !== 'function') {
     throw new TypeError('oauth2orize.configureDiagnostics: clientIdOf must be a function of the client');
   }
-  config = { clientId: mode, hashKey: o.hashKey || DEFAULT_KEY, clientIdOf: o.clientIdOf || defaultClientIdOf, userId: o.userId };
-  hashes = new Map();
+  shared.config = { clientId: mode, hashKey: o.hashKey || shared.defaultKey, clientIdOf: o.clientIdOf || defaultClientIdOf, userId: o.userId };
+  shared.hashes = new Map();
 }
 
 /**
@@ -351,6 +368,7 @@ export function configureDiagnostics(options: DiagnosticsOptions): void {
  * @group Observability
  */
 export function describeClient(client: unknown): string | undefined {
+  const config = shared.config;
   if (config.clientId === 'off' || client === undefined || client === null) return undefined;
   let id: string | undefined;
   try {
@@ -360,6 +378,7 @@ export function describeClient(client: unknown): string | undefined {
   }
   if (typeof id !== 'string' || !id) return undefined;
   if (config.clientId === 'raw') return id;
+  const hashes = shared.hashes;
   let hash = hashes.get(id);
   if (hash === undefined) {
     hash = createHmac('sha256', config.hashKey).update(id).digest('hex').slice(0, 16);
@@ -371,7 +390,7 @@ export function describeClient(client: unknown): string | undefined {
 
 /** The `userId` field for a user object, only when the app opted in. */
 export function userIdFor(user: unknown): string | undefined {
-  const of = config.userId;
+  const of = shared.config.userId;
   if (!of || user === undefined || user === null || user === false) return undefined;
   try {
     const id = of(user);
