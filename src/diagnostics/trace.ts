@@ -131,7 +131,8 @@ function propertyOf(req: object, property: string): unknown {
 /** An {@link Annotate} for endpoints behind client authentication: the client at `req[userProperty]`. */
 export function clientAnnotator(userProperty: string): Annotate {
   return function annotateClient(ctx, req) {
-    ctx.clientId = describeClient(propertyOf(req, userProperty));
+    const clientId = describeClient(propertyOf(req, userProperty));
+    if (clientId !== undefined) ctx.clientId = clientId;
   };
 }
 
@@ -141,7 +142,8 @@ export function clientAnnotator(userProperty: string): Annotate {
  */
 export function tokenAnnotator(userProperty: string, registered: readonly string[]): Annotate {
   return function annotateToken(ctx, req) {
-    ctx.clientId = describeClient(propertyOf(req, userProperty));
+    const clientId = describeClient(propertyOf(req, userProperty));
+    if (clientId !== undefined) ctx.clientId = clientId;
     const body = req.body as Record<string, unknown> | undefined;
     const type = body && typeof body === 'object' ? body.grant_type : undefined;
     if (typeof type === 'string' && registered.includes(type)) ctx.grantType = type;
@@ -158,7 +160,9 @@ export function transactionAnnotator(ctx: EndpointContext, req: OAuth2IncomingMe
   if (!txn || typeof txn !== 'object') return;
   const type = txn.req && txn.req.type;
   if (typeof type === 'string') ctx.responseType = type;
-  ctx.clientId = describeClient(txn.client);
-  ctx.userId = userIdFor(txn.user);
+  const clientId = describeClient(txn.client);
+  if (clientId !== undefined) ctx.clientId = clientId;
+  const userId = userIdFor(txn.user);
+  if (userId !== undefined) ctx.userId = userId;
   if (ctx.outcome === 'redirect' && txn.res && txn.res.allow === false) ctx.outcome = 'denied';
 }
