@@ -150,7 +150,9 @@ export function checkVerifier(verifier: string | undefined, record: PkceRecord, 
 /** The error for a failed check, published first on `oauth2orize:pkce_failed` when someone listens. */
 function refused(reason: PkceFailureReason, message: string, code: string, record: PkceRecord, client: unknown): TokenError {
   if (isObserved('pkceFailed')) {
-    const event: PkceFailedEvent = { reason, clientId: describeClient(client) };
+    const event: PkceFailedEvent = { reason };
+    const clientId = describeClient(client);
+    if (clientId !== undefined) event.clientId = clientId;
     if (record.codeChallenge) {
       const method = record.codeChallengeMethod || 'plain';
       event.method = method === 'S256' || method === 'plain' ? method : 'other';
