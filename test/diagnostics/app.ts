@@ -159,7 +159,7 @@ export function buildApp(serverOptions?: Parameters<typeof oauth2orize.createSer
     return t ? { client_id: t.clientId, token_type: 'Bearer' } : null;
   }), server.errorHandler());
   app.get('/.well-known/oauth-authorization-server', server.metadata({ issuer: 'https://as.example' }));
-  app.post('/boom', clientAuth, (_req, _res, next) => next(new Error('database is down')), server.errorHandler({ exposeErrors: false }));
+  app.post('/boom', clientAuth, ((_req: express.Request, _res: express.Response, next: express.NextFunction) => next(new Error('database is down'))) as express.RequestHandler, server.errorHandler({ exposeErrors: false }));
 
   const basic = (c: Client) => 'Basic ' + Buffer.from(`${c.id}:${c.secret}`).toString('base64');
   return { app, server, clients, userId, secrets, remember, basic };
