@@ -7,6 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import request from 'supertest';
@@ -214,3 +215,45 @@ describe('the main entry and @opentelemetry/api', () => {
     assert.ok(counts.after > 0);
   });
 });
+
+describe('the trace picture in docs/guides/observability.md', () => {
+  it('is drawn from the spans of one real code flow (writes docs/images/otel-code-flow.svg)', async () => {
+    const r = record();
+    try {
+      const a = buildApp();
+      await codeFlow(a);
+      const spans = r.spans();
+      assert.deepEqual(spans.map((s) => s.name), ['oauth2 authorize', 'oauth2 decision', 'oauth2 token', 'oauth2 token']);
+      fs.mkdirSync(path.join(root, 'docs', 'images'), { recursive: true });
+      fs.writeFileSync(path.join(root, 'docs', 'images', 'otel-code-flow.svg'), waterfall(spans));
+    } finally {
+      r.disable();
+    }
+  });
+});
+
+/** An SVG waterfall of spans: one row each, bars placed by start time and sized by duration, attributes beside. */
+function waterfall(spans: ReadableSpan[]): string {
+  const ms = (t: [number, number]) => t[0] * 1e3 + t[1] / 1e6;
+  const t0 = Math.min(...spans.map((s) => ms(s.startTime)));
+  const t1 = Math.max(...spans.map((s) => ms(s.endTime)));
+  const total = Math.max(t1 - t0, 0.001);
+  const left = 150, width = 420, row = 34, top = 40;
+  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const rows = spans.map((s, i) => {
+    const x = left + ((ms(s.startTime) - t0) / total) * width;
+    const w = Math.max((ms(s.endTime) - ms(s.startTime)) / total * width, 2);
+    const y = top + i * row;
+    const attrs = Object.entries(s.attributes).filter(([k]) => k !== 'oauth2.endpoint').map(([k, v]) => `${k}=${v}`).join('  ');
+    const d = (ms(s.endTime) - ms(s.startTime)).toFixed(2);
+    return `<text x="10" y="${y + 14}">${esc(s.name)}</text>` +
+      `<rect x="${x.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="18" rx="3" fill="${s.status.code === SpanStatusCode.ERROR ? '#d9534f' : '#4a90d9'}"/>` +
+      `<text x="${left + width + 10}" y="${y + 14}">${d} ms</text>` +
+      `<text x="${left}" y="${y + 30}" class="attrs">${esc(attrs)}</text>`;
+  });
+  const height = top + spans.length * row + 20;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="760" height="${height}" font-family="sans-serif" font-size="12">` +
+    '<style>.attrs{font-size:10px;fill:#555}</style><rect width="100%" height="100%" fill="#fff"/>' +
+    `<text x="10" y="20" font-weight="bold">One code flow with PKCE, then a refresh (in-memory exporter; ${total.toFixed(1)} ms in all)</text>` +
+    rows.join('') + '</svg>\n';
+}
