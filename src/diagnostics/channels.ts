@@ -122,12 +122,19 @@ export interface EndpointContext {
  * @group Observability
  */
 export const EVENT_CHANNELS = Object.freeze({
+  /** A client failed to authenticate. */
   clientAuthFailed: 'oauth2orize:client_auth_failed',
+  /** A request was refused by a rate limit. */
   throttled: 'oauth2orize:throttled',
+  /** A rotated refresh token was used again. */
   refreshReuse: 'oauth2orize:refresh_reuse_detected',
+  /** An authorization code was presented twice (reserved). */
   codeReplay: 'oauth2orize:code_replay',
+  /** A DPoP proof was refused (reserved). */
   dpopRejected: 'oauth2orize:dpop_rejected',
+  /** A token request failed its PKCE check. */
   pkceFailed: 'oauth2orize:pkce_failed',
+  /** An internal error was hidden from the client. */
   error: 'oauth2orize:error',
 } as const);
 
