@@ -177,6 +177,14 @@ export { REQUEST_URI_PREFIX };
 export type { PushedAuthorizationOptions, PushedRequestStore } from './par/pushedAuthorization.js';
 export type { PushedAuthorizeOptions, PushedRequestRecord, PushedRequestLoader, PushedRequestLoadContext } from './par/loadPushedRequest.js';
 
+// Observability: the diagnostics channels, their payloads, and what they say about clients and users.
+import { TRACING_CHANNELS, EVENT_CHANNELS, configureDiagnostics, describeClient, isObserved, publishEvent } from './diagnostics/channels.js';
+export { TRACING_CHANNELS, EVENT_CHANNELS, configureDiagnostics, describeClient, isObserved, publishEvent };
+export type {
+  EndpointName, EndpointContext, Outcome, DiagnosticsOptions, SecurityEvents, ClientAuthFailedEvent, ThrottledEvent,
+  RefreshReuseEvent, CodeReplayEvent, DpopRejectedEvent, PkceFailedEvent, PkceFailureReason, HiddenErrorEvent,
+} from './diagnostics/channels.js';
+
 // Transaction stores.
 import { SessionStore } from './txn/session.js';
 import { RedisTransactionStore } from './txn/redis.js';
@@ -285,6 +293,18 @@ const oauth2orize = Object.assign(createServer, {
   DEVICE_CODE_GRANT_TYPE,
   /** The prefix of the `request_uri` values this package issues (RFC 9126 §2.2). */
   REQUEST_URI_PREFIX,
+  /** The names of the endpoints' tracing channels (`oauth2orize:<endpoint>`). */
+  TRACING_CHANNELS,
+  /** The names of the security-event channels and of `oauth2orize:error`. */
+  EVENT_CHANNELS,
+  /** Chooses what the channels' payloads say about clients and users. */
+  configureDiagnostics,
+  /** The `clientId` of a payload, for a client, as configured. */
+  describeClient,
+  /** Whether anyone listens for a security event. */
+  isObserved,
+  /** Publishes a security event. */
+  publishEvent,
 });
 
 export default oauth2orize;

@@ -16,6 +16,7 @@ import type { Profile } from './settings/profile.js';
 import { advertise, carrySettings, createSettings, installSettings, recordDeclared, recordGrantType, recordResponseType, recordTransactionType, settingsOf } from './settings/settings.js';
 import { DEVICE_TRANSACTION_TYPE } from './device/deviceCodeTypes.js';
 import { shownError } from './lib/expose.js';
+import { reportHidden } from './diagnostics/trace.js';
 import { lacksPkceLookup } from './exchange/authorizationCode.js';
 import { formPost } from './response/formPost.js';
 import { misusedMiddleware, usedAsMiddleware } from './lib/misuse.js';
@@ -593,6 +594,7 @@ export class Server<Client = any, User = any> {
     // exposeErrors off, they get a bare server_error in place of an internal
     // error. The app's own error middleware still gets the original.
     const shown = profile.exposeErrors ? err : shownError(err);
+    if (shown !== err) reportHidden(err, 'authorization');
     respondError(this._errHandlers, shown, txn, res, (e) => cb(e === shown ? err : e));
   }
 

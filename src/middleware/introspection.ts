@@ -4,6 +4,7 @@ import { callWithTokenRequest } from '../lib/endpoint.js';
 import type { Middleware, ParamBag } from '../types.js';
 import { systemClock, type Clock } from '../settings/clock.js';
 import { USER_PROPERTY } from '../settings/settings.js';
+import { traced, clientAnnotator } from '../diagnostics/trace.js';
 
 /**
  * Options of {@link introspection}.
@@ -143,13 +144,13 @@ export function introspection(options: any, lookup?: any): Middleware {
   const clock = opts.now || systemClock;
   const fn = prepare(LOOKUP, lookup);
 
-  return function introspection(req, res, next) {
+  return traced('introspection', function introspection(req, res, next) {
     const done = once<Parameters<IntrospectCallback>>((err, claims) => {
       if (err) return next(err);
       writeJson(res, answer(claims, tolerance, clock));
     });
     callWithTokenRequest(fn, req, userProperty, next, done);
-  };
+  }, clientAnnotator(userProperty));
 }
 
 /** `lookup(client, token, done)`, adding `tokenTypeHint` (4) and `body` (5), or the context form `{ client, token, tokenTypeHint, body }`. */

@@ -2,6 +2,7 @@ import { once, optionsFirst, prepare, shape, type FactoryArgs } from '../lib/cal
 import { callWithTokenRequest, tokenError } from '../lib/endpoint.js';
 import type { Middleware, ParamBag } from '../types.js';
 import { USER_PROPERTY } from '../settings/settings.js';
+import { traced, clientAnnotator } from '../diagnostics/trace.js';
 
 /**
  * Options of {@link revocation}.
@@ -91,7 +92,7 @@ export function revocation(options: any, revoke?: any): Middleware {
   const userProperty: string = options.userProperty || USER_PROPERTY;
   const fn = prepare(REVOKE, revoke);
 
-  return function revocation(req, res, next) {
+  return traced('revocation', function revocation(req, res, next) {
     const done = once((err?: unknown): void => {
       if (err) return next(withStatus(err));
       res.statusCode = 200;
@@ -100,7 +101,7 @@ export function revocation(options: any, revoke?: any): Middleware {
       res.end();
     });
     callWithTokenRequest(fn, req, userProperty, next, done);
-  };
+  }, clientAnnotator(userProperty));
 }
 
 /**

@@ -45,6 +45,7 @@ export const FACTORIES: Array<{ heading: string; type: string }> = [
   { heading: '`server.pushedAuthorization(options, validate, store)`', type: 'PushedAuthorizationOptions' },
   { heading: '`new SessionStore(config)`', type: 'SessionStoreConfig' },
   { heading: '`new RedisTransactionStore(options)`', type: 'RedisTransactionStoreOptions' },
+  { heading: '`configureDiagnostics(options)`', type: 'DiagnosticsOptions' },
 ];
 
 const root = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '..', '..');
