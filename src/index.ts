@@ -194,6 +194,19 @@ export { RedisTransactionStore };
 export type { RedisTransactionStoreOptions } from './txn/redis.js';
 export type { RedisClientLike, NodeRedisClientLike, IoRedisClientLike } from './txn/redisclient.js';
 
+// Stores of counters and one-time claims: the throttle's failures, assertions' jti.
+import { MemoryAttemptStore, RedisAttemptStore } from './stores/attempts.js';
+import { MemoryReplayStore, RedisReplayStore } from './stores/replay.js';
+export { MemoryAttemptStore, RedisAttemptStore };
+export type { AttemptStore, MemoryAttemptStoreOptions, RedisAttemptStoreOptions } from './stores/attempts.js';
+export { MemoryReplayStore, RedisReplayStore };
+export type { ReplayStore, MemoryReplayStoreOptions, RedisReplayStoreOptions } from './stores/replay.js';
+
+// The throttle of client authentication.
+import { createThrottle } from './clientauth/throttle.js';
+export { createThrottle };
+export type { ClientThrottle, ThrottleDecision, ThrottleOptions } from './clientauth/throttle.js';
+
 // Errors.
 import { OAuth2Error } from './errors/oauth2error.js';
 import { AuthorizationError } from './errors/authorizationerror.js';
@@ -257,6 +270,16 @@ const oauth2orize = Object.assign(createServer, {
   response,
   /** A transaction store on Redis, for several processes. */
   RedisTransactionStore,
+  /** Attempt counters in memory (one process). */
+  MemoryAttemptStore,
+  /** Attempt counters on Redis, shared by several processes. */
+  RedisAttemptStore,
+  /** One-time claims (assertion `jti`s) in memory (one process). */
+  MemoryReplayStore,
+  /** One-time claims on Redis, shared by several processes. */
+  RedisReplayStore,
+  /** The throttle of failed client authentications. */
+  createThrottle,
   /** Middleware serving RFC 8414 authorization server metadata; also `server.metadata()`. */
   metadata,
   /** The well-known metadata path for an issuer (RFC 8414 §3.1). */

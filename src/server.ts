@@ -440,7 +440,8 @@ export class Server<Client = any, User = any> {
    * (`private_key_jwt`), and advertise the method in this server's metadata.
    * See {@link clientAssertion}.
    * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.2
-   * @param options accepted audiences, algorithms, `jti` replay check, metadata
+   * The server's `issuer` and `clock` options are the middleware's defaults.
+   * @param options issuer and audiences, algorithms, lifetime and skew, replay store, `jti` hook, metadata
    * @param verify finds the client and verifies the assertion's signature
    */
   clientAssertion(options: ClientAssertionOptions<Client> | undefined, verify: VerifyClientAssertion<Client>): Middleware;
@@ -451,8 +452,20 @@ export class Server<Client = any, User = any> {
   clientAssertion(verify: VerifyClientAssertion<Client>): Middleware;
   clientAssertion(options: any, verify?: any): Middleware {
     if (usedAsMiddleware('server.clientAssertion', arguments)) return misusedMiddleware('server.clientAssertion');
+    if (typeof options === 'function') {
+      verify = options;
+      options = undefined;
+    }
+    // The standalone factory has no server: hand it this server's issuer and clock.
+    const settings = settingsOf(this);
+    const issuer = settings.profile?.issuer;
+    const clock = settings.options.clock;
+    const given = options || {};
+    if ((issuer && given.issuer === undefined) || (clock && given.now === undefined)) {
+      options = { ...given, issuer: given.issuer ?? issuer, now: given.now ?? clock };
+    }
     const mw = clientAssertion(options, verify);
-    advertise(this, clientAssertionMetadata(typeof options === 'function' ? undefined : options));
+    advertise(this, clientAssertionMetadata(options));
     return mw;
   }
 

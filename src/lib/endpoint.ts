@@ -63,17 +63,6 @@ export function isAbsoluteUri(value: string): boolean {
   return ABSOLUTE_URI.test(value);
 }
 
-/**
- * True for a verification failure thrown by `jose` (its errors carry codes
- * such as `ERR_JWS_SIGNATURE_VERIFICATION_FAILED` or `ERR_JWT_EXPIRED`),
- * which means the client sent a bad assertion, not that the server failed.
- * A JWKS fetch timeout is the server's problem and is left as it is.
- */
-export function isJoseRejection(err: unknown): boolean {
-  const code = err && typeof err === 'object' ? (err as { code?: unknown }).code : undefined;
-  return typeof code === 'string' && code.startsWith('ERR_JW') && code !== 'ERR_JWKS_TIMEOUT';
-}
-
 /** What {@link readTokenRequest} reads. */
 export interface TokenRequest {
   /** The authenticated client. */

@@ -45,6 +45,11 @@ export const FACTORIES: Array<{ heading: string; type: string }> = [
   { heading: '`server.pushedAuthorization(options, validate, store)`', type: 'PushedAuthorizationOptions' },
   { heading: '`new SessionStore(config)`', type: 'SessionStoreConfig' },
   { heading: '`new RedisTransactionStore(options)`', type: 'RedisTransactionStoreOptions' },
+  { heading: '`new MemoryAttemptStore(options)`', type: 'MemoryAttemptStoreOptions' },
+  { heading: '`new RedisAttemptStore(options)`', type: 'RedisAttemptStoreOptions' },
+  { heading: '`new MemoryReplayStore(options)`', type: 'MemoryReplayStoreOptions' },
+  { heading: '`new RedisReplayStore(options)`', type: 'RedisReplayStoreOptions' },
+  { heading: '`createThrottle(options)`', type: 'ThrottleOptions' },
   { heading: '`configureDiagnostics(options)`', type: 'DiagnosticsOptions' },
 ];
 
