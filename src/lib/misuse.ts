@@ -26,6 +26,16 @@ export function misuseError(name: string): TypeError {
 }
 
 /**
+ * Whether `args` are a router's error-middleware call `(err, req, res, next)`:
+ * an error handler factory mounted uncalled (`server.errorHandler` without
+ * `()`), which has arity 4 so that Express and Connect treat it as error
+ * middleware, and which then renders the error itself.
+ */
+export function calledAsErrorMiddleware(args: ArrayLike<unknown>): boolean {
+  return args.length >= 4 && isRequest(args[1]) && isResponse(args[2]) && typeof args[3] === 'function';
+}
+
+/**
  * When `args` are a router's `(req, res, next)` or `(err, req, res, next)`,
  * pass a {@link misuseError} to `next` (or throw it when there is no `next`)
  * and return `true`; otherwise return `false`.

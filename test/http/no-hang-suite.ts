@@ -10,6 +10,7 @@ import { format } from 'node:util';
 import request from 'supertest';
 import oauth2orize from '../../src/index.js';
 import { debug } from '../../src/lib/debug.js';
+import { callbackDiagnostics, pendingLimit } from '../../src/lib/callback.js';
 
 const BODY_PARSING_MESSAGE = 'OAuth2orize requires body parsing. Did you forget app.use(express.bodyParser())?';
 const REDIRECT = 'https://client.example.com/cb';
@@ -116,25 +117,121 @@ export function defineNoHangSuite(label: string, express: any): void {
       });
     });
 
-    describe('factories used as middleware', () => {
-      it('app.use(server.errorHandler) passes a clear error to next instead of hanging', async () => {
-        const server = oauth2orize.createServer();
-        const app = express();
-        app.use(server.errorHandler);
-        app.use(jsonErrors);
-        const res = await request(app).get('/anything');
-        assert.equal(res.status, 500);
-        assert.match(res.body.message, /server\.errorHandler is a factory.*app\.use\(server\.errorHandler\(\)\)/);
+    describe('the mistakes of a first hour: a clear error or the documented behaviour', () => {
+      const lines: string[] = [];
+      const events: any[] = [];
+      let saved: { enabled: boolean; log: unknown; limit: number };
+      before(() => {
+        saved = { enabled: debug.enabled, log: (debug as any).log, limit: pendingLimit.ms };
+        debug.enabled = true;
+        (debug as any).log = (...args: unknown[]) => lines.push(format(...args));
+        pendingLimit.ms = 100;
+        callbackDiagnostics.onMisuse = (e) => events.push(e);
+      });
+      after(() => {
+        debug.enabled = saved.enabled;
+        (debug as any).log = saved.log;
+        pendingLimit.ms = saved.limit;
+        callbackDiagnostics.onMisuse = undefined;
       });
 
-      it('app.use(oauth2orize.errorHandler) and app.post(path, server.token) do the same', async () => {
+      it('a non-async (client, scope, done) => token answers with the token, logged under DEBUG and reported to the hook', async () => {
+        const app = tokenApp(express, (s) => s.exchange(oauth2orize.exchange.clientCredentials(function syncIssue(c: any, _scope: unknown, _done: unknown) {
+          return 'sync-' + c.id;
+        } as any)));
+        const res = await request(app).post('/token').type('form').send({ grant_type: 'client_credentials' });
+        assert.equal(res.status, 200, res.text);
+        assert.deepEqual(res.body, { access_token: 'sync-c1', token_type: 'Bearer' });
+        assert.ok(lines.some((l) => l.includes('syncIssue') && /without calling done/.test(l)), JSON.stringify(lines));
+        assert.ok(events.some((e) => e.kind === 'returned' && e.name === 'syncIssue' && e.arity === 3), JSON.stringify(events));
+      });
+
+      it('a callback API\'s return value (true, a query object) is not a result: done still answers (1.x)', async () => {
+        class Query { constructor(readonly sql: string) {} }
+        const app = tokenApp(express, (s) => {
+          s.exchange(oauth2orize.exchange.clientCredentials(((_c: unknown, _scope: unknown, done: any) => { setTimeout(() => done(null, 'from-done-1'), 20); return true; }) as any));
+          s.exchange('password', oauth2orize.exchange.password(((_c: unknown, _u: unknown, _p: unknown, done: any) => { setTimeout(() => done(null, 'from-done-2'), 20); return new Query('select'); }) as any));
+        });
+        const a = await request(app).post('/token').type('form').send({ grant_type: 'client_credentials' });
+        assert.equal(a.body.access_token, 'from-done-1', a.text);
+        const b = await request(app).post('/token').type('form').send({ grant_type: 'password', username: 'u', password: 'p' });
+        assert.equal(b.body.access_token, 'from-done-2', b.text);
+      });
+
+      it('an async callback that forgets return fails with 500 server_error once the wait ends, naming the callback', async () => {
+        const app = tokenApp(express, (s) => s.exchange(oauth2orize.exchange.clientCredentials(async function forgotReturn(_c: unknown, _scope: unknown, _done: unknown) {
+          void 'at';
+        })));
+        const started = Date.now();
+        const res = await request(app).post('/token').type('form').send({ grant_type: 'client_credentials' });
+        assert.equal(res.status, 500, res.text);
+        assert.equal(res.body.error, 'server_error');
+        assert.match(res.body.error_description, /forgotReturn \(arity 3\) resolved without calling done/);
+        assert.ok(Date.now() - started >= 90, 'it waited for done first');
+        assert.ok(events.some((e) => e.kind === 'unsettled' && e.name === 'forgotReturn'), JSON.stringify(events));
+      });
+
+      it('an async callback that calls done later, within the wait, still answers', async () => {
+        const app = tokenApp(express, (s) => s.exchange(oauth2orize.exchange.clientCredentials(async (_c: unknown, _scope: unknown, done: any) => {
+          setTimeout(() => done(null, 'in-time'), 20);
+        })));
+        const res = await request(app).post('/token').type('form').send({ grant_type: 'client_credentials' });
+        assert.equal(res.status, 200, res.text);
+        assert.equal(res.body.access_token, 'in-time');
+      });
+
+      it('returning the token response ({ access_token }) is 500 server_error saying accessToken, not 403 invalid_grant', async () => {
+        for (const issue of [
+          async (_c: unknown, _scope: unknown) => ({ access_token: 'tok', expires_in: 60 }),
+          (_c: unknown, _scope: unknown, _done: unknown) => ({ access_token: 'tok' }),
+          async (_ctx: unknown) => ({ access_token: 'tok' }),
+        ]) {
+          const app = tokenApp(express, (s) => s.exchange(oauth2orize.exchange.clientCredentials(issue as any)));
+          const res = await request(app).post('/token').type('form').send({ grant_type: 'client_credentials' });
+          assert.equal(res.status, 500, res.text);
+          assert.equal(res.body.error, 'server_error');
+          assert.match(res.body.error_description, /access_token: did you mean accessToken\?/);
+        }
+        assert.ok(events.some((e) => e.kind === 'shape'), JSON.stringify(events));
+      });
+    });
+
+    describe('factories used as middleware', () => {
+      it('app.post(path, server.token(), server.errorHandler) uncalled renders the JSON error, not Express\'s HTML page', async () => {
         const server = oauth2orize.createServer();
         const app = express();
-        app.use('/a', oauth2orize.errorHandler);
+        app.use(express.urlencoded({ extended: false }));
+        app.post('/token', server.token(), server.errorHandler);
+        const res = await request(app).post('/token').type('form').send({ grant_type: 'nope' });
+        assert.equal(res.status, 501, res.text);
+        assert.match(res.headers['content-type'], /application\/json/);
+        assert.deepEqual(res.body, { error: 'unsupported_grant_type', error_description: 'Unsupported grant type: nope' });
+      });
+
+      it('app.use(server.errorHandler) and app.use(oauth2orize.errorHandler) are error middleware: normal requests pass, errors render as JSON', async () => {
+        for (const handler of ['server', 'package'] as const) {
+          const server = oauth2orize.createServer();
+          const app = express();
+          app.use(handler === 'server' ? server.errorHandler : oauth2orize.errorHandler);
+          app.get('/ok', (_req: unknown, res: any) => res.send('ok'));
+          app.get('/fail', (_req: unknown, _res: unknown, next: (err: unknown) => void) => next(new oauth2orize.TokenError('Nope', 'invalid_request')));
+          app.use(handler === 'server' ? server.errorHandler : oauth2orize.errorHandler);
+          const ok = await request(app).get('/ok');
+          assert.equal(ok.status, 200, `${handler}: ${ok.text}`);
+          assert.equal(ok.text, 'ok');
+          const failed = await request(app).get('/fail');
+          assert.equal(failed.status, 400, `${handler}: ${failed.text}`);
+          assert.deepEqual(failed.body, { error: 'invalid_request', error_description: 'Nope' });
+        }
+      });
+
+      it('app.post(path, server.token) and server.decision uncalled pass a clear error to next', async () => {
+        const server = oauth2orize.createServer();
+        const app = express();
         app.post('/token', server.token as any);
         app.post('/decision', server.decision as any);
         app.use(jsonErrors);
-        for (const [method, path, name] of [['get', '/a', 'oauth2orize.errorHandler'], ['post', '/token', 'server.token'], ['post', '/decision', 'server.decision']] as const) {
+        for (const [method, path, name] of [['post', '/token', 'server.token'], ['post', '/decision', 'server.decision']] as const) {
           const res = await (request(app) as any)[method](path);
           assert.equal(res.status, 500, `${path}: ${res.text}`);
           assert.ok(res.body.message.startsWith(`oauth2orize: ${name} is a factory`), `${path}: ${res.body.message}`);
