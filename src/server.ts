@@ -18,7 +18,7 @@ import { DEVICE_TRANSACTION_TYPE } from './device/deviceCodeTypes.js';
 import { shownError } from './lib/expose.js';
 import { lacksPkceLookup } from './exchange/authorizationCode.js';
 import { formPost } from './response/formPost.js';
-import { calledAsErrorMiddleware, misusedMiddleware, usedAsMiddleware } from './lib/misuse.js';
+import { markErrorHandlerFactory, misusedMiddleware, usedAsMiddleware } from './lib/misuse.js';
 import { bodyParsingError } from './lib/respond.js';
 import { bodyOf } from './lib/params.js';
 import { metadata, type MetadataOptions } from './middleware/metadata.js';
@@ -118,9 +118,6 @@ export class Server<Client = any, User = any> {
     recordTransactionType(this, DEVICE_TRANSACTION_TYPE);
     this._profile = settings.profile;
     this._txnStore = this._options.store || new SessionStore(this._options.clock ? { clock: settings.clock } : undefined);
-    // Bound (and not enumerable), so that `server.errorHandler` mounted
-    // without the call still renders with this server's settings.
-    Object.defineProperty(this, 'errorHandler', { value: this.errorHandler.bind(this), writable: true, configurable: true, enumerable: false });
   }
 
   /**
@@ -539,21 +536,10 @@ export class Server<Client = any, User = any> {
 
   /**
    * Create an error-rendering middleware. See {@link errorHandler}.
-   *
-   * Mounted without the call (`app.post('/token', server.token(),
-   * server.errorHandler)`), the method is itself error middleware (it has
-   * four parameters, as Express and Connect require) and renders the error
-   * as `server.errorHandler()` does: JSON, direct mode.
    * @param options `mode`, `rfcStatus`, `realm`, `exposeErrors`, ...
    * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
    */
-  errorHandler(options?: ErrorHandlerOptions): ErrorMiddleware;
-  // Four parameters, so that Express and Connect take the method itself for
-  // error middleware when it is mounted without the call
-  // (`app.post('/token', server.token(), server.errorHandler)`): it then
-  // renders the error as `server.errorHandler()` would.
-  errorHandler(options?: any, req?: any, res?: any, next?: any): ErrorMiddleware | undefined {
-    if (calledAsErrorMiddleware(arguments)) return void this.errorHandler()(options, req, res, next);
+  errorHandler(options?: ErrorHandlerOptions): ErrorMiddleware {
     if (usedAsMiddleware('server.errorHandler', arguments)) return misusedMiddleware('server.errorHandler');
     const profile = settingsOf(this).profile;
     if (!profile) return errorHandler(options);
@@ -679,3 +665,7 @@ export function createServer<Client = any, User = any>(options?: ServerOptions):
 }
 
 export type { SessionStoreOptions, TransactionLoaderOptions };
+
+// `server.errorHandler` mounted without the call is found by the endpoints
+// on their error path (lib/misuse.ts), which then render the error themselves.
+markErrorHandlerFactory(Server.prototype.errorHandler);

@@ -1,6 +1,7 @@
 import utilsMerge from 'utils-merge';
 import { TokenError } from '../errors/tokenerror.js';
 import { reportMisuse, type Once } from './callback.js';
+import { debug } from './debug.js';
 import { OAuth2Error } from '../errors/oauth2error.js';
 import type { IssuedCallback, IssuedTokens, NextFunction, OAuth2ServerResponse } from '../types.js';
 
@@ -51,8 +52,13 @@ export function writeJson(res: OAuth2ServerResponse, body: unknown): void {
   res.end(json);
 }
 
-/** The error 1.x raises when `req.body` is missing. */
+/**
+ * The error 1.x raises when `req.body` is missing. Its text is 1.x's (its
+ * suite asserts it), though `express.bodyParser()` exists in neither
+ * Express 4 nor 5: the debug log names today's parser.
+ */
 export function bodyParsingError(): Error {
+  debug('no req.body: mount a body parser before this endpoint, such as app.use(express.urlencoded({ extended: false }))');
   return new Error('OAuth2orize requires body parsing. Did you forget app.use(express.bodyParser())?');
 }
 

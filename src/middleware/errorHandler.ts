@@ -3,7 +3,7 @@ import { query } from '../response/query.js';
 import { fragment } from '../response/fragment.js';
 import { isClientStatus, oauthCode } from '../lib/expose.js';
 import { RFC_STATUS } from '../errors/codes.js';
-import { calledAsErrorMiddleware, misusedMiddleware, usedAsMiddleware } from '../lib/misuse.js';
+import { markErrorHandlerFactory, misusedMiddleware, usedAsMiddleware } from '../lib/misuse.js';
 import type { ErrorMiddleware, OAuth2ErrorLike, OAuth2IncomingMessage, OAuth2ServerResponse, ResponseModes } from '../types.js';
 
 /**
@@ -71,10 +71,6 @@ export interface ErrorHandlerOptions {
  * In indirect mode the error is redirected to `req.oauth2.redirectURI`; when
  * there is none, or no response mode fits, it is passed to `next`.
  *
- * Mounted without the call (`app.use(oauth2orize.errorHandler)`), the
- * factory is itself error middleware (four parameters) and renders the
- * error in direct mode.
- *
  * @example
  * ```ts
  * app.post('/token', passport.authenticate('basic', { session: false }), server.token(), server.errorHandler());
@@ -86,14 +82,9 @@ export interface ErrorHandlerOptions {
  *
  * @group Core 1.x
  */
-export function errorHandler(options?: ErrorHandlerOptions): ErrorMiddleware;
-// Four parameters, so that a router takes the factory itself for error
-// middleware when it is mounted uncalled (`app.use(oauth2orize.errorHandler)`):
-// it then renders the error in direct mode, as `errorHandler()` would.
-export function errorHandler(options?: any, req?: any, res?: any, next?: any): ErrorMiddleware | undefined {
-  if (calledAsErrorMiddleware(arguments)) return void errorHandler()(options, req, res, next);
+export function errorHandler(options?: ErrorHandlerOptions): ErrorMiddleware {
   if (usedAsMiddleware('oauth2orize.errorHandler', arguments)) return misusedMiddleware('oauth2orize.errorHandler');
-  const opts: ErrorHandlerOptions = options || {};
+  const opts = options || {};
   const mode = opts.mode || 'direct';
   const fragmentTypes = opts.fragment || ['token'];
   const modes: ResponseModes = { ...opts.modes };
@@ -167,3 +158,5 @@ function schemeOf(req: OAuth2IncomingMessage): string {
   }
   return 'Basic';
 }
+
+markErrorHandlerFactory(errorHandler);

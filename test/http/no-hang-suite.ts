@@ -202,27 +202,35 @@ export function defineNoHangSuite(label: string, express: any): void {
         const app = express();
         app.use(express.urlencoded({ extended: false }));
         app.post('/token', server.token(), server.errorHandler);
-        const res = await request(app).post('/token').type('form').send({ grant_type: 'nope' });
-        assert.equal(res.status, 501, res.text);
-        assert.match(res.headers['content-type'], /application\/json/);
-        assert.deepEqual(res.body, { error: 'unsupported_grant_type', error_description: 'Unsupported grant type: nope' });
+        app.post('/token2', server.token(), oauth2orize.errorHandler);
+        for (const path of ['/token', '/token2']) {
+          const res = await request(app).post(path).type('form').send({ grant_type: 'nope' });
+          assert.equal(res.status, 501, res.text);
+          assert.match(res.headers['content-type'], /application\/json/);
+          assert.deepEqual(res.body, { error: 'unsupported_grant_type', error_description: 'Unsupported grant type: nope' });
+        }
       });
 
-      it('app.use(server.errorHandler) and app.use(oauth2orize.errorHandler) are error middleware: normal requests pass, errors render as JSON', async () => {
-        for (const handler of ['server', 'package'] as const) {
-          const server = oauth2orize.createServer();
-          const app = express();
-          app.use(handler === 'server' ? server.errorHandler : oauth2orize.errorHandler);
-          app.get('/ok', (_req: unknown, res: any) => res.send('ok'));
-          app.get('/fail', (_req: unknown, _res: unknown, next: (err: unknown) => void) => next(new oauth2orize.TokenError('Nope', 'invalid_request')));
-          app.use(handler === 'server' ? server.errorHandler : oauth2orize.errorHandler);
-          const ok = await request(app).get('/ok');
-          assert.equal(ok.status, 200, `${handler}: ${ok.text}`);
-          assert.equal(ok.text, 'ok');
-          const failed = await request(app).get('/fail');
-          assert.equal(failed.status, 400, `${handler}: ${failed.text}`);
-          assert.deepEqual(failed.body, { error: 'invalid_request', error_description: 'Nope' });
-        }
+      it('app.use(server.errorHandler) uncalled after the routes: the token endpoint\'s errors render with the server\'s settings', async () => {
+        const server = oauth2orize.createServer({ issuer: 'https://as.example.com', hardened: true });
+        server.exchange(oauth2orize.exchange.clientCredentials(() => { throw new Error('db password is hunter2'); }));
+        const app = express();
+        app.use(express.urlencoded({ extended: false }));
+        app.post('/token', (req: any, _res: unknown, next: () => void) => { req.user = client; next(); }, server.token());
+        app.use(server.errorHandler);
+        const res = await request(app).post('/token').type('form').send({ grant_type: 'client_credentials' });
+        assert.equal(res.status, 500, res.text);
+        assert.deepEqual(res.body, { error: 'server_error' }, 'hardened: the internal message stays hidden');
+      });
+
+      it('app.use(server.errorHandler) before the routes still passes a clear error for a normal request', async () => {
+        const server = oauth2orize.createServer();
+        const app = express();
+        app.use(server.errorHandler);
+        app.use(jsonErrors);
+        const res = await request(app).get('/anything');
+        assert.equal(res.status, 500);
+        assert.match(res.body.message, /server\.errorHandler is a factory.*app\.use\(server\.errorHandler\(\)\)/);
       });
 
       it('app.post(path, server.token) and server.decision uncalled pass a clear error to next', async () => {
@@ -243,6 +251,52 @@ export function defineNoHangSuite(label: string, express: any): void {
         const res = await request(app).post('/token').type('form').send({ grant_type: 'password', username: 'u', password: 'p' });
         assert.equal(res.status, 500, res.text);
         assert.match(res.body.error_description, /oauth2orize\.exchange\.password is a factory/);
+      });
+    });
+
+    describe('the token endpoint and its body', () => {
+      it('a JSON body answers 400 invalid_request naming the content type, not 501 "Unsupported grant type: undefined"', async () => {
+        const app = tokenApp(express, (s) => s.exchange(oauth2orize.exchange.clientCredentials((_c: unknown, done: any) => done(null, 'at'))));
+        const res = await request(app).post('/token').set('Content-Type', 'application/json').send(JSON.stringify({ grant_type: 'client_credentials' }));
+        assert.equal(res.status, 400, res.text);
+        assert.deepEqual(res.body, { error: 'invalid_request', error_description: 'token requests must be application/x-www-form-urlencoded' });
+      });
+
+      it('a form body without grant_type keeps 1.x\'s 501 "Unsupported grant type: undefined"', async () => {
+        const app = tokenApp(express, () => {});
+        const res = await request(app).post('/token').type('form').send({ foo: 'bar' });
+        assert.equal(res.status, 501, res.text);
+        assert.equal(res.body.error_description, 'Unsupported grant type: undefined');
+      });
+
+      it('a JSON body the app parses itself (express.json()) still works, as in 1.x', async () => {
+        const server = oauth2orize.createServer();
+        server.exchange(oauth2orize.exchange.clientCredentials((_c: unknown, done: any) => done(null, 'at-json')));
+        const app = express();
+        app.use(express.json());
+        app.post('/token', (req: any, _res: unknown, next: () => void) => { req.user = client; next(); }, server.token(), server.errorHandler());
+        const res = await request(app).post('/token').send({ grant_type: 'client_credentials' });
+        assert.equal(res.status, 200, res.text);
+        assert.equal(res.body.access_token, 'at-json');
+      });
+
+      it('without a body parser: 1.x\'s message to the client, express.urlencoded named in the debug log', async () => {
+        const lines: string[] = [];
+        const saved = { enabled: debug.enabled, log: (debug as any).log };
+        debug.enabled = true;
+        (debug as any).log = (...args: unknown[]) => lines.push(format(...args));
+        try {
+          const server = oauth2orize.createServer();
+          const app = express();
+          app.post('/token', server.token(), server.errorHandler());
+          const res = await request(app).post('/token').type('form').send({ grant_type: 'client_credentials' });
+          assert.equal(res.status, 500, res.text);
+          assert.equal(res.body.error_description, BODY_PARSING_MESSAGE);
+          assert.ok(lines.some((l) => l.includes('express.urlencoded({ extended: false })')), JSON.stringify(lines));
+        } finally {
+          debug.enabled = saved.enabled;
+          (debug as any).log = saved.log;
+        }
       });
     });
 

@@ -6,7 +6,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Server, TokenError, createServer } from '../../src/index.js';
+import { Server, createServer } from '../../src/index.js';
 import { mockRequest, mockResponse } from '../helpers/mock.js';
 
 /** Methods that return middleware, and the name their error gives. */
@@ -47,7 +47,6 @@ describe('server factory methods used as middleware', () => {
       assert.match((passed as Error).message, new RegExp(`${name.replace('.', '\\.')} is a factory, not a middleware`));
     });
 
-    if (method === 'errorHandler') continue;
     it(`${method} as (err, req, res, next) passes the same TypeError`, () => {
       const server = createServer() as unknown as Record<string, (...args: unknown[]) => unknown>;
       let passed: unknown;
@@ -55,24 +54,4 @@ describe('server factory methods used as middleware', () => {
       assert.ok(passed instanceof TypeError, `${method}: next got ${String(passed)}`);
     });
   }
-
-  it('errorHandler has arity 4 and, as (err, req, res, next), renders the error as errorHandler() does', () => {
-    const server = createServer();
-    assert.equal(server.errorHandler.length, 4, 'Express takes only arity-4 functions for error middleware');
-    const res = mockResponse();
-    let passed: unknown = 'not called';
-    (server.errorHandler as unknown as (...args: unknown[]) => unknown)(new TokenError('Nope', 'invalid_grant'), mockRequest(), res, (err: unknown) => { passed = err; });
-    assert.equal(passed, 'not called', 'the error is rendered, not passed on');
-    assert.equal(res.statusCode, 403);
-    assert.deepEqual(JSON.parse(res.body as string), { error: 'invalid_grant', error_description: 'Nope' });
-  });
-
-  it('errorHandler mounted uncalled renders with the server\'s own settings (hardened: internal messages hidden)', () => {
-    const server = createServer({ issuer: 'https://as.example.com', hardened: true });
-    const uncalled = server.errorHandler as unknown as (...args: unknown[]) => unknown;
-    const res = mockResponse();
-    uncalled(new Error('db password is hunter2'), mockRequest(), res, () => assert.fail('not passed on'));
-    assert.equal(res.statusCode, 500);
-    assert.deepEqual(JSON.parse(res.body as string), { error: 'server_error' });
-  });
 });
