@@ -1,4 +1,5 @@
 import { UnorderedList } from './unorderedlist.js';
+import { checkOptions, type OptionTable } from './lib/checkOptions.js';
 import { debug, nameOf } from './lib/debug.js';
 import { parseRequest, respondError, respondWith, runChain, runExchanges } from './lib/dispatch.js';
 import { SessionStore, type SessionStoreOptions } from './txn/session.js';
@@ -69,6 +70,26 @@ export type {
   TransactionStore,
 } from './types.js';
 
+/** What each option of {@link createServer} accepts, checked at construction. */
+const SERVER_OPTIONS = {
+  store: {
+    kinds: ['object'],
+    check: (store) => {
+      const s = store as Record<string, unknown>;
+      const missing = ['load', 'store', 'remove'].filter((m) => typeof s[m] !== 'function');
+      return missing.length ? `must be a transaction store with load, store, update and remove methods (missing: ${missing.join(', ')})` : undefined;
+    },
+  },
+  issuer: 'string',
+  hardened: ['boolean', 'object'],
+  pkce: ['boolean', 'object'],
+  exposeErrors: 'boolean',
+  rfcStatus: 'boolean',
+  requireGrantType: 'boolean',
+  requireClient: 'boolean',
+  clock: 'function',
+} as const satisfies OptionTable<ServerOptions>;
+
 /**
  * An OAuth 2.0 authorization server: registries of grants and exchanges, the
  * client (de)serialization chains, and factories for the middleware that
@@ -109,6 +130,7 @@ export class Server<Client = any, User = any> {
    * @param options `store`: a transaction store in place of the session; see {@link ServerOptions}
    */
   constructor(options?: ServerOptions) {
+    checkOptions('oauth2orize.createServer', options, SERVER_OPTIONS);
     this._options = options || {};
     const settings = createSettings(this._options);
     installSettings(this, settings);
