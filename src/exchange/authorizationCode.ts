@@ -4,7 +4,8 @@ import type { ParamBag } from '../types.js';
 import { deliverTokens } from '../lib/respond.js';
 import type { IssuedCallback } from '../types.js';
 import { call, once, prepare, shape, type Callback } from '../lib/callback.js';
-import { defineExchange, optional, required } from './defineExchange.js';
+import { type OptionTable } from '../lib/checkOptions.js';
+import { defineExchange, optional, required, EXCHANGE_OPTIONS } from './defineExchange.js';
 import type { ExchangeOptions } from '../types.js';
 import type { ExchangeFunction } from '../types.js';
 import type { Bivariant } from '../types.js';
@@ -147,6 +148,10 @@ interface PkceSetup {
 }
 
 const define = defineExchange<PkceSetup>({
+  options: {
+    userProperty: EXCHANGE_OPTIONS.userProperty,
+    pkce: ['false', 'object'],
+  } satisfies OptionTable<AuthorizationCodeOptions>,
   factory: 'authorizationCode',
   grantType: 'authorization_code',
   params: [required('code'), optional('redirect_uri', 'redirectURI')],

@@ -1,6 +1,7 @@
 import type { ParamBag } from '../types.js';
 import type { IssuedCallback } from '../types.js';
-import { defineExchange, SCOPE } from './defineExchange.js';
+import { type OptionTable } from '../lib/checkOptions.js';
+import { defineExchange, SCOPE, EXCHANGE_OPTIONS } from './defineExchange.js';
 import type { ExchangeOptions } from '../types.js';
 import type { ExchangeFunction } from '../types.js';
 import type { Bivariant } from '../types.js';
@@ -59,6 +60,7 @@ export function clientCredentials(options: any, issue?: any): ExchangeFunction {
 }
 
 const define = defineExchange({
+  options: EXCHANGE_OPTIONS satisfies OptionTable<ClientCredentialsOptions>,
   factory: 'clientCredentials',
   grantType: 'client_credentials',
   params: [SCOPE],

@@ -2,7 +2,8 @@ import { TokenError } from '../errors/tokenerror.js';
 import type { ParamBag } from '../types.js';
 import type { IssuedCallback } from '../types.js';
 import { once } from '../lib/callback.js';
-import { defineExchange, required, SCOPE } from './defineExchange.js';
+import { POSITIVE_INTEGER, type OptionTable } from '../lib/checkOptions.js';
+import { defineExchange, required, SCOPE, EXCHANGE_OPTIONS } from './defineExchange.js';
 import type { ExchangeOptions } from '../types.js';
 import { clientRequired, isJoseRejection } from '../lib/endpoint.js';
 import { MAX_JWS_LENGTH, parseCompactJws } from '../lib/jws.js';
@@ -95,6 +96,7 @@ export function jwtBearer(options: any, issue?: any): ExchangeFunction {
 }
 
 const define = defineExchange<{ requireClient: boolean; maxLength: number }>({
+  options: { ...EXCHANGE_OPTIONS, requireClient: 'boolean', maxLength: POSITIVE_INTEGER } satisfies OptionTable<JwtBearerOptions>,
   factory: 'jwtBearer',
   grantType: JWT_BEARER_GRANT_TYPE,
   setup: (options: JwtBearerOptions) => ({ requireClient: options.requireClient === true, maxLength: options.maxLength || MAX_JWS_LENGTH }),

@@ -1,7 +1,8 @@
 import { TokenError } from '../errors/tokenerror.js';
 import type { ParamBag } from '../types.js';
 import type { IssuedCallback } from '../types.js';
-import { defineExchange, required, SCOPE } from './defineExchange.js';
+import { type OptionTable } from '../lib/checkOptions.js';
+import { defineExchange, required, SCOPE, EXCHANGE_OPTIONS } from './defineExchange.js';
 import type { ExchangeOptions } from '../types.js';
 import type { ExchangeFunction } from '../types.js';
 import { profileOf } from '../settings/profile.js';
@@ -73,6 +74,7 @@ export function password(options: any, issue?: any): ExchangeFunction {
 }
 
 const define = defineExchange({
+  options: EXCHANGE_OPTIONS satisfies OptionTable<PasswordOptions>,
   factory: 'password',
   grantType: 'password',
   // RFC 9700 §2.4: the hardened profile refuses the grant unless it allows it.

@@ -1,6 +1,7 @@
 import type { ParamBag } from '../types.js';
 import type { IssuedCallback } from '../types.js';
-import { defineExchange, required, SCOPE } from './defineExchange.js';
+import { type OptionTable } from '../lib/checkOptions.js';
+import { defineExchange, required, SCOPE, EXCHANGE_OPTIONS } from './defineExchange.js';
 import type { ExchangeOptions } from '../types.js';
 import type { ExchangeFunction } from '../types.js';
 import type { Bivariant } from '../types.js';
@@ -64,6 +65,7 @@ export function refreshToken(options: any, issue?: any): ExchangeFunction {
 }
 
 const define = defineExchange({
+  options: EXCHANGE_OPTIONS satisfies OptionTable<RefreshTokenOptions>,
   factory: 'refreshToken',
   grantType: 'refresh_token',
   params: [required('refresh_token', 'refreshToken'), SCOPE],

@@ -32,6 +32,7 @@
 import { debug, nameOf } from './debug.js';
 import { throwIfRouterCall } from './misuse.js';
 import { OAuth2Error } from '../errors/oauth2error.js';
+import { checkOptions, type Rule } from './checkOptions.js';
 
 // ---------------------------------------------------------------------------
 // Promise support
@@ -623,6 +624,12 @@ export interface FactoryArgs {
   readonly missing?: 'falsy' | 'function';
   /** Whether the first argument is the first callback, not options. Default: it is a function. */
   readonly leading?: (first: unknown, second: unknown) => boolean;
+  /**
+   * The factory's option table, checked once the options are read
+   * ({@link checkOptions}); `name` is the factory as an app names it, in the
+   * `TypeError`.
+   */
+  readonly options?: { readonly name: string; readonly table: Readonly<Record<string, Rule>> };
 }
 
 /**
@@ -640,6 +647,7 @@ export function optionsFirst<O extends object = Record<string, any>>(spec: Facto
   if (spec.misuse !== undefined) throwIfRouterCall(spec.misuse, args[at], args[at + 1]);
   const shift = (spec.leading || isFunction)(args[at], args[at + 1]) ? 1 : 0;
   const options = shift ? undefined : args[at];
+  if (spec.options !== undefined) checkOptions(spec.options.name, options, spec.options.table);
   const out: [O, ...any[]] = [(options || {}) as O];
   for (let i = 0; i < spec.callbacks.length; i++) out.push(args[at + 1 + i - shift]);
   if (spec.server !== undefined && !args[0]) throw new TypeError(spec.server);

@@ -180,6 +180,12 @@ export const POSITIVE_INTEGER: Rule = {
   check: (value) => (Number.isInteger(value) && (value as number) > 0 ? undefined : `must be a positive integer, got ${String(value)}`),
 };
 
+/** A rule for a number above 0 (seconds, which may be fractional). */
+export const POSITIVE: Rule = {
+  kinds: ['number'],
+  check: (value) => ((value as number) > 0 ? undefined : `must be above 0, got ${String(value)}`),
+};
+
 /** A rule for a number of at least 0 (a tolerance, a TTL that may be 0). */
 export const NON_NEGATIVE: Rule = {
   kinds: ['number'],
