@@ -7,6 +7,7 @@ import { generateDeviceCode, generateUserCode, normalizeUserCode } from './userC
 import { advertise, recordTransactionType, settingsOf } from '../settings/settings.js';
 import type { Middleware, ParamBag } from '../types.js';
 import { DEVICE_CODE_GRANT_TYPE, DEVICE_TRANSACTION_TYPE } from './deviceCodeTypes.js';
+import { checkOptions, POSITIVE, STRING_OR_STRINGS, type OptionTable } from '../lib/checkOptions.js';
 
 /**
  * Options of {@link Server.deviceAuthorization}.
@@ -89,6 +90,21 @@ export type DeviceAuthorizationStore<Client = any> = (
   done: (err?: unknown, extra?: Record<string, unknown> | false | void) => void,
 ) => unknown;
 
+/** What each option of {@link deviceAuthorization} accepts. */
+const DEVICE_AUTHORIZATION_OPTIONS = {
+  verificationURI: 'string',
+  verificationURIComplete: ['false', 'function'],
+  expiresIn: POSITIVE,
+  interval: POSITIVE,
+  generateUserCode: 'function',
+  normalizeUserCode: 'function',
+  generateDeviceCode: 'function',
+  userProperty: 'string',
+  scopeSeparator: STRING_OR_STRINGS,
+  endpoint: 'string',
+  now: 'function',
+} as const satisfies OptionTable<DeviceAuthorizationOptions>;
+
 /**
  * Create the device authorization endpoint (RFC 8628 §3.1): a client, already
  * authenticated in front of it (Passport, as for `token()`), asks for a
@@ -115,6 +131,7 @@ export function deviceAuthorization<Client = any>(
   store: DeviceAuthorizationStore<Client>,
 ): Middleware {
   if (!server) throw new TypeError('oauth2orize.deviceAuthorization middleware requires a server argument');
+  checkOptions('server.deviceAuthorization', options, DEVICE_AUTHORIZATION_OPTIONS);
   if (!options || typeof options.verificationURI !== 'string' || !options.verificationURI) {
     throw new TypeError('oauth2orize.deviceAuthorization middleware requires a verificationURI option');
   }

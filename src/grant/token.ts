@@ -2,10 +2,11 @@ import { AuthorizationError } from '../errors/authorizationerror.js';
 import { merge } from '../lib/merge.js';
 import { call, once, optionsFirst, prepare, shape, type FactoryArgs } from '../lib/callback.js';
 import { fragment } from '../response/fragment.js';
-import { authorizationParser, deniedParams, grantErrorHandler, modeTable, pickMode, type GrantOptions } from './authorizationResponse.js';
+import { authorizationParser, deniedParams, grantErrorHandler, modeTable, pickMode, type GrantOptions, GRANT_OPTIONS } from './authorizationResponse.js';
 import type { GrantModule } from '../types.js';
 import type { AuthorizationRequest, AuthorizationResponse, OAuth2Transaction, ParserRequest, Bivariant } from '../types.js';
 import { profileOf } from '../settings/profile.js';
+import type { OptionTable } from '../lib/checkOptions.js';
 
 /** Options of {@link grant.token}. */
 export type TokenGrantOptions = GrantOptions;
@@ -65,7 +66,10 @@ const ISSUE = shape({
 });
 
 /** `(options?, issue)`. */
-const TOKEN_ARGS: FactoryArgs = { callbacks: ['oauth2orize.token grant requires an issue callback'] };
+/** What each option of {@link token} accepts. */
+const TOKEN_OPTIONS = GRANT_OPTIONS satisfies OptionTable<TokenGrantOptions>;
+
+const TOKEN_ARGS: FactoryArgs = { callbacks: ['oauth2orize.token grant requires an issue callback'], options: { name: 'oauth2orize.grant.token', table: TOKEN_OPTIONS } };
 
 /**
  * The implicit grant (`response_type=token`). Once the user approves, `issue`

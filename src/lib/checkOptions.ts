@@ -46,7 +46,7 @@ function kindOf(value: unknown): Kind | 'null' | 'other' {
     case 'string':
       return 'string';
     case 'number':
-      return Number.isFinite(value) ? 'number' : 'other';
+      return Number.isNaN(value) ? 'other' : 'number';
     case 'function':
       return 'function';
     case 'object':
@@ -66,7 +66,7 @@ function accepts(kinds: readonly Kind[], value: unknown): boolean {
 const ARTICLE: Record<Kind, string> = {
   boolean: 'a boolean',
   string: 'a string',
-  number: 'a finite number',
+  number: 'a number',
   function: 'a function',
   object: 'an object',
   array: 'an array',

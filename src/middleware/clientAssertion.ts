@@ -6,6 +6,7 @@ import { clientRequired, isJoseRejection, tokenError } from '../lib/endpoint.js'
 import { MAX_JWS_LENGTH, parseCompactJws } from '../lib/jws.js';
 import type { Middleware, ParamBag, CompactJws } from '../types.js';
 import { USER_PROPERTY } from '../settings/settings.js';
+import { STRINGS, POSITIVE_INTEGER, type OptionTable } from '../lib/checkOptions.js';
 
 /**
  * The `client_assertion_type` of RFC 7523 §2.2.
@@ -159,7 +160,18 @@ const JTI = shape({
 });
 
 /** `(options?, verify)`. */
-const CLIENT_ASSERTION_ARGS: FactoryArgs = { callbacks: ['oauth2orize.clientAssertion middleware requires a verify function'], missing: 'function' };
+/** What each option of {@link clientAssertion} accepts. */
+const CLIENT_ASSERTION_OPTIONS = {
+  userProperty: 'string',
+  required: 'boolean',
+  algorithms: STRINGS,
+  jti: 'function',
+  maxLength: POSITIVE_INTEGER,
+  methods: STRINGS,
+  endpoints: STRINGS,
+} as const satisfies OptionTable<ClientAssertionOptions>;
+
+const CLIENT_ASSERTION_ARGS: FactoryArgs = { callbacks: ['oauth2orize.clientAssertion middleware requires a verify function'], missing: 'function', options: { name: 'server.clientAssertion', table: CLIENT_ASSERTION_OPTIONS } };
 
 /**
  * Create middleware that authenticates the client with a JWT assertion

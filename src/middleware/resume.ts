@@ -5,6 +5,8 @@ import { settingsOf } from '../settings/settings.js';
 import type { SessionStoreOptions } from '../txn/session.js';
 import type { Middleware, OAuth2Transaction } from '../types.js';
 import type { CompleteFunction, ImmediateFunction } from './authorization.js';
+import type { OptionTable } from '../lib/checkOptions.js';
+import { SESSION_STORE_OPTIONS } from '../txn/session.js';
 
 /**
  * Options of {@link Server.resume}.
@@ -22,9 +24,13 @@ export interface ResumeOptions extends SessionStoreOptions {
 }
 
 /** `(server, options?, immediate, complete?)`. */
+/** What each option of {@link resume} accepts. */
+const RESUME_OPTIONS = { ...SESSION_STORE_OPTIONS, userProperty: 'string', loadTransaction: ['boolean', 'function'] } as const satisfies OptionTable<ResumeOptions>;
+
 const RESUME_ARGS: FactoryArgs = {
   server: 'oauth2orize.resume middleware requires a server argument',
   callbacks: ['oauth2orize.resume middleware requires an immediate function', undefined],
+  options: { name: 'server.resume', table: RESUME_OPTIONS },
 };
 
 /**

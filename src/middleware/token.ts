@@ -20,6 +20,7 @@ function isJson(req: OAuth2IncomingMessage): boolean {
   return typeof type === 'string' && /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i.test(type);
 }
 import { carrySettings, settingsOf } from '../settings/settings.js';
+import { checkOptions, type OptionTable } from '../lib/checkOptions.js';
 
 /**
  * Options of the token middleware. Each defaults to the server's setting (on when hardened).
@@ -49,6 +50,9 @@ export interface TokenOptions {
   userProperty?: string;
 }
 
+/** What each option of {@link token} accepts. */
+const TOKEN_OPTIONS = { requireGrantType: 'boolean', requireClient: 'boolean', userProperty: 'string' } as const satisfies OptionTable<TokenOptions>;
+
 /**
  * Create the token-endpoint middleware. It reads `grant_type` from the body
  * and runs the exchanges registered for it, in order. When none answers, it
@@ -75,6 +79,7 @@ export interface TokenOptions {
  */
 export function token(server: Server<any, any>, options?: TokenOptions): Middleware {
   if (!server) throw new TypeError('oauth2orize.token middleware requires a server argument');
+  checkOptions('server.token', options, TOKEN_OPTIONS);
   const opts = options || {};
   const settings = settingsOf(server);
   const profile = settings.profile;

@@ -8,6 +8,7 @@ import { advertise, settingsOf } from '../settings/settings.js';
 import type { AuthorizationRequest, Middleware, OAuth2IncomingMessage, ParamBag } from '../types.js';
 import type { ValidateFunction } from '../middleware/authorization.js';
 import { shadowRequest, type PushedRequestRecord } from './loadPushedRequest.js';
+import { checkOptions, POSITIVE, type OptionTable } from '../lib/checkOptions.js';
 
 /**
  * What the PAR endpoint uses of the server: the registered grants' request
@@ -71,6 +72,15 @@ export type PushedRequestStore<Client = any> = (record: PushedRequestRecord<Clie
 /** `store(record, done)`, or the context form `store(record)`. */
 const STORE = shape({ positional: ['record'], contextArities: ZERO_OR_ONE, context: (record) => record });
 
+/** What each option of {@link pushedAuthorization} accepts. */
+const PUSHED_AUTHORIZATION_OPTIONS = {
+  expiresIn: POSITIVE,
+  userProperty: 'string',
+  clientID: 'function',
+  endpoint: 'string',
+  now: 'function',
+} as const satisfies OptionTable<PushedAuthorizationOptions>;
+
 /**
  * Create the pushed authorization request endpoint (RFC 9126 §2). The client,
  * authenticated in front of it as for `token()`, posts the parameters of an
@@ -100,6 +110,7 @@ export function pushedAuthorization<Client = any>(
   store: PushedRequestStore<Client>,
 ): Middleware {
   if (!server) throw new TypeError('oauth2orize.pushedAuthorization middleware requires a server argument');
+  checkOptions('server.pushedAuthorization', options, PUSHED_AUTHORIZATION_OPTIONS);
   if (typeof validate !== 'function') throw new TypeError('oauth2orize.pushedAuthorization middleware requires a validate function');
   if (typeof store !== 'function') throw new TypeError('oauth2orize.pushedAuthorization middleware requires a store callback');
   const opts: PushedAuthorizationOptions<Client> = options || {};
