@@ -61,7 +61,7 @@ const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
 const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 
 /** What each field of a {@link PkcePolicy} accepts. */
-export const PKCE_POLICY_OPTIONS = {
+const PKCE_POLICY_OPTIONS = {
   required: { kinds: ['boolean', 'string'], check: (v) => (v === 'public' || typeof v === 'boolean' ? undefined : `must be true, false or 'public', got ${JSON.stringify(v)}`) },
   allowPlain: 'boolean',
   isPublic: 'function',

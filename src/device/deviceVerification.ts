@@ -9,7 +9,7 @@ import type { SessionStoreOptions } from '../txn/session.js';
 import type { AuthorizationRequest, Middleware, OAuth2IncomingMessage, OAuth2Transaction, ParamBag, TransactionHost } from '../types.js';
 import { DEVICE_TRANSACTION_TYPE } from './deviceCodeTypes.js';
 import { checkOptions, POSITIVE, POSITIVE_INTEGER, type OptionTable } from '../lib/checkOptions.js';
-import { SESSION_STORE_OPTIONS } from '../txn/session.js';
+import { SESSION_STORE_OPTIONS } from '../txn/sessionOptions.js';
 
 /**
  * What `lookup` returns for a user code: the pending device authorization.

@@ -1,10 +1,11 @@
 import type { ParamBag } from '../types.js';
 import type { IssuedCallback } from '../types.js';
 import { type OptionTable } from '../lib/checkOptions.js';
-import { defineExchange, SCOPE, EXCHANGE_OPTIONS } from './defineExchange.js';
+import { defineExchange, SCOPE } from './defineExchange.js';
 import type { ExchangeOptions } from '../types.js';
 import type { ExchangeFunction } from '../types.js';
 import type { Bivariant } from '../types.js';
+import { EXCHANGE_OPTIONS } from './exchangeOptions.js';
 
 /** Options of {@link exchange.clientCredentials}. */
 export type ClientCredentialsOptions = ExchangeOptions;

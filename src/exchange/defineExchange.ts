@@ -13,19 +13,12 @@ import type { ParamBag } from '../types.js';
 import { bodyParsingError, deliverTokens, tokenResponder } from '../lib/respond.js';
 import type { IssuedCallback } from '../types.js';
 import { call, optionsFirst, prepare, shape, type Callback, type FactoryArgs, type Once, type ShapeSpec } from '../lib/callback.js';
-import { STRING_OR_STRINGS, type OptionTable, type Rule } from '../lib/checkOptions.js';
-import type { ExchangeOptions } from '../types.js';
+import type { Rule } from '../lib/checkOptions.js';
 import type { ExchangeFunction } from '../types.js';
 import { USER_PROPERTY } from '../settings/settings.js';
 import type { NextFunction, OAuth2IncomingMessage } from '../types.js';
 
 
-
-/** The options every bundled exchange shares, and what they accept. */
-export const EXCHANGE_OPTIONS = {
-  userProperty: 'string',
-  scopeSeparator: STRING_OR_STRINGS,
-} as const satisfies OptionTable<ExchangeOptions>;
 
 /** The request property holding the authenticated client: `options.userProperty`, or the one default ({@link USER_PROPERTY}) when unset or empty. */
 export function userPropertyOf(options: { userProperty?: string } | undefined): string {

@@ -6,7 +6,7 @@ import { deliverTokens } from '../lib/respond.js';
 import type { IssuedCallback } from '../types.js';
 import { DEVICE_CODE_GRANT_TYPE } from '../device/deviceCodeTypes.js';
 import { POSITIVE, type OptionTable } from '../lib/checkOptions.js';
-import { defineExchange, required, EXCHANGE_OPTIONS } from './defineExchange.js';
+import { defineExchange, required } from './defineExchange.js';
 import type { ExchangeFunction } from '../types.js';
 import { clockOf } from '../settings/clock.js';
 

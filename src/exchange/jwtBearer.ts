@@ -3,12 +3,13 @@ import type { ParamBag } from '../types.js';
 import type { IssuedCallback } from '../types.js';
 import { once } from '../lib/callback.js';
 import { POSITIVE_INTEGER, type OptionTable } from '../lib/checkOptions.js';
-import { defineExchange, required, SCOPE, EXCHANGE_OPTIONS } from './defineExchange.js';
+import { defineExchange, required, SCOPE } from './defineExchange.js';
 import type { ExchangeOptions } from '../types.js';
 import { clientRequired, isJoseRejection } from '../lib/endpoint.js';
 import { MAX_JWS_LENGTH, parseCompactJws } from '../lib/jws.js';
 import type { CompactJws } from '../types.js';
 import type { ExchangeFunction } from '../types.js';
+import { EXCHANGE_OPTIONS } from './exchangeOptions.js';
 
 /** The grant type of RFC 7523 §2.1. */
 export const JWT_BEARER_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:jwt-bearer';

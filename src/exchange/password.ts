@@ -2,11 +2,12 @@ import { TokenError } from '../errors/tokenerror.js';
 import type { ParamBag } from '../types.js';
 import type { IssuedCallback } from '../types.js';
 import { type OptionTable } from '../lib/checkOptions.js';
-import { defineExchange, required, SCOPE, EXCHANGE_OPTIONS } from './defineExchange.js';
+import { defineExchange, required, SCOPE } from './defineExchange.js';
 import type { ExchangeOptions } from '../types.js';
 import type { ExchangeFunction } from '../types.js';
 import { profileOf } from '../settings/profile.js';
 import type { Bivariant } from '../types.js';
+import { EXCHANGE_OPTIONS } from './exchangeOptions.js';
 
 /** Options of {@link exchange.password}. */
 export type PasswordOptions = ExchangeOptions;

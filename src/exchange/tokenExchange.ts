@@ -4,10 +4,11 @@ import type { ParamBag } from '../types.js';
 import type { IssuedCallback } from '../types.js';
 import { once } from '../lib/callback.js';
 import { type OptionTable } from '../lib/checkOptions.js';
-import { defineExchange, EXCHANGE_OPTIONS } from './defineExchange.js';
+import { defineExchange } from './defineExchange.js';
 import type { ExchangeOptions } from '../types.js';
 import { clientRequired, isAbsoluteUri, optionalString, repeatableString, requiredString, tokenError } from '../lib/endpoint.js';
 import type { ExchangeFunction } from '../types.js';
+import { EXCHANGE_OPTIONS } from './exchangeOptions.js';
 
 /** The grant type of RFC 8693. */
 export const TOKEN_EXCHANGE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:token-exchange';

@@ -6,17 +6,9 @@ import { addIssuer, profileOf } from '../settings/profile.js';
 import { query } from '../response/query.js';
 import { fragment } from '../response/fragment.js';
 import { formPost } from '../response/formPost.js';
-import { STRING_OR_STRINGS, STRINGS, type OptionTable } from '../lib/checkOptions.js';
 
 /** The response modes this package implements, by name. */
 const BUILT_IN_MODES: Readonly<Record<string, ResponseMode>> = { query, fragment, form_post: formPost };
-
-/** What each option shared by the bundled grants accepts. */
-export const GRANT_OPTIONS = {
-  scopeSeparator: STRING_OR_STRINGS,
-  modes: 'object',
-  responseModes: STRINGS,
-} as const satisfies OptionTable<GrantOptions>;
 
 /** Options shared by the bundled grants. */
 export interface GrantOptions {

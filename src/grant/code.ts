@@ -2,12 +2,13 @@ import { AuthorizationError } from '../errors/authorizationerror.js';
 import { merge } from '../lib/merge.js';
 import { call, once, optionsFirst, prepare, shape, type FactoryArgs } from '../lib/callback.js';
 import { query } from '../response/query.js';
-import { authorizationParser, deniedParams, GRANT_OPTIONS, grantErrorHandler, modeTable, pickMode, type GrantOptions } from './authorizationResponse.js';
+import { authorizationParser, deniedParams, grantErrorHandler, modeTable, pickMode, type GrantOptions } from './authorizationResponse.js';
 import type { GrantModule } from '../types.js';
 import type { AuthorizationRequest, AuthorizationResponse, OAuth2Transaction, ParserRequest, Bivariant } from '../types.js';
 import { profileOf } from '../settings/profile.js';
 import { challengeRequired, checkPolicy, methodsOf, parseChallenge, type PkcePolicy } from '../pkce.js';
 import type { OptionTable } from '../lib/checkOptions.js';
+import { GRANT_OPTIONS } from './grantOptions.js';
 
 /** Options of {@link grant.code}. */
 export interface CodeGrantOptions extends GrantOptions {

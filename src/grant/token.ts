@@ -2,11 +2,12 @@ import { AuthorizationError } from '../errors/authorizationerror.js';
 import { merge } from '../lib/merge.js';
 import { call, once, optionsFirst, prepare, shape, type FactoryArgs } from '../lib/callback.js';
 import { fragment } from '../response/fragment.js';
-import { authorizationParser, deniedParams, grantErrorHandler, modeTable, pickMode, type GrantOptions, GRANT_OPTIONS } from './authorizationResponse.js';
+import { authorizationParser, deniedParams, grantErrorHandler, modeTable, pickMode, type GrantOptions } from './authorizationResponse.js';
 import type { GrantModule } from '../types.js';
 import type { AuthorizationRequest, AuthorizationResponse, OAuth2Transaction, ParserRequest, Bivariant } from '../types.js';
 import { profileOf } from '../settings/profile.js';
 import type { OptionTable } from '../lib/checkOptions.js';
+import { GRANT_OPTIONS } from './grantOptions.js';
 
 /** Options of {@link grant.token}. */
 export type TokenGrantOptions = GrantOptions;

@@ -183,7 +183,7 @@ export const POSITIVE_INTEGER: Rule = {
 /** A rule for a number above 0 (seconds, which may be fractional). */
 export const POSITIVE: Rule = {
   kinds: ['number'],
-  check: (value) => ((value as number) > 0 ? undefined : `must be above 0, got ${String(value)}`),
+  check: (value) => ((value as number) > 0 ? undefined : `must be a positive number, got ${String(value)}`),
 };
 
 /** A rule for a number of at least 0 (a tolerance, a TTL that may be 0). */

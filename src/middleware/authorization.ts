@@ -9,8 +9,8 @@ import type { SessionStoreOptions } from '../txn/session.js';
 import type { AuthorizationRequest, ImmediateCallback, Middleware, OAuth2IncomingMessage, OAuth2Transaction, Bivariant, ParamBag } from '../types.js';
 import { pushedRequestHook, type PushedAuthorizeOptions } from '../par/loadPushedRequest.js';
 import type { OptionTable } from '../lib/checkOptions.js';
-import { SESSION_STORE_OPTIONS } from '../txn/session.js';
-import { PUSHED_AUTHORIZE_OPTIONS } from '../par/loadPushedRequest.js';
+import { SESSION_STORE_OPTIONS } from '../txn/sessionOptions.js';
+import { PUSHED_AUTHORIZE_OPTIONS } from '../par/pushedAuthorizeOptions.js';
 
 /**
  * Options of {@link Server.authorization}; the store options apply to the session store.

@@ -8,7 +8,7 @@ import type { SessionStoreOptions } from '../txn/session.js';
 import type { Middleware, OAuth2IncomingMessage, OAuth2Transaction, Bivariant } from '../types.js';
 import type { CompleteFunction } from './authorization.js';
 import type { OptionTable } from '../lib/checkOptions.js';
-import { SESSION_STORE_OPTIONS } from '../txn/session.js';
+import { SESSION_STORE_OPTIONS } from '../txn/sessionOptions.js';
 
 /**
  * Options of {@link Server.decision}.

@@ -6,7 +6,7 @@ import type { SessionStoreOptions } from '../txn/session.js';
 import type { Middleware, OAuth2Transaction } from '../types.js';
 import type { CompleteFunction, ImmediateFunction } from './authorization.js';
 import type { OptionTable } from '../lib/checkOptions.js';
-import { SESSION_STORE_OPTIONS } from '../txn/session.js';
+import { SESSION_STORE_OPTIONS } from '../txn/sessionOptions.js';
 
 /**
  * Options of {@link Server.resume}.

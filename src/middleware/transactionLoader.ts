@@ -3,7 +3,7 @@ import type { Server } from '../server.js';
 import type { SessionStoreOptions } from '../txn/session.js';
 import type { Middleware } from '../types.js';
 import { checkOptions, type OptionTable } from '../lib/checkOptions.js';
-import { SESSION_STORE_OPTIONS } from '../txn/session.js';
+import { SESSION_STORE_OPTIONS } from '../txn/sessionOptions.js';
 
 /** Options of {@link transactionLoader}: those of the transaction store. */
 export type TransactionLoaderOptions = SessionStoreOptions;

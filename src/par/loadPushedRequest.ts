@@ -12,7 +12,6 @@ import { timeOf } from '../lib/timeOf.js';
 import { own } from '../lib/params.js';
 import type { Clock } from '../settings/clock.js';
 import type { AuthorizationRequest, OAuth2IncomingMessage, ParamBag } from '../types.js';
-import type { OptionTable } from '../lib/checkOptions.js';
 
 /**
  * A pushed authorization request as the app stores it, and as
@@ -63,13 +62,6 @@ export type PushedRequestLoader = (
   requestURI: string & PushedRequestLoadContext,
   done: (err?: unknown, record?: PushedRequestRecord | null | false) => void,
 ) => unknown;
-
-/** What each of the options `authorize` takes for pushed requests accepts. */
-export const PUSHED_AUTHORIZE_OPTIONS = {
-  loadPushedRequest: 'function',
-  requirePushedRequests: 'boolean',
-  now: 'function',
-} as const satisfies OptionTable<PushedAuthorizeOptions>;
 
 /**
  * The options `authorize` takes for pushed authorization requests.

@@ -23,7 +23,7 @@ export interface HardenedOptions {
 }
 
 /** What each field of {@link HardenedOptions} accepts. */
-export const HARDENED_OPTIONS = {
+const HARDENED_OPTIONS = {
   allowImplicit: 'boolean',
   allowPassword: 'boolean',
 } as const satisfies OptionTable<HardenedOptions>;

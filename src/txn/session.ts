@@ -1,5 +1,5 @@
 import uid from 'uid-safe';
-import { checkOptions, POSITIVE_INTEGER, type OptionTable } from '../lib/checkOptions.js';
+import { checkOptions, type OptionTable } from '../lib/checkOptions.js';
 import { AuthorizationError } from '../errors/authorizationerror.js';
 import { BadRequestError } from '../errors/badrequesterror.js';
 import { ForbiddenError } from '../errors/forbiddenerror.js';
@@ -45,13 +45,6 @@ export interface SessionStoreConfig {
    */
   clock?: () => number;
 }
-
-/** What each option of the session store's middleware accepts (shared by every 1.x endpoint). */
-export const SESSION_STORE_OPTIONS = {
-  sessionKey: 'string',
-  transactionField: 'string',
-  idLength: POSITIVE_INTEGER,
-} as const satisfies OptionTable<SessionStoreOptions>;
 
 /** What each option of the {@link SessionStore} constructor accepts. */
 const SESSION_STORE_CONFIG = {
