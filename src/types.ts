@@ -63,6 +63,17 @@ export interface AuthorizationRequest {
   state?: string;
   /** Set by response-mode extensions such as `form_post`. */
   responseMode?: string;
+  /**
+   * The `code_challenge` parameter (RFC 7636 §4.3), read by `grant.code`
+   * when a PKCE policy is set (or by the `oauth2orize-pkce` plugin, which
+   * uses the same name). Store it with the code for `exchange.code`'s
+   * `pkce.lookup`.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.3
+   */
+  codeChallenge?: string;
+  /** The `code_challenge_method` parameter: `'S256'` or `'plain'` (absent means `plain`, RFC 7636 §4.3). */
+  codeChallengeMethod?: string;
   /** Fields added by extension parsers (PKCE, OpenID Connect, ...). */
   [key: string]: unknown;
 }
