@@ -17,7 +17,7 @@ help:
 	@echo 'make view-cov   open coverage/index.html (or print its path)'
 	@echo 'make lint       typecheck, then publint'
 	@echo 'make build      compile src/ to dist/esm (ES modules) and dist/cjs (CommonJS)'
-	@echo 'make typecheck  tsc --noEmit over src/, test/ and examples/'
+	@echo 'make typecheck  tsc (5.9) and tsgo (7) --noEmit over src/, test/ and examples/'
 	@echo 'make docs       the API reference (TypeDoc) in docs/api/'
 	@echo 'make bench      run the benchmarks (bench/run.mjs)'
 	@echo 'make fuzz       run the fuzzer (test/fuzz/run.mjs)'
@@ -44,8 +44,11 @@ BUILD_INPUTS := $(shell find src -name '*.ts') tsconfig.json tsconfig.build.json
 $(BUILT): $(STAMP) $(BUILD_INPUTS)
 	$(MAKE) --no-print-directory build
 
+# TypeScript 5.9 (tsc) and TypeScript 7, the native compiler (tsgo, @typescript/native-preview),
+# over the same files: src/, the tests (with the type tests of test/types/) and the examples.
 typecheck: install
 	$(BIN)/tsc -p tsconfig.test.json
+	$(BIN)/tsgo -p tsconfig.test.json
 
 test: build typecheck
 	scripts/test.sh

@@ -181,7 +181,7 @@ export type { PushedAuthorizeOptions, PushedRequestRecord, PushedRequestLoader, 
 import { TRACING_CHANNELS, EVENT_CHANNELS, configureDiagnostics, describeClient, isObserved, publishEvent } from './diagnostics/channels.js';
 export { TRACING_CHANNELS, EVENT_CHANNELS, configureDiagnostics, describeClient, isObserved, publishEvent };
 export type {
-  EndpointName, EndpointContext, Outcome, DiagnosticsOptions, SecurityEvents, ClientAuthFailedEvent, ThrottledEvent,
+  EndpointName, EndpointContext, Outcome, DiagnosticsOptions, SecurityEvents, ClientAuthFailedEvent, ThrottledEvent, CallbackMisuseEvent,
   RefreshReuseEvent, CodeReplayEvent, DpopRejectedEvent, PkceFailedEvent, PkceFailureReason, HiddenErrorEvent,
 } from './diagnostics/channels.js';
 

@@ -15,6 +15,7 @@ import { TokenError } from './errors/tokenerror.js';
 import { describeClient, isObserved, publishEvent, type PkceFailedEvent, type PkceFailureReason } from './diagnostics/channels.js';
 import type { ParamBag } from './types.js';
 import { stringParam } from './lib/params.js';
+import { checkOptions, type OptionTable } from './lib/checkOptions.js';
 
 /**
  * When PKCE is required, and which methods are accepted. Given to
@@ -60,9 +61,17 @@ const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
 /** An S256 challenge is the base64url SHA-256 of the verifier: 43 characters, no padding. */
 const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 
+/** What each field of a {@link PkcePolicy} accepts. */
+const PKCE_POLICY_OPTIONS = {
+  required: { kinds: ['boolean', 'string'], check: (v) => (v === 'public' || typeof v === 'boolean' ? undefined : `must be true, false or 'public', got ${JSON.stringify(v)}`) },
+  allowPlain: 'boolean',
+  isPublic: 'function',
+} as const satisfies OptionTable<PkcePolicy>;
+
 /** Throws unless the policy is usable; called at construction. */
 export function checkPolicy(policy: PkcePolicy | undefined, where: string): void {
   if (!policy) return;
+  checkOptions(`oauth2orize.${where}: pkce`, policy, PKCE_POLICY_OPTIONS);
   const r = policy.required;
   if (r !== undefined && r !== true && r !== false && r !== 'public') {
     throw new TypeError(`oauth2orize.${where}: pkce.required must be true, false or 'public'`);

@@ -1,4 +1,5 @@
 import { UnorderedList } from './unorderedlist.js';
+import { checkOptions, type OptionTable } from './lib/checkOptions.js';
 import { debug, nameOf } from './lib/debug.js';
 import { parseRequest, respondError, respondWith, runChain, runExchanges } from './lib/dispatch.js';
 import { SessionStore, type SessionStoreOptions } from './txn/session.js';
@@ -19,7 +20,7 @@ import { shownError } from './lib/expose.js';
 import { reportHidden } from './diagnostics/trace.js';
 import { lacksPkceLookup } from './exchange/authorizationCode.js';
 import { formPost } from './response/formPost.js';
-import { misusedMiddleware, usedAsMiddleware } from './lib/misuse.js';
+import { markErrorHandlerFactory, misusedMiddleware, usedAsMiddleware } from './lib/misuse.js';
 import { bodyParsingError } from './lib/respond.js';
 import { bodyOf } from './lib/params.js';
 import { metadata, type MetadataOptions } from './middleware/metadata.js';
@@ -47,6 +48,26 @@ import type {
   ServerOptions,
   TransactionStore,
 } from './types.js';
+
+/** What each option of {@link createServer} accepts, checked at construction. */
+const SERVER_OPTIONS = {
+  store: {
+    kinds: ['object'],
+    check: (store) => {
+      const s = store as Record<string, unknown>;
+      const missing = ['load', 'store', 'remove'].filter((m) => typeof s[m] !== 'function');
+      return missing.length ? `must be a transaction store with load, store, update and remove methods (missing: ${missing.join(', ')})` : undefined;
+    },
+  },
+  issuer: 'string',
+  hardened: ['boolean', 'object'],
+  pkce: ['boolean', 'object'],
+  exposeErrors: 'boolean',
+  rfcStatus: 'boolean',
+  requireGrantType: 'boolean',
+  requireClient: 'boolean',
+  clock: 'function',
+} as const satisfies OptionTable<ServerOptions>;
 
 /**
  * An OAuth 2.0 authorization server: registries of grants and exchanges, the
@@ -88,6 +109,7 @@ export class Server<Client = any, User = any> {
    * @param options `store`: a transaction store in place of the session; see {@link ServerOptions}
    */
   constructor(options?: ServerOptions) {
+    checkOptions('oauth2orize.createServer', options, SERVER_OPTIONS);
     this._options = options || {};
     const settings = createSettings(this._options);
     installSettings(this, settings);
@@ -658,3 +680,7 @@ export function createServer<Client = any, User = any>(options?: ServerOptions):
 }
 
 export type { SessionStoreOptions, TransactionLoaderOptions };
+
+// `server.errorHandler` mounted without the call is found by the endpoints
+// on their error path (lib/misuse.ts), which then render the error themselves.
+markErrorHandlerFactory(Server.prototype.errorHandler);

@@ -63,6 +63,17 @@ export interface AuthorizationRequest {
   state?: string;
   /** Set by response-mode extensions such as `form_post`. */
   responseMode?: string;
+  /**
+   * The `code_challenge` parameter (RFC 7636 §4.3), read by `grant.code`
+   * when a PKCE policy is set (or by the `oauth2orize-pkce` plugin, which
+   * uses the same name). Store it with the code for `exchange.code`'s
+   * `pkce.lookup`.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.3
+   */
+  codeChallenge?: string;
+  /** The `code_challenge_method` parameter: `'S256'` or `'plain'` (absent means `plain`, RFC 7636 §4.3). */
+  codeChallengeMethod?: string;
   /** Fields added by extension parsers (PKCE, OpenID Connect, ...). */
   [key: string]: unknown;
 }
@@ -501,7 +512,10 @@ export interface RequestTransactionStore {
 export type TransactionStore = LegacyTransactionStore | RequestTransactionStore;
 
 /**
- * Options of {@link createServer}.
+ * Options of {@link createServer}. They are checked when the server is
+ * created: a value of the wrong type, or an unknown key that looks like a
+ * misspelt option (`hardend`), throws a `TypeError` naming it; other
+ * unknown keys are ignored (logged under `DEBUG=oauth2orize`), as in 1.x.
  *
  * @group Types
  */
@@ -524,12 +538,29 @@ export interface ServerOptions {
    * 192-bit transaction IDs, `invalid_client` without an authenticated
    * client, `invalid_request` without `grant_type`. Each setting can be
    * overridden by its own option. See the README's "Hardened setup".
+   * Only `true`, `false` or an object: a string such as `'false'` throws a
+   * `TypeError` (it would otherwise turn the profile on).
    *
    * @see https://www.rfc-editor.org/rfc/rfc9700
    */
   hardened?: boolean | HardenedOptions;
-  /** Server-wide PKCE policy for `grant.code` and `exchange.code` (RFC 7636). */
-  pkce?: PkcePolicy;
+  /**
+   * Server-wide PKCE policy for `grant.code` and `exchange.code` (RFC 7636).
+   * `true` means `{ required: true }`: every code request must carry an
+   * S256 `code_challenge`. `false` (or absent) sets no server-wide policy;
+   * with `hardened`, `false` turns PKCE off, and an object overrides the
+   * profile's fields one by one. A value of another type, or an object
+   * with fields of the wrong type (`{ required: 'yes' }`), throws a
+   * `TypeError`.
+   *
+   * @example
+   * ```ts
+   * createServer({ pkce: true });                                   // required, S256
+   * createServer({ pkce: { required: 'public', isPublic: (c) => !c.secret } });
+   * ```
+   * @see https://www.rfc-editor.org/rfc/rfc7636
+   */
+  pkce?: boolean | PkcePolicy;
   /**
    * Whether internal error messages (errors without an OAuth code) reach
    * clients, from `server.errorHandler()` and from the grants' error

@@ -8,6 +8,7 @@ import { advertise, recordTransactionType, settingsOf } from '../settings/settin
 import type { Middleware, ParamBag } from '../types.js';
 import { DEVICE_CODE_GRANT_TYPE, DEVICE_TRANSACTION_TYPE } from './deviceCodeTypes.js';
 import { traced, clientAnnotator } from '../diagnostics/trace.js';
+import { checkOptions, POSITIVE, STRING_OR_STRINGS, type OptionTable } from '../lib/checkOptions.js';
 
 /**
  * Options of {@link Server.deviceAuthorization}.
@@ -90,6 +91,21 @@ export type DeviceAuthorizationStore<Client = any> = (
   done: (err?: unknown, extra?: Record<string, unknown> | false | void) => void,
 ) => unknown;
 
+/** What each option of {@link deviceAuthorization} accepts. */
+const DEVICE_AUTHORIZATION_OPTIONS = {
+  verificationURI: 'string',
+  verificationURIComplete: ['false', 'function'],
+  expiresIn: POSITIVE,
+  interval: POSITIVE,
+  generateUserCode: 'function',
+  normalizeUserCode: 'function',
+  generateDeviceCode: 'function',
+  userProperty: 'string',
+  scopeSeparator: STRING_OR_STRINGS,
+  endpoint: 'string',
+  now: 'function',
+} as const satisfies OptionTable<DeviceAuthorizationOptions>;
+
 /**
  * Create the device authorization endpoint (RFC 8628 §3.1): a client, already
  * authenticated in front of it (Passport, as for `token()`), asks for a
@@ -116,6 +132,7 @@ export function deviceAuthorization<Client = any>(
   store: DeviceAuthorizationStore<Client>,
 ): Middleware {
   if (!server) throw new TypeError('oauth2orize.deviceAuthorization middleware requires a server argument');
+  checkOptions('server.deviceAuthorization', options, DEVICE_AUTHORIZATION_OPTIONS);
   if (!options || typeof options.verificationURI !== 'string' || !options.verificationURI) {
     throw new TypeError('oauth2orize.deviceAuthorization middleware requires a verificationURI option');
   }

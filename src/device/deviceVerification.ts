@@ -9,6 +9,8 @@ import type { SessionStoreOptions } from '../txn/session.js';
 import type { AuthorizationRequest, Middleware, OAuth2IncomingMessage, OAuth2Transaction, ParamBag, TransactionHost } from '../types.js';
 import { DEVICE_TRANSACTION_TYPE } from './deviceCodeTypes.js';
 import { traced, transactionAnnotator } from '../diagnostics/trace.js';
+import { checkOptions, POSITIVE, POSITIVE_INTEGER, type OptionTable } from '../lib/checkOptions.js';
+import { SESSION_STORE_OPTIONS } from '../txn/sessionOptions.js';
 
 /**
  * What `lookup` returns for a user code: the pending device authorization.
@@ -109,6 +111,18 @@ function invalidCode(): AuthorizationError {
   return new AuthorizationError('Invalid or expired user code', 'invalid_request', null, 400);
 }
 
+/** What each option of {@link deviceVerification} accepts. */
+const DEVICE_VERIFICATION_OPTIONS = {
+  ...SESSION_STORE_OPTIONS,
+  userProperty: 'string',
+  userCodeField: 'string',
+  normalizeUserCode: 'function',
+  attempt: 'function',
+  maxAttempts: POSITIVE_INTEGER,
+  attemptWindow: POSITIVE,
+  now: 'function',
+} as const satisfies OptionTable<DeviceVerificationOptions>;
+
 /**
  * Create the middleware for the user-facing verification step of the device
  * flow (RFC 8628 §3.3): the signed-in user submits the user code shown on the
@@ -142,6 +156,7 @@ export function deviceVerification<Client = any>(
   lookup: DeviceLookupFunction<Client>,
 ): Middleware {
   if (!server) throw new TypeError('oauth2orize.deviceVerification middleware requires a server argument');
+  checkOptions('server.deviceVerification', options, DEVICE_VERIFICATION_OPTIONS);
   if (typeof lookup !== 'function') throw new TypeError('oauth2orize.deviceVerification middleware requires a lookup function');
   const opts: DeviceVerificationOptions = options || {};
   const settings = settingsOf(server);

@@ -12,6 +12,7 @@
 import diagnostics from 'node:diagnostics_channel';
 import type { Channel } from 'node:diagnostics_channel';
 import { createHmac, randomBytes } from 'node:crypto';
+import { callbackDiagnostics } from '../lib/callback.js';
 
 /**
  * The endpoints that publish on a tracing channel, by the `endpoint` field of
@@ -136,6 +137,8 @@ export const EVENT_CHANNELS = Object.freeze({
   pkceFailed: 'oauth2orize:pkce_failed',
   /** An internal error was hidden from the client. */
   error: 'oauth2orize:error',
+  /** An app callback was misused: a result returned without `done`, a Promise that never answers, a result of the wrong shape. */
+  callbackMisuse: 'oauth2orize:callback_misuse',
 } as const);
 
 /**
@@ -245,6 +248,30 @@ export interface HiddenErrorEvent {
 }
 
 /**
+ * Payload of `oauth2orize:callback_misuse`: an app callback answered in a way
+ * the package had to guess at or refuse. It names the callback, never the
+ * values it returned.
+ *
+ * @group Observability
+ */
+export interface CallbackMisuseEvent {
+  /**
+   * `'returned'`: a positional callback returned a result without calling
+   * `done` (used as the result); `'resolved'`: its Promise resolved a value
+   * without `done` (used); `'unsettled'`: its Promise resolved nothing and
+   * `done` never came (the request fails with `server_error`); `'shape'`: a
+   * result of the wrong shape (refused).
+   */
+  kind: 'returned' | 'resolved' | 'unsettled' | 'shape';
+  /** The callback's function name, or `'anonymous'`. */
+  callback: string;
+  /** Its declared number of parameters (`-1` when unknown). */
+  arity: number;
+  /** What happened, as the DEBUG line says it. */
+  message: string;
+}
+
+/**
  * The payload of each plain channel, by its key in {@link EVENT_CHANNELS}.
  *
  * @group Observability
@@ -264,6 +291,8 @@ export interface SecurityEvents {
   pkceFailed: PkceFailedEvent;
   /** See {@link HiddenErrorEvent}. */
   error: HiddenErrorEvent;
+  /** See {@link CallbackMisuseEvent}. */
+  callbackMisuse: CallbackMisuseEvent;
 }
 
 /**
@@ -479,3 +508,9 @@ export function publishEvent<K extends keyof SecurityEvents>(kind: K, payload: S
   const ch = eventChannel(kind);
   if (ch.hasSubscribers) ch.publish(payload);
 }
+
+// Misused app callbacks are detected in lib/callback.ts, below this module;
+// it reports them through this hook, which publishes them here.
+callbackDiagnostics.onMisuse = (event) => {
+  publishEvent('callbackMisuse', { kind: event.kind, callback: event.name, arity: event.arity, message: event.message });
+};

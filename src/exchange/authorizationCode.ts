@@ -4,12 +4,14 @@ import type { ParamBag } from '../types.js';
 import { deliverTokens } from '../lib/respond.js';
 import type { IssuedCallback } from '../types.js';
 import { call, once, prepare, shape, type Callback } from '../lib/callback.js';
+import { type OptionTable } from '../lib/checkOptions.js';
 import { defineExchange, optional, required } from './defineExchange.js';
 import type { ExchangeOptions } from '../types.js';
 import type { ExchangeFunction } from '../types.js';
 import type { Bivariant } from '../types.js';
 import { profileOf } from '../settings/profile.js';
 import { checkPolicy, checkVerifier, type PkcePolicy, type PkceRecord } from '../pkce.js';
+import { EXCHANGE_OPTIONS } from './exchangeOptions.js';
 
 /**
  * Finds what the app stored with `code` when it was issued: an object with
@@ -147,6 +149,10 @@ interface PkceSetup {
 }
 
 const define = defineExchange<PkceSetup>({
+  options: {
+    userProperty: EXCHANGE_OPTIONS.userProperty,
+    pkce: ['false', 'object'],
+  } satisfies OptionTable<AuthorizationCodeOptions>,
   factory: 'authorizationCode',
   grantType: 'authorization_code',
   params: [required('code'), optional('redirect_uri', 'redirectURI')],

@@ -1,9 +1,11 @@
 import type { ParamBag } from '../types.js';
 import type { IssuedCallback } from '../types.js';
+import { type OptionTable } from '../lib/checkOptions.js';
 import { defineExchange, SCOPE } from './defineExchange.js';
 import type { ExchangeOptions } from '../types.js';
 import type { ExchangeFunction } from '../types.js';
 import type { Bivariant } from '../types.js';
+import { EXCHANGE_OPTIONS } from './exchangeOptions.js';
 
 /** Options of {@link exchange.clientCredentials}. */
 export type ClientCredentialsOptions = ExchangeOptions;
@@ -59,6 +61,7 @@ export function clientCredentials(options: any, issue?: any): ExchangeFunction {
 }
 
 const define = defineExchange({
+  options: EXCHANGE_OPTIONS satisfies OptionTable<ClientCredentialsOptions>,
   factory: 'clientCredentials',
   grantType: 'client_credentials',
   params: [SCOPE],

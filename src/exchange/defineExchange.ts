@@ -13,6 +13,7 @@ import type { ParamBag } from '../types.js';
 import { bodyParsingError, deliverTokens, tokenResponder } from '../lib/respond.js';
 import type { IssuedCallback } from '../types.js';
 import { call, optionsFirst, prepare, shape, type Callback, type FactoryArgs, type Once, type ShapeSpec } from '../lib/callback.js';
+import type { Rule } from '../lib/checkOptions.js';
 import type { ExchangeFunction } from '../types.js';
 import { USER_PROPERTY } from '../settings/settings.js';
 import type { NextFunction, OAuth2IncomingMessage } from '../types.js';
@@ -78,6 +79,8 @@ export interface ExchangeDefinition<S = undefined> {
   readonly issue: Omit<ShapeSpec, 'values'>;
   /** The message of the `invalid_grant` error a falsy access token gives. */
   readonly invalid: string;
+  /** What each of the factory's options accepts, checked at construction (`lib/checkOptions.ts`). */
+  readonly options: Readonly<Record<string, Rule>>;
   /** Refuses a request before anything is read: returns the error, or nothing. */
   readonly gate?: (req: OAuth2IncomingMessage) => unknown;
   /** The client `issue` gets, from `req[userProperty]`; throws to refuse (default: as it is). */
@@ -133,6 +136,7 @@ export function defineExchange<S = undefined>(definition: ExchangeDefinition<S>)
     misuse: `oauth2orize.exchange.${definition.factory}`,
     callbacks: [`oauth2orize.${definition.factory} exchange requires an issue callback`],
     leading: definition.leading,
+    options: { name: `oauth2orize.exchange.${definition.factory}`, table: definition.options },
   };
 
   return function factory(first: unknown, second?: unknown): ExchangeFunction {

@@ -5,6 +5,7 @@ import type { ParamBag } from '../types.js';
 import { deliverTokens } from '../lib/respond.js';
 import type { IssuedCallback } from '../types.js';
 import { DEVICE_CODE_GRANT_TYPE } from '../device/deviceCodeTypes.js';
+import { POSITIVE, type OptionTable } from '../lib/checkOptions.js';
 import { defineExchange, required } from './defineExchange.js';
 import type { ExchangeFunction } from '../types.js';
 import { clockOf } from '../settings/clock.js';
@@ -209,6 +210,7 @@ interface Polling {
 }
 
 const define = defineExchange<Polling | undefined>({
+  options: { userProperty: 'string', interval: POSITIVE, now: 'function' } satisfies OptionTable<DeviceCodeOptions>,
   factory: 'deviceCode',
   grantType: DEVICE_CODE_GRANT_TYPE,
   // `deviceCode(callbacks)` as well as `deviceCode(issue)`.

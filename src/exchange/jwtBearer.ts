@@ -2,6 +2,7 @@ import { TokenError } from '../errors/tokenerror.js';
 import type { ParamBag } from '../types.js';
 import type { IssuedCallback } from '../types.js';
 import { once } from '../lib/callback.js';
+import { NON_NEGATIVE, POSITIVE, POSITIVE_INTEGER, REPLAY_STORE, STRINGS, type OptionTable } from '../lib/checkOptions.js';
 import { defineExchange, required, SCOPE } from './defineExchange.js';
 import type { ExchangeOptions } from '../types.js';
 import { clientRequired } from '../lib/endpoint.js';
@@ -15,6 +16,7 @@ import type { ExchangeFunction } from '../types.js';
 import { checkIssuer, profileOf } from '../settings/profile.js';
 import { clockOf } from '../settings/clock.js';
 import { MemoryReplayStore, type ReplayStore } from '../stores/replay.js';
+import { EXCHANGE_OPTIONS } from './exchangeOptions.js';
 
 /** The grant type of RFC 7523 §2.1. */
 export const JWT_BEARER_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -193,6 +195,18 @@ function setup(options: JwtBearerOptions): JwtBearerState {
 }
 
 const define = defineExchange<JwtBearerState>({
+  options: {
+    ...EXCHANGE_OPTIONS,
+    requireClient: 'boolean',
+    maxLength: POSITIVE_INTEGER,
+    algorithms: STRINGS,
+    issuer: 'string',
+    audience: ['string', 'array', 'false'],
+    maxLifetime: POSITIVE,
+    clockTolerance: NON_NEGATIVE,
+    now: 'function',
+    replay: REPLAY_STORE,
+  } satisfies OptionTable<JwtBearerOptions>,
   factory: 'jwtBearer',
   grantType: JWT_BEARER_GRANT_TYPE,
   setup,

@@ -1,11 +1,13 @@
 import { TokenError } from '../errors/tokenerror.js';
 import type { ParamBag } from '../types.js';
 import type { IssuedCallback } from '../types.js';
+import { type OptionTable } from '../lib/checkOptions.js';
 import { defineExchange, required, SCOPE } from './defineExchange.js';
 import type { ExchangeOptions } from '../types.js';
 import type { ExchangeFunction } from '../types.js';
 import { profileOf } from '../settings/profile.js';
 import type { Bivariant } from '../types.js';
+import { EXCHANGE_OPTIONS } from './exchangeOptions.js';
 
 /** Options of {@link exchange.password}. */
 export type PasswordOptions = ExchangeOptions;
@@ -73,6 +75,7 @@ export function password(options: any, issue?: any): ExchangeFunction {
 }
 
 const define = defineExchange({
+  options: EXCHANGE_OPTIONS satisfies OptionTable<PasswordOptions>,
   factory: 'password',
   grantType: 'password',
   // RFC 9700 §2.4: the hardened profile refuses the grant unless it allows it.

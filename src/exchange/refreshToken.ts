@@ -1,9 +1,11 @@
 import type { ParamBag } from '../types.js';
 import type { IssuedCallback } from '../types.js';
+import { type OptionTable } from '../lib/checkOptions.js';
 import { defineExchange, required, SCOPE } from './defineExchange.js';
 import type { ExchangeOptions } from '../types.js';
 import type { ExchangeFunction } from '../types.js';
 import type { Bivariant } from '../types.js';
+import { EXCHANGE_OPTIONS } from './exchangeOptions.js';
 
 /** Options of {@link exchange.refreshToken}. */
 export type RefreshTokenOptions = ExchangeOptions;
@@ -64,6 +66,7 @@ export function refreshToken(options: any, issue?: any): ExchangeFunction {
 }
 
 const define = defineExchange({
+  options: EXCHANGE_OPTIONS satisfies OptionTable<RefreshTokenOptions>,
   factory: 'refreshToken',
   grantType: 'refresh_token',
   params: [required('refresh_token', 'refreshToken'), SCOPE],

@@ -3,10 +3,12 @@ import { scopeParam } from '../lib/params.js';
 import type { ParamBag } from '../types.js';
 import type { IssuedCallback } from '../types.js';
 import { once } from '../lib/callback.js';
+import { type OptionTable } from '../lib/checkOptions.js';
 import { defineExchange } from './defineExchange.js';
 import type { ExchangeOptions } from '../types.js';
 import { clientRequired, isAbsoluteUri, optionalString, repeatableString, requiredString, tokenError } from '../lib/endpoint.js';
 import type { ExchangeFunction } from '../types.js';
+import { EXCHANGE_OPTIONS } from './exchangeOptions.js';
 
 /** The grant type of RFC 8693. */
 export const TOKEN_EXCHANGE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:token-exchange';
@@ -157,6 +159,7 @@ export function tokenExchange(options: any, issue?: any): ExchangeFunction {
 }
 
 const define = defineExchange<{ requireClient: boolean }>({
+  options: { ...EXCHANGE_OPTIONS, requireClient: 'boolean' } satisfies OptionTable<TokenExchangeOptions>,
   factory: 'tokenExchange',
   grantType: TOKEN_EXCHANGE_GRANT_TYPE,
   setup: (options: TokenExchangeOptions) => ({ requireClient: options.requireClient !== false }),

@@ -7,6 +7,8 @@ import type { GrantModule } from '../types.js';
 import type { AuthorizationRequest, AuthorizationResponse, OAuth2Transaction, ParserRequest, Bivariant } from '../types.js';
 import { profileOf } from '../settings/profile.js';
 import { challengeRequired, checkPolicy, methodsOf, parseChallenge, type PkcePolicy } from '../pkce.js';
+import type { OptionTable } from '../lib/checkOptions.js';
+import { GRANT_OPTIONS } from './grantOptions.js';
 
 /** Options of {@link grant.code}. */
 export interface CodeGrantOptions extends GrantOptions {
@@ -113,7 +115,10 @@ const ISSUE = shape({
 const EXTEND = shape({ positional: ['txn'] });
 
 /** `(options?, issue, extend?)`. */
-const CODE_ARGS: FactoryArgs = { callbacks: ['oauth2orize.code grant requires an issue callback', undefined] };
+/** What each option of {@link code} accepts. */
+const CODE_OPTIONS = { ...GRANT_OPTIONS, pkce: ['false', 'object'] } as const satisfies OptionTable<CodeGrantOptions>;
+
+const CODE_ARGS: FactoryArgs = { callbacks: ['oauth2orize.code grant requires an issue callback', undefined], options: { name: 'oauth2orize.grant.code', table: CODE_OPTIONS } };
 
 /**
  * The authorization code grant (`response_type=code`). Once the user

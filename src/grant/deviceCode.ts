@@ -4,6 +4,7 @@ import { grantErrorHandler, modeTable, pickMode } from './authorizationResponse.
 import { DEVICE_TRANSACTION_TYPE } from '../device/deviceCodeTypes.js';
 import type { GrantModule } from '../types.js';
 import type { AuthorizationResponse, OAuth2ServerResponse, OAuth2Transaction, ResponseMode, ResponseModes } from '../types.js';
+import type { OptionTable } from '../lib/checkOptions.js';
 
 /** Options of {@link grant.deviceCode}. */
 export interface DeviceCodeGrantOptions {
@@ -80,7 +81,10 @@ const DECIDE = shape({
 });
 
 /** `(options?, decide)`. */
-const DEVICE_CODE_ARGS: FactoryArgs = { callbacks: ['oauth2orize.deviceCode grant requires a decide callback'], missing: 'function' };
+/** What each option of {@link deviceCode} accepts. */
+const DEVICE_CODE_OPTIONS = { modes: 'object' } as const satisfies OptionTable<DeviceCodeGrantOptions>;
+
+const DEVICE_CODE_ARGS: FactoryArgs = { callbacks: ['oauth2orize.deviceCode grant requires a decide callback'], missing: 'function', options: { name: 'oauth2orize.grant.deviceCode', table: DEVICE_CODE_OPTIONS } };
 
 /**
  * The grant that completes a device verification (a transaction made by

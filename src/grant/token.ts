@@ -6,6 +6,8 @@ import { authorizationParser, deniedParams, grantErrorHandler, modeTable, pickMo
 import type { GrantModule } from '../types.js';
 import type { AuthorizationRequest, AuthorizationResponse, OAuth2Transaction, ParserRequest, Bivariant } from '../types.js';
 import { profileOf } from '../settings/profile.js';
+import type { OptionTable } from '../lib/checkOptions.js';
+import { GRANT_OPTIONS } from './grantOptions.js';
 
 /** Options of {@link grant.token}. */
 export type TokenGrantOptions = GrantOptions;
@@ -65,7 +67,10 @@ const ISSUE = shape({
 });
 
 /** `(options?, issue)`. */
-const TOKEN_ARGS: FactoryArgs = { callbacks: ['oauth2orize.token grant requires an issue callback'] };
+/** What each option of {@link token} accepts. */
+const TOKEN_OPTIONS = GRANT_OPTIONS satisfies OptionTable<TokenGrantOptions>;
+
+const TOKEN_ARGS: FactoryArgs = { callbacks: ['oauth2orize.token grant requires an issue callback'], options: { name: 'oauth2orize.grant.token', table: TOKEN_OPTIONS } };
 
 /**
  * The implicit grant (`response_type=token`). Once the user approves, `issue`

@@ -31,6 +31,8 @@
  */
 import { debug, nameOf } from './debug.js';
 import { throwIfRouterCall } from './misuse.js';
+import { OAuth2Error } from '../errors/oauth2error.js';
+import { checkOptions, type Rule } from './checkOptions.js';
 
 // ---------------------------------------------------------------------------
 // Promise support
@@ -84,21 +86,111 @@ export function once<A extends unknown[]>(fn: (...args: A) => void): Once<A> {
 }
 
 /**
- * Follow what a callback called in a positional form returned, when it is a
- * Promise (an `async function`), so that no natural mistake hangs:
+ * What the package reports when an application callback is used in a way
+ * that would otherwise hang or mislead: see {@link reportMisuse}.
+ */
+export interface CallbackMisuse {
+  /**
+   * - `'returned'`: a positional callback returned a result synchronously
+   *   without calling `done`; the value is used as the result.
+   * - `'resolved'`: its Promise resolved a value without `done`; the value is
+   *   used as the result.
+   * - `'unsettled'`: its Promise resolved `undefined`, and `done` was still
+   *   not called {@link pendingLimit}`.ms` later; the request fails with
+   *   `server_error`.
+   * - `'shape'`: a result in the wrong shape (`{ access_token }` where
+   *   `{ accessToken }` is read); the request fails with `server_error`.
+   */
+  readonly kind: 'returned' | 'resolved' | 'unsettled' | 'shape';
+  /** The callback's name (`anonymous` when it has none). */
+  readonly name: string;
+  /** The callback's arity, `-1` when unknown. */
+  readonly arity: number;
+  /** The sentence logged under `DEBUG=oauth2orize`. */
+  readonly message: string;
+}
+
+/**
+ * The hook point for the diagnostics channel: when set, it receives every
+ * {@link CallbackMisuse} after the debug line is written. Nothing in the
+ * package sets it; the observability module publishes from here.
+ */
+export const callbackDiagnostics: { onMisuse: ((event: CallbackMisuse) => void) | undefined } = { onMisuse: undefined };
+
+/**
+ * Report a callback misuse: a `DEBUG=oauth2orize` line, then the
+ * diagnostics hook ({@link callbackDiagnostics}). A hook that throws is
+ * ignored: reporting never changes the answer.
+ */
+export function reportMisuse(kind: CallbackMisuse['kind'], fn: Function | undefined, message: string): void {
+  const name = fn ? nameOf(fn) : 'anonymous';
+  const arity = fn ? fn.length : -1;
+  debug('callback %s (arity %d): %s', name, arity, message);
+  const hook = callbackDiagnostics.onMisuse;
+  if (hook) {
+    try {
+      hook({ kind, name, arity, message });
+    } catch {
+      // A faulty subscriber must not break the request.
+    }
+  }
+}
+
+/**
+ * How long a positional callback whose Promise resolved `undefined` without
+ * calling `done` may still call it (from a timer, an event, a callback API
+ * inside an `async function`) before the request fails with `server_error`.
+ * Default 10 seconds; tests lower it.
+ */
+export const pendingLimit: { ms: number } = { ms: 10_000 };
+
+/**
+ * Whether a value a positional callback returned synchronously, without
+ * calling `done`, reads as its result: a non-empty string, or a plain
+ * object or array. Numbers, booleans and class instances are what callback
+ * APIs return while they run (a Redis client's `true`, a query object, a
+ * timer), so they never count.
+ */
+function isSyncResult(value: unknown): boolean {
+  if (typeof value === 'string') return value !== '';
+  if (typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) return true;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** The error a request fails with when a callback misuses `done`. */
+function misuseError(message: string): OAuth2Error {
+  return new OAuth2Error(message, 'server_error', null, 500);
+}
+
+/**
+ * Follow what a callback called in a positional form returned, so that no
+ * natural mistake hangs or misleads.
  *
+ * A Promise (an `async function`):
  * - a rejection is passed to `done(err)`, unless `done` was already called;
  * - a resolved value other than `undefined`, while `done` has not been
  *   called, is the result: `onValue(value, done)` reads it the way the
  *   callback's context form reads its return value. So
  *   `async (client, scope) => token` answers with `token`;
  * - `undefined` while `done` has not been called is logged under
- *   `DEBUG=oauth2orize` with the callback's name and arity, and the request
- *   keeps waiting: the callback may still call `done` later, from a timer
- *   or an event.
+ *   `DEBUG=oauth2orize` with the callback's name and arity; the callback may
+ *   still call `done` (from a timer, or a callback API it started), for
+ *   {@link pendingLimit}`.ms`, after which the request fails with
+ *   `server_error` (a `done` called later is ignored).
+ *
+ * Any other value (the callback is not `async`), when `done` was not called
+ * before the callback returned and `done` is a {@link once} guard:
+ * - a non-empty string, a plain object or an array is the result, as if it
+ *   had been resolved: `(client, scope, done) => 'tok'` answers with `tok`
+ *   (a `done` called later is ignored);
+ * - `undefined`, numbers, booleans and other objects (a query handle, a
+ *   timer, a Redis client's `true`) are what a callback API returns while it
+ *   runs: the request waits for `done`, as in 1.x.
  *
  * `done` should be a {@link once} guard, so that "has not been called" can
- * be told; an unguarded `done` is treated as not called.
+ * be told; with an unguarded `done` only rejections are followed.
  *
  * @param returned - What the callback returned.
  * @param done - The callback's `done`.
@@ -113,31 +205,49 @@ export function catchRejection<D extends (err: unknown) => void>(
   fn?: Function,
   onValue?: (value: unknown, done: D) => void,
 ): void {
-  if (!isThenable(returned)) return;
+  const called = (done as { called?: unknown }).called;
+  if (!isThenable(returned)) {
+    // Only a guarded `done` tells whether it was called; only a result
+    // reader knows what the value means.
+    if (returned === undefined || called !== false || !onValue || !isSyncResult(returned)) return;
+    reportMisuse('returned', fn, `returned ${typeof returned === 'string' ? 'a string' : 'an object'} without calling done: using it as the result (call done, or declare no done, to silence this)`);
+    // Exceptions propagate to call(), which passes them to done or rethrows.
+    return onValue(returned, done);
+  }
   const settled = (): boolean => (done as { called?: unknown }).called === true;
   returned.then(
     (value) => {
       if (settled()) return;
       if (value !== undefined && onValue) {
-        if (debug.enabled) debug('callback %s (arity %d) resolved a value without calling done: using it as the result', fn ? nameOf(fn) : 'anonymous', fn ? fn.length : -1);
-        try {
-          onValue(value, done);
-        } catch (err) {
-          done(err);
-        }
-        return;
+        if (debug.enabled) reportMisuse('resolved', fn, 'resolved a value without calling done: using it as the result');
+        return deliver(onValue, value, done);
       }
-      debug(
-        'callback %s (arity %d) returned a Promise that resolved to %s without calling done; the request waits for done',
-        fn ? nameOf(fn) : 'anonymous',
-        fn ? fn.length : -1,
-        value === undefined ? 'undefined' : 'a value',
+      reportMisuse(
+        'unsettled',
+        fn,
+        `returned a Promise that resolved to ${value === undefined ? 'undefined' : 'a value'} without calling done; the request waits ${pendingLimit.ms} ms for done`,
       );
+      if (called === undefined) return;
+      const timer = setTimeout(() => {
+        if (settled()) return;
+        const message = `callback ${fn ? nameOf(fn) : 'anonymous'} (arity ${fn ? fn.length : -1}) resolved without calling done, and did not call it within ${pendingLimit.ms} ms: return the result, or call done`;
+        reportMisuse('unsettled', fn, message);
+        done(misuseError(message));
+      }, pendingLimit.ms);
+      if (typeof timer === 'object' && timer && typeof timer.unref === 'function') timer.unref();
     },
     (err) => {
       if (!settled()) done(rejection(err));
     },
   );
+}
+
+function deliver<D extends (err: unknown) => void>(onValue: (value: unknown, done: D) => void, value: unknown, done: D): void {
+  try {
+    onValue(value, done);
+  } catch (err) {
+    if ((done as { called?: unknown }).called !== true) done(err);
+  }
 }
 
 /** A rejection reason that is certain to be truthy, so it reads as an error. */
@@ -514,6 +624,12 @@ export interface FactoryArgs {
   readonly missing?: 'falsy' | 'function';
   /** Whether the first argument is the first callback, not options. Default: it is a function. */
   readonly leading?: (first: unknown, second: unknown) => boolean;
+  /**
+   * The factory's option table, checked once the options are read
+   * ({@link checkOptions}); `name` is the factory as an app names it, in the
+   * `TypeError`.
+   */
+  readonly options?: { readonly name: string; readonly table: Readonly<Record<string, Rule>> };
 }
 
 /**
@@ -531,6 +647,7 @@ export function optionsFirst<O extends object = Record<string, any>>(spec: Facto
   if (spec.misuse !== undefined) throwIfRouterCall(spec.misuse, args[at], args[at + 1]);
   const shift = (spec.leading || isFunction)(args[at], args[at + 1]) ? 1 : 0;
   const options = shift ? undefined : args[at];
+  if (spec.options !== undefined) checkOptions(spec.options.name, options, spec.options.table);
   const out: [O, ...any[]] = [(options || {}) as O];
   for (let i = 0; i < spec.callbacks.length; i++) out.push(args[at + 1 + i - shift]);
   if (spec.server !== undefined && !args[0]) throw new TypeError(spec.server);

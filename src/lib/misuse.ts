@@ -62,3 +62,53 @@ export function misusedMiddleware(name: string): (...args: unknown[]) => void {
     if (typeof next === 'function') (next as NextFunction)(misuseError(name));
   };
 }
+
+/** Marks the error-handler factories (`server.errorHandler`, `oauth2orize.errorHandler`). */
+const ERROR_HANDLER_FACTORY = Symbol.for('oauth2orize.errorHandlerFactory');
+
+/**
+ * Mark an error-handler factory, so that {@link uncalledErrorHandler} can
+ * tell it mounted without the call.
+ */
+export function markErrorHandlerFactory(fn: Function): void {
+  (fn as unknown as Record<symbol, boolean>)[ERROR_HANDLER_FACTORY] = true;
+}
+
+interface RouterLayer { handle?: unknown }
+interface RouterStack { stack?: unknown }
+
+function hasFactory(router: unknown): boolean {
+  const stack = router && (typeof router === 'object' || typeof router === 'function') ? (router as RouterStack).stack : undefined;
+  if (!Array.isArray(stack)) return false;
+  for (const layer of stack as RouterLayer[]) {
+    const handle = layer && layer.handle;
+    if (typeof handle === 'function' && (handle as unknown as Record<symbol, unknown>)[ERROR_HANDLER_FACTORY] === true) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether an error-handler factory is mounted without the call on the
+ * request's route or application (`app.post('/token', server.token(),
+ * server.errorHandler)`). 1.x's factories have arity 1, which Express and
+ * Connect never call with an error: the client would get the framework's
+ * HTML error page. Reads Express's routing tables (`req.route.stack`, the
+ * application router's stack, Express 4 and 5); `false` under other
+ * frameworks. Called only on error paths.
+ */
+export function uncalledErrorHandler(req: unknown): boolean {
+  const r = req as { route?: unknown; app?: { _router?: unknown; router?: unknown } } | null;
+  if (!r || typeof r !== 'object') return false;
+  if (hasFactory(r.route)) return true;
+  const app = r.app;
+  if (!app || (typeof app !== 'object' && typeof app !== 'function')) return false;
+  let router: unknown;
+  try {
+    // Express 5 has `app.router`; Express 4 has `app._router` (and throws
+    // on reading `app.router`).
+    router = app._router || app.router;
+  } catch {
+    router = app._router;
+  }
+  return hasFactory(router);
+}

@@ -1,6 +1,8 @@
 import utilsMerge from 'utils-merge';
 import { TokenError } from '../errors/tokenerror.js';
-import type { Once } from './callback.js';
+import { reportMisuse, type Once } from './callback.js';
+import { debug } from './debug.js';
+import { OAuth2Error } from '../errors/oauth2error.js';
 import type { IssuedCallback, IssuedTokens, NextFunction, OAuth2ServerResponse } from '../types.js';
 
 
@@ -50,20 +52,40 @@ export function writeJson(res: OAuth2ServerResponse, body: unknown): void {
   res.end(json);
 }
 
-/** The error 1.x raises when `req.body` is missing. */
+/**
+ * The error 1.x raises when `req.body` is missing. Its text is 1.x's (its
+ * suite asserts it), though `express.bodyParser()` exists in neither
+ * Express 4 nor 5: the debug log names today's parser.
+ */
 export function bodyParsingError(): Error {
+  debug('no req.body: mount a body parser before this endpoint, such as app.use(express.urlencoded({ extended: false }))');
   return new Error('OAuth2orize requires body parsing. Did you forget app.use(express.bodyParser())?');
 }
 
 
 
 /**
- * Pass the value a context-form `issue` produced to its `done`: a string is
- * the access token, an object names the tokens, anything falsy refuses.
+ * Pass the value a context-form `issue` produced (or a positional one
+ * returned or resolved without calling `done`) to its `done`: a string is
+ * the access token, an object names the tokens (`{ accessToken,
+ * refreshToken?, params? }`), anything falsy refuses (`invalid_grant`).
+ *
+ * An object with none of those three members is a mistake, not a refusal:
+ * most often the token response itself (`{ access_token, expires_in }`).
+ * It fails with `server_error` naming what was expected, instead of the
+ * misleading `invalid_grant` a missing token would give. An object that
+ * names the tokens but whose `accessToken` is falsy or absent still refuses.
  */
 export function deliverTokens(value: unknown, issued: IssuedCallback): void {
   if (value && typeof value === 'object') {
     const tokens = value as IssuedTokens;
+    if (!('accessToken' in tokens) && !('refreshToken' in tokens) && !('params' in tokens)) {
+      const keys = Object.keys(tokens);
+      const hint = 'access_token' in tokens ? ' (access_token: did you mean accessToken?)' : '';
+      const message = `issue gave an object that names no tokens${hint}; give a string, or { accessToken, refreshToken?, params? } (got keys: ${keys.join(', ') || 'none'})`;
+      reportMisuse('shape', undefined, message);
+      return issued(new OAuth2Error(message, 'server_error', null, 500));
+    }
     return issued(null, tokens.accessToken, tokens.refreshToken, tokens.params);
   }
   issued(null, value as string | false | null | undefined);

@@ -9,6 +9,9 @@ import type { SessionStoreOptions } from '../txn/session.js';
 import type { AuthorizationRequest, ImmediateCallback, Middleware, OAuth2IncomingMessage, OAuth2Transaction, Bivariant, ParamBag } from '../types.js';
 import { pushedRequestHook, type PushedAuthorizeOptions } from '../par/loadPushedRequest.js';
 import { traced, transactionAnnotator } from '../diagnostics/trace.js';
+import type { OptionTable } from '../lib/checkOptions.js';
+import { SESSION_STORE_OPTIONS } from '../txn/sessionOptions.js';
+import { PUSHED_AUTHORIZE_OPTIONS } from '../par/pushedAuthorizeOptions.js';
 
 /**
  * Options of {@link Server.authorization}; the store options apply to the session store.
@@ -147,9 +150,13 @@ export type CompleteFunction<Client = any, User = any> = Bivariant<(
 export type { ImmediateCallback };
 
 /** `(server, options?, validate, immediate?, complete?)`. */
+/** What each option of {@link authorization} accepts. */
+const AUTHORIZATION_OPTIONS = { ...SESSION_STORE_OPTIONS, ...PUSHED_AUTHORIZE_OPTIONS, userProperty: 'string' } as const satisfies OptionTable<AuthorizationOptions>;
+
 const AUTHORIZATION_ARGS: FactoryArgs = {
   server: 'oauth2orize.authorization middleware requires a server argument',
   callbacks: ['oauth2orize.authorization middleware requires a validate function', undefined, undefined],
+  options: { name: 'server.authorize', table: AUTHORIZATION_OPTIONS },
 };
 
 /**

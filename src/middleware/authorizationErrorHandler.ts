@@ -2,6 +2,8 @@ import { removeOnEnd } from '../txn/transaction.js';
 import type { Server } from '../server.js';
 import type { SessionStoreOptions } from '../txn/session.js';
 import type { ErrorMiddleware } from '../types.js';
+import { checkOptions, type OptionTable } from '../lib/checkOptions.js';
+import { SESSION_STORE_OPTIONS } from '../txn/sessionOptions.js';
 
 /**
  * Options of {@link Server.authorizationErrorHandler}: those of the transaction store.
@@ -9,6 +11,9 @@ import type { ErrorMiddleware } from '../types.js';
  * @group Core 1.x
  */
 export type AuthorizationErrorHandlerOptions = SessionStoreOptions;
+
+/** What each option of {@link authorizationErrorHandler} accepts. */
+const AUTHORIZATION_ERROR_HANDLER_OPTIONS = SESSION_STORE_OPTIONS satisfies OptionTable<AuthorizationErrorHandlerOptions>;
 
 /**
  * Create error middleware for the authorization endpoint that lets the
@@ -21,6 +26,7 @@ export type AuthorizationErrorHandlerOptions = SessionStoreOptions;
  */
 export function authorizationErrorHandler(server: Server<any, any>, options?: AuthorizationErrorHandlerOptions): ErrorMiddleware {
   if (!server) throw new TypeError('oauth2orize.authorizationErrorHandler middleware requires a server argument');
+  checkOptions('server.authorizationErrorHandler', options, AUTHORIZATION_ERROR_HANDLER_OPTIONS);
   const opts = options || {};
 
   return function authorizationErrorHandler(err, req, res, next) {

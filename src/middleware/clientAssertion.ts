@@ -12,6 +12,7 @@ import { USER_PROPERTY } from '../settings/settings.js';
 import { checkIssuer } from '../settings/profile.js';
 import { systemClock } from '../settings/clock.js';
 import { MemoryReplayStore, type ReplayStore } from '../stores/replay.js';
+import { STRINGS, POSITIVE, POSITIVE_INTEGER, NON_NEGATIVE, REPLAY_STORE, type OptionTable } from '../lib/checkOptions.js';
 
 /**
  * The `client_assertion_type` of RFC 7523 §2.2.
@@ -206,7 +207,24 @@ const JTI = shape({
 });
 
 /** `(options?, verify)`. */
-const CLIENT_ASSERTION_ARGS: FactoryArgs = { callbacks: ['oauth2orize.clientAssertion middleware requires a verify function'], missing: 'function' };
+/** What each option of {@link clientAssertion} accepts. */
+const CLIENT_ASSERTION_OPTIONS = {
+  userProperty: 'string',
+  required: 'boolean',
+  algorithms: STRINGS,
+  jti: 'function',
+  maxLength: POSITIVE_INTEGER,
+  methods: STRINGS,
+  endpoints: STRINGS,
+  issuer: 'string',
+  audience: ['string', 'array', 'false'],
+  maxLifetime: POSITIVE,
+  clockTolerance: NON_NEGATIVE,
+  now: 'function',
+  replay: REPLAY_STORE,
+} as const satisfies OptionTable<ClientAssertionOptions>;
+
+const CLIENT_ASSERTION_ARGS: FactoryArgs = { callbacks: ['oauth2orize.clientAssertion middleware requires a verify function'], missing: 'function', options: { name: 'server.clientAssertion', table: CLIENT_ASSERTION_OPTIONS } };
 
 /**
  * Create middleware that authenticates the client with a JWT assertion

@@ -8,6 +8,8 @@ import type { SessionStoreOptions } from '../txn/session.js';
 import type { Middleware, OAuth2IncomingMessage, OAuth2Transaction, Bivariant } from '../types.js';
 import type { CompleteFunction } from './authorization.js';
 import { traced, transactionAnnotator } from '../diagnostics/trace.js';
+import type { OptionTable } from '../lib/checkOptions.js';
+import { SESSION_STORE_OPTIONS } from '../txn/sessionOptions.js';
 
 /**
  * Options of {@link Server.decision}.
@@ -76,7 +78,10 @@ const PARSE = shape({
 });
 
 /** `(server, options?, parse?, complete?)`. */
-const DECISION_ARGS: FactoryArgs = { server: 'oauth2orize.decision middleware requires a server argument', callbacks: [undefined, undefined] };
+/** What each option of {@link decision} accepts. */
+const DECISION_OPTIONS = { ...SESSION_STORE_OPTIONS, cancelField: 'string', userProperty: 'string', loadTransaction: ['boolean', 'function'] } as const satisfies OptionTable<DecisionOptions>;
+
+const DECISION_ARGS: FactoryArgs = { server: 'oauth2orize.decision middleware requires a server argument', callbacks: [undefined, undefined], options: { name: 'server.decision', table: DECISION_OPTIONS } };
 
 /**
  * Create middleware that handles the user's decision, posted from the consent

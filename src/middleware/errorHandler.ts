@@ -3,9 +3,10 @@ import { query } from '../response/query.js';
 import { fragment } from '../response/fragment.js';
 import { isClientStatus, oauthCode } from '../lib/expose.js';
 import { RFC_STATUS } from '../errors/codes.js';
-import { misusedMiddleware, usedAsMiddleware } from '../lib/misuse.js';
+import { markErrorHandlerFactory, misusedMiddleware, usedAsMiddleware } from '../lib/misuse.js';
 import { reportHidden } from '../diagnostics/trace.js';
 import type { ErrorMiddleware, OAuth2ErrorLike, OAuth2IncomingMessage, OAuth2ServerResponse, ResponseModes } from '../types.js';
+import { checkOptions, STRINGS, type OptionTable } from '../lib/checkOptions.js';
 
 /**
  * Options of {@link errorHandler}.
@@ -58,6 +59,17 @@ export interface ErrorHandlerOptions {
   issuer?: string;
 }
 
+/** What each option of {@link errorHandler} accepts. `mode` stays any string: 1.x passes errors on for an unknown one. */
+const ERROR_HANDLER_OPTIONS = {
+  mode: 'string',
+  fragment: STRINGS,
+  modes: 'object',
+  rfcStatus: 'boolean',
+  exposeErrors: 'boolean',
+  realm: 'string',
+  issuer: 'string',
+} as const satisfies OptionTable<ErrorHandlerOptions>;
+
 /**
  * Create a middleware that renders OAuth 2.0 errors. It reads only `code`,
  * `status`, `uri` and `message` from the error, so errors from plugins and
@@ -85,6 +97,7 @@ export interface ErrorHandlerOptions {
  */
 export function errorHandler(options?: ErrorHandlerOptions): ErrorMiddleware {
   if (usedAsMiddleware('oauth2orize.errorHandler', arguments)) return misusedMiddleware('oauth2orize.errorHandler');
+  checkOptions('oauth2orize.errorHandler', options, ERROR_HANDLER_OPTIONS);
   const opts = options || {};
   const mode = opts.mode || 'direct';
   const fragmentTypes = opts.fragment || ['token'];
@@ -161,3 +174,5 @@ function schemeOf(req: OAuth2IncomingMessage): string {
   }
   return 'Basic';
 }
+
+markErrorHandlerFactory(errorHandler);

@@ -5,6 +5,7 @@ import type { Middleware, ParamBag } from '../types.js';
 import { systemClock, type Clock } from '../settings/clock.js';
 import { USER_PROPERTY } from '../settings/settings.js';
 import { traced, clientAnnotator } from '../diagnostics/trace.js';
+import { NON_NEGATIVE, type OptionTable } from '../lib/checkOptions.js';
 
 /**
  * Options of {@link introspection}.
@@ -157,7 +158,10 @@ export function introspection(options: any, lookup?: any): Middleware {
 const LOOKUP = shape({ positional: ['client', 'token'], extras: ['tokenTypeHint', 'body'] });
 
 /** `(options?, lookup)`. */
-const INTROSPECTION_ARGS: FactoryArgs = { callbacks: ['oauth2orize.introspection middleware requires a lookup function'], missing: 'function' };
+/** What each option of {@link introspection} accepts. */
+const INTROSPECTION_OPTIONS = { userProperty: 'string', clockTolerance: NON_NEGATIVE, now: 'function' } as const satisfies OptionTable<IntrospectionOptions>;
+
+const INTROSPECTION_ARGS: FactoryArgs = { callbacks: ['oauth2orize.introspection middleware requires a lookup function'], missing: 'function', options: { name: 'server.introspection', table: INTROSPECTION_OPTIONS } };
 
 /** The response body for what the application returned. */
 function answer(claims: unknown, tolerance: number, clock: Clock): Record<string, unknown> {

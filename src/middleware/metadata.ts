@@ -5,6 +5,7 @@ import { UnorderedList } from '../unorderedlist.js';
 import type { Server } from '../server.js';
 import type { Middleware } from '../types.js';
 import { traced } from '../diagnostics/trace.js';
+import { checkOptions, NON_NEGATIVE, type OptionTable } from '../lib/checkOptions.js';
 
 /**
  * Fields of an RFC 8414 authorization server metadata document. The common
@@ -188,6 +189,9 @@ export function buildMetadata(server: Server<any, any>, options?: MetadataOption
   return doc;
 }
 
+/** What each option of {@link metadata} accepts. */
+const METADATA_OPTIONS = { issuer: 'string', metadata: 'object', maxAge: NON_NEGATIVE, cors: 'boolean' } as const satisfies OptionTable<MetadataOptions>;
+
 /**
  * Create middleware that serves the RFC 8414 authorization server metadata
  * of `server` as JSON. Mount it at {@link metadataPath}`(issuer)`, normally
@@ -223,6 +227,7 @@ export function buildMetadata(server: Server<any, any>, options?: MetadataOption
  */
 export function metadata(server: Server<any, any>, options?: MetadataOptions): Middleware {
   if (!server) throw new TypeError('oauth2orize.metadata middleware requires a server argument');
+  checkOptions('server.metadata', options, METADATA_OPTIONS);
   const opts = options || {};
   // Fail at construction on a missing or malformed issuer, not on the first request.
   buildMetadata(server, opts);

@@ -6,6 +6,8 @@ import type { SessionStoreOptions } from '../txn/session.js';
 import type { Middleware, OAuth2Transaction } from '../types.js';
 import type { CompleteFunction, ImmediateFunction } from './authorization.js';
 import { traced, transactionAnnotator } from '../diagnostics/trace.js';
+import type { OptionTable } from '../lib/checkOptions.js';
+import { SESSION_STORE_OPTIONS } from '../txn/sessionOptions.js';
 
 /**
  * Options of {@link Server.resume}.
@@ -23,9 +25,13 @@ export interface ResumeOptions extends SessionStoreOptions {
 }
 
 /** `(server, options?, immediate, complete?)`. */
+/** What each option of {@link resume} accepts. */
+const RESUME_OPTIONS = { ...SESSION_STORE_OPTIONS, userProperty: 'string', loadTransaction: ['boolean', 'function'] } as const satisfies OptionTable<ResumeOptions>;
+
 const RESUME_ARGS: FactoryArgs = {
   server: 'oauth2orize.resume middleware requires a server argument',
   callbacks: ['oauth2orize.resume middleware requires an immediate function', undefined],
+  options: { name: 'server.resume', table: RESUME_OPTIONS },
 };
 
 /**

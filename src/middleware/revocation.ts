@@ -3,6 +3,7 @@ import { callWithTokenRequest, tokenError } from '../lib/endpoint.js';
 import type { Middleware, ParamBag } from '../types.js';
 import { USER_PROPERTY } from '../settings/settings.js';
 import { traced, clientAnnotator } from '../diagnostics/trace.js';
+import type { OptionTable } from '../lib/checkOptions.js';
 
 /**
  * Options of {@link revocation}.
@@ -116,7 +117,10 @@ const REVOKE = shape({
 });
 
 /** `(options?, revoke)`. */
-const REVOCATION_ARGS: FactoryArgs = { callbacks: ['oauth2orize.revocation middleware requires a revoke function'], missing: 'function' };
+/** What each option of {@link revocation} accepts. */
+const REVOCATION_OPTIONS = { userProperty: 'string' } as const satisfies OptionTable<RevocationOptions>;
+
+const REVOCATION_ARGS: FactoryArgs = { callbacks: ['oauth2orize.revocation middleware requires a revoke function'], missing: 'function', options: { name: 'server.revocation', table: REVOCATION_OPTIONS } };
 
 /**
  * An `unsupported_token_type` error built with `new TokenError(msg, code)`

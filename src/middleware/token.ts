@@ -2,9 +2,26 @@ import { TokenError } from '../errors/tokenerror.js';
 import { stringParam, bodyOf } from '../lib/params.js';
 import { bodyParsingError } from '../lib/respond.js';
 import type { Server } from '../server.js';
-import type { Middleware } from '../types.js';
+import type { ErrorMiddleware, Middleware, NextFunction, OAuth2IncomingMessage, OAuth2ServerResponse } from '../types.js';
+import { debug } from '../lib/debug.js';
+import { uncalledErrorHandler } from '../lib/misuse.js';
+
+/** What a token request with a JSON body and no `grant_type` is told (RFC 6749 §4.1.3 and the other grants' token requests). */
+const WRONG_CONTENT_TYPE = 'token requests must be application/x-www-form-urlencoded';
+
+/** The error for a request without `grant_type`, when one is required: the content type, when that is the reason. */
+function missingGrantType(req: OAuth2IncomingMessage): TokenError {
+  return new TokenError(isJson(req) ? WRONG_CONTENT_TYPE : 'Missing required parameter: grant_type', 'invalid_request');
+}
+
+/** Whether the request declares a JSON body (`application/json`, `application/*+json`). */
+function isJson(req: OAuth2IncomingMessage): boolean {
+  const type = req.headers && req.headers['content-type'];
+  return typeof type === 'string' && /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i.test(type);
+}
 import { carrySettings, settingsOf } from '../settings/settings.js';
 import { tokenAnnotator, traced } from '../diagnostics/trace.js';
+import { checkOptions, type OptionTable } from '../lib/checkOptions.js';
 
 /**
  * Options of the token middleware. Each defaults to the server's setting (on when hardened).
@@ -34,10 +51,20 @@ export interface TokenOptions {
   userProperty?: string;
 }
 
+/** What each option of {@link token} accepts. */
+const TOKEN_OPTIONS = { requireGrantType: 'boolean', requireClient: 'boolean', userProperty: 'string' } as const satisfies OptionTable<TokenOptions>;
+
 /**
  * Create the token-endpoint middleware. It reads `grant_type` from the body
  * and runs the exchanges registered for it, in order. When none answers, it
- * fails with `unsupported_grant_type`.
+ * fails with `unsupported_grant_type`; but a request without `grant_type`
+ * whose body is JSON (`Content-Type: application/json`), which token
+ * requests never are, fails with 400 `invalid_request` "token requests must
+ * be application/x-www-form-urlencoded".
+ *
+ * Followed by `server.errorHandler` without the call (which Express never
+ * calls with an error), it renders its errors itself, as
+ * `server.errorHandler()` would.
  *
  * Mount it after client authentication and a body parser, and follow it with
  * `server.errorHandler()`.
@@ -53,6 +80,7 @@ export interface TokenOptions {
  */
 export function token(server: Server<any, any>, options?: TokenOptions): Middleware {
   if (!server) throw new TypeError('oauth2orize.token middleware requires a server argument');
+  checkOptions('server.token', options, TOKEN_OPTIONS);
   const opts = options || {};
   const settings = settingsOf(server);
   const profile = settings.profile;
@@ -60,26 +88,41 @@ export function token(server: Server<any, any>, options?: TokenOptions): Middlew
   const requireClient = opts.requireClient ?? (profile ? profile.requireClient : false);
   const userProperty = opts.userProperty || settings.userProperty;
 
+  let render: ErrorMiddleware | undefined;
+  /**
+   * Pass an error on; but when `server.errorHandler` is mounted after this
+   * middleware without the call, which Express never calls with an error,
+   * render it here as `server.errorHandler()` would, and say so under DEBUG.
+   */
+  const fail = (err: unknown, req: OAuth2IncomingMessage, res: OAuth2ServerResponse, next: NextFunction): void => {
+    if (!uncalledErrorHandler(req)) return next(err);
+    debug('server.errorHandler is mounted without the call: the token endpoint renders the error itself; write server.errorHandler()');
+    (render ||= server.errorHandler())(err, req, res, next);
+  };
+
   return traced('token', function token(req, res, next) {
     // 1.x reads `req.body.grant_type` and throws a TypeError when no body
     // parser ran; Express 5 leaves `req.body` undefined in that case.
     const body = bodyOf(req);
-    if (!body) return next(bodyParsingError());
+    if (!body) return fail(bodyParsingError(), req, res, next);
     let type: string | undefined;
     try {
       type = stringParam(body, 'grant_type', TokenError);
     } catch (err) {
-      return next(err);
+      return fail(err, req, res, next);
     }
-    if (requireGrantType && !type) return next(new TokenError('Missing required parameter: grant_type', 'invalid_request'));
+    if (requireGrantType && !type) return fail(missingGrantType(req), req, res, next);
     if (requireClient && !(req as unknown as Record<string, unknown>)[userProperty]) {
-      return next(new TokenError('Client authentication failed', 'invalid_client', null, 401));
+      return fail(new TokenError('Client authentication failed', 'invalid_client', null, 401), req, res, next);
     }
     // Exchanges do not see the server; they read its settings from the request.
     carrySettings(req, settings);
     server._exchange(type, req, res, (err) => {
-      if (err) return next(err);
-      next(new TokenError('Unsupported grant type: ' + type, 'unsupported_grant_type'));
+      if (err) return fail(err, req, res, next);
+      // A JSON body (which urlencoded parsers leave empty) would read as a
+      // missing grant type: 501 "Unsupported grant type: undefined".
+      if (!type && isJson(req)) return fail(new TokenError(WRONG_CONTENT_TYPE, 'invalid_request'), req, res, next);
+      fail(new TokenError('Unsupported grant type: ' + type, 'unsupported_grant_type'), req, res, next);
     });
   }, tokenAnnotator(userProperty, settings.advertised.grantTypes));
 }

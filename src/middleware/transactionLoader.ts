@@ -2,9 +2,14 @@ import { callStore } from '../txn/transaction.js';
 import type { Server } from '../server.js';
 import type { SessionStoreOptions } from '../txn/session.js';
 import type { Middleware } from '../types.js';
+import { checkOptions, type OptionTable } from '../lib/checkOptions.js';
+import { SESSION_STORE_OPTIONS } from '../txn/sessionOptions.js';
 
 /** Options of {@link transactionLoader}: those of the transaction store. */
 export type TransactionLoaderOptions = SessionStoreOptions;
+
+/** What each option of {@link transactionLoader} accepts. */
+const TRANSACTION_LOADER_OPTIONS = SESSION_STORE_OPTIONS satisfies OptionTable<TransactionLoaderOptions>;
 
 /**
  * Create middleware that loads the pending transaction named by the request
@@ -13,6 +18,7 @@ export type TransactionLoaderOptions = SessionStoreOptions;
  */
 export function transactionLoader(server: Server<any, any>, options?: TransactionLoaderOptions): Middleware {
   if (!server) throw new TypeError('oauth2orize.transactionLoader middleware requires a server argument');
+  checkOptions('server.transactionLoader', options, TRANSACTION_LOADER_OPTIONS);
   const opts = options || {};
 
   return function transactionLoader(req, res, next) {

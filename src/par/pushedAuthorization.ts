@@ -9,6 +9,7 @@ import type { AuthorizationRequest, Middleware, OAuth2IncomingMessage, ParamBag 
 import type { ValidateFunction } from '../middleware/authorization.js';
 import { shadowRequest, type PushedRequestRecord } from './loadPushedRequest.js';
 import { traced, clientAnnotator } from '../diagnostics/trace.js';
+import { checkOptions, POSITIVE, type OptionTable } from '../lib/checkOptions.js';
 
 /**
  * What the PAR endpoint uses of the server: the registered grants' request
@@ -72,6 +73,15 @@ export type PushedRequestStore<Client = any> = (record: PushedRequestRecord<Clie
 /** `store(record, done)`, or the context form `store(record)`. */
 const STORE = shape({ positional: ['record'], contextArities: ZERO_OR_ONE, context: (record) => record });
 
+/** What each option of {@link pushedAuthorization} accepts. */
+const PUSHED_AUTHORIZATION_OPTIONS = {
+  expiresIn: POSITIVE,
+  userProperty: 'string',
+  clientID: 'function',
+  endpoint: 'string',
+  now: 'function',
+} as const satisfies OptionTable<PushedAuthorizationOptions>;
+
 /**
  * Create the pushed authorization request endpoint (RFC 9126 §2). The client,
  * authenticated in front of it as for `token()`, posts the parameters of an
@@ -101,6 +111,7 @@ export function pushedAuthorization<Client = any>(
   store: PushedRequestStore<Client>,
 ): Middleware {
   if (!server) throw new TypeError('oauth2orize.pushedAuthorization middleware requires a server argument');
+  checkOptions('server.pushedAuthorization', options, PUSHED_AUTHORIZATION_OPTIONS);
   if (typeof validate !== 'function') throw new TypeError('oauth2orize.pushedAuthorization middleware requires a validate function');
   if (typeof store !== 'function') throw new TypeError('oauth2orize.pushedAuthorization middleware requires a store callback');
   const opts: PushedAuthorizationOptions<Client> = options || {};

@@ -5,7 +5,8 @@
  * exactly the 1.x code paths. Grant modules and exchanges read the profile
  * from the request or transaction ({@link profileOf}); see `carrier.ts`.
  */
-import type { PkcePolicy } from '../pkce.js';
+import { checkPolicy, type PkcePolicy } from '../pkce.js';
+import { checkOptions, type OptionTable } from '../lib/checkOptions.js';
 import { carried } from './carrier.js';
 import type { ServerOptions } from '../types.js';
 
@@ -19,6 +20,24 @@ export interface HardenedOptions {
   allowImplicit?: boolean;
   /** Keep the resource owner password credentials grant usable. Default `false`. */
   allowPassword?: boolean;
+}
+
+/** What each field of {@link HardenedOptions} accepts. */
+const HARDENED_OPTIONS = {
+  allowImplicit: 'boolean',
+  allowPassword: 'boolean',
+} as const satisfies OptionTable<HardenedOptions>;
+
+/**
+ * The server-wide PKCE policy that `createServer({ pkce })` means: `true` is
+ * `{ required: true }` (S256 only), `false` or absent is none (under
+ * `hardened`, `false` turns PKCE off; absent keeps the profile's).
+ */
+export function pkcePolicyOf(pkce: ServerOptions['pkce']): PkcePolicy | undefined {
+  if (pkce === true) return { required: true };
+  if (!pkce) return undefined;
+  checkPolicy(pkce, 'createServer');
+  return pkce;
 }
 
 /** The settings a server resolved from its options. */
@@ -67,9 +86,11 @@ export function resolveProfile(options: ProfileOptions): Profile | undefined {
   if (hardened && !issuer) {
     throw new TypeError('oauth2orize: the hardened profile requires the issuer option (RFC 9207 iss)');
   }
-  const pkce: PkcePolicy | undefined = hardened
-    ? { required: true, allowPlain: false, ...options.pkce }
-    : options.pkce;
+  if (typeof options.hardened === 'object' && options.hardened !== null) checkOptions('oauth2orize.createServer: hardened', options.hardened, HARDENED_OPTIONS);
+  const policy = pkcePolicyOf(options.pkce);
+  const pkce: PkcePolicy | undefined = hardened && options.pkce !== false
+    ? { required: true, allowPlain: false, ...policy }
+    : policy;
   return {
     issuer,
     pkce,

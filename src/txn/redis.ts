@@ -6,6 +6,7 @@ import type { Server } from '../server.js';
 import type { OAuth2IncomingMessage, OAuth2Transaction, TransactionClaimCallback, ParamBag } from '../types.js';
 import { commander, type RedisClientLike, type RedisCommand } from './redisclient.js';
 import { newId, type SessionStoreOptions } from './session.js';
+import { checkOptions, type OptionTable } from '../lib/checkOptions.js';
 import { settingsOf, USER_PROPERTY } from '../settings/settings.js';
 
 /**
@@ -40,6 +41,15 @@ export interface RedisTransactionStoreOptions {
    */
   userId?: (user: unknown) => string | undefined;
 }
+
+/** What each option of the {@link RedisTransactionStore} constructor accepts. */
+const REDIS_OPTIONS = {
+  client: 'object',
+  prefix: 'string',
+  ttl: 'number',
+  timeout: 'number',
+  userId: 'function',
+} as const satisfies OptionTable<RedisTransactionStoreOptions>;
 
 /** Fewest characters of a transaction ID: 22 base64url characters carry 132 random bits. */
 const MIN_ID_LENGTH = 22;
@@ -119,6 +129,8 @@ export class RedisTransactionStore {
     this.ttl = ttl || 600;
     this.px = String(Math.max(1, Math.round(this.ttl * 1000)));
     this.userId = userId || defaultUserId;
+    // Types were checked above, with this store's own messages; the table adds the near misses.
+    checkOptions('oauth2orize.RedisTransactionStore', options, REDIS_OPTIONS);
     this.send = commander(options.client, timeout === undefined ? 5000 : timeout);
   }
 

@@ -1,4 +1,5 @@
 import uid from 'uid-safe';
+import { checkOptions, type OptionTable } from '../lib/checkOptions.js';
 import { AuthorizationError } from '../errors/authorizationerror.js';
 import { BadRequestError } from '../errors/badrequesterror.js';
 import { ForbiddenError } from '../errors/forbiddenerror.js';
@@ -45,6 +46,12 @@ export interface SessionStoreConfig {
   clock?: () => number;
 }
 
+/** What each option of the {@link SessionStore} constructor accepts. */
+const SESSION_STORE_CONFIG = {
+  maxTransactions: { kinds: ['number'], check: (v) => ((v as number) >= 1 ? undefined : `must be 1 or more (Infinity for no bound), got ${String(v)}`) },
+  clock: 'function',
+} as const satisfies OptionTable<SessionStoreConfig>;
+
 const NO_SESSION = 'OAuth2orize requires session support. Did you forget app.use(express.session(...))?';
 
 type Txns = Record<string, Record<string, unknown>>;
@@ -75,6 +82,7 @@ export class SessionStore {
    * @param config `maxTransactions`: pending transactions kept per session (default 20)
    */
   constructor(config?: SessionStoreConfig) {
+    checkOptions('oauth2orize.SessionStore', config, SESSION_STORE_CONFIG);
     const max = config && config.maxTransactions;
     this.maxTransactions = typeof max === 'number' && max >= 1 ? max : 20;
     this.claims = new ClaimBook(config && config.clock);

@@ -16,6 +16,7 @@ const define = defineExchange({
   params: [required('first_thing', 'first'), optional('second'), SCOPE],
   issue: { positional: ['client', 'first'], extras: ['second', 'scope', 'body', 'authInfo'] },
   invalid: 'Invalid sample',
+  options: {},
 });
 
 describe('defineExchange', () => {
@@ -59,7 +60,7 @@ describe('defineExchange', () => {
 
   it('runs the gate before the body is read, and the client hook before the parameters', async () => {
     const gated = defineExchange({
-      factory: 'gated', grantType: 'gated', params: [required('x')], issue: { positional: ['client', 'x'] }, invalid: 'no',
+      factory: 'gated', grantType: 'gated', params: [required('x')], issue: { positional: ['client', 'x'] }, invalid: 'no', options: {},
       gate: (req) => ((req as { refuse?: boolean }).refuse ? new TokenError('Refused', 'unsupported_grant_type') : undefined),
       client: (client) => { if (!client) throw new TokenError('Client authentication failed', 'invalid_client'); return client; },
     });

@@ -10,6 +10,7 @@ import { format } from 'node:util';
 import request from 'supertest';
 import oauth2orize from '../../src/index.js';
 import { debug } from '../../src/lib/debug.js';
+import { callbackDiagnostics, pendingLimit } from '../../src/lib/callback.js';
 
 const BODY_PARSING_MESSAGE = 'OAuth2orize requires body parsing. Did you forget app.use(express.bodyParser())?';
 const REDIRECT = 'https://client.example.com/cb';
@@ -116,8 +117,113 @@ export function defineNoHangSuite(label: string, express: any): void {
       });
     });
 
+    describe('the mistakes of a first hour: a clear error or the documented behaviour', () => {
+      const lines: string[] = [];
+      const events: any[] = [];
+      let saved: { enabled: boolean; log: unknown; limit: number };
+      before(() => {
+        saved = { enabled: debug.enabled, log: (debug as any).log, limit: pendingLimit.ms };
+        debug.enabled = true;
+        (debug as any).log = (...args: unknown[]) => lines.push(format(...args));
+        pendingLimit.ms = 100;
+        callbackDiagnostics.onMisuse = (e) => events.push(e);
+      });
+      after(() => {
+        debug.enabled = saved.enabled;
+        (debug as any).log = saved.log;
+        pendingLimit.ms = saved.limit;
+        callbackDiagnostics.onMisuse = undefined;
+      });
+
+      it('a non-async (client, scope, done) => token answers with the token, logged under DEBUG and reported to the hook', async () => {
+        const app = tokenApp(express, (s) => s.exchange(oauth2orize.exchange.clientCredentials(function syncIssue(c: any, _scope: unknown, _done: unknown) {
+          return 'sync-' + c.id;
+        } as any)));
+        const res = await request(app).post('/token').type('form').send({ grant_type: 'client_credentials' });
+        assert.equal(res.status, 200, res.text);
+        assert.deepEqual(res.body, { access_token: 'sync-c1', token_type: 'Bearer' });
+        assert.ok(lines.some((l) => l.includes('syncIssue') && /without calling done/.test(l)), JSON.stringify(lines));
+        assert.ok(events.some((e) => e.kind === 'returned' && e.name === 'syncIssue' && e.arity === 3), JSON.stringify(events));
+      });
+
+      it('a callback API\'s return value (true, a query object) is not a result: done still answers (1.x)', async () => {
+        class Query { constructor(readonly sql: string) {} }
+        const app = tokenApp(express, (s) => {
+          s.exchange(oauth2orize.exchange.clientCredentials(((_c: unknown, _scope: unknown, done: any) => { setTimeout(() => done(null, 'from-done-1'), 20); return true; }) as any));
+          s.exchange('password', oauth2orize.exchange.password(((_c: unknown, _u: unknown, _p: unknown, done: any) => { setTimeout(() => done(null, 'from-done-2'), 20); return new Query('select'); }) as any));
+        });
+        const a = await request(app).post('/token').type('form').send({ grant_type: 'client_credentials' });
+        assert.equal(a.body.access_token, 'from-done-1', a.text);
+        const b = await request(app).post('/token').type('form').send({ grant_type: 'password', username: 'u', password: 'p' });
+        assert.equal(b.body.access_token, 'from-done-2', b.text);
+      });
+
+      it('an async callback that forgets return fails with 500 server_error once the wait ends, naming the callback', async () => {
+        const app = tokenApp(express, (s) => s.exchange(oauth2orize.exchange.clientCredentials(async function forgotReturn(_c: unknown, _scope: unknown, _done: unknown) {
+          void 'at';
+        })));
+        const started = Date.now();
+        const res = await request(app).post('/token').type('form').send({ grant_type: 'client_credentials' });
+        assert.equal(res.status, 500, res.text);
+        assert.equal(res.body.error, 'server_error');
+        assert.match(res.body.error_description, /forgotReturn \(arity 3\) resolved without calling done/);
+        assert.ok(Date.now() - started >= 90, 'it waited for done first');
+        assert.ok(events.some((e) => e.kind === 'unsettled' && e.name === 'forgotReturn'), JSON.stringify(events));
+      });
+
+      it('an async callback that calls done later, within the wait, still answers', async () => {
+        const app = tokenApp(express, (s) => s.exchange(oauth2orize.exchange.clientCredentials(async (_c: unknown, _scope: unknown, done: any) => {
+          setTimeout(() => done(null, 'in-time'), 20);
+        })));
+        const res = await request(app).post('/token').type('form').send({ grant_type: 'client_credentials' });
+        assert.equal(res.status, 200, res.text);
+        assert.equal(res.body.access_token, 'in-time');
+      });
+
+      it('returning the token response ({ access_token }) is 500 server_error saying accessToken, not 403 invalid_grant', async () => {
+        for (const issue of [
+          async (_c: unknown, _scope: unknown) => ({ access_token: 'tok', expires_in: 60 }),
+          (_c: unknown, _scope: unknown, _done: unknown) => ({ access_token: 'tok' }),
+          async (_ctx: unknown) => ({ access_token: 'tok' }),
+        ]) {
+          const app = tokenApp(express, (s) => s.exchange(oauth2orize.exchange.clientCredentials(issue as any)));
+          const res = await request(app).post('/token').type('form').send({ grant_type: 'client_credentials' });
+          assert.equal(res.status, 500, res.text);
+          assert.equal(res.body.error, 'server_error');
+          assert.match(res.body.error_description, /access_token: did you mean accessToken\?/);
+        }
+        assert.ok(events.some((e) => e.kind === 'shape'), JSON.stringify(events));
+      });
+    });
+
     describe('factories used as middleware', () => {
-      it('app.use(server.errorHandler) passes a clear error to next instead of hanging', async () => {
+      it('app.post(path, server.token(), server.errorHandler) uncalled renders the JSON error, not Express\'s HTML page', async () => {
+        const server = oauth2orize.createServer();
+        const app = express();
+        app.use(express.urlencoded({ extended: false }));
+        app.post('/token', server.token(), server.errorHandler);
+        app.post('/token2', server.token(), oauth2orize.errorHandler);
+        for (const path of ['/token', '/token2']) {
+          const res = await request(app).post(path).type('form').send({ grant_type: 'nope' });
+          assert.equal(res.status, 501, res.text);
+          assert.match(res.headers['content-type'], /application\/json/);
+          assert.deepEqual(res.body, { error: 'unsupported_grant_type', error_description: 'Unsupported grant type: nope' });
+        }
+      });
+
+      it('app.use(server.errorHandler) uncalled after the routes: the token endpoint\'s errors render with the server\'s settings', async () => {
+        const server = oauth2orize.createServer({ issuer: 'https://as.example.com', hardened: true });
+        server.exchange(oauth2orize.exchange.clientCredentials(() => { throw new Error('db password is hunter2'); }));
+        const app = express();
+        app.use(express.urlencoded({ extended: false }));
+        app.post('/token', (req: any, _res: unknown, next: () => void) => { req.user = client; next(); }, server.token());
+        app.use(server.errorHandler);
+        const res = await request(app).post('/token').type('form').send({ grant_type: 'client_credentials' });
+        assert.equal(res.status, 500, res.text);
+        assert.deepEqual(res.body, { error: 'server_error' }, 'hardened: the internal message stays hidden');
+      });
+
+      it('app.use(server.errorHandler) before the routes still passes a clear error for a normal request', async () => {
         const server = oauth2orize.createServer();
         const app = express();
         app.use(server.errorHandler);
@@ -127,14 +233,13 @@ export function defineNoHangSuite(label: string, express: any): void {
         assert.match(res.body.message, /server\.errorHandler is a factory.*app\.use\(server\.errorHandler\(\)\)/);
       });
 
-      it('app.use(oauth2orize.errorHandler) and app.post(path, server.token) do the same', async () => {
+      it('app.post(path, server.token) and server.decision uncalled pass a clear error to next', async () => {
         const server = oauth2orize.createServer();
         const app = express();
-        app.use('/a', oauth2orize.errorHandler);
         app.post('/token', server.token as any);
         app.post('/decision', server.decision as any);
         app.use(jsonErrors);
-        for (const [method, path, name] of [['get', '/a', 'oauth2orize.errorHandler'], ['post', '/token', 'server.token'], ['post', '/decision', 'server.decision']] as const) {
+        for (const [method, path, name] of [['post', '/token', 'server.token'], ['post', '/decision', 'server.decision']] as const) {
           const res = await (request(app) as any)[method](path);
           assert.equal(res.status, 500, `${path}: ${res.text}`);
           assert.ok(res.body.message.startsWith(`oauth2orize: ${name} is a factory`), `${path}: ${res.body.message}`);
@@ -146,6 +251,52 @@ export function defineNoHangSuite(label: string, express: any): void {
         const res = await request(app).post('/token').type('form').send({ grant_type: 'password', username: 'u', password: 'p' });
         assert.equal(res.status, 500, res.text);
         assert.match(res.body.error_description, /oauth2orize\.exchange\.password is a factory/);
+      });
+    });
+
+    describe('the token endpoint and its body', () => {
+      it('a JSON body answers 400 invalid_request naming the content type, not 501 "Unsupported grant type: undefined"', async () => {
+        const app = tokenApp(express, (s) => s.exchange(oauth2orize.exchange.clientCredentials((_c: unknown, done: any) => done(null, 'at'))));
+        const res = await request(app).post('/token').set('Content-Type', 'application/json').send(JSON.stringify({ grant_type: 'client_credentials' }));
+        assert.equal(res.status, 400, res.text);
+        assert.deepEqual(res.body, { error: 'invalid_request', error_description: 'token requests must be application/x-www-form-urlencoded' });
+      });
+
+      it('a form body without grant_type keeps 1.x\'s 501 "Unsupported grant type: undefined"', async () => {
+        const app = tokenApp(express, () => {});
+        const res = await request(app).post('/token').type('form').send({ foo: 'bar' });
+        assert.equal(res.status, 501, res.text);
+        assert.equal(res.body.error_description, 'Unsupported grant type: undefined');
+      });
+
+      it('a JSON body the app parses itself (express.json()) still works, as in 1.x', async () => {
+        const server = oauth2orize.createServer();
+        server.exchange(oauth2orize.exchange.clientCredentials((_c: unknown, done: any) => done(null, 'at-json')));
+        const app = express();
+        app.use(express.json());
+        app.post('/token', (req: any, _res: unknown, next: () => void) => { req.user = client; next(); }, server.token(), server.errorHandler());
+        const res = await request(app).post('/token').send({ grant_type: 'client_credentials' });
+        assert.equal(res.status, 200, res.text);
+        assert.equal(res.body.access_token, 'at-json');
+      });
+
+      it('without a body parser: 1.x\'s message to the client, express.urlencoded named in the debug log', async () => {
+        const lines: string[] = [];
+        const saved = { enabled: debug.enabled, log: (debug as any).log };
+        debug.enabled = true;
+        (debug as any).log = (...args: unknown[]) => lines.push(format(...args));
+        try {
+          const server = oauth2orize.createServer();
+          const app = express();
+          app.post('/token', server.token(), server.errorHandler());
+          const res = await request(app).post('/token').type('form').send({ grant_type: 'client_credentials' });
+          assert.equal(res.status, 500, res.text);
+          assert.equal(res.body.error_description, BODY_PARSING_MESSAGE);
+          assert.ok(lines.some((l) => l.includes('express.urlencoded({ extended: false })')), JSON.stringify(lines));
+        } finally {
+          debug.enabled = saved.enabled;
+          (debug as any).log = saved.log;
+        }
       });
     });
 

@@ -59,13 +59,14 @@ async function codeFlow(code: string, t: { after(fn: () => unknown): void }) {
   assert.equal(unknown.status, 403);
   assert.equal(unknown.headers.get('location'), null);
 
-  // A form body that is not form-encoded is read as empty: an OAuth error, not a crash.
+  // A body that is not form-encoded is read as empty: an OAuth error naming the content type, not a crash.
   const json = await fetch(`${base}/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from('demo-app:demo-secret').toString('base64')}` },
     body: '{"grant_type":"authorization_code"}',
   });
-  assert.equal(((await json.json()) as { error: string }).error, 'unsupported_grant_type');
+  assert.equal(json.status, 400);
+  assert.deepEqual(await json.json(), { error: 'invalid_request', error_description: 'token requests must be application/x-www-form-urlencoded' });
 }
 
 describe('README: using without Express', { timeout: 120_000 }, () => {

@@ -60,7 +60,7 @@ describe('settings', () => {
 
   describe('clock', () => {
     it('must be a function', () => {
-      assert.throws(() => createServer({ clock: 5 as any }), /oauth2orize: clock must be a function/);
+      assert.throws(() => createServer({ clock: 5 as any }), /oauth2orize\.createServer: option clock must be a function/);
       assert.throws(() => createServer({ clock: 'now' as any }), /clock must be a function/);
       assert.doesNotThrow(() => createServer({ clock: undefined }));
     });
