@@ -514,3 +514,12 @@ export function publishEvent<K extends keyof SecurityEvents>(kind: K, payload: S
 callbackDiagnostics.onMisuse = (event) => {
   publishEvent('callbackMisuse', { kind: event.kind, callback: event.name, arity: event.arity, message: event.message });
 };
+
+// Every channel is created, and held, when this module loads. Node 20's
+// registry of named channels holds them weakly: a channel that a subscriber
+// created by name, left and was collected can, when its cleanup runs late,
+// unregister a newer channel of the same name, so that the endpoint publishes
+// on an object no later subscriber reaches (fixed upstream in nodejs/node#59910).
+// Channels created here first and never released are never collected.
+for (const endpoint of Object.keys(TRACING_CHANNELS) as EndpointName[]) tracingOf(endpoint);
+for (const kind of Object.keys(EVENT_CHANNELS) as Array<keyof SecurityEvents>) eventChannel(kind);
