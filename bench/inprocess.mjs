@@ -16,11 +16,13 @@ function unexpectedNext(err) {
  * Each case builds its middleware from one implementation and returns
  * `one()`, which handles one request synchronously and returns what
  * `verify` checks, and `count()`, how many requests completed so far.
+ * `Response` is the mock response class (bench/otel.mjs passes one that
+ * emits 'finish').
  */
 export const CASES = [
   {
     name: 'token: client_credentials',
-    setup(lib) {
+    setup(lib, Response = MockResponse) {
       const server = lib.createServer();
       server.exchange(lib.exchange.clientCredentials((client, scope, done) => {
         done(null, 'AT-' + client.id, { expires_in: 3600 });
@@ -30,7 +32,7 @@ export const CASES = [
       return {
         one() {
           const req = { method: 'POST', url: '/token', headers: { 'content-type': FORM }, body: { grant_type: 'client_credentials' }, user: client };
-          const res = new MockResponse();
+          const res = new Response();
           token(req, res, unexpectedNext);
           return { req, res };
         },
@@ -47,7 +49,7 @@ export const CASES = [
   },
   {
     name: 'token: unsupported grant (error path)',
-    setup(lib) {
+    setup(lib, Response = MockResponse) {
       const server = lib.createServer();
       server.exchange(lib.exchange.clientCredentials((client, scope, done) => done(null, 'AT')));
       const token = server.token();
@@ -56,7 +58,7 @@ export const CASES = [
       return {
         one() {
           const req = { method: 'POST', url: '/token', headers: { 'content-type': FORM }, body: { grant_type: 'foo' }, user: client };
-          const res = new MockResponse();
+          const res = new Response();
           token(req, res, (err) => onError(err, req, res, unexpectedNext));
           return { req, res };
         },
@@ -71,7 +73,7 @@ export const CASES = [
   },
   {
     name: 'authorize: new transaction',
-    setup(lib) {
+    setup(lib, Response = MockResponse) {
       const server = lib.createServer();
       server.grant(lib.grant.code((client, redirectURI, user, done) => done(null, 'CODE')));
       server.serializeClient((client, done) => done(null, client.id));
@@ -90,7 +92,7 @@ export const CASES = [
             method: 'GET', url: '/authorize', headers: {}, user: USER, session: {},
             query: { response_type: 'code', client_id: CLIENT.id, redirect_uri: REDIRECT, state: 'xyz' },
           };
-          const res = new MockResponse();
+          const res = new Response();
           authorize(req, res, next);
           return { req, res };
         },
@@ -110,7 +112,7 @@ export const CASES = [
   },
   {
     name: 'decision: issue code, redirect',
-    setup(lib) {
+    setup(lib, Response = MockResponse) {
       const server = lib.createServer();
       let seq = 0;
       server.grant(lib.grant.code((client, redirectURI, user, done) => done(null, 'C' + (++seq))));
@@ -132,7 +134,7 @@ export const CASES = [
             },
           };
           const req = { method: 'POST', url: '/decision', headers: { 'content-type': FORM }, query: {}, body: { transaction_id: 'tid00001' }, user: USER, session, sessionID: 'sess' + (++sid) };
-          const res = new MockResponse();
+          const res = new Response();
           load(req, res, (err) => {
             if (err) throw err;
             decide(req, res, unexpectedNext);
@@ -160,7 +162,7 @@ export const CASES = [
  * process's CPU time, which leaves out the time other processes held the CPU.
  * Returns { wall, cpu } in ns/op. Throws unless every iteration completed.
  */
-function timeRound(c, n) {
+export function timeRound(c, n) {
   const before = c.count();
   let last;
   const c0 = process.cpuUsage();

@@ -7,6 +7,7 @@
 // Ratios are always oriented so that > 1.00 means the port is faster:
 // in-process it is (1.12 ns/op) / (port ns/op), over HTTP (port rate) / (1.12 rate).
 // Each ratio is the median of the per-round ratios of paired rounds.
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -90,6 +91,49 @@ let redisRows = [];
 if (haveRedis) redisRows = await runRedis({ quick });
 else console.log('\n[4] skipped: no redis-server');
 
+// 5. What observing the endpoints costs (bench/otel.mjs), in a child process:
+// whatever happens there (a missing SDK, a crash, a hang) is reported and
+// the other sections are still written.
+console.log(`\n[5] observability, in process: token and decision with no subscriber, a no-op diagnostics_channel subscriber, the OpenTelemetry bridge`);
+let obsRows = [];
+let obsNotes = [];
+try {
+  const obs = await runChild('otel.mjs', ['--json', '--rounds', String(cfg.inRounds), '--ms', String(cfg.inMs)], quick ? 120 : 600);
+  for (const r of obs) {
+    for (const [arm, label] of [['noop', 'no-op diagnostics_channel subscriber'], ['otel', 'OpenTelemetry bridge']]) {
+      for (const kind of ['wall', 'cpu']) {
+        const m = r.arms[arm][kind];
+        obsRows.push([`${r.name}, ${label} (${kind === 'cpu' ? 'CPU ' : ''}ns/op)`, fmt(m.off), fmt(m.on), m.ratio.toFixed(2), `+${fmt(m.extra)}`]);
+      }
+    }
+    obsNotes.push(`"${r.name}": rounds of ${r.sizes.off}, ${r.sizes.noop} and ${r.sizes.otel} requests; ${r.spansPerRequest} span(s) per request; before anything subscribed in the process, ${fmt(r.pristine.cpu)} CPU ns/op.`);
+  }
+} catch (err) {
+  console.log(`[5] failed: ${err && err.message}`);
+  obsNotes = [`The observability section failed: ${String(err && err.message).split('\n')[0]}`];
+}
+
+/** Run a bench script as a child; resolves to the JSON of its `RESULT` line. */
+function runChild(script, args, timeoutSeconds) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--expose-gc', fileURLToPath(new URL(script, import.meta.url)), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      process.stdout.write(chunk.split('\n').filter((l) => !l.startsWith('RESULT ')).join('\n'));
+    });
+    const timer = setTimeout(() => { child.kill(); reject(new Error(`${script} took more than ${timeoutSeconds} s`)); }, timeoutSeconds * 1000);
+    child.once('error', (err) => { clearTimeout(timer); reject(err); });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+      if (code !== 0 || !line) return reject(new Error(`${script} exited with ${signal || code}${line ? '' : ', no result'}`));
+      try { resolve(JSON.parse(line.slice(7))); } catch (err) { reject(err); }
+    });
+  });
+}
+
 // Report.
 const table = (head, body) => [
   `| ${head.join(' | ')} |`,
@@ -115,6 +159,11 @@ const md = [
     table(['case', 'baseline', 'value', 'ratio'], redisRows),
     '',
   ] : []),
+  'Observability (bench/otel.mjs): this package only, the same middleware in one process, with no subscriber and with one, in alternating rounds (a subscriber added before its round, removed after). Mock responses that emit \'finish\', on every side. The OpenTelemetry bridge records into a BasicTracerProvider (BatchSpanProcessor, no-op exporter) and a MeterProvider (a metric reader). Overhead factor = with / without (> 1.00 means slower with the subscriber); extra = median of the per-round differences.',
+  '',
+  ...(obsRows.length ? [table(['case', 'no subscriber', 'with subscriber', 'overhead factor', 'extra per request'], obsRows), ''] : []),
+  ...obsNotes,
+  '',
   `node ${process.version}, ${os.cpus().length} CPUs, load average at the end ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; ${new Date().toISOString()}; run took ${elapsed().toFixed(0)} s${quick ? ' (BENCH_QUICK)' : ''}.`,
   '',
 ].join('\n');
