@@ -48,7 +48,7 @@ describe('diagnostics channels', () => {
     assert.equal(TRACING_CHANNELS.bearer, 'oauth2orize:bearer');
     for (const [endpoint, name] of Object.entries(TRACING_CHANNELS)) assert.equal(name, `oauth2orize:${endpoint}`);
     assert.deepEqual(Object.values(EVENT_CHANNELS).sort(), [
-      'oauth2orize:client_auth_failed', 'oauth2orize:code_replay', 'oauth2orize:dpop_rejected', 'oauth2orize:error',
+      'oauth2orize:callback_misuse', 'oauth2orize:client_auth_failed', 'oauth2orize:code_replay', 'oauth2orize:dpop_rejected', 'oauth2orize:error',
       'oauth2orize:pkce_failed', 'oauth2orize:refresh_reuse_detected', 'oauth2orize:throttled',
     ]);
   });
