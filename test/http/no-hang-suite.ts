@@ -196,6 +196,64 @@ export function defineNoHangSuite(label: string, express: any): void {
       });
     });
 
+    describe('results of the wrong shape from grant.code, grant.token and exchange.tokenExchange', () => {
+      const events: any[] = [];
+      before(() => { callbackDiagnostics.onMisuse = (e) => events.push(e); });
+      after(() => { callbackDiagnostics.onMisuse = undefined; });
+
+      /** An authorization endpoint that approves at once, so the grant issues right away. */
+      function authorizeApp(grant: unknown) {
+        const server: any = oauth2orize.createServer();
+        server.grant(grant);
+        const app = express();
+        app.get('/authorize', (req: any, _res: unknown, next: () => void) => { req.user = user; next(); },
+          server.authorize((_id: string, uri: string, done: any) => done(null, client, uri), (_c: unknown, _u: unknown, done: any) => done(null, true)),
+          jsonErrors);
+        return app;
+      }
+
+      it('grant.code resolving { code } passes on a server_error naming a string code, not a redirect with code=[object Object]', async () => {
+        for (const issue of [
+          async (_ctx: unknown) => ({ code: 'x' }),
+          async (_c: unknown, _r: unknown, _u: unknown) => ({ code: 'x' }),
+          (_c: unknown, _r: unknown, _u: unknown, _done: unknown) => ({ code: 'x' }),
+        ]) {
+          events.length = 0;
+          const res = await request(authorizeApp(oauth2orize.grant.code(issue as any))).get('/authorize').query({ response_type: 'code', client_id: 'c1', redirect_uri: REDIRECT, state: 's1' });
+          // The grant passes the error on, as 1.x passes issue's errors: the app's error handler gets it.
+          assert.equal(res.status, 500, res.text);
+          assert.equal(res.headers.location, undefined, 'no redirect with code=[object Object]');
+          assert.match(res.body.message, /issue gave an object, not a code \(code: did you mean the code itself, as a string\?\); give the code as a string/);
+          assert.ok(events.some((e) => e.kind === 'shape'), JSON.stringify(events));
+        }
+      });
+
+      it('grant.code resolving a string still redirects with the code', async () => {
+        const res = await request(authorizeApp(oauth2orize.grant.code(async () => 'abc'))).get('/authorize').query({ response_type: 'code', client_id: 'c1', redirect_uri: REDIRECT });
+        assert.equal(res.headers.location, `${REDIRECT}?code=abc`);
+      });
+
+      it('grant.token resolving { access_token } passes on a server_error naming accessToken, not access_denied', async () => {
+        events.length = 0;
+        const res = await request(authorizeApp(oauth2orize.grant.token(async (_ctx: unknown) => ({ access_token: 'tok' }) as any))).get('/authorize').query({ response_type: 'token', client_id: 'c1', redirect_uri: REDIRECT });
+        assert.equal(res.status, 500, res.text);
+        assert.match(res.body.message, /access_token: did you mean accessToken\?/);
+        assert.ok(events.some((e) => e.kind === 'shape'), JSON.stringify(events));
+      });
+
+      it('exchange.tokenExchange resolving the token response is 500 server_error naming the fields, not invalid_request', async () => {
+        events.length = 0;
+        const app = tokenApp(express, (s) => s.exchange(oauth2orize.exchange.tokenExchange(async () => ({ access_token: 'tok', issued_token_type: 'urn:ietf:params:oauth:token-type:access_token' }) as any)));
+        const res = await request(app).post('/token').type('form').send({
+          grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token: 's', subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+        });
+        assert.equal(res.status, 500, res.text);
+        assert.equal(res.body.error, 'server_error');
+        assert.match(res.body.error_description, /access_token: did you mean accessToken\?; issued_token_type: did you mean issuedTokenType\?/);
+        assert.ok(events.some((e) => e.kind === 'shape'), JSON.stringify(events));
+      });
+    });
+
     describe('factories used as middleware', () => {
       it('app.post(path, server.token(), server.errorHandler) uncalled renders the JSON error, not Express\'s HTML page', async () => {
         const server = oauth2orize.createServer();
