@@ -20,7 +20,7 @@ import { shownError } from './lib/expose.js';
 import { reportHidden } from './diagnostics/trace.js';
 import { lacksPkceLookup } from './exchange/authorizationCode.js';
 import { formPost } from './response/formPost.js';
-import { markErrorHandlerFactory, misusedMiddleware, usedAsMiddleware } from './lib/misuse.js';
+import { guardErrors, markErrorHandlerFactory, misusedMiddleware, setErrorRenderers, usedAsMiddleware, type ErrorRenderers } from './lib/misuse.js';
 import { bodyParsingError } from './lib/respond.js';
 import { bodyOf } from './lib/params.js';
 import { metadata, type MetadataOptions } from './middleware/metadata.js';
@@ -369,7 +369,8 @@ export class Server<Client = any, User = any> {
     if (options && options.loadTransaction === false) {
       return decision(this, options, parse, complete);
     }
-    return [bodyFirst(transactionLoader(this, typeof options === 'function' ? undefined : options)), decision(this, options, parse, complete)];
+    const loader = guardErrors('decision', bodyFirst(transactionLoader(this, typeof options === 'function' ? undefined : options)), this._authorizationRenderers());
+    return [loader, decision(this, options, parse, complete)];
   }
 
   /**
@@ -430,7 +431,7 @@ export class Server<Client = any, User = any> {
   revocation(revoke: RevokeFunction<Client>): Middleware;
   revocation(options: any, revoke?: any): Middleware {
     if (usedAsMiddleware('server.revocation', arguments)) return misusedMiddleware('server.revocation');
-    return revocation(options, revoke);
+    return this._renderErrors(revocation(options, revoke));
   }
 
   /**
@@ -454,7 +455,7 @@ export class Server<Client = any, User = any> {
     // The standalone factory has no server: hand it this server's clock.
     const clock = settingsOf(this).options.clock;
     if (clock && !(options && options.now)) options = { ...options, now: clock };
-    return introspection(options, lookup);
+    return this._renderErrors(introspection(options, lookup));
   }
 
   /**
@@ -501,7 +502,7 @@ export class Server<Client = any, User = any> {
    */
   deviceAuthorization(options: DeviceAuthorizationOptions, store: DeviceAuthorizationStore<Client>): Middleware {
     if (usedAsMiddleware('server.deviceAuthorization', arguments)) return misusedMiddleware('server.deviceAuthorization');
-    return deviceAuthorization<Client>(this, options, store);
+    return this._renderErrors(deviceAuthorization<Client>(this, options, store));
   }
 
   /**
@@ -544,8 +545,24 @@ export class Server<Client = any, User = any> {
   pushedAuthorization(validate: ValidateFunction<Client>, store: PushedRequestStore<Client>): Middleware;
   pushedAuthorization(options: any, validate: any, store?: any): Middleware {
     if (usedAsMiddleware('server.pushedAuthorization', arguments)) return misusedMiddleware('server.pushedAuthorization');
-    if (typeof options === 'function') return pushedAuthorization<Client>(this, undefined, options, validate);
-    return pushedAuthorization<Client>(this, options, validate, store);
+    if (typeof options === 'function') return this._renderErrors(pushedAuthorization<Client>(this, undefined, options, validate));
+    return this._renderErrors(pushedAuthorization<Client>(this, options, validate, store));
+  }
+
+  /**
+   * Have an endpoint built by a standalone factory render its errors with
+   * this server's error handler when `server.errorHandler` follows it
+   * without the call (see lib/misuse.ts).
+   * @internal
+   */
+  private _renderErrors(mw: Middleware): Middleware {
+    setErrorRenderers(mw, { errorHandler: () => this.errorHandler() });
+    return mw;
+  }
+
+  /** What renders an authorization-side error in place of an uncalled error handler. @internal */
+  private _authorizationRenderers(): ErrorRenderers {
+    return { errorHandler: () => this.errorHandler(), authorizationErrorHandler: () => this.authorizationErrorHandler() };
   }
 
   /**
@@ -681,6 +698,8 @@ export function createServer<Client = any, User = any>(options?: ServerOptions):
 
 export type { SessionStoreOptions, TransactionLoaderOptions };
 
-// `server.errorHandler` mounted without the call is found by the endpoints
-// on their error path (lib/misuse.ts), which then render the error themselves.
+// `server.errorHandler` and `server.authorizationErrorHandler` mounted without
+// the call, as the first error handler after an endpoint, are found by the
+// endpoint on its error path (lib/misuse.ts), which then renders the error itself.
 markErrorHandlerFactory(Server.prototype.errorHandler);
+markErrorHandlerFactory(Server.prototype.authorizationErrorHandler, 'authorizationErrorHandler');

@@ -9,6 +9,7 @@ import type { Middleware, ParamBag } from '../types.js';
 import { DEVICE_CODE_GRANT_TYPE, DEVICE_TRANSACTION_TYPE } from './deviceCodeTypes.js';
 import { traced, clientAnnotator } from '../diagnostics/trace.js';
 import { checkOptions, POSITIVE, STRING_OR_STRINGS, type OptionTable } from '../lib/checkOptions.js';
+import { guardErrors } from '../lib/misuse.js';
 
 /**
  * Options of {@link Server.deviceAuthorization}.
@@ -159,7 +160,7 @@ export function deviceAuthorization<Client = any>(
   // The device flow's verification step makes transactions of this type; it is no response type.
   recordTransactionType(server, DEVICE_TRANSACTION_TYPE);
 
-  return traced('device_authorization', function deviceAuthorization(req, res, next) {
+  return guardErrors('device_authorization', traced('device_authorization', function deviceAuthorization(req, res, next) {
     const body = bodyOf(req);
     if (!body) return next(bodyParsingError());
     const client = (req as unknown as ParamBag)[userProperty] as Client;
@@ -197,7 +198,7 @@ export function deviceAuthorization<Client = any>(
       if (extra && typeof extra === 'object') merge(out, extra);
       writeJson(res, out);
     }), 'done', record);
-  }, clientAnnotator(userProperty));
+  }, clientAnnotator(userProperty)), {});
 }
 
 /** `store(record, done)`, or the context form `store(record)`. */

@@ -9,6 +9,7 @@ import type { ExchangeOptions } from '../types.js';
 import { clientRequired, isAbsoluteUri, optionalString, repeatableString, requiredString, tokenError } from '../lib/endpoint.js';
 import type { ExchangeFunction } from '../types.js';
 import { EXCHANGE_OPTIONS } from './exchangeOptions.js';
+import { shapeError } from '../lib/respond.js';
 
 /** The grant type of RFC 8693. */
 export const TOKEN_EXCHANGE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:token-exchange';
@@ -191,11 +192,19 @@ const define = defineExchange<{ requireClient: boolean }>({
   }),
 });
 
+/** Token-response names a token exchange result may carry by mistake. */
+const EXCHANGED_RENAMES: Readonly<Record<string, string>> = {
+  access_token: 'accessToken', issued_token_type: 'issuedTokenType', token_type: 'tokenType', expires_in: 'expiresIn', refresh_token: 'refreshToken',
+};
+
 /** Turn the Promise form's result into a `done` call. */
 function deliver(value: ExchangedToken | string | null | undefined | false, issued: IssuedCallback): void {
   // A bare string is a token without its required type: `issued` reports that.
   if (typeof value === 'string') return issued(null, value);
   if (!value || typeof value !== 'object') return issued(null, null);
+  if (!('accessToken' in value) && !('issuedTokenType' in value) && !('refreshToken' in value) && !('params' in value)) {
+    return issued(shapeError('an object that names no token', "a string, or { accessToken, issuedTokenType, tokenType?, expiresIn?, scope?, refreshToken?, params? }", value, EXCHANGED_RENAMES));
+  }
   const params: Record<string, unknown> = { ...value.params };
   params.issued_token_type = value.issuedTokenType;
   if (value.tokenType) params.token_type = value.tokenType;

@@ -9,6 +9,7 @@ import { profileOf } from '../settings/profile.js';
 import { challengeRequired, checkPolicy, methodsOf, parseChallenge, type PkcePolicy } from '../pkce.js';
 import type { OptionTable } from '../lib/checkOptions.js';
 import { GRANT_OPTIONS } from './grantOptions.js';
+import { shapeError } from '../lib/respond.js';
 
 /** Options of {@link grant.code}. */
 export interface CodeGrantOptions extends GrantOptions {
@@ -109,7 +110,16 @@ const ISSUE = shape({
       : undefined;
     return { client, redirectURI, user, ares, areq, locals, txn, pkce };
   },
+  // A returned or resolved code is a string; anything else truthy (most
+  // often `{ code }`) is refused with server_error, not sent as `code=[object Object]`.
+  result(value: unknown, issued: IssueCodeCallback) {
+    if (value && typeof value !== 'string') return issued(shapeError(typeof value === 'object' ? 'an object, not a code' : `a ${typeof value}, not a code`, 'the code as a string (or a falsy value to deny)', value, CODE_RENAMES));
+    issued(null, value as string | false | null | undefined);
+  },
 });
+
+/** Keys an object given in place of a code may have. */
+const CODE_RENAMES: Readonly<Record<string, string>> = { code: 'the code itself, as a string' };
 
 /** `extend(txn, done(err, params))`, or the context form `{ txn }`. */
 const EXTEND = shape({ positional: ['txn'] });

@@ -8,6 +8,7 @@ import type { AuthorizationRequest, AuthorizationResponse, OAuth2Transaction, Pa
 import { profileOf } from '../settings/profile.js';
 import type { OptionTable } from '../lib/checkOptions.js';
 import { GRANT_OPTIONS } from './grantOptions.js';
+import { shapeError, TOKEN_RENAMES } from '../lib/respond.js';
 
 /** Options of {@link grant.token}. */
 export type TokenGrantOptions = GrantOptions;
@@ -60,6 +61,9 @@ const ISSUE = shape({
   result(value: unknown, issued: IssueTokenCallback) {
     if (value && typeof value === 'object') {
       const v = value as { accessToken?: string; params?: Record<string, unknown> };
+      if (!('accessToken' in v) && !('params' in v)) {
+        return issued(shapeError('an object that names no token', 'a string, or { accessToken, params? }', v, TOKEN_RENAMES));
+      }
       return issued(null, v.accessToken, v.params);
     }
     issued(null, value as string | false | null | undefined);

@@ -80,13 +80,35 @@ export function deliverTokens(value: unknown, issued: IssuedCallback): void {
   if (value && typeof value === 'object') {
     const tokens = value as IssuedTokens;
     if (!('accessToken' in tokens) && !('refreshToken' in tokens) && !('params' in tokens)) {
-      const keys = Object.keys(tokens);
-      const hint = 'access_token' in tokens ? ' (access_token: did you mean accessToken?)' : '';
-      const message = `issue gave an object that names no tokens${hint}; give a string, or { accessToken, refreshToken?, params? } (got keys: ${keys.join(', ') || 'none'})`;
-      reportMisuse('shape', undefined, message);
-      return issued(new OAuth2Error(message, 'server_error', null, 500));
+      return issued(shapeError('an object that names no tokens', 'a string, or { accessToken, refreshToken?, params? }', tokens, TOKEN_RENAMES));
     }
     return issued(null, tokens.accessToken, tokens.refreshToken, tokens.params);
   }
   issued(null, value as string | false | null | undefined);
+}
+
+/** Token-response names an `issue` result may carry by mistake, and what they are called there. */
+export const TOKEN_RENAMES: Readonly<Record<string, string>> = { access_token: 'accessToken', refresh_token: 'refreshToken' };
+
+/**
+ * The error for an `issue` result in the wrong shape (`server_error`, 500),
+ * reported through `reportMisuse` with kind `'shape'` (DEBUG and the
+ * diagnostics hook). Its message says what was given, what is expected,
+ * which keys look misnamed (`renames`: a wrong key and its right name) and
+ * which keys the object had.
+ *
+ * @param got what the result was, e.g. `'an object that names no tokens'`
+ * @param expected the shapes accepted, e.g. `'a string code'`
+ * @param value the result
+ * @param renames likely misnamed keys
+ */
+export function shapeError(got: string, expected: string, value: unknown, renames?: Readonly<Record<string, string>>): OAuth2Error {
+  const isObject = value !== null && typeof value === 'object';
+  const keys = isObject ? Object.keys(value) : [];
+  const hints = renames ? keys.filter((k) => Object.prototype.hasOwnProperty.call(renames, k)).map((k) => `${k}: did you mean ${renames[k]}?`) : [];
+  const hint = hints.length ? ` (${hints.join('; ')})` : '';
+  const seen = isObject ? `keys: ${keys.join(', ') || 'none'}` : `a ${typeof value}`;
+  const message = `issue gave ${got}${hint}; give ${expected} (got ${seen})`;
+  reportMisuse('shape', undefined, message);
+  return new OAuth2Error(message, 'server_error', null, 500);
 }

@@ -12,6 +12,7 @@ import { traced, transactionAnnotator } from '../diagnostics/trace.js';
 import type { OptionTable } from '../lib/checkOptions.js';
 import { SESSION_STORE_OPTIONS } from '../txn/sessionOptions.js';
 import { PUSHED_AUTHORIZE_OPTIONS } from '../par/pushedAuthorizeOptions.js';
+import { guardErrors } from '../lib/misuse.js';
 
 /**
  * Options of {@link Server.authorization}; the store options apply to the session store.
@@ -197,10 +198,10 @@ export function authorization(server: Server<any, any>, options: any, validate?:
   // grants parse the pushed parameters (`source`).
   const pushed = pushedRequestHook(opts, (fields) => advertise(server, fields), settingsOf(server).clock);
 
-  return traced('authorize', function authorization(req, res, next) {
+  return guardErrors('authorize', traced('authorize', function authorization(req, res, next) {
     if (!pushed) return authorize(req, res, next, req);
     pushed(req, (err, source) => (err ? next(err) : authorize(req, res, next, source!)));
-  }, transactionAnnotator);
+  }, transactionAnnotator), { errorHandler: () => server.errorHandler(), authorizationErrorHandler: () => server.authorizationErrorHandler() });
 
   function authorize(req: OAuth2IncomingMessage, res: Parameters<Middleware>[1], next: Parameters<Middleware>[2], source: OAuth2IncomingMessage): void {
     let type: unknown = own((source.query || {}) as ParamBag, 'response_type');

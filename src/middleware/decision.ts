@@ -10,6 +10,7 @@ import type { CompleteFunction } from './authorization.js';
 import { traced, transactionAnnotator } from '../diagnostics/trace.js';
 import type { OptionTable } from '../lib/checkOptions.js';
 import { SESSION_STORE_OPTIONS } from '../txn/sessionOptions.js';
+import { guardErrors } from '../lib/misuse.js';
 
 /**
  * Options of {@link Server.decision}.
@@ -111,7 +112,7 @@ export function decision<Client = any, User = any>(
   const cancelField = opts.cancelField || 'cancel';
   const userProperty = opts.userProperty || settingsOf(server).userProperty;
 
-  return traced('decision', function decision(req, res, next) {
+  return guardErrors('decision', traced('decision', function decision(req, res, next) {
     const body = bodyOf(req);
     if (!body) return next(bodyParsingError());
     const txn = req.oauth2 as OAuth2Transaction<any, any> | undefined;
@@ -133,5 +134,5 @@ export function decision<Client = any, User = any>(
     });
 
     call(read, decided, 'throw', req, txn);
-  }, transactionAnnotator);
+  }, transactionAnnotator), { errorHandler: () => server.errorHandler(), authorizationErrorHandler: () => server.authorizationErrorHandler() });
 }

@@ -84,6 +84,13 @@ const ERROR_HANDLER_OPTIONS = {
  * In indirect mode the error is redirected to `req.oauth2.redirectURI`; when
  * there is none, or no response mode fits, it is passed to `next`.
  *
+ * Call it when mounting: the factory itself has arity 1 (as in 1.x), which
+ * Express never calls with an error. The endpoints detect it mounted
+ * uncalled after them (the first error handler after the endpoint in its
+ * route or the routers holding it) and render their errors themselves;
+ * mounted uncalled where a request reaches it, it passes a `TypeError`
+ * saying to call it.
+ *
  * @example
  * ```ts
  * app.post('/token', passport.authenticate('basic', { session: false }), server.token(), server.errorHandler());

@@ -6,6 +6,8 @@ import { systemClock, type Clock } from '../settings/clock.js';
 import { USER_PROPERTY } from '../settings/settings.js';
 import { traced, clientAnnotator } from '../diagnostics/trace.js';
 import { NON_NEGATIVE, type OptionTable } from '../lib/checkOptions.js';
+import { guardErrors } from '../lib/misuse.js';
+import { errorHandler } from './errorHandler.js';
 
 /**
  * Options of {@link introspection}.
@@ -145,13 +147,13 @@ export function introspection(options: any, lookup?: any): Middleware {
   const clock = opts.now || systemClock;
   const fn = prepare(LOOKUP, lookup);
 
-  return traced('introspection', function introspection(req, res, next) {
+  return guardErrors('introspection', traced('introspection', function introspection(req, res, next) {
     const done = once<Parameters<IntrospectCallback>>((err, claims) => {
       if (err) return next(err);
       writeJson(res, answer(claims, tolerance, clock));
     });
     callWithTokenRequest(fn, req, userProperty, next, done);
-  }, clientAnnotator(userProperty));
+  }, clientAnnotator(userProperty)), { errorHandler: () => errorHandler() });
 }
 
 /** `lookup(client, token, done)`, adding `tokenTypeHint` (4) and `body` (5), or the context form `{ client, token, tokenTypeHint, body }`. */

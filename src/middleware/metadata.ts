@@ -6,6 +6,7 @@ import type { Server } from '../server.js';
 import type { Middleware } from '../types.js';
 import { traced } from '../diagnostics/trace.js';
 import { checkOptions, NON_NEGATIVE, type OptionTable } from '../lib/checkOptions.js';
+import { guardErrors } from '../lib/misuse.js';
 
 /**
  * Fields of an RFC 8414 authorization server metadata document. The common
@@ -235,7 +236,7 @@ export function metadata(server: Server<any, any>, options?: MetadataOptions): M
   const cacheControl = maxAge > 0 ? `public, max-age=${Math.floor(maxAge)}` : 'no-cache';
   const cors = opts.cors !== false;
 
-  return traced('metadata', function metadata(req, res, next) {
+  return guardErrors('metadata', traced('metadata', function metadata(req, res, next) {
     if (req.method !== 'GET' && req.method !== 'HEAD') return next();
     let json: string;
     try {
@@ -249,5 +250,5 @@ export function metadata(server: Server<any, any>, options?: MetadataOptions): M
     if (cors) res.setHeader('Access-Control-Allow-Origin', '*');
     res.setHeader('Content-Length', Buffer.byteLength(json));
     res.end(req.method === 'HEAD' ? undefined : json);
-  });
+  }), { errorHandler: () => server.errorHandler() });
 }

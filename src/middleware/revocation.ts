@@ -4,6 +4,8 @@ import type { Middleware, ParamBag } from '../types.js';
 import { USER_PROPERTY } from '../settings/settings.js';
 import { traced, clientAnnotator } from '../diagnostics/trace.js';
 import type { OptionTable } from '../lib/checkOptions.js';
+import { guardErrors } from '../lib/misuse.js';
+import { errorHandler } from './errorHandler.js';
 
 /**
  * Options of {@link revocation}.
@@ -93,7 +95,7 @@ export function revocation(options: any, revoke?: any): Middleware {
   const userProperty: string = options.userProperty || USER_PROPERTY;
   const fn = prepare(REVOKE, revoke);
 
-  return traced('revocation', function revocation(req, res, next) {
+  return guardErrors('revocation', traced('revocation', function revocation(req, res, next) {
     const done = once((err?: unknown): void => {
       if (err) return next(withStatus(err));
       res.statusCode = 200;
@@ -102,7 +104,7 @@ export function revocation(options: any, revoke?: any): Middleware {
       res.end();
     });
     callWithTokenRequest(fn, req, userProperty, next, done);
-  }, clientAnnotator(userProperty));
+  }, clientAnnotator(userProperty)), { errorHandler: () => errorHandler() });
 }
 
 /**

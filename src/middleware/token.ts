@@ -2,9 +2,9 @@ import { TokenError } from '../errors/tokenerror.js';
 import { stringParam, bodyOf } from '../lib/params.js';
 import { bodyParsingError } from '../lib/respond.js';
 import type { Server } from '../server.js';
-import type { ErrorMiddleware, Middleware, NextFunction, OAuth2IncomingMessage, OAuth2ServerResponse } from '../types.js';
+import type { Middleware, OAuth2IncomingMessage } from '../types.js';
 import { debug } from '../lib/debug.js';
-import { uncalledErrorHandler } from '../lib/misuse.js';
+import { guardErrors } from '../lib/misuse.js';
 
 /** What a token request with a JSON body and no `grant_type` is told (RFC 6749 §4.1.3 and the other grants' token requests). */
 const WRONG_CONTENT_TYPE = 'token requests must be application/x-www-form-urlencoded';
@@ -62,9 +62,11 @@ const TOKEN_OPTIONS = { requireGrantType: 'boolean', requireClient: 'boolean', u
  * requests never are, fails with 400 `invalid_request` "token requests must
  * be application/x-www-form-urlencoded".
  *
- * Followed by `server.errorHandler` without the call (which Express never
- * calls with an error), it renders its errors itself, as
- * `server.errorHandler()` would.
+ * When the first error handler after it (in its route, then in the routers
+ * that hold the route) is `server.errorHandler` without the call, which
+ * Express never calls with an error, it renders its errors itself, as
+ * `server.errorHandler()` would; an error middleware of the app's own that
+ * comes first gets them untouched.
  *
  * Mount it after client authentication and a body parser, and follow it with
  * `server.errorHandler()`.
@@ -88,41 +90,30 @@ export function token(server: Server<any, any>, options?: TokenOptions): Middlew
   const requireClient = opts.requireClient ?? (profile ? profile.requireClient : false);
   const userProperty = opts.userProperty || settings.userProperty;
 
-  let render: ErrorMiddleware | undefined;
-  /**
-   * Pass an error on; but when `server.errorHandler` is mounted after this
-   * middleware without the call, which Express never calls with an error,
-   * render it here as `server.errorHandler()` would, and say so under DEBUG.
-   */
-  const fail = (err: unknown, req: OAuth2IncomingMessage, res: OAuth2ServerResponse, next: NextFunction): void => {
-    if (!uncalledErrorHandler(req)) return next(err);
-    debug('server.errorHandler is mounted without the call: the token endpoint renders the error itself; write server.errorHandler()');
-    (render ||= server.errorHandler())(err, req, res, next);
-  };
-
-  return traced('token', function token(req, res, next) {
+  const endpoint = traced('token', function token(req, res, next) {
     // 1.x reads `req.body.grant_type` and throws a TypeError when no body
     // parser ran; Express 5 leaves `req.body` undefined in that case.
     const body = bodyOf(req);
-    if (!body) return fail(bodyParsingError(), req, res, next);
+    if (!body) return next(bodyParsingError());
     let type: string | undefined;
     try {
       type = stringParam(body, 'grant_type', TokenError);
     } catch (err) {
-      return fail(err, req, res, next);
+      return next(err);
     }
-    if (requireGrantType && !type) return fail(missingGrantType(req), req, res, next);
+    if (requireGrantType && !type) return next(missingGrantType(req));
     if (requireClient && !(req as unknown as Record<string, unknown>)[userProperty]) {
-      return fail(new TokenError('Client authentication failed', 'invalid_client', null, 401), req, res, next);
+      return next(new TokenError('Client authentication failed', 'invalid_client', null, 401));
     }
     // Exchanges do not see the server; they read its settings from the request.
     carrySettings(req, settings);
     server._exchange(type, req, res, (err) => {
-      if (err) return fail(err, req, res, next);
+      if (err) return next(err);
       // A JSON body (which urlencoded parsers leave empty) would read as a
       // missing grant type: 501 "Unsupported grant type: undefined".
-      if (!type && isJson(req)) return fail(new TokenError(WRONG_CONTENT_TYPE, 'invalid_request'), req, res, next);
-      fail(new TokenError('Unsupported grant type: ' + type, 'unsupported_grant_type'), req, res, next);
+      if (!type && isJson(req)) return next(new TokenError(WRONG_CONTENT_TYPE, 'invalid_request'));
+      next(new TokenError('Unsupported grant type: ' + type, 'unsupported_grant_type'));
     });
   }, tokenAnnotator(userProperty, settings.advertised.grantTypes));
+  return guardErrors('token', endpoint, { errorHandler: () => server.errorHandler() });
 }

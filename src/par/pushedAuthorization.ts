@@ -10,6 +10,7 @@ import type { ValidateFunction } from '../middleware/authorization.js';
 import { shadowRequest, type PushedRequestRecord } from './loadPushedRequest.js';
 import { traced, clientAnnotator } from '../diagnostics/trace.js';
 import { checkOptions, POSITIVE, type OptionTable } from '../lib/checkOptions.js';
+import { guardErrors } from '../lib/misuse.js';
 
 /**
  * What the PAR endpoint uses of the server: the registered grants' request
@@ -127,7 +128,7 @@ export function pushedAuthorization<Client = any>(
   const save = prepare(STORE, store);
   advertise(server, { pushed_authorization_request_endpoint: opts.endpoint });
 
-  return traced('par', function pushedAuthorization(req, res, next) {
+  return guardErrors('par', traced('par', function pushedAuthorization(req, res, next) {
     const body = bodyOf(req);
     if (!body) return next(bodyParsingError());
     const client = (req as unknown as ParamBag)[userProperty] as Client;
@@ -185,7 +186,7 @@ export function pushedAuthorization<Client = any>(
         }), 'done', record);
       }), next);
     });
-  }, clientAnnotator(userProperty));
+  }, clientAnnotator(userProperty)), {});
 }
 
 function defaultClientID(client: unknown): string | undefined {

@@ -196,6 +196,64 @@ export function defineNoHangSuite(label: string, express: any): void {
       });
     });
 
+    describe('results of the wrong shape from grant.code, grant.token and exchange.tokenExchange', () => {
+      const events: any[] = [];
+      before(() => { callbackDiagnostics.onMisuse = (e) => events.push(e); });
+      after(() => { callbackDiagnostics.onMisuse = undefined; });
+
+      /** An authorization endpoint that approves at once, so the grant issues right away. */
+      function authorizeApp(grant: unknown) {
+        const server: any = oauth2orize.createServer();
+        server.grant(grant);
+        const app = express();
+        app.get('/authorize', (req: any, _res: unknown, next: () => void) => { req.user = user; next(); },
+          server.authorize((_id: string, uri: string, done: any) => done(null, client, uri), (_c: unknown, _u: unknown, done: any) => done(null, true)),
+          jsonErrors);
+        return app;
+      }
+
+      it('grant.code resolving { code } passes on a server_error naming a string code, not a redirect with code=[object Object]', async () => {
+        for (const issue of [
+          async (_ctx: unknown) => ({ code: 'x' }),
+          async (_c: unknown, _r: unknown, _u: unknown) => ({ code: 'x' }),
+          (_c: unknown, _r: unknown, _u: unknown, _done: unknown) => ({ code: 'x' }),
+        ]) {
+          events.length = 0;
+          const res = await request(authorizeApp(oauth2orize.grant.code(issue as any))).get('/authorize').query({ response_type: 'code', client_id: 'c1', redirect_uri: REDIRECT, state: 's1' });
+          // The grant passes the error on, as 1.x passes issue's errors: the app's error handler gets it.
+          assert.equal(res.status, 500, res.text);
+          assert.equal(res.headers.location, undefined, 'no redirect with code=[object Object]');
+          assert.match(res.body.message, /issue gave an object, not a code \(code: did you mean the code itself, as a string\?\); give the code as a string/);
+          assert.ok(events.some((e) => e.kind === 'shape'), JSON.stringify(events));
+        }
+      });
+
+      it('grant.code resolving a string still redirects with the code', async () => {
+        const res = await request(authorizeApp(oauth2orize.grant.code(async () => 'abc'))).get('/authorize').query({ response_type: 'code', client_id: 'c1', redirect_uri: REDIRECT });
+        assert.equal(res.headers.location, `${REDIRECT}?code=abc`);
+      });
+
+      it('grant.token resolving { access_token } passes on a server_error naming accessToken, not access_denied', async () => {
+        events.length = 0;
+        const res = await request(authorizeApp(oauth2orize.grant.token(async (_ctx: unknown) => ({ access_token: 'tok' }) as any))).get('/authorize').query({ response_type: 'token', client_id: 'c1', redirect_uri: REDIRECT });
+        assert.equal(res.status, 500, res.text);
+        assert.match(res.body.message, /access_token: did you mean accessToken\?/);
+        assert.ok(events.some((e) => e.kind === 'shape'), JSON.stringify(events));
+      });
+
+      it('exchange.tokenExchange resolving the token response is 500 server_error naming the fields, not invalid_request', async () => {
+        events.length = 0;
+        const app = tokenApp(express, (s) => s.exchange(oauth2orize.exchange.tokenExchange(async () => ({ access_token: 'tok', issued_token_type: 'urn:ietf:params:oauth:token-type:access_token' }) as any)));
+        const res = await request(app).post('/token').type('form').send({
+          grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token: 's', subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+        });
+        assert.equal(res.status, 500, res.text);
+        assert.equal(res.body.error, 'server_error');
+        assert.match(res.body.error_description, /access_token: did you mean accessToken\?; issued_token_type: did you mean issuedTokenType\?/);
+        assert.ok(events.some((e) => e.kind === 'shape'), JSON.stringify(events));
+      });
+    });
+
     describe('factories used as middleware', () => {
       it('app.post(path, server.token(), server.errorHandler) uncalled renders the JSON error, not Express\'s HTML page', async () => {
         const server = oauth2orize.createServer();
@@ -251,6 +309,129 @@ export function defineNoHangSuite(label: string, express: any): void {
         const res = await request(app).post('/token').type('form').send({ grant_type: 'password', username: 'u', password: 'p' });
         assert.equal(res.status, 500, res.text);
         assert.match(res.body.error_description, /oauth2orize\.exchange\.password is a factory/);
+      });
+    });
+
+    describe('server.errorHandler passed uncalled, wherever it is mounted', () => {
+      const lines: string[] = [];
+      let saved: { enabled: boolean; log: unknown };
+      before(() => {
+        saved = { enabled: debug.enabled, log: (debug as any).log };
+        debug.enabled = true;
+        (debug as any).log = (...args: unknown[]) => lines.push(format(...args));
+      });
+      after(() => {
+        debug.enabled = saved.enabled;
+        (debug as any).log = saved.log;
+      });
+      const setClient = (req: any, _res: unknown, next: () => void) => { req.user = client; next(); };
+
+      /** Each endpoint followed by the uncalled factory, and a request it refuses. */
+      function endpoints(server: any): Array<{ name: string; path: string; mount: (app: any) => void; send: (app: any) => any; status: number; body: unknown }> {
+        const noRecord = () => { throw new Error('not reached'); };
+        return [
+          { name: 'token', path: '/token', mount: (app) => app.post('/token', setClient, server.token({ requireGrantType: true }), server.errorHandler),
+            send: (app) => request(app).post('/token').type('form').send({}), status: 400,
+            body: { error: 'invalid_request', error_description: 'Missing required parameter: grant_type' } },
+          { name: 'revocation', path: '/revoke', mount: (app) => app.post('/revoke', setClient, server.revocation(noRecord), server.errorHandler),
+            send: (app) => request(app).post('/revoke').type('form').send({}), status: 400,
+            body: { error: 'invalid_request', error_description: 'Missing required parameter: token' } },
+          { name: 'introspection', path: '/introspect', mount: (app) => app.post('/introspect', setClient, server.introspection(noRecord), server.errorHandler),
+            send: (app) => request(app).post('/introspect').type('form').send({}), status: 400,
+            body: { error: 'invalid_request', error_description: 'Missing required parameter: token' } },
+          { name: 'device_authorization', path: '/device_authorization',
+            mount: (app) => app.post('/device_authorization', server.deviceAuthorization({ verificationURI: 'https://as.example/device' }, noRecord), server.errorHandler),
+            send: (app) => request(app).post('/device_authorization').type('form').send({ client_id: 'c1' }), status: 401,
+            body: { error: 'invalid_client', error_description: 'Client authentication failed' } },
+          { name: 'par', path: '/par',
+            mount: (app) => app.post('/par', setClient, server.pushedAuthorization((_id: string, uri: string, done: any) => done(null, client, uri), noRecord), server.errorHandler),
+            send: (app) => request(app).post('/par').type('form').send({ client_id: 'c1' }), status: 400,
+            body: { error: 'invalid_request', error_description: 'Missing required parameter: response_type' } },
+          { name: 'metadata', path: '/.well-known/oauth-authorization-server',
+            mount: (app) => app.get('/.well-known/oauth-authorization-server', server.metadata({ issuer: 'https://as.example', metadata: { unserializable: 1n } }), server.errorHandler),
+            send: (app) => request(app).get('/.well-known/oauth-authorization-server'), status: 500,
+            body: { error: 'server_error', error_description: 'Do not know how to serialize a BigInt' } },
+        ];
+      }
+
+      it('every endpoint answers its OAuth JSON error, not Express\'s HTML page, and DEBUG names the fix', async () => {
+        const server = oauth2orize.createServer();
+        server.grant(oauth2orize.grant.code((_c: unknown, _r: unknown, _u: unknown, done: any) => done(null, 'code')));
+        for (const e of endpoints(server)) {
+          const app = express();
+          app.use(express.urlencoded({ extended: false }));
+          e.mount(app);
+          lines.length = 0;
+          const res = await e.send(app);
+          assert.equal(res.status, e.status, `${e.name}: ${res.text}`);
+          assert.match(res.headers['content-type'], /application\/json/, e.name);
+          assert.deepEqual(res.body, e.body, e.name);
+          assert.ok(lines.some((l) => l.includes(`after the ${e.name} endpoint`) && l.includes('write server.errorHandler()')), `${e.name}: ${JSON.stringify(lines)}`);
+        }
+      });
+
+      it('the authorization endpoint followed by server.authorizationErrorHandler uncalled redirects the error to the client', async () => {
+        const server = oauth2orize.createServer();
+        server.grant(oauth2orize.grant.code((_c: unknown, _r: unknown, _u: unknown, done: any) => done(null, 'code')));
+        const app = express();
+        app.get('/authorize', (req: any, _res: unknown, next: () => void) => { req.user = user; next(); },
+          server.authorize((_id: string, uri: string, done: any) => done(null, client, uri),
+            (_c: unknown, _u: unknown, done: any) => done(new oauth2orize.AuthorizationError('not for you', 'access_denied'))),
+          server.authorizationErrorHandler as any);
+        const res = await request(app).get('/authorize').query({ response_type: 'code', client_id: 'c1', redirect_uri: REDIRECT, state: 's1' });
+        assert.equal(res.status, 302, res.text);
+        assert.equal(res.headers.location, `${REDIRECT}?error=access_denied&error_description=not%20for%20you&state=s1`);
+      });
+
+      it('the decision endpoint (its transaction loader) followed by server.errorHandler uncalled answers the JSON error', async () => {
+        const server = oauth2orize.createServer();
+        const app = express();
+        app.use(express.urlencoded({ extended: false }));
+        app.post('/decision', (req: any, _res: unknown, next: () => void) => { req.session = {}; req.user = user; next(); }, server.decision(), server.errorHandler);
+        const res = await request(app).post('/decision').type('form').send({ transaction_id: 'gone' });
+        assert.equal(res.status, 403, res.text);
+        assert.deepEqual(res.body, { error: 'server_error', error_description: 'Unable to load OAuth 2.0 transactions from session' });
+      });
+
+      it('in a router mounted on the app, with the factory mounted after it on the app', async () => {
+        const server = oauth2orize.createServer();
+        const app = express();
+        const router = express.Router();
+        router.use(express.urlencoded({ extended: false }));
+        router.post('/token', server.token());
+        app.use('/oauth', router);
+        app.use(server.errorHandler);
+        const res = await request(app).post('/oauth/token').type('form').send({ grant_type: 'nope' });
+        assert.equal(res.status, 501, res.text);
+        assert.deepEqual(res.body, { error: 'unsupported_grant_type', error_description: 'Unsupported grant type: nope' });
+      });
+
+      it('an error handler of the app\'s own that comes first gets the error, untouched', async () => {
+        const server = oauth2orize.createServer();
+        const app = express();
+        app.use(express.urlencoded({ extended: false }));
+        app.use('/elsewhere', server.errorHandler);
+        app.post('/a', server.token(), jsonErrors, server.errorHandler);
+        app.post('/b', server.token());
+        app.use(jsonErrors);
+        app.use(server.errorHandler);
+        for (const path of ['/a', '/b']) {
+          const res = await request(app).post(path).type('form').send({ grant_type: 'nope' });
+          assert.equal(res.status, 500, `${path}: ${res.text}`);
+          assert.deepEqual(res.body, { message: 'Unsupported grant type: nope' }, path);
+        }
+      });
+
+      it('a factory mounted before the endpoint is not used to render its errors', async () => {
+        const server = oauth2orize.createServer();
+        const app = express();
+        app.use(express.urlencoded({ extended: false }));
+        app.set('env', 'test'); // Express's final handler then logs nothing
+        app.use('/token/never', server.errorHandler);
+        app.post('/token', server.token());
+        const res = await request(app).post('/token').type('form').send({ grant_type: 'nope' });
+        assert.equal(res.status, 501);
+        assert.doesNotMatch(res.headers['content-type'], /application\/json/, 'Express\'s own page: nothing after the endpoint renders');
       });
     });
 
