@@ -25,6 +25,8 @@ import { metadata, type MetadataOptions } from './middleware/metadata.js';
 import { revocation, type RevocationOptions, type RevokeFunction } from './middleware/revocation.js';
 import { introspection, type IntrospectionOptions, type IntrospectFunction } from './middleware/introspection.js';
 import { clientAssertion, clientAssertionMetadata, type ClientAssertionOptions, type VerifyClientAssertion } from './middleware/clientAssertion.js';
+import { authenticateClient, authenticateClientMetadata } from './clientauth/authenticateClient.js';
+import type { AuthenticateClientOptions, LookupClientFunction } from './clientauth/options.js';
 import type {
   AuthorizationRequest,
   DeserializeClientFunction,
@@ -474,6 +476,36 @@ export class Server<Client = any, User = any> {
     if (usedAsMiddleware('server.clientAssertion', arguments)) return misusedMiddleware('server.clientAssertion');
     const mw = clientAssertion(options, verify);
     advertise(this, clientAssertionMetadata(typeof options === 'function' ? undefined : options));
+    return mw;
+  }
+
+  /**
+   * Create middleware that authenticates the client (client secrets in HTTP
+   * Basic or the body, JWT assertions, TLS certificates, public clients) and
+   * sets it as `req.user` for the token endpoint and the other endpoints
+   * clients call, and advertise its methods in this server's metadata. See
+   * {@link authenticateClient}.
+   *
+   * @example
+   * ```ts
+   * app.post('/token', express.urlencoded({ extended: false }),
+   *   server.authenticateClient(async ({ clientId }) => db.clients.find(clientId)),
+   *   server.token(), server.errorHandler());
+   * ```
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3
+   * @param options methods, accessors of the client record, hooks, throttle, `endpoints` for the metadata
+   * @param lookup finds the client record for a client identifier
+   */
+  authenticateClient(options: AuthenticateClientOptions<Client> | undefined, lookup: LookupClientFunction<Client>): Middleware;
+  /**
+   * Create client authentication middleware with the default options.
+   * @param lookup finds the client record for a client identifier
+   */
+  authenticateClient(lookup: LookupClientFunction<Client>): Middleware;
+  authenticateClient(options: any, lookup?: any): Middleware {
+    if (usedAsMiddleware('server.authenticateClient', arguments)) return misusedMiddleware('server.authenticateClient');
+    const mw = authenticateClient(options, lookup);
+    advertise(this, authenticateClientMetadata(typeof options === 'function' ? undefined : options));
     return mw;
   }
 

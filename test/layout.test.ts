@@ -52,6 +52,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   'grant/': ['lib/', 'errors/', 'settings/', 'pkce.ts', 'response/', 'device/'],
   'exchange/': ['lib/', 'errors/', 'settings/', 'pkce.ts', 'device/'],
   'middleware/': ['lib/', 'errors/', 'settings/', 'unorderedlist.ts', 'pkce.ts', 'response/', 'txn/', 'par/', 'type:server.ts'],
+  'clientauth/': ['lib/', 'errors/', 'settings/', 'txn/', 'middleware/'],
   'server.ts': [EVERYTHING],
   'index.ts': [EVERYTHING],
   [TYPES]: [EVERYTHING],
