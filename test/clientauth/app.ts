@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { scryptSync, timingSafeEqual } from 'node:crypto';
 import express from 'express';
 import { importJWK, jwtVerify, type JWK } from 'jose';
-import oauth2orize, { type AuthenticateClientOptions, type ServerOptions } from '../../src/index.js';
+import oauth2orize, { type AuthenticateClientOptions, type Server, type ServerOptions } from '../../src/index.js';
 
 export interface Client {
   client_id: string;
@@ -51,7 +51,7 @@ export interface BuildOptions {
 export interface Running {
   base: string;
   app: express.Express;
-  server: oauth2orize.Server<Client>;
+  server: Server<Client>;
   clients: Map<string, Client>;
   clock: { t: number };
   devices: Map<string, { clientId: string; status: 'pending' | 'approved'; interval: number; lastPolledAt?: number; expiresAt: number; userCode: string; deviceCode: string }>;

@@ -9,7 +9,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as oauth from 'oauth4webapi';
-import { generateKeyPair, exportJWK } from 'jose';
+import { generateKeyPair, exportJWK, type CryptoKey } from 'jose';
 import { hashSecret, SECRETS, startClientAuthApp, type Running } from './app.js';
 
 const insecure = { [oauth.allowInsecureRequests]: true } as const;
@@ -22,7 +22,7 @@ describe('authenticateClient with oauth4webapi', () => {
   before(async () => {
     s = await startClientAuthApp();
     const pair = await generateKeyPair('ES256', { extractable: true });
-    privateKey = pair.privateKey as CryptoKey;
+    privateKey = pair.privateKey;
     s.clients.set('basic-app', { client_id: 'basic-app', client_secret: SECRETS.basic, redirectURI: 'https://basic.example/cb' });
     s.clients.set('post-app', { client_id: 'post-app', client_secret: SECRETS.post, token_endpoint_auth_method: 'client_secret_post' });
     s.clients.set('hashed app~1', { client_id: 'hashed app~1', secretHash: hashSecret(SECRETS.hashed) });
@@ -113,7 +113,7 @@ describe('authenticateClient with oauth4webapi', () => {
   it('a wrong secret and an unknown client are invalid_client for the client too', async () => {
     await rejectedAsInvalidClient(clientCredentials({ client_id: 'basic-app' }, oauth.ClientSecretBasic('wrong')));
     await rejectedAsInvalidClient(clientCredentials({ client_id: 'nobody' }, oauth.ClientSecretPost('x')));
-    await rejectedAsInvalidClient(clientCredentials({ client_id: 'jwt-app' }, oauth.PrivateKeyJwt((await generateKeyPair('ES256')).privateKey as CryptoKey)));
+    await rejectedAsInvalidClient(clientCredentials({ client_id: 'jwt-app' }, oauth.PrivateKeyJwt((await generateKeyPair('ES256')).privateKey)));
   });
 
   describe('refusals on the wire', () => {
