@@ -219,7 +219,6 @@ export function createApp({
 
   const { clientAuth, clientErrors } = mountClientEndpoints(app, {
     server,
-    passport,
     db,
     issuer,
     perIP: tokenPerIP,
