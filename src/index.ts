@@ -163,7 +163,6 @@ export { authenticateClient };
 export type {
   AuthenticateClientOptions, ClientAuthInfo, LookupClientFunction, LookupClientContext, LookupClientCallback,
   VerifySecretFunction, VerifySecretContext, VerifyCertificateFunction, VerifyCertificateContext, AccessorFunction, AssertionMethodOptions,
-  ClientThrottle, ThrottleDecision,
 } from './clientauth/options.js';
 export type { ClientAuthMethod, ClientAuthEndpoint } from './clientauth/methods.js';
 
@@ -187,6 +186,14 @@ export { REQUEST_URI_PREFIX };
 export type { PushedAuthorizationOptions, PushedRequestStore } from './par/pushedAuthorization.js';
 export type { PushedAuthorizeOptions, PushedRequestRecord, PushedRequestLoader, PushedRequestLoadContext } from './par/loadPushedRequest.js';
 
+// Observability: the diagnostics channels, their payloads, and what they say about clients and users.
+import { TRACING_CHANNELS, EVENT_CHANNELS, configureDiagnostics, describeClient, isObserved, publishEvent } from './diagnostics/channels.js';
+export { TRACING_CHANNELS, EVENT_CHANNELS, configureDiagnostics, describeClient, isObserved, publishEvent };
+export type {
+  EndpointName, EndpointContext, Outcome, DiagnosticsOptions, SecurityEvents, ClientAuthFailedEvent, ThrottledEvent,
+  RefreshReuseEvent, CodeReplayEvent, DpopRejectedEvent, PkceFailedEvent, PkceFailureReason, HiddenErrorEvent,
+} from './diagnostics/channels.js';
+
 // Transaction stores.
 import { SessionStore } from './txn/session.js';
 import { RedisTransactionStore } from './txn/redis.js';
@@ -195,6 +202,19 @@ export type { SessionStoreConfig, SessionStoreOptions } from './txn/session.js';
 export { RedisTransactionStore };
 export type { RedisTransactionStoreOptions } from './txn/redis.js';
 export type { RedisClientLike, NodeRedisClientLike, IoRedisClientLike } from './txn/redisclient.js';
+
+// Stores of counters and one-time claims: the throttle's failures, assertions' jti.
+import { MemoryAttemptStore, RedisAttemptStore } from './stores/attempts.js';
+import { MemoryReplayStore, RedisReplayStore } from './stores/replay.js';
+export { MemoryAttemptStore, RedisAttemptStore };
+export type { AttemptStore, MemoryAttemptStoreOptions, RedisAttemptStoreOptions } from './stores/attempts.js';
+export { MemoryReplayStore, RedisReplayStore };
+export type { ReplayStore, MemoryReplayStoreOptions, RedisReplayStoreOptions } from './stores/replay.js';
+
+// The throttle of client authentication.
+import { createThrottle } from './clientauth/throttle.js';
+export { createThrottle };
+export type { ClientThrottle, ThrottleDecision, ThrottleOptions } from './clientauth/throttle.js';
 
 // Errors.
 import { OAuth2Error } from './errors/oauth2error.js';
@@ -259,6 +279,16 @@ const oauth2orize = Object.assign(createServer, {
   response,
   /** A transaction store on Redis, for several processes. */
   RedisTransactionStore,
+  /** Attempt counters in memory (one process). */
+  MemoryAttemptStore,
+  /** Attempt counters on Redis, shared by several processes. */
+  RedisAttemptStore,
+  /** One-time claims (assertion `jti`s) in memory (one process). */
+  MemoryReplayStore,
+  /** One-time claims on Redis, shared by several processes. */
+  RedisReplayStore,
+  /** The throttle of failed client authentications. */
+  createThrottle,
   /** Middleware serving RFC 8414 authorization server metadata; also `server.metadata()`. */
   metadata,
   /** The well-known metadata path for an issuer (RFC 8414 §3.1). */
@@ -297,6 +327,18 @@ const oauth2orize = Object.assign(createServer, {
   DEVICE_CODE_GRANT_TYPE,
   /** The prefix of the `request_uri` values this package issues (RFC 9126 §2.2). */
   REQUEST_URI_PREFIX,
+  /** The names of the endpoints' tracing channels (`oauth2orize:<endpoint>`). */
+  TRACING_CHANNELS,
+  /** The names of the security-event channels and of `oauth2orize:error`. */
+  EVENT_CHANNELS,
+  /** Chooses what the channels' payloads say about clients and users. */
+  configureDiagnostics,
+  /** The `clientId` of a payload, for a client, as configured. */
+  describeClient,
+  /** Whether anyone listens for a security event. */
+  isObserved,
+  /** Publishes a security event. */
+  publishEvent,
 });
 
 export default oauth2orize;

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { safeEqual } from './lib/safeEqual.js';
 import { AuthorizationError } from './errors/authorizationerror.js';
 import { TokenError } from './errors/tokenerror.js';
+import { describeClient, isObserved, publishEvent, type PkceFailedEvent, type PkceFailureReason } from './diagnostics/channels.js';
 import type { ParamBag } from './types.js';
 import { stringParam } from './lib/params.js';
 
@@ -124,15 +125,15 @@ export function methodsOf(policy: PkcePolicy): string[] {
  */
 export function checkVerifier(verifier: string | undefined, record: PkceRecord, policy: PkcePolicy, client: unknown): void {
   if (verifier !== undefined && !VERIFIER.test(verifier)) {
-    throw new TokenError('Invalid parameter: code_verifier', 'invalid_request');
+    throw refused('malformed_verifier', 'Invalid parameter: code_verifier', 'invalid_request', record, client);
   }
   const challenge = record.codeChallenge;
   if (!challenge) {
-    if (verifier !== undefined) throw new TokenError('code_verifier sent for a code issued without code_challenge', 'invalid_grant');
-    if (challengeRequired(policy, client)) throw new TokenError('Authorization code was issued without code_challenge', 'invalid_grant');
+    if (verifier !== undefined) throw refused('unexpected_verifier', 'code_verifier sent for a code issued without code_challenge', 'invalid_grant', record, client);
+    if (challengeRequired(policy, client)) throw refused('challenge_required', 'Authorization code was issued without code_challenge', 'invalid_grant', record, client);
     return;
   }
-  if (verifier === undefined) throw new TokenError('Missing required parameter: code_verifier', 'invalid_grant');
+  if (verifier === undefined) throw refused('missing_verifier', 'Missing required parameter: code_verifier', 'invalid_grant', record, client);
   const method = record.codeChallengeMethod || 'plain';
   let ok: boolean;
   if (method === 'S256') {
@@ -143,7 +144,22 @@ export function checkVerifier(verifier: string | undefined, record: PkceRecord, 
   } else {
     ok = false;
   }
-  if (!ok) throw new TokenError('Invalid code_verifier', 'invalid_grant');
+  if (!ok) throw refused('mismatch', 'Invalid code_verifier', 'invalid_grant', record, client);
+}
+
+/** The error for a failed check, published first on `oauth2orize:pkce_failed` when someone listens. */
+function refused(reason: PkceFailureReason, message: string, code: string, record: PkceRecord, client: unknown): TokenError {
+  if (isObserved('pkceFailed')) {
+    const event: PkceFailedEvent = { reason };
+    const clientId = describeClient(client);
+    if (clientId !== undefined) event.clientId = clientId;
+    if (record.codeChallenge) {
+      const method = record.codeChallengeMethod || 'plain';
+      event.method = method === 'S256' || method === 'plain' ? method : 'other';
+    }
+    publishEvent('pkceFailed', event);
+  }
+  return new TokenError(message, code);
 }
 
 function sha256(s: string): Buffer {

@@ -16,6 +16,7 @@ import type { Profile } from './settings/profile.js';
 import { advertise, carrySettings, createSettings, installSettings, recordDeclared, recordGrantType, recordResponseType, recordTransactionType, settingsOf } from './settings/settings.js';
 import { DEVICE_TRANSACTION_TYPE } from './device/deviceCodeTypes.js';
 import { shownError } from './lib/expose.js';
+import { reportHidden } from './diagnostics/trace.js';
 import { lacksPkceLookup } from './exchange/authorizationCode.js';
 import { formPost } from './response/formPost.js';
 import { misusedMiddleware, usedAsMiddleware } from './lib/misuse.js';
@@ -26,6 +27,7 @@ import { revocation, type RevocationOptions, type RevokeFunction } from './middl
 import { introspection, type IntrospectionOptions, type IntrospectFunction } from './middleware/introspection.js';
 import { clientAssertion, clientAssertionMetadata, type ClientAssertionOptions, type VerifyClientAssertion } from './middleware/clientAssertion.js';
 import { authenticateClient, authenticateClientMetadata } from './clientauth/authenticateClient.js';
+import { withServerDefaults } from './clientauth/serverDefaults.js';
 import type { AuthenticateClientOptions, LookupClientFunction } from './clientauth/options.js';
 import type {
   AuthorizationRequest,
@@ -46,28 +48,6 @@ import type {
   ResponseHandler,
   SerializeClientFunction,
   ServerOptions,
-  TransactionStore,
-} from './types.js';
-
-// The registry types moved to types.ts; re-exported here, where 1.x-minded
-// readers (and this package's modules) look for them.
-export type {
-  AsyncRequestParser,
-  DeserializeClientFunction,
-  ExchangeFunction,
-  ExchangeLayer,
-  GrantErrorHandler,
-  GrantLayer,
-  GrantModule,
-  GrantPhase,
-  LegacyTransactionStore,
-  ParserRequest,
-  RequestParser,
-  RequestTransactionStore,
-  ResponseHandler,
-  SerializeClientFunction,
-  ServerOptions,
-  SyncRequestParser,
   TransactionStore,
 } from './types.js';
 
@@ -463,7 +443,8 @@ export class Server<Client = any, User = any> {
    * (`private_key_jwt`), and advertise the method in this server's metadata.
    * See {@link clientAssertion}.
    * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.2
-   * @param options accepted audiences, algorithms, `jti` replay check, metadata
+   * The server's `issuer` and `clock` options are the middleware's defaults.
+   * @param options issuer and audiences, algorithms, lifetime and skew, replay store, `jti` hook, metadata
    * @param verify finds the client and verifies the assertion's signature
    */
   clientAssertion(options: ClientAssertionOptions<Client> | undefined, verify: VerifyClientAssertion<Client>): Middleware;
@@ -474,8 +455,20 @@ export class Server<Client = any, User = any> {
   clientAssertion(verify: VerifyClientAssertion<Client>): Middleware;
   clientAssertion(options: any, verify?: any): Middleware {
     if (usedAsMiddleware('server.clientAssertion', arguments)) return misusedMiddleware('server.clientAssertion');
+    if (typeof options === 'function') {
+      verify = options;
+      options = undefined;
+    }
+    // The standalone factory has no server: hand it this server's issuer and clock.
+    const settings = settingsOf(this);
+    const issuer = settings.profile?.issuer;
+    const clock = settings.options.clock;
+    const given = options || {};
+    if ((issuer && given.issuer === undefined) || (clock && given.now === undefined)) {
+      options = { ...given, issuer: given.issuer ?? issuer, now: given.now ?? clock };
+    }
     const mw = clientAssertion(options, verify);
-    advertise(this, clientAssertionMetadata(typeof options === 'function' ? undefined : options));
+    advertise(this, clientAssertionMetadata(options));
     return mw;
   }
 
@@ -493,6 +486,8 @@ export class Server<Client = any, User = any> {
    *   server.token(), server.errorHandler());
    * ```
    * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3
+   * The server's `issuer` and `clock` are the assertion checks' defaults; on a
+   * hardened server, failed attempts are throttled by default (`throttle`).
    * @param options methods, accessors of the client record, hooks, throttle, `endpoints` for the metadata
    * @param lookup finds the client record for a client identifier
    */
@@ -504,8 +499,13 @@ export class Server<Client = any, User = any> {
   authenticateClient(lookup: LookupClientFunction<Client>): Middleware;
   authenticateClient(options: any, lookup?: any): Middleware {
     if (usedAsMiddleware('server.authenticateClient', arguments)) return misusedMiddleware('server.authenticateClient');
-    const mw = authenticateClient(options, lookup);
-    advertise(this, authenticateClientMetadata(typeof options === 'function' ? undefined : options));
+    if (typeof options === 'function') {
+      lookup = options;
+      options = undefined;
+    }
+    const opts = withServerDefaults<Client>(settingsOf(this), options);
+    const mw = authenticateClient(opts, lookup);
+    advertise(this, authenticateClientMetadata(opts));
     return mw;
   }
 
@@ -647,6 +647,7 @@ export class Server<Client = any, User = any> {
     // exposeErrors off, they get a bare server_error in place of an internal
     // error. The app's own error middleware still gets the original.
     const shown = profile.exposeErrors ? err : shownError(err);
+    if (shown !== err) reportHidden(err, 'authorization');
     respondError(this._errHandlers, shown, txn, res, (e) => cb(e === shown ? err : e));
   }
 

@@ -1,25 +1,26 @@
 /**
  * The Express 5 application: sessions, the start page, the authorization
  * endpoint and its consent page, and the other parts mounted from their own
- * modules (login.js, endpoints.js, device.js, par.js, resources.js).
+ * modules (web/login.js, oauth/endpoints.js, oauth/device.js, oauth/par.js,
+ * web/resources.js).
  *
  * @module app
  */
 import express from 'express';
 import session from 'express-session';
-import { createPassport } from './auth.js';
-import { DeviceStore, mountDeviceRoutes, registerDeviceFlow } from './device.js';
-import { mountClientEndpoints } from './endpoints.js';
-import { mountLogin } from './login.js';
-import { mountResources } from './resources.js';
-import { PushedRequests } from './par.js';
-import { csrfProblem, csrfToken } from './csrf.js';
-import { FailureLimiter } from './ratelimit.js';
-import { BoundedMemoryStore } from './sessions.js';
-import { CONFIDENTIAL_CLIENT, DEMO_PKCE, DEMO_USER, PUBLIC_CLIENT, SCOPES, demoLinks, demoRedirectURIs } from './demo.js';
-import { createOAuth2Server, immediateApproval, parseDecision, rememberApproval, validateAuthorizationRequest } from './oauth2.js';
-import { requestedScope } from './tokens.js';
-import { consentPage, errorPage, homePage, sendPage } from './views.js';
+import { createPassport } from './oauth/auth.js';
+import { DeviceStore, mountDeviceRoutes, registerDeviceFlow } from './oauth/device.js';
+import { mountClientEndpoints } from './oauth/endpoints.js';
+import { mountLogin } from './web/login.js';
+import { mountResources } from './web/resources.js';
+import { PushedRequests } from './oauth/par.js';
+import { csrfProblem, csrfToken } from './web/csrf.js';
+import { FailureLimiter } from './infra/ratelimit.js';
+import { BoundedMemoryStore } from './infra/sessions.js';
+import { CONFIDENTIAL_CLIENT, DEMO_PKCE, DEMO_USER, PUBLIC_CLIENT, SCOPES, demoLinks, demoRedirectURIs } from './storage/demo.js';
+import { createOAuth2Server, immediateApproval, parseDecision, rememberApproval, validateAuthorizationRequest } from './oauth/oauth2.js';
+import { requestedScope } from './oauth/tokens.js';
+import { consentPage, errorPage, homePage, sendPage } from './web/views.js';
 
 
 /** Used when neither `sessionSecret` nor `SESSION_SECRET` is set. Development only. */
@@ -58,7 +59,7 @@ function statusOf(err) {
  * Create the example application.
  *
  * @param {object} options
- * @param {import('./db.js').Store} options.db from `openDatabase()`
+ * @param {import('./storage/db.js').Store} options.db from `openDatabase()`
  * @param {string} options.issuer this server's origin, e.g.
  *   `http://localhost:3000`: the `iss` of its authorization responses
  *   (RFC 9207) and the origin its forms must come from
@@ -66,15 +67,15 @@ function statusOf(err) {
  *   a fixed development secret
  * @param {string[]} [options.legacyGrants] which of {@link LEGACY_GRANTS} to
  *   turn on (for demonstration only); none by default
- * @param {import('./ratelimit.js').RateLimits} [options.rateLimits] failures
+ * @param {import('./infra/ratelimit.js').RateLimits} [options.rateLimits] failures
  *   allowed before `/login` and `/token` answer 429
  * @param {boolean | number | string} [options.trustProxy] Express's
  *   `trust proxy` setting, for a server behind a reverse proxy: it makes
  *   `req.ip` and `req.secure` (hence Secure cookies) follow X-Forwarded-*
  * @param {import('express-session').Store} [options.sessionStore] default: a
- *   {@link BoundedMemoryStore} of at most 10,000 sessions (Redis: see redis.js)
+ *   {@link BoundedMemoryStore} of at most 10,000 sessions (Redis: see infra/redis.js)
  * @param {import('oauth2orize').TransactionStore} [options.txnStore]
- *   transactions elsewhere than in the session (Redis, see redis.js)
+ *   transactions elsewhere than in the session (Redis, see infra/redis.js)
  * @param {number} [options.sessionMaxAge] session cookie lifetime in ms
  *   (default one hour)
  * @returns {import('express').Express}
@@ -135,7 +136,7 @@ export function createApp({
   const form = express.urlencoded({ extended: false });
 
   /**
-   * CSRF protection of a browser form post (see csrf.js).
+   * CSRF protection of a browser form post (see web/csrf.js).
    * @type {import('express').RequestHandler}
    */
   function checkCsrf(req, res, next) {

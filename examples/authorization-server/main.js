@@ -14,7 +14,9 @@
  * - `ISSUER`: the public origin when it is not `http://localhost:PORT`
  *   (behind a proxy)
  * - `REDIS_URL` (default: none): keep sessions and transactions in Redis,
- *   so that several instances can serve one user (see redis.js)
+ *   so that several instances can serve one user (see infra/redis.js)
+ * - `OTEL_TRACES_EXPORTER=console` or `OTEL_EXPORTER_OTLP_ENDPOINT`: record
+ *   OpenTelemetry spans and metrics (see infra/telemetry.js)
  *
  * It listens on `localhost` only, then prints the demo credentials and a
  * ready authorization URL.
@@ -24,14 +26,17 @@
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { DEV_SESSION_SECRET, createApp } from './app.js';
-import { openDatabase } from './db.js';
-import { connectRedis } from './redis.js';
-import { CONFIDENTIAL_CLIENT, DEMO_PKCE, DEMO_USER, PUBLIC_CLIENT, demoLinks, demoRedirectURIs } from './demo.js';
+import { openDatabase } from './storage/db.js';
+import { connectRedis } from './infra/redis.js';
+import { startTelemetry } from './infra/telemetry.js';
+import { CONFIDENTIAL_CLIENT, DEMO_PKCE, DEMO_USER, PUBLIC_CLIENT, demoLinks, demoRedirectURIs } from './storage/demo.js';
 
 const HOST = 'localhost';
 const port = Number(process.env.PORT || 3000);
 const dbPath = process.env.DB_PATH || fileURLToPath(new URL('./data/example.sqlite', import.meta.url));
 
+// Before anything handles a request, so that every request is recorded.
+const stopTelemetry = await startTelemetry();
 const server = createServer();
 
 // Listen first: with PORT=0 the origin, which the demo clients' redirect
@@ -125,7 +130,8 @@ function shutdown() {
   server.close(() => {
     db.close();
     void redis?.close();
-    process.exit(0);
+    // Flush the last spans and metrics before leaving.
+    void Promise.resolve(stopTelemetry?.()).finally(() => process.exit(0));
   });
   // Keep-alive connections would hold close() open; don't wait for them.
   server.closeAllConnections();

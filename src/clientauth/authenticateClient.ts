@@ -9,7 +9,8 @@ import { Attempt } from './attempt.js';
 import { acceptedMethods, compile, guardedEndpoints } from './config.js';
 import { present, type Presented } from './credentials.js';
 import { authMethodsMetadata } from './methods.js';
-import type { AuthenticateClientOptions, ClientAuthInfo, LookupClientFunction, ThrottleDecision } from './options.js';
+import type { AuthenticateClientOptions, ClientAuthInfo, LookupClientFunction } from './options.js';
+import type { ThrottleDecision } from './throttle.js';
 
 /** `(options?, lookup)`. */
 const AUTHENTICATE_CLIENT_ARGS: FactoryArgs = {

@@ -8,8 +8,9 @@ import { USER_PROPERTY } from '../settings/settings.js';
 import { clientAssertion } from '../middleware/clientAssertion.js';
 import type { Middleware, OAuth2IncomingMessage } from '../types.js';
 import type { authenticateClient } from './authenticateClient.js';
-import { ASSERTION_METHODS, CERTIFICATE_METHODS, CLIENT_AUTH_ENDPOINTS, CLIENT_AUTH_METHODS, SECRET_METHODS, type ClientAuthEndpoint, type ClientAuthMethod } from './methods.js';
-import type { AuthenticateClientOptions, ClientThrottle } from './options.js';
+import { ASSERTION_METHODS, assertionMethodOf, CERTIFICATE_METHODS, CLIENT_AUTH_ENDPOINTS, CLIENT_AUTH_METHODS, SECRET_METHODS, type ClientAuthEndpoint, type ClientAuthMethod } from './methods.js';
+import type { AuthenticateClientOptions } from './options.js';
+import { createThrottle, type ClientThrottle } from './throttle.js';
 
 /** The compiled options. */
 export interface Config {
@@ -58,6 +59,9 @@ export function acceptedMethods(options: AuthenticateClientOptions<any>): Client
     if (!CLIENT_AUTH_METHODS.includes(method)) throw new TypeError(`oauth2orize.authenticateClient: unknown client authentication method: ${String(method)}`);
     if (ASSERTION_METHODS.includes(method) && !(options.assertion && typeof options.assertion.verify === 'function')) {
       throw new TypeError(`oauth2orize.authenticateClient: ${method} requires the assertion option with a verify function`);
+    }
+    if (method === 'client_secret_jwt' && !(options.assertion!.algorithms || []).some((alg) => assertionMethodOf(alg) === method)) {
+      throw new TypeError('oauth2orize.authenticateClient: client_secret_jwt requires an HMAC algorithm (HS256, ...) in assertion.algorithms');
     }
     if (CERTIFICATE_METHODS.includes(method) && typeof options.verifyCertificate !== 'function') {
       throw new TypeError(`oauth2orize.authenticateClient: ${method} requires the verifyCertificate option`);
@@ -114,11 +118,15 @@ export function compile(options: AuthenticateClientOptions<any>, lookup: Functio
   let assertion: Middleware | undefined;
   if (ASSERTION_METHODS.some((m) => methods.has(m))) {
     const { verify, ...rest } = options.assertion!;
+    if (rest.issuer === undefined && rest.audience === undefined) {
+      // The assertion checks would refuse to start with a message about clientAssertion; say it for this factory.
+      throw new TypeError('oauth2orize.authenticateClient: assertions need this server\'s identity to check aud: give the server an issuer option (and use server.authenticateClient()), or assertion.issuer, or assertion.audience (audience: false leaves aud to verify)');
+    }
     assertion = clientAssertion({ ...rest, userProperty: ASSERTED, required: false }, verify);
   }
   const accessor = (fn: unknown, name: string, fallback: Function): Callback =>
     fn === undefined ? prepare(ACCESSOR, fallback) : prepareChecked(ACCESSOR, fn, name, '(value) or (value, done)');
-  const throttle = options.throttle || undefined;
+  const throttle = options.throttle === true ? createThrottle() : options.throttle || undefined;
   if (throttle && (typeof throttle.check !== 'function' || typeof throttle.failed !== 'function' || typeof throttle.succeeded !== 'function')) {
     throw new TypeError('oauth2orize.authenticateClient: throttle must have check, failed and succeeded methods');
   }

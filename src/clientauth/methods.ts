@@ -6,6 +6,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc7591#section-2
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-2
  */
+import { ASYMMETRIC_ALGORITHMS } from '../lib/assertionPolicy.js';
 
 /**
  * A client authentication method, as named in RFC 7591 §2
@@ -70,8 +71,8 @@ export function assertionMethodOf(alg: unknown): ClientAuthMethod {
 
 /**
  * The RFC 8414 fields that advertise `methods` at each of `endpoints`, and,
- * when an assertion method is among them and `algorithms` is known, the
- * accepted signing algorithms.
+ * when an assertion method is among them, the accepted signing algorithms
+ * (`algorithms`, else the assertion checks' default, the asymmetric ones).
  */
 export function authMethodsMetadata(
   methods: readonly ClientAuthMethod[],
@@ -83,7 +84,7 @@ export function authMethodsMetadata(
   const signs = listed.some((m) => ASSERTION_METHODS.includes(m));
   for (const endpoint of endpoints) {
     fields[`${endpoint}_endpoint_auth_methods_supported`] = listed.slice();
-    if (signs && algorithms && algorithms.length) fields[`${endpoint}_endpoint_auth_signing_alg_values_supported`] = algorithms.slice();
+    if (signs) fields[`${endpoint}_endpoint_auth_signing_alg_values_supported`] = (algorithms || ASYMMETRIC_ALGORITHMS).slice();
   }
   return fields;
 }

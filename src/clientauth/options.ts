@@ -5,50 +5,9 @@
 import type { ClientAssertionOptions, VerifyClientAssertion } from '../middleware/clientAssertion.js';
 import type { OAuth2IncomingMessage, ParamBag } from '../types.js';
 import type { ClientAuthEndpoint, ClientAuthMethod } from './methods.js';
+import type { ClientThrottle, createThrottle } from './throttle.js';
 import type { authenticateClient } from './authenticateClient.js';
 import type { clientAssertion } from '../middleware/clientAssertion.js';
-
-/**
- * What a brute-force throttle answers before a client authentication is checked.
- *
- * @group Endpoints
- */
-export interface ThrottleDecision {
-  /** Whether the attempt is refused without being checked. */
-  blocked: boolean;
-  /** Seconds until the attempt may be made again; 0 when not blocked. */
-  retryAfter: number;
-}
-
-/**
- * A brute-force throttle of failed client authentications, as
- * {@link authenticateClient} calls it: `check` before the credentials are
- * checked, then `failed` or `succeeded`. `address` is the request's source
- * address; `clientId` the identifier the request presents (`undefined` when
- * it names none).
- *
- * @group Endpoints
- */
-export interface ClientThrottle {
-  /**
-   * Whether an attempt from `address` for `clientId` may be checked now.
-   * @param clientId the client the request presents, if any
-   * @param address the request's source address
-   */
-  check(clientId: string | undefined, address: string): Promise<ThrottleDecision>;
-  /**
-   * Count a failed authentication.
-   * @param clientId the client the request presented, if any
-   * @param address the request's source address
-   */
-  failed(clientId: string | undefined, address: string): Promise<void>;
-  /**
-   * Record a successful authentication.
-   * @param clientId the client that authenticated
-   * @param address the request's source address
-   */
-  succeeded(clientId: string, address: string): Promise<void>;
-}
 
 /**
  * What {@link authenticateClient} sets as `req.authInfo` for the exchanges
@@ -222,11 +181,14 @@ export interface AuthenticateClientOptions<Client = any> {
    */
   certificateOf?: AccessorFunction<OAuth2IncomingMessage, unknown>;
   /**
-   * Brute-force throttling of failed authentications: a {@link ClientThrottle},
-   * or `false` for none. Default none, except through
-   * `server.authenticateClient()` on a hardened server.
+   * Brute-force throttling of failed authentications: a {@link ClientThrottle}
+   * (from {@link createThrottle}, with a Redis store for several instances),
+   * `true` for one in memory, or `false` for none. Default: none, except
+   * through `server.authenticateClient()` on a hardened server, which uses
+   * the server's own throttle (as `true` does there: one per server, shared
+   * by every endpoint it guards, on the server's clock).
    */
-  throttle?: ClientThrottle | false;
+  throttle?: ClientThrottle | boolean;
   /**
    * Whether Basic credentials that fail once decoded (RFC 6749 §2.3.1) are
    * tried again as sent, for clients that do not form-encode them (those of

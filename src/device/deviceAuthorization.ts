@@ -7,6 +7,7 @@ import { generateDeviceCode, generateUserCode, normalizeUserCode } from './userC
 import { advertise, recordTransactionType, settingsOf } from '../settings/settings.js';
 import type { Middleware, ParamBag } from '../types.js';
 import { DEVICE_CODE_GRANT_TYPE, DEVICE_TRANSACTION_TYPE } from './deviceCodeTypes.js';
+import { traced, clientAnnotator } from '../diagnostics/trace.js';
 
 /**
  * Options of {@link Server.deviceAuthorization}.
@@ -141,7 +142,7 @@ export function deviceAuthorization<Client = any>(
   // The device flow's verification step makes transactions of this type; it is no response type.
   recordTransactionType(server, DEVICE_TRANSACTION_TYPE);
 
-  return function deviceAuthorization(req, res, next) {
+  return traced('device_authorization', function deviceAuthorization(req, res, next) {
     const body = bodyOf(req);
     if (!body) return next(bodyParsingError());
     const client = (req as unknown as ParamBag)[userProperty] as Client;
@@ -179,7 +180,7 @@ export function deviceAuthorization<Client = any>(
       if (extra && typeof extra === 'object') merge(out, extra);
       writeJson(res, out);
     }), 'done', record);
-  };
+  }, clientAnnotator(userProperty));
 }
 
 /** `store(record, done)`, or the context form `store(record)`. */

@@ -8,6 +8,7 @@ import { recordTransactionType, settingsOf } from '../settings/settings.js';
 import type { SessionStoreOptions } from '../txn/session.js';
 import type { AuthorizationRequest, Middleware, OAuth2IncomingMessage, OAuth2Transaction, ParamBag, TransactionHost } from '../types.js';
 import { DEVICE_TRANSACTION_TYPE } from './deviceCodeTypes.js';
+import { traced, transactionAnnotator } from '../diagnostics/trace.js';
 
 /**
  * What `lookup` returns for a user code: the pending device authorization.
@@ -153,7 +154,7 @@ export function deviceVerification<Client = any>(
   const attempt = prepare(ATTEMPT, opts.attempt || sessionAttempts(opts.maxAttempts || 10, (opts.attemptWindow || 900) * 1000, clock));
   const find = prepare(LOOKUP, lookup);
 
-  return function deviceVerification(req, res, next) {
+  return traced('device_verification', function deviceVerification(req, res, next) {
     let input = own((req.query || {}) as ParamBag, field);
     if (input === undefined || input === null || input === '') {
       const body = req.body as ParamBag | undefined;
@@ -183,7 +184,7 @@ export function deviceVerification<Client = any>(
         storeTransaction(server, opts, req, txn, { protocol: 'oauth2', client: record.client, req: areq }, next);
       }), 'done', userCode, req);
     }), 'done', req, typed);
-  };
+  }, transactionAnnotator);
 }
 
 /** `attempt(req, userCode, done(err, allowed))`, or the context form `attempt({ req, userCode })`. */

@@ -3,7 +3,8 @@
  * (revocation, introspection, token exchange, JWT bearer, client assertions).
  */
 import { TokenError } from '../errors/tokenerror.js';
-import type { ParamBag } from '../types.js';
+import type { NextFunction, ParamBag } from '../types.js';
+import { call, type Callback } from './callback.js';
 import { bodyOf, stringParam } from './params.js';
 import { bodyParsingError } from './respond.js';
 
@@ -62,17 +63,6 @@ export function isAbsoluteUri(value: string): boolean {
   return ABSOLUTE_URI.test(value);
 }
 
-/**
- * True for a verification failure thrown by `jose` (its errors carry codes
- * such as `ERR_JWS_SIGNATURE_VERIFICATION_FAILED` or `ERR_JWT_EXPIRED`),
- * which means the client sent a bad assertion, not that the server failed.
- * A JWKS fetch timeout is the server's problem and is left as it is.
- */
-export function isJoseRejection(err: unknown): boolean {
-  const code = err && typeof err === 'object' ? (err as { code?: unknown }).code : undefined;
-  return typeof code === 'string' && code.startsWith('ERR_JW') && code !== 'ERR_JWKS_TIMEOUT';
-}
-
 /** What {@link readTokenRequest} reads. */
 export interface TokenRequest {
   /** The authenticated client. */
@@ -99,4 +89,19 @@ export function readTokenRequest(req: object, userProperty: string): TokenReques
   const token = requiredString(body, 'token');
   const tokenTypeHint = optionalString(body, 'token_type_hint');
   return { client, token, tokenTypeHint, body };
+}
+
+/**
+ * Read a revocation or introspection request and call the app's callback
+ * with `(client, token, tokenTypeHint, body)`, its `done` being `done`; a
+ * request that cannot be read passes its error to `next` instead.
+ */
+export function callWithTokenRequest(fn: Callback, req: object, userProperty: string, next: NextFunction, done: (err?: unknown, ...results: any[]) => void): void {
+  let read: TokenRequest;
+  try {
+    read = readTokenRequest(req, userProperty);
+  } catch (err) {
+    return next(err);
+  }
+  call(fn, done, next, read.client, read.token, read.tokenTypeHint, read.body);
 }

@@ -8,6 +8,7 @@ import { advertise, settingsOf } from '../settings/settings.js';
 import type { SessionStoreOptions } from '../txn/session.js';
 import type { AuthorizationRequest, ImmediateCallback, Middleware, OAuth2IncomingMessage, OAuth2Transaction, Bivariant, ParamBag } from '../types.js';
 import { pushedRequestHook, type PushedAuthorizeOptions } from '../par/loadPushedRequest.js';
+import { traced, transactionAnnotator } from '../diagnostics/trace.js';
 
 /**
  * Options of {@link Server.authorization}; the store options apply to the session store.
@@ -189,10 +190,10 @@ export function authorization(server: Server<any, any>, options: any, validate?:
   // grants parse the pushed parameters (`source`).
   const pushed = pushedRequestHook(opts, (fields) => advertise(server, fields), settingsOf(server).clock);
 
-  return function authorization(req, res, next) {
+  return traced('authorize', function authorization(req, res, next) {
     if (!pushed) return authorize(req, res, next, req);
     pushed(req, (err, source) => (err ? next(err) : authorize(req, res, next, source!)));
-  };
+  }, transactionAnnotator);
 
   function authorize(req: OAuth2IncomingMessage, res: Parameters<Middleware>[1], next: Parameters<Middleware>[2], source: OAuth2IncomingMessage): void {
     let type: unknown = own((source.query || {}) as ParamBag, 'response_type');

@@ -2,10 +2,16 @@ import { TokenError } from '../errors/tokenerror.js';
 import { call, once, optionsFirst, prepare, shape, type FactoryArgs } from '../lib/callback.js';
 import { bodyOf, stringParam } from '../lib/params.js';
 import { bodyParsingError } from '../lib/respond.js';
-import { clientRequired, isJoseRejection, tokenError } from '../lib/endpoint.js';
+import { clientRequired, tokenError } from '../lib/endpoint.js';
 import { MAX_JWS_LENGTH, parseCompactJws } from '../lib/jws.js';
+import {
+  ASYMMETRIC_ALGORITHMS, acceptedAudiences, assertionPolicy, checkAlgorithm, checkAudience, checkJti, checkTimes, isDeliberate, replayTtl,
+} from '../lib/assertionPolicy.js';
 import type { Middleware, ParamBag, CompactJws } from '../types.js';
 import { USER_PROPERTY } from '../settings/settings.js';
+import { checkIssuer } from '../settings/profile.js';
+import { systemClock } from '../settings/clock.js';
+import { MemoryReplayStore, type ReplayStore } from '../stores/replay.js';
 
 /**
  * The `client_assertion_type` of RFC 7523 §2.2.
@@ -45,12 +51,14 @@ export type VerifyClientAssertionCallback<Client = any> = (err?: unknown, client
  * or the arity-1 form `async ({ clientId, assertion, header, claims, body }) => client | null`.
  *
  * It looks up the client's registered keys (or secret, for
- * `client_secret_jwt`), verifies the signature, and checks the claims RFC
- * 7523 §3 requires: `iss` and `sub` are the client ID, `aud` names this
- * server (its issuer or token endpoint URL), `exp` is in the future. With
- * `jose`: `jwtVerify(assertion, jwks, { issuer: clientId, subject: clientId, audience, algorithms })`.
- * A falsy client answers `invalid_client`, and so does an error thrown by
- * `jose` (its `ERR_JW...` codes, except a JWKS timeout).
+ * `client_secret_jwt`) and verifies the signature. With `jose`:
+ * `jwtVerify(assertion, jwks, { issuer: clientId, subject: clientId, algorithms })`.
+ * The claims the library checked before calling it (`alg`, `iss` = `sub`,
+ * `aud`, `exp`, `nbf`, `iat`, `jti`) are in the signed payload the verifier
+ * checks, so a verified signature covers them.
+ * A falsy client answers `invalid_client`, and so does any error it throws
+ * or rejects with (a `jose` error, an unsupported `alg`, a `crit` header,
+ * a key of the wrong type), except an `OAuth2Error` it raises on purpose.
  *
  * @group Endpoints
  */
@@ -108,9 +116,48 @@ export interface ClientAssertionOptions<Client = any> {
    * another authentication method can run next.
    */
   required?: boolean;
-  /** Accepted `alg` header values (checked before `verify`); advertised in the metadata. Default: any but `none`. */
+  /**
+   * Accepted `alg` header values (checked before `verify`); advertised in the
+   * metadata. Default: the asymmetric ones, `RS256`, `RS384`, `RS512`,
+   * `PS256`, `PS384`, `PS512`, `ES256`, `ES384`, `ES512`, `EdDSA`, `Ed25519`.
+   * List `HS256` (and so on) here to accept `client_secret_jwt`. `none` is
+   * never accepted.
+   */
   algorithms?: string[];
-  /** Replay protection for `jti`; when set, assertions without a `jti` are refused. */
+  /**
+   * The issuer identifier of this server. Default: the server's `issuer`
+   * option, through `server.clientAssertion()`. `aud` must name it, or the
+   * URL of the endpoint the request reached (its origin and the request's
+   * path, e.g. `https://as.example/token`), or a value of `audience`.
+   */
+  issuer?: string;
+  /**
+   * Further accepted `aud` values (a token endpoint URL behind a proxy that
+   * rewrites paths, say). `false`: the library does not check `aud`, and
+   * `verify` must. Without `issuer` (nor the server's) and without
+   * `audience`, the factory throws: an assertion for another server must
+   * not authenticate a client here.
+   */
+  audience?: string | string[] | false;
+  /** Longest accepted time from now to `exp`, in seconds. Default 600 (10 minutes). */
+  maxLifetime?: number;
+  /** Allowed clock skew, in seconds, for `exp`, `nbf` and `iat`. Default 30. */
+  clockTolerance?: number;
+  /**
+   * The clock, in milliseconds since the epoch. Default: the server's
+   * `clock` option (through `server.clientAssertion()`), else `Date.now()`.
+   */
+  now?: () => number;
+  /**
+   * Where used `jti` values are remembered, until the assertion expires: an
+   * assertion is accepted once. Default a {@link MemoryReplayStore} of this
+   * middleware (one process; several instances share a
+   * {@link RedisReplayStore}). `false` turns the check off (and `jti` is then
+   * optional), unless the `jti` hook is set. Given a `jti` hook and no
+   * `replay`, only the hook is asked.
+   */
+  replay?: ReplayStore | false;
+  /** Replay protection for `jti`, by the app; when set, assertions without a `jti` are refused. */
   jti?: JtiFunction<Client>;
   /** Longest accepted assertion, in characters. Default 16384. */
   maxLength?: number;
@@ -131,7 +178,7 @@ export function clientAssertionMetadata(options?: ClientAssertionOptions): Recor
   const methods = options?.methods || ['private_key_jwt'];
   for (const endpoint of options?.endpoints || ['token']) {
     fields[`${endpoint}_endpoint_auth_methods_supported`] = methods;
-    if (options?.algorithms) fields[`${endpoint}_endpoint_auth_signing_alg_values_supported`] = options.algorithms;
+    fields[`${endpoint}_endpoint_auth_signing_alg_values_supported`] = options?.algorithms || ASYMMETRIC_ALGORITHMS.slice();
   }
   return fields;
 }
@@ -168,25 +215,41 @@ const CLIENT_ASSERTION_ARGS: FactoryArgs = { callbacks: ['oauth2orize.clientAsse
  * `revocation()`, `introspection()` or any endpoint that needs a client.
  *
  * With `client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer`
- * and `client_assertion`, it checks the shape (compact JWS, `alg` not
- * `none` and in `algorithms`, `iss` = `sub` = `client_id` if sent, `aud`
- * and numeric `exp` present), calls `verify`, then the `jti` hook, and sets
- * `req.user` to the client. A request that also carries another client
+ * and `client_assertion`, it checks, before calling `verify`:
+ *
+ * - the shape: a compact JWS, `iss` = `sub` = `client_id` if sent;
+ * - `alg` in `algorithms` (default: asymmetric algorithms only);
+ * - `exp` present, not past, and at most `maxLifetime` ahead (default 600 s);
+ *   `nbf` and `iat`, when present, not ahead; all with `clockTolerance`
+ *   (default 30 s) on the server's clock;
+ * - `aud` names this server: its issuer identifier, the URL of the endpoint
+ *   the request reached, or a value of `audience` (rfc7523bis);
+ * - `jti` present, unless replay protection is off.
+ *
+ * Then it calls `verify`, records the `jti` in the `replay` store (an
+ * assertion is accepted once until it expires) and asks the `jti` hook,
+ * and sets `req.user` to the client. A request that also carries another client
  * credential (an `Authorization` header, `client_secret`, or an already
  * authenticated `req.user`) is refused with `invalid_request`. Failures are
- * `invalid_client` (401) and go to `next` for `server.errorHandler()`.
+ * `invalid_client` (401), whatever `verify` threw, with the error as
+ * `cause` and never its message, and go to `next` for `server.errorHandler()`.
+ *
+ * Earlier 2.0 releases left `aud`, the lifetime, the algorithms and the
+ * `jti` to `verify`, and passed its errors other than `jose`'s on as they
+ * were (a 500). An app that wants the old checks back passes
+ * `audience: false`, `replay: false` and its own `algorithms`.
  *
  * @example
  * ```ts
  * import { jwtVerify, createRemoteJWKSet } from 'jose';
  * app.post('/token',
  *   express.urlencoded({ extended: false }),
- *   server.clientAssertion({ jti: ({ jti, exp }) => replayCache.add(jti, exp) },
+ *   server.clientAssertion({ replay: new RedisReplayStore({ client: redis }) },
  *     async ({ clientId, assertion }) => {
  *       const client = await db.clients.find(clientId);
  *       if (!client?.jwksUri) return null;
  *       await jwtVerify(assertion, createRemoteJWKSet(new URL(client.jwksUri)),
- *         { issuer: clientId, subject: clientId, audience: ISSUER + '/token' });
+ *         { issuer: clientId, subject: clientId });
  *       return client;
  *     }),
  *   (req, res, next) => req.user ? next() : passport.authenticate('basic', { session: false })(req, res, next),
@@ -195,7 +258,8 @@ const CLIENT_ASSERTION_ARGS: FactoryArgs = { callbacks: ['oauth2orize.clientAsse
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.2
  * @see https://www.rfc-editor.org/rfc/rfc7523#section-3
- * @param options accepted audiences, algorithms, `jti` replay check, limits
+ * @see https://datatracker.ietf.org/doc/draft-ietf-oauth-rfc7523bis/
+ * @param options issuer and audiences, algorithms, lifetime and skew, replay store, `jti` hook, limits
  * @param verify finds the client and verifies the assertion's signature
  *
  * @group Endpoints
@@ -213,8 +277,14 @@ export function clientAssertion(options: any, verify?: any): Middleware {
   [opts, verify] = optionsFirst<ClientAssertionOptions>(CLIENT_ASSERTION_ARGS, [options, verify]);
   const userProperty = opts.userProperty || USER_PROPERTY;
   const maxLength = opts.maxLength || MAX_JWS_LENGTH;
-  const algorithms = opts.algorithms;
+  const policy = assertionPolicy(WHO, opts, 600, checkIssuer);
+  if (policy.audience !== false && policy.audience.length === 0 && policy.issuer === undefined) {
+    throw new TypeError(`${WHO} needs to know this server to check aud: give the server an issuer option (and use server.clientAssertion()), or give an issuer or audience option (audience: false leaves aud to verify)`);
+  }
+  const clock = policy.now || systemClock;
+  const replay = replayOption(opts);
   const jtiHook = opts.jti ? prepare(JTI, opts.jti) : undefined;
+  const requireJti = !!(replay || jtiHook);
   const fn = prepare(VERIFY, verify);
 
   return function clientAssertion(req, res, next) {
@@ -225,6 +295,8 @@ export function clientAssertion(options: any, verify?: any): Middleware {
     let clientId: string;
     let decoded: CompactJws;
     let jti: string | undefined;
+    let exp: number;
+    let now: number;
     try {
       type = stringParam(body, 'client_assertion_type', TokenError);
       assertion = stringParam(body, 'client_assertion', TokenError);
@@ -243,18 +315,21 @@ export function clientAssertion(options: any, verify?: any): Middleware {
       if (typeof parsed === 'string') throw invalidClient('Invalid client assertion: ' + parsed.replace(/^assertion/, 'it'));
       decoded = parsed;
       const { claims, header } = parsed;
-      if (algorithms && !algorithms.includes(header.alg as string)) throw invalidClient('Invalid client assertion: alg not allowed');
+      refuse(checkAlgorithm(header, policy));
       if (typeof claims.sub !== 'string' || !claims.sub || claims.iss !== claims.sub) {
         throw invalidClient('Invalid client assertion: iss and sub must be the client ID');
       }
       clientId = claims.sub;
       const declared = stringParam(body, 'client_id', TokenError);
       if (declared !== undefined && declared !== clientId) throw invalidClient('Invalid client assertion: client_id does not match');
-      if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) throw invalidClient('Invalid client assertion: exp is required');
+      now = Math.floor(clock() / 1000);
+      refuse(checkTimes(claims, now, policy));
+      exp = claims.exp as number;
       if (claims.aud === undefined) throw invalidClient('Invalid client assertion: aud is required');
-      if (jtiHook) {
-        if (typeof claims.jti !== 'string' || !claims.jti) throw invalidClient('Invalid client assertion: jti is required');
-        jti = claims.jti;
+      if (policy.audience !== false) refuse(checkAudience(claims.aud, acceptedAudiences(policy, policy.issuer, req)));
+      if (requireJti) {
+        refuse(checkJti(claims.jti));
+        jti = claims.jti as string;
       }
     } catch (err) {
       return next(err);
@@ -272,7 +347,7 @@ export function clientAssertion(options: any, verify?: any): Middleware {
       (req as unknown as ParamBag)[userProperty] = client;
       next();
     };
-    const checkJti = (client: unknown): void => {
+    const checkJtiHook = (client: unknown): void => {
       if (!jtiHook || jti === undefined) return accept(client);
       let answered = false;
       const fresh = (err?: unknown, ok?: boolean): void => {
@@ -282,13 +357,45 @@ export function clientAssertion(options: any, verify?: any): Middleware {
         if (!ok) return fail(invalidClient('Invalid client assertion: jti already used'));
         accept(client);
       };
-      call(jtiHook, fresh, fresh, jti, decoded.claims.exp, client, clientId);
+      call(jtiHook, fresh, fresh, jti, exp, client, clientId);
+    };
+    // The jti is recorded only once the signature is verified, so that forged
+    // assertions cannot fill the store or burn another client's jti values.
+    const claimJti = (client: unknown): void => {
+      if (!replay || jti === undefined) return checkJtiHook(client);
+      const key = JSON.stringify(['client-assertion', clientId, jti]);
+      let claim: Promise<boolean>;
+      try {
+        claim = Promise.resolve(replay.claimOnce(key, replayTtl(exp, now, policy)));
+      } catch (err) {
+        return fail(err);
+      }
+      claim.then((fresh) => {
+        if (!fresh) return fail(invalidClient('Invalid client assertion: jti already used'));
+        checkJtiHook(client);
+      }, fail);
     };
     const done = once<Parameters<VerifyClientAssertionCallback>>((err, client) => {
-      if (err) return fail(isJoseRejection(err) ? new TokenError('Invalid client assertion', 'invalid_client', undefined, 401, { cause: err }) : err);
+      if (err) return fail(isDeliberate(err) ? err : new TokenError('Invalid client assertion', 'invalid_client', undefined, 401, { cause: err }));
       if (!client) return fail(invalidClient('Invalid client assertion'));
-      checkJti(client);
+      claimJti(client);
     });
     call(fn, done, done, clientId, assertion, decoded, body);
   };
+}
+
+const WHO = 'oauth2orize.clientAssertion';
+
+/** Throw `invalid_client` for a refused check. */
+function refuse(reason: string | undefined): void {
+  if (reason !== undefined) throw invalidClient('Invalid client assertion: ' + reason);
+}
+
+/** The replay store: the option, else a memory store unless the `jti` hook alone was chosen. */
+function replayOption(opts: ClientAssertionOptions): ReplayStore | undefined {
+  const { replay } = opts;
+  if (replay === false) return undefined;
+  if (replay === undefined) return opts.jti ? undefined : new MemoryReplayStore({ now: opts.now });
+  if (!replay || typeof replay.claimOnce !== 'function') throw new TypeError(`${WHO}: replay must be a ReplayStore (claimOnce) or false`);
+  return replay;
 }

@@ -7,6 +7,7 @@ import { settingsOf } from '../settings/settings.js';
 import type { SessionStoreOptions } from '../txn/session.js';
 import type { Middleware, OAuth2IncomingMessage, OAuth2Transaction, Bivariant } from '../types.js';
 import type { CompleteFunction } from './authorization.js';
+import { traced, transactionAnnotator } from '../diagnostics/trace.js';
 
 /**
  * Options of {@link Server.decision}.
@@ -105,7 +106,7 @@ export function decision<Client = any, User = any>(
   const cancelField = opts.cancelField || 'cancel';
   const userProperty = opts.userProperty || settingsOf(server).userProperty;
 
-  return function decision(req, res, next) {
+  return traced('decision', function decision(req, res, next) {
     const body = bodyOf(req);
     if (!body) return next(bodyParsingError());
     const txn = req.oauth2 as OAuth2Transaction<any, any> | undefined;
@@ -127,5 +128,5 @@ export function decision<Client = any, User = any>(
     });
 
     call(read, decided, 'throw', req, txn);
-  };
+  }, transactionAnnotator);
 }

@@ -4,6 +4,7 @@ import { fragment } from '../response/fragment.js';
 import { isClientStatus, oauthCode } from '../lib/expose.js';
 import { RFC_STATUS } from '../errors/codes.js';
 import { misusedMiddleware, usedAsMiddleware } from '../lib/misuse.js';
+import { reportHidden } from '../diagnostics/trace.js';
 import type { ErrorMiddleware, OAuth2ErrorLike, OAuth2IncomingMessage, OAuth2ServerResponse, ResponseModes } from '../types.js';
 
 /**
@@ -100,6 +101,7 @@ export function errorHandler(options?: ErrorHandlerOptions): ErrorMiddleware {
       void next;
       const e = err || {};
       const code = (expose ? e.code : oauthCode(e.code)) || 'server_error';
+      if (!expose && code !== e.code) reportHidden(err, 'errorHandler');
       let status = Number(e.status) || res.statusCode;
       if (!status || status < 400) status = 500;
       if (rfcStatus && RFC_STATUS.has(code)) status = RFC_STATUS.get(code)!;
@@ -135,6 +137,7 @@ export function errorHandler(options?: ErrorHandlerOptions): ErrorMiddleware {
       if (!respond) return next(err);
       const e = err || {};
       const code = expose ? e.code : oauthCode(e.code);
+      if (!expose && !code) reportHidden(err, 'errorHandler');
       const params: Record<string, unknown> = { error: code || 'server_error' };
       if (e.message && (expose || code || isClientStatus(e.status))) params.error_description = e.message;
       if (e.uri) params.error_uri = e.uri;

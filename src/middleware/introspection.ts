@@ -1,9 +1,10 @@
-import { call, once, optionsFirst, prepare, shape, type FactoryArgs } from '../lib/callback.js';
+import { once, optionsFirst, prepare, shape, type FactoryArgs } from '../lib/callback.js';
 import { writeJson } from '../lib/respond.js';
-import { readTokenRequest, type TokenRequest } from '../lib/endpoint.js';
+import { callWithTokenRequest } from '../lib/endpoint.js';
 import type { Middleware, ParamBag } from '../types.js';
 import { systemClock, type Clock } from '../settings/clock.js';
 import { USER_PROPERTY } from '../settings/settings.js';
+import { traced, clientAnnotator } from '../diagnostics/trace.js';
 
 /**
  * Options of {@link introspection}.
@@ -143,20 +144,13 @@ export function introspection(options: any, lookup?: any): Middleware {
   const clock = opts.now || systemClock;
   const fn = prepare(LOOKUP, lookup);
 
-  return function introspection(req, res, next) {
-    let read: TokenRequest;
-    try {
-      read = readTokenRequest(req, userProperty);
-    } catch (err) {
-      return next(err);
-    }
-    const { client, token, tokenTypeHint, body } = read;
+  return traced('introspection', function introspection(req, res, next) {
     const done = once<Parameters<IntrospectCallback>>((err, claims) => {
       if (err) return next(err);
       writeJson(res, answer(claims, tolerance, clock));
     });
-    call(fn, done, next, client, token, tokenTypeHint, body);
-  };
+    callWithTokenRequest(fn, req, userProperty, next, done);
+  }, clientAnnotator(userProperty));
 }
 
 /** `lookup(client, token, done)`, adding `tokenTypeHint` (4) and `body` (5), or the context form `{ client, token, tokenTypeHint, body }`. */

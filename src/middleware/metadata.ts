@@ -4,6 +4,7 @@ import { settingsOf } from '../settings/settings.js';
 import { UnorderedList } from '../unorderedlist.js';
 import type { Server } from '../server.js';
 import type { Middleware } from '../types.js';
+import { traced } from '../diagnostics/trace.js';
 
 /**
  * Fields of an RFC 8414 authorization server metadata document. The common
@@ -229,7 +230,7 @@ export function metadata(server: Server<any, any>, options?: MetadataOptions): M
   const cacheControl = maxAge > 0 ? `public, max-age=${Math.floor(maxAge)}` : 'no-cache';
   const cors = opts.cors !== false;
 
-  return function metadata(req, res, next) {
+  return traced('metadata', function metadata(req, res, next) {
     if (req.method !== 'GET' && req.method !== 'HEAD') return next();
     let json: string;
     try {
@@ -243,5 +244,5 @@ export function metadata(server: Server<any, any>, options?: MetadataOptions): M
     if (cors) res.setHeader('Access-Control-Allow-Origin', '*');
     res.setHeader('Content-Length', Buffer.byteLength(json));
     res.end(req.method === 'HEAD' ? undefined : json);
-  };
+  });
 }

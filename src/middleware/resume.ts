@@ -5,6 +5,7 @@ import { settingsOf } from '../settings/settings.js';
 import type { SessionStoreOptions } from '../txn/session.js';
 import type { Middleware, OAuth2Transaction } from '../types.js';
 import type { CompleteFunction, ImmediateFunction } from './authorization.js';
+import { traced, transactionAnnotator } from '../diagnostics/trace.js';
 
 /**
  * Options of {@link Server.resume}.
@@ -50,7 +51,7 @@ export function resume<Client = any, User = any>(
   const completion = prepareComplete(complete);
   const userProperty = opts.userProperty || settingsOf(server).userProperty;
 
-  return function resume(req, res, next) {
+  return traced('resume', function resume(req, res, next) {
     const txn = req.oauth2 as OAuth2Transaction<any, any> | undefined;
     if (!txn) {
       return next(new Error('OAuth2orize requires transaction support. Did you forget oauth2orize.transactionLoader(...)?'));
@@ -88,5 +89,5 @@ export function resume<Client = any, User = any>(
     } catch (err) {
       return next(err);
     }
-  };
+  }, transactionAnnotator);
 }

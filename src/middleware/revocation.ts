@@ -1,7 +1,8 @@
-import { call, once, optionsFirst, prepare, shape, type FactoryArgs } from '../lib/callback.js';
-import { readTokenRequest, tokenError, type TokenRequest } from '../lib/endpoint.js';
+import { once, optionsFirst, prepare, shape, type FactoryArgs } from '../lib/callback.js';
+import { callWithTokenRequest, tokenError } from '../lib/endpoint.js';
 import type { Middleware, ParamBag } from '../types.js';
 import { USER_PROPERTY } from '../settings/settings.js';
+import { traced, clientAnnotator } from '../diagnostics/trace.js';
 
 /**
  * Options of {@link revocation}.
@@ -91,14 +92,7 @@ export function revocation(options: any, revoke?: any): Middleware {
   const userProperty: string = options.userProperty || USER_PROPERTY;
   const fn = prepare(REVOKE, revoke);
 
-  return function revocation(req, res, next) {
-    let read: TokenRequest;
-    try {
-      read = readTokenRequest(req, userProperty);
-    } catch (err) {
-      return next(err);
-    }
-    const { client, token, tokenTypeHint, body } = read;
+  return traced('revocation', function revocation(req, res, next) {
     const done = once((err?: unknown): void => {
       if (err) return next(withStatus(err));
       res.statusCode = 200;
@@ -106,8 +100,8 @@ export function revocation(options: any, revoke?: any): Middleware {
       res.setHeader('Content-Length', 0);
       res.end();
     });
-    call(fn, done, next, client, token, tokenTypeHint, body);
-  };
+    callWithTokenRequest(fn, req, userProperty, next, done);
+  }, clientAnnotator(userProperty));
 }
 
 /**

@@ -4,6 +4,7 @@ import { bodyParsingError } from '../lib/respond.js';
 import type { Server } from '../server.js';
 import type { Middleware } from '../types.js';
 import { carrySettings, settingsOf } from '../settings/settings.js';
+import { tokenAnnotator, traced } from '../diagnostics/trace.js';
 
 /**
  * Options of the token middleware. Each defaults to the server's setting (on when hardened).
@@ -59,7 +60,7 @@ export function token(server: Server<any, any>, options?: TokenOptions): Middlew
   const requireClient = opts.requireClient ?? (profile ? profile.requireClient : false);
   const userProperty = opts.userProperty || settings.userProperty;
 
-  return function token(req, res, next) {
+  return traced('token', function token(req, res, next) {
     // 1.x reads `req.body.grant_type` and throws a TypeError when no body
     // parser ran; Express 5 leaves `req.body` undefined in that case.
     const body = bodyOf(req);
@@ -80,5 +81,5 @@ export function token(server: Server<any, any>, options?: TokenOptions): Middlew
       if (err) return next(err);
       next(new TokenError('Unsupported grant type: ' + type, 'unsupported_grant_type'));
     });
-  };
+  }, tokenAnnotator(userProperty, settings.advertised.grantTypes));
 }

@@ -8,6 +8,7 @@ import { advertise, settingsOf } from '../settings/settings.js';
 import type { AuthorizationRequest, Middleware, OAuth2IncomingMessage, ParamBag } from '../types.js';
 import type { ValidateFunction } from '../middleware/authorization.js';
 import { shadowRequest, type PushedRequestRecord } from './loadPushedRequest.js';
+import { traced, clientAnnotator } from '../diagnostics/trace.js';
 
 /**
  * What the PAR endpoint uses of the server: the registered grants' request
@@ -115,7 +116,7 @@ export function pushedAuthorization<Client = any>(
   const save = prepare(STORE, store);
   advertise(server, { pushed_authorization_request_endpoint: opts.endpoint });
 
-  return function pushedAuthorization(req, res, next) {
+  return traced('par', function pushedAuthorization(req, res, next) {
     const body = bodyOf(req);
     if (!body) return next(bodyParsingError());
     const client = (req as unknown as ParamBag)[userProperty] as Client;
@@ -173,7 +174,7 @@ export function pushedAuthorization<Client = any>(
         }), 'done', record);
       }), next);
     });
-  };
+  }, clientAnnotator(userProperty));
 }
 
 function defaultClientID(client: unknown): string | undefined {

@@ -1,5 +1,6 @@
 /**
- * The Redis client the application passes to {@link RedisTransactionStore},
+ * The Redis client the application passes to {@link RedisTransactionStore}
+ * (and to the Redis stores of src/stores/),
  * typed by shape only: the package depends on no Redis library.
  *
  * Two call styles exist. node-redis (v4 and v5, `createClient()`) sends a
@@ -52,10 +53,11 @@ export type RedisCommand = (args: string[]) => Promise<unknown>;
  * so `call` is looked for first). Each command fails after `timeout`
  * milliseconds, so that a client waiting for a lost server (both libraries
  * queue commands while they reconnect) cannot hold a request forever.
+ * `owner` names the store in the errors about a wrong client.
  */
-export function commander(client: RedisClientLike, timeout: number): RedisCommand {
+export function commander(client: RedisClientLike, timeout: number, owner = 'RedisTransactionStore'): RedisCommand {
   if (!client || typeof client !== 'object') {
-    throw new TypeError('RedisTransactionStore requires a client option: a node-redis or ioredis client');
+    throw new TypeError(`${owner} requires a client option: a node-redis or ioredis client`);
   }
   let send: RedisCommand;
   if (typeof (client as IoRedisClientLike).call === 'function') {
@@ -64,12 +66,12 @@ export function commander(client: RedisClientLike, timeout: number): RedisComman
   } else if (typeof (client as NodeRedisClientLike).sendCommand === 'function') {
     if ('masters' in client) {
       // node-redis cluster clients take (firstKey, isReadonly, args).
-      throw new TypeError('RedisTransactionStore does not support node-redis cluster clients; pass a standalone client');
+      throw new TypeError(`${owner} does not support node-redis cluster clients; pass a standalone client`);
     }
     const c = client as NodeRedisClientLike;
     send = (args) => c.sendCommand(args);
   } else {
-    throw new TypeError('RedisTransactionStore requires a node-redis (sendCommand) or ioredis (call) client');
+    throw new TypeError(`${owner} requires a node-redis (sendCommand) or ioredis (call) client`);
   }
   const run = guarded(send);
   if (!(timeout > 0) || timeout === Infinity) return run;

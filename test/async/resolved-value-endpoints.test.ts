@@ -45,14 +45,15 @@ describe('async positional callbacks of the newer endpoints answer with their re
   });
 
   it('jwtBearer: async (client, assertion, done) => token issues it', async () => {
-    const mw = jwtBearer(async function (_c: unknown, _a: unknown, _done: unknown) { return 'at-1'; } as any);
-    const assertion = rawJws({ alg: 'ES256' }, { iss: 'idp', sub: 'alice' });
+    const mw = jwtBearer({ issuer: 'https://as.example' }, async function (_c: unknown, _a: unknown, _done: unknown) { return 'at-1'; } as any);
+    const now = Math.floor(Date.now() / 1000);
+    const assertion = rawJws({ alg: 'ES256' }, { iss: 'idp', sub: 'alice', aud: 'https://as.example', exp: now + 60, jti: 'j1' });
     const { res } = await exchangeWith(mw, { grant_type: mw.name, assertion });
     assert.deepEqual(tokenResponse(res), { access_token: 'at-1', token_type: 'Bearer' });
   });
 
   it('clientAssertion: async (clientId, assertion, done) => client authenticates it', async () => {
-    const mw = clientAssertion(async function (_id: unknown, _a: unknown, _done: unknown) { return client; } as any);
+    const mw = clientAssertion({ issuer: 'https://as.example' }, async function (_id: unknown, _a: unknown, _done: unknown) { return client; } as any);
     const now = Math.floor(Date.now() / 1000);
     const assertion = rawJws({ alg: 'ES256' }, { iss: 'c1', sub: 'c1', aud: 'https://as.example/token', exp: now + 60, jti: 'j1' });
     const req = mockRequest({ method: 'POST', url: '/token', body: { client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion } });

@@ -67,83 +67,89 @@ export async function startClientAuthApp(options: BuildOptions = {}): Promise<Ru
   const http: HttpServer = createHttpServer();
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-  const clock = { t: Date.now() };
-  const now = () => clock.t;
-  const clients = new Map<string, Client>();
-  const devices: Running['devices'] = new Map();
-  const tokens: Running['tokens'] = new Map();
-  let seq = 0;
+  // Listening already: close again if building the app throws (a bad option), so no handle stays open.
+  try {
+    const clock = { t: Date.now() };
+    const now = () => clock.t;
+    const clients = new Map<string, Client>();
+    const devices: Running['devices'] = new Map();
+    const tokens: Running['tokens'] = new Map();
+    let seq = 0;
 
-  const server = oauth2orize.createServer<Client>({ clock: now, ...options.server, ...(options.server?.hardened ? { issuer: base } : {}) });
-  const issue = (clientId: string) => {
-    const token = `at-${++seq}`;
-    tokens.set(token, { clientId, revoked: false });
-    return token;
-  };
-  server.grant(oauth2orize.grant.code(() => 'code-' + ++seq));
-  server.exchange(oauth2orize.exchange.clientCredentials(({ client }) => issue(client.client_id)));
-  server.exchange(oauth2orize.exchange.deviceCode<Client, any>({ now }, {
-    load: ({ client, deviceCode }) => {
-      const row = devices.get(deviceCode);
-      return row && row.clientId === client.client_id ? { ...row, expiresAt: row.expiresAt } : null;
-    },
-    update: ({ deviceCode, changes }) => {
-      const row = devices.get(deviceCode);
-      if (row) { row.lastPolledAt = changes.lastPolledAt.getTime(); row.interval = changes.interval; }
-    },
-    issue: ({ client, record }) => (devices.delete(record.deviceCode) ? issue(client.client_id) : false),
-  }));
-
-  const authenticate = server.authenticateClient({
-    methods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
-    endpoints: ['token', 'revocation', 'introspection'],
-    // Hashed secrets for the clients that have one, clear ones otherwise.
-    verifySecret: ({ client, secret }) => (client.secretHash ? verifyHashed(secret, client.secretHash) : client.client_secret === secret),
-    assertion: {
-      algorithms: ['ES256'],
-      verify: async ({ clientId, assertion }) => {
-        const client = clients.get(clientId);
-        if (!client?.jwk) return null;
-        await jwtVerify(assertion, await importJWK(client.jwk, 'ES256'), { issuer: clientId, subject: clientId, audience: [base, base + '/token'] });
-        return client;
+    const server = oauth2orize.createServer<Client>({ clock: now, issuer: base, ...options.server });
+    const issue = (clientId: string) => {
+      const token = `at-${++seq}`;
+      tokens.set(token, { clientId, revoked: false });
+      return token;
+    };
+    server.grant(oauth2orize.grant.code(() => 'code-' + ++seq));
+    server.exchange(oauth2orize.exchange.clientCredentials(({ client }) => issue(client.client_id)));
+    server.exchange(oauth2orize.exchange.deviceCode<Client, any>({ now }, {
+      load: ({ client, deviceCode }) => {
+        const row = devices.get(deviceCode);
+        return row && row.clientId === client.client_id ? { ...row, expiresAt: row.expiresAt } : null;
       },
-    },
-    ...options.auth,
-  }, async ({ clientId }) => clients.get(clientId) ?? null);
+      update: ({ deviceCode, changes }) => {
+        const row = devices.get(deviceCode);
+        if (row) { row.lastPolledAt = changes.lastPolledAt.getTime(); row.interval = changes.interval; }
+      },
+      issue: ({ client, record }) => (devices.delete(record.deviceCode) ? issue(client.client_id) : false),
+    }));
 
-  const app = express();
-  app.set('trust proxy', options.trustProxy ?? false);
-  app.use(express.urlencoded({ extended: false }));
-  const errors = server.errorHandler();
+    const authenticate = server.authenticateClient({
+      methods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+      endpoints: ['token', 'revocation', 'introspection'],
+      // Hashed secrets for the clients that have one, clear ones otherwise.
+      verifySecret: ({ client, secret }) => (client.secretHash ? verifyHashed(secret, client.secretHash) : client.client_secret === secret),
+      assertion: {
+        algorithms: ['ES256'],
+        verify: async ({ clientId, assertion }) => {
+          const client = clients.get(clientId);
+          if (!client?.jwk) return null;
+          await jwtVerify(assertion, await importJWK(client.jwk, 'ES256'), { issuer: clientId, subject: clientId, audience: [base, base + '/token'] });
+          return client;
+        },
+      },
+      ...options.auth,
+    }, async ({ clientId }) => clients.get(clientId) ?? null);
 
-  app.post('/token', authenticate, server.token(), errors);
-  app.post('/revoke', authenticate, server.revocation(({ client, token }) => {
-    const found = tokens.get(token);
-    if (found && found.clientId === client.client_id) found.revoked = true;
-  }), errors);
-  app.post('/introspect', authenticate, server.introspection(({ client, token }) => {
-    const found = tokens.get(token);
-    return found && !found.revoked && found.clientId === client.client_id ? { client_id: found.clientId, token_type: 'Bearer' } : null;
-  }), errors);
-  app.post('/par', authenticate, server.pushedAuthorization({ endpoint: base + '/par' }, ({ clientID, redirectURI }) => {
-    const client = clients.get(clientID);
-    if (!client?.redirectURI || (redirectURI !== undefined && redirectURI !== client.redirectURI)) return null;
-    return { client, redirectURI: client.redirectURI };
-  }, () => {}), errors);
-  app.post('/device_authorization', authenticate, server.deviceAuthorization({ verificationURI: base + '/device', interval: 5 }, (record) => {
-    devices.set(record.deviceCode, {
-      deviceCode: record.deviceCode, userCode: record.userCode, clientId: record.client.client_id,
-      status: 'pending', interval: record.interval, expiresAt: record.expiresAt.getTime(),
-    });
-  }), errors);
-  app.get('/.well-known/oauth-authorization-server', server.metadata({
-    issuer: base,
-    metadata: { token_endpoint: '/token', revocation_endpoint: '/revoke', introspection_endpoint: '/introspect', pushed_authorization_request_endpoint: '/par', device_authorization_endpoint: '/device_authorization' },
-  }));
-  http.on('request', app);
+    const app = express();
+    app.set('trust proxy', options.trustProxy ?? false);
+    app.use(express.urlencoded({ extended: false }));
+    const errors = server.errorHandler();
 
-  return {
-    base, app, server, clients, clock, devices, tokens,
-    close: () => new Promise((resolve) => { http.closeAllConnections(); http.close(() => resolve()); }),
-  };
+    app.post('/token', authenticate, server.token(), errors);
+    app.post('/revoke', authenticate, server.revocation(({ client, token }) => {
+      const found = tokens.get(token);
+      if (found && found.clientId === client.client_id) found.revoked = true;
+    }), errors);
+    app.post('/introspect', authenticate, server.introspection(({ client, token }) => {
+      const found = tokens.get(token);
+      return found && !found.revoked && found.clientId === client.client_id ? { client_id: found.clientId, token_type: 'Bearer' } : null;
+    }), errors);
+    app.post('/par', authenticate, server.pushedAuthorization({ endpoint: base + '/par' }, ({ clientID, redirectURI }) => {
+      const client = clients.get(clientID);
+      if (!client?.redirectURI || (redirectURI !== undefined && redirectURI !== client.redirectURI)) return null;
+      return { client, redirectURI: client.redirectURI };
+    }, () => {}), errors);
+    app.post('/device_authorization', authenticate, server.deviceAuthorization({ verificationURI: base + '/device', interval: 5 }, (record) => {
+      devices.set(record.deviceCode, {
+        deviceCode: record.deviceCode, userCode: record.userCode, clientId: record.client.client_id,
+        status: 'pending', interval: record.interval, expiresAt: record.expiresAt.getTime(),
+      });
+    }), errors);
+    app.get('/.well-known/oauth-authorization-server', server.metadata({
+      issuer: base,
+      metadata: { token_endpoint: '/token', revocation_endpoint: '/revoke', introspection_endpoint: '/introspect', pushed_authorization_request_endpoint: '/par', device_authorization_endpoint: '/device_authorization' },
+    }));
+    http.on('request', app);
+
+    return {
+      base, app, server, clients, clock, devices, tokens,
+      close: () => new Promise((resolve) => { http.closeAllConnections(); http.close(() => resolve()); }),
+    };
+  } catch (err) {
+    http.close();
+    throw err;
+  }
 }

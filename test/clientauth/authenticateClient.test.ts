@@ -237,7 +237,7 @@ describe('clientauth/authenticateClient', () => {
 
     it('folds in clientAssertion: a signed assertion authenticates, and sets authInfo', async () => {
       const key = await keyPair();
-      const mw = authenticateClient({ assertion: { verify: verify(key), algorithms: ['ES256'] } }, lookup);
+      const mw = authenticateClient({ assertion: { verify: verify(key), algorithms: ['ES256'], issuer: AUD } }, lookup);
       const jwt = await clientAssertionJwt(key, 'jwt', AUD);
       const { err, req } = await run(mw, post({ client_assertion_type: TYPE, client_assertion: jwt }));
       assert.equal(err, undefined);
@@ -248,7 +248,7 @@ describe('clientauth/authenticateClient', () => {
 
     it('a session user in req.user does not stop it: the client replaces it', async () => {
       const key = await keyPair();
-      const mw = authenticateClient({ assertion: { verify: verify(key) } }, lookup);
+      const mw = authenticateClient({ assertion: { verify: verify(key), issuer: AUD } }, lookup);
       const jwt = await clientAssertionJwt(key, 'jwt', AUD);
       const { err, req } = await run(mw, post({ client_assertion_type: TYPE, client_assertion: jwt }, {}, { user: { name: 'alice' } }));
       assert.equal(err, undefined);
@@ -257,7 +257,7 @@ describe('clientauth/authenticateClient', () => {
 
     it('a bad signature is invalid_client; the registered method is enforced', async () => {
       const key = await keyPair();
-      const mw = authenticateClient({ assertion: { verify: verify(key) } }, lookup);
+      const mw = authenticateClient({ assertion: { verify: verify(key), issuer: AUD } }, lookup);
       const forged = await clientAssertionJwt(await keyPair(), 'jwt', AUD);
       assertTokenError((await run(mw, post({ client_assertion_type: TYPE, client_assertion: forged }))).err, 'Invalid client assertion', 'invalid_client', 401);
       const secretClient = await clientAssertionJwt(key, 'basicOnly', AUD);
@@ -266,11 +266,11 @@ describe('clientauth/authenticateClient', () => {
 
     it('an HMAC assertion is client_secret_jwt, refused before verify unless listed', async () => {
       let called = 0;
-      const mw = authenticateClient({ assertion: { verify: async () => { called++; return clients.conf; } } }, lookup);
-      const hs = rawJws({ alg: 'HS256' }, { iss: 'conf', sub: 'conf', aud: AUD, exp: Math.floor(Date.now() / 1000) + 60 });
+      const mw = authenticateClient({ assertion: { issuer: AUD, verify: async () => { called++; return clients.conf; } } }, lookup);
+      const hs = rawJws({ alg: 'HS256' }, { iss: 'conf', sub: 'conf', aud: AUD, exp: Math.floor(Date.now() / 1000) + 60, jti: 'j1' });
       assertTokenError((await run(mw, post({ client_assertion_type: TYPE, client_assertion: hs }))).err, 'client_secret_jwt not accepted here', 'invalid_client', 401);
       assert.equal(called, 0);
-      const listed = authenticateClient({ methods: ['client_secret_jwt'], assertion: { verify: async () => { called++; return clients.conf; } } }, lookup);
+      const listed = authenticateClient({ methods: ['client_secret_jwt'], assertion: { issuer: AUD, algorithms: ['HS256'], verify: async () => { called++; return clients.conf; } } }, lookup);
       const ok = await run(listed, post({ client_assertion_type: TYPE, client_assertion: hs }));
       assert.equal(ok.err, undefined);
       assert.deepEqual(ok.req.authInfo, { method: 'client_secret_jwt' });
@@ -414,7 +414,7 @@ describe('clientauth/authenticateClient', () => {
 
   describe('server.authenticateClient and the metadata', () => {
     it('advertises the methods at the endpoints it guards, and the assertion algorithms', () => {
-      const server = createServer();
+      const server = createServer({ issuer: AUD });
       server.authenticateClient(lookup);
       let doc = buildMetadata(server, { issuer: AUD });
       assert.deepEqual(doc.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post']);
@@ -429,6 +429,22 @@ describe('clientauth/authenticateClient', () => {
       assert.deepEqual(doc.revocation_endpoint_auth_methods_supported, ['client_secret_basic', 'private_key_jwt', 'none']);
       assert.deepEqual(doc.introspection_endpoint_auth_signing_alg_values_supported, ['ES256', 'EdDSA']);
       assert.deepEqual(doc.token_endpoint_auth_signing_alg_values_supported, ['ES256', 'EdDSA']);
+      const other = createServer({ issuer: AUD });
+      other.authenticateClient({ assertion: { verify: async () => null } }, lookup);
+      const defaults = buildMetadata(other, { issuer: AUD });
+      assert.deepEqual(defaults.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post', 'private_key_jwt']);
+      assert.deepEqual(defaults.token_endpoint_auth_signing_alg_values_supported, ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'], 'the assertion checks\' default');
+    });
+
+    it('assertions need the server\'s issuer (or assertion.issuer or audience), which the server method passes on', () => {
+      assert.throws(() => createServer().authenticateClient({ assertion: { verify: async () => null } }, lookup), /oauth2orize\.authenticateClient: assertions need this server's identity to check aud/);
+      assert.throws(() => authenticateClient({ assertion: { verify: async () => null } }, lookup), /assertions need this server's identity/);
+      assert.doesNotThrow(() => createServer({ issuer: AUD }).authenticateClient({ assertion: { verify: async () => null } }, lookup));
+      assert.doesNotThrow(() => authenticateClient({ assertion: { audience: false, verify: async () => null } }, lookup));
+    });
+
+    it('client_secret_jwt needs an HMAC algorithm listed', () => {
+      assert.throws(() => authenticateClient({ methods: ['client_secret_jwt'], assertion: { issuer: AUD, verify: async () => null } }, lookup), /client_secret_jwt requires an HMAC algorithm/);
     });
 
     it('is the same middleware as the standalone factory', async () => {

@@ -53,7 +53,7 @@ describe('authenticateClient under fast-check', () => {
   it('mock requests: any header and body give an OAuth error or a client, never anything else', async () => {
     const mw = authenticateClient({
       methods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
-      assertion: { verify: async () => null },
+      assertion: { issuer: 'https://as.example', verify: async () => null },
     }, async ({ clientId }) => clients[clientId] ?? null);
     await fc.assert(fc.asyncProperty(header, body, async (authorization, b) => {
       const headers: Record<string, string> = {};

@@ -13,7 +13,7 @@ import { DEMO, startExample } from './helpers.js';
 
 const insecure = { [oauth.allowInsecureRequests]: true } as const;
 const client: oauth.Client = { client_id: 'demo-jwt' };
-/** The demo service's private key, as examples/authorization-server/demo.js publishes it (kept here on purpose). */
+/** The demo service's private key, as examples/authorization-server/storage/demo.js publishes it (kept here on purpose). */
 const PRIVATE_JWK = {
   kty: 'EC',
   crv: 'P-256',

@@ -210,3 +210,54 @@ test('a browser enters a device code at /device, approves, and the device gets t
   assert.equal(again.status, 400);
   assert.equal(((await again.json()) as { error: string }).error, 'invalid_grant');
 });
+
+test('verification_uri_complete leads, through sign-in, to the form with the code filled in', { timeout: 120_000 }, async (t) => {
+  if (!existsSync(CHROMIUM)) {
+    const reason = `Chromium is not installed at ${CHROMIUM} (apt-get install -y chromium)`;
+    if (process.env.CI) assert.fail(`${reason}; CI must provide it for this test`);
+    t.skip(reason);
+    return;
+  }
+  const app = await startExample();
+  t.after(() => app.close());
+
+  const authRes = await fetch(app.url('/device_authorization'), {
+    method: 'POST',
+    body: new URLSearchParams({ client_id: DEMO.public.id, scope: 'profile' }),
+  });
+  assert.equal(authRes.status, 200);
+  const auth = (await authRes.json()) as { device_code: string; user_code: string; verification_uri_complete: string };
+  assert.equal(auth.verification_uri_complete, app.url(`/device?user_code=${encodeURIComponent(auth.user_code)}`));
+
+  const userDataDir = mkdtempSync(join(tmpdir(), 'oauth2orize-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    viewport: { width: 760, height: 520 },
+  });
+  t.after(async () => {
+    await context.close();
+    rmSync(userDataDir, { recursive: true, force: true, maxRetries: 5 });
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+
+  // The user scans the QR code (or follows the link) the device shows: signed out, so the
+  // login page first, then back to the verification form, the code already in it.
+  await page.goto(auth.verification_uri_complete);
+  await page.waitForURL((url) => url.pathname === '/login');
+  await page.getByLabel('Username').fill(DEMO.username);
+  await page.getByLabel('Password').fill(DEMO.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((url) => url.pathname === '/device');
+  assert.equal(new URL(page.url()).searchParams.get('user_code'), auth.user_code);
+  assert.equal(await page.getByLabel('Code shown on the device').inputValue(), auth.user_code);
+
+  // Nothing to type: Continue shows the consent page for this device.
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.waitForURL((url) => url.pathname === '/device/verify');
+  await page.getByRole('heading', { name: 'Allow this device?' }).waitFor();
+  assert.equal(await page.locator('strong code').first().textContent(), auth.user_code);
+  await page.getByRole('button', { name: 'Allow' }).click();
+  await page.getByRole('heading', { name: 'Device connected' }).waitFor();
+});

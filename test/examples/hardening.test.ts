@@ -68,6 +68,7 @@ describe('example hardening', { timeout: 120_000 }, () => {
       'client_credentials',
       'refresh_token',
       'urn:ietf:params:oauth:grant-type:token-exchange',
+      'urn:ietf:params:oauth:grant-type:jwt-bearer',
       'urn:ietf:params:oauth:grant-type:device_code',
     ]);
 

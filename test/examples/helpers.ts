@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Express } from 'express';
 
-/** The parts of `examples/authorization-server/db.js` the tests use. */
+/** The parts of `examples/authorization-server/storage/db.js` the tests use. */
 export interface ExampleStore {
   clients: { findById(id: string): { redirectURIs: string[] } | undefined };
   close(): void;
@@ -39,10 +39,10 @@ interface DbModule {
 // interfaces above describe what is used.
 const exampleDir = new URL('../../examples/authorization-server/', import.meta.url);
 const { createApp }: AppModule = await import(new URL('app.js', exampleDir).href);
-const { openDatabase }: DbModule = await import(new URL('db.js', exampleDir).href);
-/** The example's bounded session store (sessions.js). */
+const { openDatabase }: DbModule = await import(new URL('storage/db.js', exampleDir).href);
+/** The example's bounded session store (infra/sessions.js). */
 export const { BoundedMemoryStore }: { BoundedMemoryStore: new (options?: { max?: number }) => { readonly size: number } } =
-  await import(new URL('sessions.js', exampleDir).href);
+  await import(new URL('infra/sessions.js', exampleDir).href);
 
 /** Where the example's main script is. */
 export const MAIN_SCRIPT = new URL('main.js', exampleDir);

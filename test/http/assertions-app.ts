@@ -55,13 +55,15 @@ export function buildAssertionsApp(): TestApp {
     return { accessToken: issue(ctx.client.id, subject.sub, ctx.scope || subject.scope), issuedTokenType: AT, expiresIn: 300 };
   }));
 
-  server.exchange(oauth2orize.exchange.jwtBearer<Client>(async ({ assertion, claims }) => {
+  // The JWT bearer grant and client assertions check aud against the issuer, which is known
+  // once the app listens: both are made then, with the library's default checks.
+  const jwtBearer = (iss: string) => oauth2orize.exchange.jwtBearer<Client>({ issuer: iss }, async ({ assertion, claims }) => {
     calls.push({ fn: 'jwtBearer', args: { assertion } });
     const trusted = clients.get(String(claims.iss));
     if (!trusted?.jwk) return null;
-    const { payload } = await jwtVerify(assertion, await importJWK(trusted.jwk, 'ES256'), { audience: [issuer, issuer + '/token'] });
+    const { payload } = await jwtVerify(assertion, await importJWK(trusted.jwk, 'ES256'));
     return issue(trusted.id, String(payload.sub));
-  }));
+  });
 
   /** HTTP Basic, as passport-http would do it: no header, no client; a bad one, invalid_client. */
   const basic: express.RequestHandler = (req, _res, next) => {
@@ -78,15 +80,17 @@ export function buildAssertionsApp(): TestApp {
     next();
   };
 
-  const assertion = server.clientAssertion(
-    { endpoints: ['token', 'revocation', 'introspection'], algorithms: ['ES256'], jti: ({ jti }) => (used.has(jti) ? false : (used.add(jti), true)) },
+  const clientAssertion = (iss: string) => server.clientAssertion(
+    { issuer: iss, endpoints: ['token', 'revocation', 'introspection'], algorithms: ['ES256'], jti: ({ jti }) => (used.has(jti) ? false : (used.add(jti), true)) },
     async ({ clientId, assertion: jwt }) => {
       const client = clients.get(clientId);
       if (!client?.jwk) return null;
-      await jwtVerify(jwt, await importJWK(client.jwk, 'ES256'), { issuer: clientId, subject: clientId, audience: [issuer, issuer + '/token'] });
+      await jwtVerify(jwt, await importJWK(client.jwk, 'ES256'), { issuer: clientId, subject: clientId });
       return client;
     },
   );
+  let assertionMiddleware: express.RequestHandler = (_req, _res, next) => next(new Error('the issuer is not set yet'));
+  const assertion: express.RequestHandler = (req, res, next) => assertionMiddleware(req, res, next);
 
   const app = express();
   app.use(express.urlencoded({ extended: true, limit: '10mb' }), express.json({ limit: '10mb' }));
@@ -121,5 +125,10 @@ export function buildAssertionsApp(): TestApp {
     res.status(err.status || 500).json({ app_error: true, message: err.message });
   });
 
-  return { app, clients, tokens, calls, setIssuer: (value) => { issuer = value; } };
+  const setIssuer = (value: string): void => {
+    issuer = value;
+    assertionMiddleware = clientAssertion(value) as unknown as express.RequestHandler;
+    server.exchange(jwtBearer(value));
+  };
+  return { app, clients, tokens, calls, setIssuer };
 }

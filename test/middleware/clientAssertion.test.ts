@@ -7,7 +7,12 @@ import { assertTokenError } from '../exchange/helpers.js';
 import { clientAssertionJwt, keyPair, rawJws, type TestKey } from '../helpers/jwt.js';
 
 const TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+const ISSUER = 'https://as.example';
 const AUD = 'https://as.example/token';
+/** The issuer: the library checks aud against it and the endpoint URL (ISSUER + '/token'). */
+const OPTS = { issuer: ISSUER };
+/** For assertions built without a jti: the replay check off, as before it was built in. */
+const NO_REPLAY = { issuer: ISSUER, replay: false as const };
 const registered = { id: 'c1' };
 const exp = () => Math.floor(Date.now() / 1000) + 60;
 const shaped = (claims: Record<string, unknown>, header: Record<string, unknown> = { alg: 'ES256' }) => rawJws(header, claims);
@@ -30,7 +35,7 @@ describe('middleware/clientAssertion', () => {
   it('authenticates a private_key_jwt client and sets req.user', async () => {
     const key = await keyPair();
     const assertion = await clientAssertionJwt(key, 'c1', AUD);
-    const { err, nextCalled, req: r } = await run(clientAssertion(verifier(key)), req({ client_assertion_type: TYPE, client_assertion: assertion, client_id: 'c1' }));
+    const { err, nextCalled, req: r } = await run(clientAssertion(OPTS, verifier(key)), req({ client_assertion_type: TYPE, client_assertion: assertion, client_id: 'c1' }));
     assert.equal(nextCalled, true);
     assert.equal(err, undefined);
     assert.equal(r.user, registered);
@@ -39,24 +44,24 @@ describe('middleware/clientAssertion', () => {
   it('a wrong signature (jose error) is invalid_client 401', async () => {
     const key = await keyPair();
     const assertion = await clientAssertionJwt(await keyPair(), 'c1', AUD);
-    const { err, req: r } = await run(clientAssertion(verifier(key)), req({ client_assertion_type: TYPE, client_assertion: assertion }));
+    const { err, req: r } = await run(clientAssertion(OPTS, verifier(key)), req({ client_assertion_type: TYPE, client_assertion: assertion }));
     assertTokenError(err, 'Invalid client assertion', 'invalid_client', 401);
     assert.equal(r.user, undefined);
   });
 
   it('passes through when no assertion is sent, unless required', async () => {
-    const mw = clientAssertion(async (_ctx: any) => { throw new Error('not called'); });
+    const mw = clientAssertion(OPTS, async (_ctx: any) => { throw new Error('not called'); });
     const a = await run(mw, req({ grant_type: 'x' }));
     assert.equal(a.nextCalled && a.err, undefined);
-    const b = await run(clientAssertion({ required: true }, async (_ctx: any) => null), req({}));
+    const b = await run(clientAssertion({ ...OPTS, required: true }, async (_ctx: any) => null), req({}));
     assertTokenError(b.err, 'Client authentication required', 'invalid_client', 401);
   });
 
   it('positional forms (clientId, assertion, done) and (clientId, assertion, decoded, done)', async () => {
     const jws = shaped({ iss: 'c1', sub: 'c1', aud: AUD, exp: exp() });
     const seen: unknown[][] = [];
-    const three = clientAssertion(function (id: any, a: any, done: any) { seen.push([id, a]); done(null, registered); } as any);
-    const four = clientAssertion(function (id: any, _a: any, d: any, done: any) { seen.push([id, d.claims.aud]); done(null, registered); } as any);
+    const three = clientAssertion(NO_REPLAY, function (id: any, a: any, done: any) { seen.push([id, a]); done(null, registered); } as any);
+    const four = clientAssertion(NO_REPLAY, function (id: any, _a: any, d: any, done: any) { seen.push([id, d.claims.aud]); done(null, registered); } as any);
     for (const mw of [three, four]) {
       const { req: r } = await run(mw, req({ client_assertion_type: TYPE, client_assertion: jws }));
       assert.equal(r.user, registered);
@@ -66,7 +71,7 @@ describe('middleware/clientAssertion', () => {
 
   it('jti hook: fresh jti accepted, replay refused, missing jti refused', async () => {
     const used = new Set<string>();
-    const mw = clientAssertion({ userProperty: 'client', jti: async ({ jti }: any) => (used.has(jti) ? false : (used.add(jti), true)) },
+    const mw = clientAssertion({ ...OPTS, userProperty: 'client', jti: async ({ jti }: any) => (used.has(jti) ? false : (used.add(jti), true)) },
       async (_ctx: any) => registered);
     const jws = shaped({ iss: 'c1', sub: 'c1', aud: AUD, exp: exp(), jti: 'j1' });
     const first = await run(mw, req({ client_assertion_type: TYPE, client_assertion: jws }));
@@ -80,7 +85,7 @@ describe('middleware/clientAssertion', () => {
 
   it('positional jti hook (jti, exp, client, done)', async () => {
     const seen: unknown[] = [];
-    const mw = clientAssertion({ jti: function (jti: any, e: any, c: any, done: any) { seen.push(jti, typeof e, c); done(null, false); } as any }, async (_ctx: any) => registered);
+    const mw = clientAssertion({ ...OPTS, jti: function (jti: any, e: any, c: any, done: any) { seen.push(jti, typeof e, c); done(null, false); } as any }, async (_ctx: any) => registered);
     const { err } = await run(mw, req({ client_assertion_type: TYPE, client_assertion: shaped({ iss: 'c1', sub: 'c1', aud: AUD, exp: exp(), jti: 'z' }) }));
     assert.deepEqual(seen, ['z', 'number', registered]);
     assert.ok(err instanceof TokenError && err.code === 'invalid_client', 'replay refused');
@@ -88,7 +93,7 @@ describe('middleware/clientAssertion', () => {
 
   it('refuses more than one authentication method with invalid_request', async () => {
     const jws = shaped({ iss: 'c1', sub: 'c1', aud: AUD, exp: exp() });
-    const mw = clientAssertion(async (_ctx: any) => { throw new Error('not called'); });
+    const mw = clientAssertion(OPTS, async (_ctx: any) => { throw new Error('not called'); });
     for (const extra of [
       { headers: { authorization: 'Basic YzE6cw==' } },
       { user: { id: 'other' } },
@@ -119,7 +124,7 @@ describe('middleware/clientAssertion', () => {
   ];
   for (const [name, body, code] of cases) {
     it(`${code} for ${name}`, async () => {
-      const mw = clientAssertion(async (_ctx: any) => { throw new Error('must not be called'); });
+      const mw = clientAssertion(OPTS, async (_ctx: any) => { throw new Error('must not be called'); });
       const { err, req: r } = await run(mw, req(body));
       assert.ok(err instanceof TokenError, `TokenError expected, got ${String(err)}`);
       assert.equal(err.code, code);
@@ -128,22 +133,23 @@ describe('middleware/clientAssertion', () => {
   }
 
   it('algorithms restricts alg before verify', async () => {
-    const mw = clientAssertion({ algorithms: ['RS256'] }, async (_ctx: any) => registered);
+    const mw = clientAssertion({ ...NO_REPLAY, algorithms: ['RS256'] }, async (_ctx: any) => registered);
     const { err } = await run(mw, req({ client_assertion_type: TYPE, client_assertion: shaped({ iss: 'c1', sub: 'c1', aud: AUD, exp: exp() }) }));
     assertTokenError(err, 'Invalid client assertion: alg not allowed', 'invalid_client', 401);
   });
 
-  it('a falsy client and a non-jose error', async () => {
+  it('a falsy client, and a non-jose error: invalid_client, the error as its cause', async () => {
     const jws = shaped({ iss: 'c1', sub: 'c1', aud: AUD, exp: exp() });
-    const a = await run(clientAssertion(async (_ctx: any) => false), req({ client_assertion_type: TYPE, client_assertion: jws }));
+    const a = await run(clientAssertion(NO_REPLAY, async (_ctx: any) => false), req({ client_assertion_type: TYPE, client_assertion: jws }));
     assertTokenError(a.err, 'Invalid client assertion', 'invalid_client', 401);
     const boom = new Error('db');
-    const b = await run(clientAssertion(async (_ctx: any) => { throw boom; }), req({ client_assertion_type: TYPE, client_assertion: jws }));
-    assert.equal(b.err, boom);
+    const b = await run(clientAssertion(NO_REPLAY, async (_ctx: any) => { throw boom; }), req({ client_assertion_type: TYPE, client_assertion: jws }));
+    assertTokenError(b.err, 'Invalid client assertion', 'invalid_client', 401);
+    assert.equal((b.err as Error).cause, boom);
   });
 
   it('server.clientAssertion advertises private_key_jwt for the chosen endpoints', () => {
-    const server = createServer();
+    const server = createServer({ issuer: ISSUER });
     server.clientAssertion({ endpoints: ['token', 'revocation'], algorithms: ['ES256'] }, async (_ctx: any) => null);
     const doc = buildMetadata(server, { issuer: 'https://as.example' });
     assert.deepEqual(doc.token_endpoint_auth_methods_supported, ['private_key_jwt']);

@@ -68,7 +68,7 @@ describe('middleware/metadata', () => {
     ex.metadata = { token_endpoint_auth_methods_supported: ['client_secret_basic'], custom_flag: true };
     server.exchange(ex);
     advertise(server, { token_endpoint_auth_methods_supported: ['private_key_jwt'] });
-    server.clientAssertion({ algorithms: ['ES256'] }, () => null);
+    server.clientAssertion({ issuer: ISSUER, algorithms: ['ES256'] }, () => null);
     const doc = buildMetadata(server, { issuer: ISSUER, metadata: { custom_flag: false, service_documentation: '/docs' } });
     assert.deepEqual(doc.code_challenge_methods_supported, ['S256']);
     assert.deepEqual(doc.token_endpoint_auth_methods_supported, ['client_secret_basic', 'private_key_jwt']);

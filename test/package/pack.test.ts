@@ -81,7 +81,9 @@ describe('the packed package', { timeout: 120_000 }, () => {
       path.join(app, 'package.json'),
       JSON.stringify({ name: 'pack-test-app', private: true, type: 'module' }),
     );
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], {
+    // @opentelemetry/api, the optional peer of `oauth2orize/otel`, from this checkout's node_modules.
+    const otelApi = path.join(root, 'node_modules', '@opentelemetry', 'api');
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, otelApi], {
       cwd: app,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -236,6 +238,41 @@ describe('the packed package', { timeout: 120_000 }, () => {
     const cjs = write('dt-style-cjs.cts', [dt.replace("from '../assert.js'", "from './assert.cjs'")]);
     const result = compile([cjs], true, express);
     assert.equal(result.status, 0, `dt-style.ts as CommonJS: ${result.output}`);
+  });
+
+  it('loads oauth2orize/otel with require(), import and TypeScript (nodenext, ESM and CommonJS)', () => {
+    const cjs = write('otel.cjs', [
+      "const { enableOpenTelemetry } = require('oauth2orize/otel');",
+      'const off = enableOpenTelemetry();',
+      'off();',
+      "console.log(JSON.stringify({ type: typeof enableOpenTelemetry, off: typeof off }));",
+    ]);
+    assert.deepEqual(runJson(cjs), { type: 'function', off: 'function' });
+    const mjs = write('otel.mjs', [
+      "import { enableOpenTelemetry } from 'oauth2orize/otel';",
+      "import { TRACING_CHANNELS } from 'oauth2orize';",
+      'const off = enableOpenTelemetry({ clientId: "hash" });',
+      'off();',
+      "console.log(JSON.stringify({ type: typeof enableOpenTelemetry, token: TRACING_CHANNELS.token }));",
+    ]);
+    assert.deepEqual(runJson(mjs), { type: 'function', token: 'oauth2orize:token' });
+    const esm = write('otel-esm.ts', [
+      "import { enableOpenTelemetry, type OpenTelemetryOptions } from 'oauth2orize/otel';",
+      "import type { EndpointContext } from 'oauth2orize';",
+      "const options: OpenTelemetryOptions = { clientId: 'hash' };",
+      'const off: () => void = enableOpenTelemetry(options);',
+      "const ctx: EndpointContext = { endpoint: 'token' };",
+      "// @ts-expect-error clientId is 'off', 'raw' or 'hash'",
+      "enableOpenTelemetry({ clientId: 'yes' });",
+      'export { off, ctx };',
+    ]);
+    const cts = write('otel-cjs.cts', [
+      "import otel = require('oauth2orize/otel');",
+      'const off: () => void = otel.enableOpenTelemetry({ userId: (u) => String(u) });',
+      'export = { off };',
+    ]);
+    const result = compile([esm, cts]);
+    assert.equal(result.status, 0, result.output);
   });
 
   it('reports type errors, so the check above is not vacuous', () => {

@@ -1,5 +1,5 @@
 /**
- * The README's Quick start, as a newcomer would use it: app.mjs copied verbatim into an empty
+ * The JavaScript Quick start (docs/guides/quick-start-javascript.md), as a newcomer would use it: app.mjs copied verbatim into an empty
  * folder that holds only the packages its `npm install` line names, run with `node app.mjs`,
  * then the whole authorization code flow against it (with fetch, and with the README's own
  * curl commands when curl is installed). Needs `make build` (it loads dist/).
@@ -10,20 +10,22 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { CookieClient, freePort, importedPackages, marked, readme, scratchApp, startScript, transactionId } from './readme.js';
+import { CookieClient, freePort, importedPackages, marked, read, scratchApp, startScript, transactionId } from './readme.js';
 
-const app = marked('quickstart app.mjs');
-const curl = marked('quickstart curl');
+const GUIDE = 'docs/guides/quick-start-javascript.md';
+const app = marked('quickstart app.mjs', 'docs/guides/quick-start-javascript.md');
+const curl = marked('quickstart curl', 'docs/guides/quick-start-javascript.md');
 
-/** The packages of the README's `npm install ...` line in the Quick start section. */
+/** The packages of the guide's `npm install ...` line, above app.mjs. */
 function installLine(): string[] {
-  const section = readme.slice(readme.indexOf('## Quick start'), readme.indexOf('<!-- test: quickstart app.mjs -->'));
+  const text = read(GUIDE);
+  const section = text.slice(0, text.indexOf('<!-- test: quickstart app.mjs -->'));
   const m = /^npm install (.+)$/m.exec(section);
   assert.ok(m, 'the Quick start has an npm install line');
   return m[1].trim().split(/\s+/).sort();
 }
 
-describe('README Quick start (app.mjs)', { timeout: 120_000 }, () => {
+describe('JavaScript Quick start (app.mjs)', { timeout: 120_000 }, () => {
   let base = '';
   let stop: () => Promise<void> = async () => {};
   let remove = () => {};

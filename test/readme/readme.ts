@@ -13,6 +13,21 @@ import { fileURLToPath } from 'node:url';
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
 
+/** The guides, one per capability: `docs/guides/*.md`, as paths from the repository root. */
+export const guides: string[] = fs
+  .readdirSync(path.join(root, 'docs', 'guides'))
+  .filter((f) => f.endsWith('.md'))
+  .sort()
+  .map((f) => `docs/guides/${f}`);
+
+/** Every markdown file whose code blocks follow the README's rules: the README, the guides, the options reference. */
+export const documents: string[] = ['README.md', ...guides, 'docs/options.md'];
+
+/** The text of a file of the repository (`README.md`, `docs/guides/pkce.md`, ...). */
+export function read(file: string): string {
+  return fs.readFileSync(path.join(root, file), 'utf8');
+}
+
 export interface Block {
   /** The language after the opening fence (`js`, `sh`, ...). */
   lang: string;
@@ -43,10 +58,10 @@ export function blocks(text = readme): Block[] {
   return out;
 }
 
-/** The block marked `<!-- test: name -->`; throws when there is not exactly one. */
-export function marked(name: string): Block {
-  const found = blocks().filter((b) => b.test === name);
-  if (found.length !== 1) throw new Error(`README.md has ${found.length} blocks marked "test: ${name}", expected 1`);
+/** The block of `file` (default README.md) marked `<!-- test: name -->`; throws when there is not exactly one. */
+export function marked(name: string, file = 'README.md'): Block {
+  const found = blocks(read(file)).filter((b) => b.test === name);
+  if (found.length !== 1) throw new Error(`${file} has ${found.length} blocks marked "test: ${name}", expected 1`);
   return found[0];
 }
 
@@ -96,14 +111,20 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Runs `node file` in `dir` with PORT=0 (or `port`) and waits until its output matches `ready`
+ * Runs `node [...nodeArgs] file` in `dir` with PORT=0 (or `port`) and waits until its output matches `ready`
  * (whose first group is returned, usually the URL it listens on).
  */
-export async function startScript(dir: string, file: string, ready: RegExp, port = 0): Promise<Started & { match: string }> {
+export async function startScript(
+  dir: string,
+  file: string,
+  ready: RegExp,
+  port = 0,
+  nodeArgs: string[] = [],
+): Promise<Started & { match: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), NODE_ENV: 'test' };
   delete env.NODE_V8_COVERAGE;
   delete env.NODE_OPTIONS;
-  const child = spawn(process.execPath, [file], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, file], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.setEncoding('utf8').on('data', (s: string) => (out += s));
   child.stderr!.setEncoding('utf8').on('data', (s: string) => (out += s));

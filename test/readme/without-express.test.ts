@@ -1,5 +1,5 @@
 /**
- * The README's "Using without Express" section: server.mjs on plain node:http, and the same
+ * The guide "Using without Express" (docs/guides/without-express.md): server.mjs on plain node:http, and the same
  * server with its routing replaced by the connect block, each run as written and driven
  * through the authorization code flow. Needs `make build` (it loads dist/).
  */
@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CookieClient, importedPackages, marked, scratchApp, startScript, transactionId } from './readme.js';
 
-const plain = marked('without-express server.mjs');
-const connectTail = marked('without-express connect');
+const plain = marked('without-express server.mjs', 'docs/guides/without-express.md');
+const connectTail = marked('without-express connect', 'docs/guides/without-express.md');
 
 /** server.mjs with everything from `// Routing` on replaced by the connect block. */
 function connectVersion(): string {

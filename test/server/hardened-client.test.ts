@@ -5,7 +5,8 @@ import oauth2orize, { createServer } from '../../src/index.js';
 import { mockRequest, run } from '../helpers/mock.js';
 
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-const ASSERTION = `${b64({ alg: 'RS256' })}.${b64({ iss: 'https://idp.example', sub: 'u1' })}.c2ln`;
+/** Shaped as the library requires (aud the issuer, exp, jti); the app's issue does not verify it here. */
+const ASSERTION = `${b64({ alg: 'RS256' })}.${b64({ iss: 'https://idp.example', sub: 'u1', aud: 'https://as.example', exp: Math.floor(Date.now() / 1000) + 600, jti: 'j1' })}.c2ln`;
 const body = { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: ASSERTION };
 
 function server() {

@@ -1,0 +1,77 @@
+/**
+ * The token lifecycle endpoints' callbacks: revocation (RFC 7009) and
+ * introspection (RFC 7662). oauth2orize's `server.revocation()` and
+ * `server.introspection()` parse the request and write the response; these
+ * functions only consult the database.
+ *
+ * @module lifecycle
+ */
+import { now } from '../storage/db.js';
+
+/**
+ * @typedef {import('../storage/db.js').Client} Client
+ * @typedef {import('../storage/db.js').Store} Store
+ * @typedef {import('../storage/db.js').StoredToken} StoredToken
+ */
+
+/**
+ * The stored access or refresh token for `token`, whichever table has it.
+ * The hint only says where to look first (RFC 7009 §2.1).
+ *
+ * @param {Store} db
+ * @param {string} token
+ * @param {string | undefined} hint `access_token` or `refresh_token`
+ * @returns {{ kind: 'access_token' | 'refresh_token', stored: StoredToken } | undefined}
+ */
+function findToken(db, token, hint) {
+  const order = hint === 'refresh_token' ? ['refresh_token', 'access_token'] : ['access_token', 'refresh_token'];
+  for (const kind of order) {
+    const stored = kind === 'access_token' ? db.accessTokens.find(token) : db.refreshTokens.find(token);
+    if (stored) return { kind: /** @type {'access_token' | 'refresh_token'} */ (kind), stored };
+  }
+  return undefined;
+}
+
+/**
+ * `revoke` for `server.revocation()`: a token issued to the calling client
+ * is revoked together with every token of its grant (the access and refresh
+ * tokens that descend from one authorization). Anything else, an unknown
+ * token or another client's, is ignored: the endpoint answers 200 either
+ * way, so a client cannot probe for tokens.
+ *
+ * @param {Store} db
+ */
+export function revokeToken(db) {
+  /** @param {{ client: Client, token: string, tokenTypeHint?: string }} ctx */
+  return async ({ client, token, tokenTypeHint }) => {
+    const found = findToken(db, token, tokenTypeHint);
+    if (found && found.stored.clientId === client.id) db.revokeGrant(found.stored.grantId);
+  };
+}
+
+/**
+ * `lookup` for `server.introspection()`: the claims of an active token, but
+ * only to the client it was issued to (RFC 7662 §4: a caller learns nothing
+ * about other clients' tokens). Revoked, expired, rotated-out and unknown
+ * tokens are inactive (`null`).
+ *
+ * @param {Store} db
+ */
+export function introspectToken(db) {
+  /** @param {{ client: Client, token: string, tokenTypeHint?: string }} ctx */
+  return async ({ client, token, tokenTypeHint }) => {
+    const found = findToken(db, token, tokenTypeHint);
+    if (!found || found.stored.clientId !== client.id) return null;
+    const { kind, stored } = found;
+    if (stored.revokedAt !== null || stored.usedAt != null) return null;
+    if (stored.expiresAt !== null && stored.expiresAt <= now()) return null;
+    const user = stored.userId === null ? undefined : db.users.findById(stored.userId);
+    return {
+      scope: stored.scope.join(' '),
+      client_id: stored.clientId,
+      token_type: kind === 'access_token' ? 'Bearer' : 'refresh_token',
+      ...(stored.expiresAt !== null ? { exp: stored.expiresAt } : {}),
+      ...(user ? { sub: String(user.id), username: user.username } : {}),
+    };
+  };
+}
