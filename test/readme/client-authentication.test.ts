@@ -2,33 +2,24 @@
  * docs/guides/client-authentication.md: its complete app.mjs, copied verbatim into an empty
  * folder holding only the packages it imports, run with `node app.mjs`, then a standards
  * client (oauth4webapi) authenticates with each method it offers, and `curl -u` with the raw
- * secret. Every other code block of the guide is marked `// fragment`. Needs `make build`
- * (the app loads dist/).
+ * secret. Needs `make build` (the app loads dist/).
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import * as oauth from 'oauth4webapi';
 import { importJWK, type CryptoKey } from 'jose';
-import { blocks, freePort, importedPackages, root, scratchApp, startScript } from '../readme/readme.js';
+import { freePort, importedPackages, marked, scratchApp, startScript } from './readme.js';
 
-const guide = fs.readFileSync(path.join(root, 'docs', 'guides', 'client-authentication.md'), 'utf8');
-const app = blocks(guide).find((b) => b.test === 'client-authentication app.mjs');
+const app = marked('client-authentication app.mjs', 'docs/guides/client-authentication.md');
 const insecure = { [oauth.allowInsecureRequests]: true } as const;
 
 describe('the client authentication guide', { timeout: 120_000 }, () => {
-  test('every js block is marked "// fragment", and the app is marked for this test', () => {
-    assert.ok(app, 'a block marked <!-- test: client-authentication app.mjs -->');
-    const unmarked = blocks(guide).filter((b) => ['js', 'ts'].includes(b.lang) && !b.code.startsWith('// fragment'));
-    assert.deepEqual(unmarked.map((b) => b.line), []);
-  });
-
   test('the install line names exactly the packages app.mjs imports', () => {
-    const line = /npm install ([^\n]+)/.exec(app!.code)?.[1]?.trim().split(/\s+/).sort();
-    assert.deepEqual(line, importedPackages(app!.code));
+    const line = /npm install ([^\n]+)/.exec(app.code)?.[1]?.trim().split(/\s+/).sort();
+    assert.deepEqual(line, importedPackages(app.code));
   });
 
   describe('app.mjs', () => {
@@ -39,7 +30,7 @@ describe('the client authentication guide', { timeout: 120_000 }, () => {
     let as: oauth.AuthorizationServer;
 
     before(async () => {
-      const scratch = scratchApp({ 'app.mjs': app!.code }, importedPackages(app!.code));
+      const scratch = scratchApp({ 'app.mjs': app.code }, importedPackages(app.code));
       remove = scratch.remove;
       const started = await startScript(scratch.dir, 'app.mjs', /The demo private key of "service": (\{.*\})/, await freePort());
       stop = started.stop;
