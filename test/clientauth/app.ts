@@ -132,7 +132,7 @@ export async function startClientAuthApp(options: BuildOptions = {}): Promise<Ru
       if (!client?.redirectURI || (redirectURI !== undefined && redirectURI !== client.redirectURI)) return null;
       return { client, redirectURI: client.redirectURI };
     }, () => {}), errors);
-    app.post('/device_authorization', authenticate, server.deviceAuthorization({ verificationURI: base + '/device', interval: 5 }, (record) => {
+    app.post('/device_authorization', authenticate, server.deviceAuthorization({ verificationURI: base + '/device', interval: 5, expiresIn: 1800 }, (record) => {
       devices.set(record.deviceCode, {
         deviceCode: record.deviceCode, userCode: record.userCode, clientId: record.client.client_id,
         status: 'pending', interval: record.interval, expiresAt: record.expiresAt.getTime(),

@@ -447,6 +447,25 @@ describe('clientauth/authenticateClient', () => {
       assert.throws(() => authenticateClient({ methods: ['client_secret_jwt'], assertion: { issuer: AUD, verify: async () => null } }, lookup), /client_secret_jwt requires an HMAC algorithm/);
     });
 
+    it('one throttle per server: failures at one authenticator count at another (hardened default, or throttle: true)', async () => {
+      for (const [options, server] of [[undefined, createServer({ issuer: AUD, hardened: true })], [{ throttle: true as const }, createServer()]] as const) {
+        const token = server.authenticateClient(options, lookup);
+        const revoke = server.authenticateClient(options, lookup);
+        const socket = { remoteAddress: '10.1.1.1' };
+        for (let i = 0; i < 10; i++) await run(i % 2 ? token : revoke, post({}, { authorization: basic('conf', 'wrong') }, { socket }));
+        const { err } = await run(revoke, post({}, { authorization: basic('conf', 's3cret') }, { socket }));
+        assert.equal((err as TokenError).status, 429);
+      }
+      const separate = createServer();
+      const a = separate.authenticateClient({ throttle: true }, lookup);
+      const b = authenticateClient({ throttle: true }, lookup);
+      for (let i = 0; i < 10; i++) await run(a, post({}, { authorization: basic('conf', 'wrong') }, { socket: { remoteAddress: '10.1.1.2' } }));
+      assert.equal((await run(b, post({}, { authorization: basic('conf', 's3cret') }, { socket: { remoteAddress: '10.1.1.2' } }))).err, undefined, 'the standalone factory has its own');
+      const off = createServer({ issuer: AUD, hardened: true }).authenticateClient({ throttle: false }, lookup);
+      for (let i = 0; i < 12; i++) await run(off, post({}, { authorization: basic('conf', 'wrong') }, { socket: { remoteAddress: '10.1.1.3' } }));
+      assert.equal((await run(off, post({}, { authorization: basic('conf', 's3cret') }, { socket: { remoteAddress: '10.1.1.3' } }))).err, undefined, 'throttle: false turns it off');
+    });
+
     it('is the same middleware as the standalone factory', async () => {
       const mw = createServer().authenticateClient(lookup);
       const { req } = await run(mw, post({}, { authorization: basic('conf', 's3cret') }));
