@@ -83,19 +83,19 @@ export class Attempt {
 
   /** Try the secret pairs in order (the decoded Basic pair, then the raw one); the first failure names the error. */
   private tryPair(method: ClientAuthMethod, pairs: readonly SecretPair[], i: number): void {
-    if (i >= pairs.length) return this.finish(this.reason || failed('Client authentication failed'));
+    if (i >= pairs.length) return this.finish(this.reason || failed('Client authentication failed', 'bad_secret'));
     const { id, secret } = pairs[i]!;
     const next = (reason: TokenError): void => {
       this.reason = this.reason || reason;
       this.tryPair(method, pairs, i + 1);
     };
     this.find(id, (client) => {
-      if (!client) return next(failed('Client authentication failed'));
+      if (!client) return next(failed('Client authentication failed', 'unknown_client'));
       this.allows(client, method, (ok) => {
-        if (!ok) return next(failed(`The client is not registered for ${method}`));
+        if (!ok) return next(failed(`The client is not registered for ${method}`, 'method_not_registered'));
         this.checkSecret(client, id, secret, method, (match) => {
           if (match) return this.finish(null, client, { method });
-          next(failed('Client authentication failed'));
+          next(failed('Client authentication failed', 'bad_secret'));
         });
       });
     });
@@ -119,9 +119,9 @@ export class Attempt {
       const client = bag[ASSERTED];
       delete bag[ASSERTED];
       if (err) return this.finish(err);
-      if (!client) return this.finish(failed('Invalid client assertion'));
+      if (!client) return this.finish(failed('Invalid client assertion', 'bad_assertion'));
       this.allows(client, method, (ok) => {
-        if (!ok) return this.finish(failed(`The client is not registered for ${method}`));
+        if (!ok) return this.finish(failed(`The client is not registered for ${method}`, 'method_not_registered'));
         this.finish(null, client, { method });
       });
     });
@@ -131,17 +131,17 @@ export class Attempt {
   private bare(id: string): void {
     const cfg = this.cfg;
     this.find(id, (client) => {
-      if (!client) return this.finish(failed('Client authentication failed'));
+      if (!client) return this.finish(failed('Client authentication failed', 'unknown_client'));
       this.allows(client, 'none', (isPublic, registered) => {
         if (isPublic && cfg.methods.has('none')) return this.finish(null, client, { method: 'none' });
         const tls = CERTIFICATE_METHODS.find((m) => cfg.methods.has(m) && registered && registered.includes(m));
-        if (!tls) return this.finish(failed('Client authentication required'));
+        if (!tls) return this.finish(failed('Client authentication required', 'missing_credentials'));
         const got = once((err?: unknown, certificate?: unknown): void => {
           if (err) return this.finish(err);
-          if (!certificate) return this.finish(failed('Client certificate required'));
+          if (!certificate) return this.finish(failed('Client certificate required', 'no_certificate', tls));
           const checked = once((e?: unknown, ok?: unknown): void => {
             if (e) return this.finish(e);
-            if (!ok) return this.finish(failed('Client certificate not accepted'));
+            if (!ok) return this.finish(failed('Client certificate not accepted', 'bad_certificate', tls));
             this.finish(null, client, { method: tls, certificate });
           });
           call(cfg.verifyCertificate!, checked, 'done', client, certificate, id, tls, this.req);

@@ -7,7 +7,8 @@ import type { TokenError } from '../errors/tokenerror.js';
 import type { Middleware, NextFunction, OAuth2IncomingMessage, OAuth2ServerResponse, ParamBag } from '../types.js';
 import { Attempt } from './attempt.js';
 import { acceptedMethods, compile, guardedEndpoints } from './config.js';
-import { present, type Presented } from './credentials.js';
+import { present, reasonOf, type Presented } from './credentials.js';
+import { describeClient, isObserved, publishEvent, type ClientAuthFailedEvent, type ThrottledEvent } from '../diagnostics/channels.js';
 import { authMethodsMetadata } from './methods.js';
 import type { AuthenticateClientOptions, ClientAuthInfo, LookupClientFunction } from './options.js';
 import type { ThrottleDecision } from './throttle.js';
@@ -32,10 +33,19 @@ function isAuthFailure(err: unknown): boolean {
   return !!err && typeof err === 'object' && (err as { code?: unknown }).code === 'invalid_client';
 }
 
-/** The 429 of a throttled attempt (RFC 6585 §4), with its `Retry-After` set on the response. */
-function throttled(res: OAuth2ServerResponse, retryAfter: number): TokenError {
+/**
+ * The 429 of a throttled attempt (RFC 6585 §4), with its `Retry-After` set
+ * on the response, published on `oauth2orize:throttled` when someone listens.
+ */
+function throttled(res: OAuth2ServerResponse, retryAfter: number, clientId: string | undefined): TokenError {
   const seconds = Math.max(1, Math.ceil(Number(retryAfter) || 1));
   if (!res.headersSent) res.setHeader('Retry-After', String(seconds));
+  if (isObserved('throttled')) {
+    const event: ThrottledEvent = { retryAfter: seconds };
+    const described = describeClient(clientId);
+    if (described !== undefined) event.clientId = described;
+    publishEvent('throttled', event);
+  }
   return tokenError(`Too many failed client authentications; retry in ${seconds} seconds`, 'temporarily_unavailable', 429);
 }
 
@@ -131,7 +141,9 @@ export function authenticateClient(options: any, lookup?: any): Middleware {
 
     const finish = once((err: unknown, client?: unknown, info?: ClientAuthInfo): void => {
       if (err) {
-        if (!throttle || !isAuthFailure(err)) return pass(err);
+        if (!isAuthFailure(err)) return pass(err);
+        if (isObserved('clientAuthFailed')) reportFailure(presented, err as object);
+        if (!throttle) return pass(err);
         return after(() => throttle.failed(clientId, address), 'failed', () => pass(err));
       }
       const bag = req as unknown as ParamBag;
@@ -159,12 +171,23 @@ export function authenticateClient(options: any, lookup?: any): Middleware {
     }
     Promise.resolve(checking).then(
       (decision) => {
-        if (decision && decision.blocked) return pass(throttled(res, decision.retryAfter));
+        if (decision && decision.blocked) return pass(throttled(res, decision.retryAfter, clientId));
         start();
       },
       (err) => pass(err || new Error('Client throttle check failed')),
     );
   };
+}
+
+/** Publish a failed authentication on `oauth2orize:client_auth_failed`: the client as the process chose, the method, a fixed reason. */
+function reportFailure(presented: Presented, err: object): void {
+  const why = reasonOf(err);
+  const event: ClientAuthFailedEvent = { reason: why.reason };
+  const method = why.method || (presented.kind === 'bare' ? 'none' : presented.method);
+  if (method !== undefined) event.method = method;
+  const described = describeClient(presented.clientId);
+  if (described !== undefined) event.clientId = described;
+  publishEvent('clientAuthFailed', event);
 }
 
 /**

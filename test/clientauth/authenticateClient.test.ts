@@ -7,7 +7,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { jwtVerify } from 'jose';
-import { authenticateClient, buildMetadata, createServer, TokenError, type ClientThrottle } from '../../src/index.js';
+import diagnostics from 'node:diagnostics_channel';
+import { authenticateClient, buildMetadata, configureDiagnostics, createServer, EVENT_CHANNELS, TokenError, type ClientThrottle } from '../../src/index.js';
 import { mockRequest, run, MockResponse } from '../helpers/mock.js';
 import { assertTokenError } from '../exchange/helpers.js';
 import { clientAssertionJwt, keyPair, rawJws, type TestKey } from '../helpers/jwt.js';
@@ -409,6 +410,45 @@ describe('clientauth/authenticateClient', () => {
       assert.equal(ok.err, undefined);
       const no = await run(authenticateClient({ throttle: flaky }, lookup), post({}, { authorization: basic('conf', 'x') }, { socket }));
       assert.equal((no.err as TokenError).code, 'invalid_client');
+    });
+  });
+
+  describe('diagnostics events', () => {
+    it('publishes each failed authentication (client as configured, method, reason) and each throttled attempt', async () => {
+      const events: Array<[string, unknown]> = [];
+      const onFailed = (message: unknown) => events.push(['failed', message]);
+      const onThrottled = (message: unknown) => events.push(['throttled', message]);
+      diagnostics.subscribe(EVENT_CHANNELS.clientAuthFailed, onFailed);
+      diagnostics.subscribe(EVENT_CHANNELS.throttled, onThrottled);
+      configureDiagnostics({ clientId: 'raw' });
+      try {
+        const mw = authenticateClient({ methods: ['client_secret_basic', 'client_secret_post', 'none'], throttle: recordingThrottle((id) => (id === 'blocked' ? 7 : 0)).throttle }, lookup);
+        await run(mw, post({}, { authorization: basic('conf', 'wrong') }));
+        await run(mw, post({}, { authorization: basic('nobody', 'x') }));
+        await run(mw, post({ client_id: 'basicOnly', client_secret: 'b' }));
+        await run(mw, post({}, { authorization: 'Basic !!' }));
+        await run(mw, post({}));
+        await run(mw, post({ client_id: 'conf' }));
+        await run(mw, post({}, { authorization: basic('conf', 's3cret') }));
+        await run(mw, post({ client_id: 'conf', client_secret: 'x' }, { authorization: basic('conf', 'x') }));
+        await run(mw, post({}, { authorization: basic('blocked', 'x') }));
+        configureDiagnostics({});
+        await run(mw, post({}, { authorization: basic('conf', 'wrong') }));
+      } finally {
+        configureDiagnostics({});
+        diagnostics.unsubscribe(EVENT_CHANNELS.clientAuthFailed, onFailed);
+        diagnostics.unsubscribe(EVENT_CHANNELS.throttled, onThrottled);
+      }
+      assert.deepEqual(events, [
+        ['failed', { reason: 'bad_secret', method: 'client_secret_basic', clientId: 'conf' }],
+        ['failed', { reason: 'unknown_client', method: 'client_secret_basic', clientId: 'nobody' }],
+        ['failed', { reason: 'method_not_registered', method: 'client_secret_post', clientId: 'basicOnly' }],
+        ['failed', { reason: 'malformed_credentials', method: 'client_secret_basic' }],
+        ['failed', { reason: 'missing_credentials' }],
+        ['failed', { reason: 'missing_credentials', method: 'none', clientId: 'conf' }],
+        ['throttled', { retryAfter: 7, clientId: 'blocked' }],
+        ['failed', { reason: 'bad_secret', method: 'client_secret_basic' }],
+      ], 'no event for a success or an invalid_request; no client id once diagnostics are off');
     });
   });
 

@@ -78,6 +78,19 @@ describe('the client authentication guide', { timeout: 120_000 }, () => {
       }
     });
 
+    test('ten wrong secrets from one address, then 429 with Retry-After even for the right one (hardened)', async () => {
+      const post = (secret: string) => fetch(base + '/token', {
+        method: 'POST',
+        headers: { authorization: 'Basic ' + Buffer.from(`batch-job:${secret}`).toString('base64') },
+        body: new URLSearchParams({ grant_type: 'client_credentials' }),
+      });
+      for (let i = 0; i < 10; i++) assert.equal((await post('wrong')).status, 401);
+      const blocked = await post('batch secret+%');
+      assert.equal(blocked.status, 429);
+      assert.ok(Number(blocked.headers.get('retry-after')) > 0);
+      assert.equal(((await blocked.json()) as { error: string }).error, 'temporarily_unavailable');
+    });
+
     test('the curl line it prints works (the raw secret, as curl -u sends it)', { skip: !fs.existsSync('/usr/bin/curl') && 'curl is not installed' }, async () => {
       const line = /^Try: (curl .+)$/m.exec(output())![1]!;
       const args = line.split(' ').slice(1);
