@@ -4,14 +4,15 @@ import { tokenError } from '../lib/endpoint.js';
 import { bodyOf } from '../lib/params.js';
 import { bodyParsingError } from '../lib/respond.js';
 import type { TokenError } from '../errors/tokenerror.js';
-import type { Middleware, NextFunction, OAuth2IncomingMessage, OAuth2ServerResponse, ParamBag } from '../types.js';
+import type { Middleware, OAuth2IncomingMessage, OAuth2ServerResponse, ParamBag } from '../types.js';
 import { Attempt } from './attempt.js';
 import { acceptedMethods, compile, guardedEndpoints } from './config.js';
 import { present, reasonOf, type Presented } from './credentials.js';
 import { describeClient, isObserved, publishEvent, type ClientAuthFailedEvent, type ThrottledEvent } from '../diagnostics/channels.js';
 import { authMethodsMetadata } from './methods.js';
 import type { AuthenticateClientOptions, ClientAuthInfo, LookupClientFunction } from './options.js';
-import type { ThrottleDecision } from './throttle.js';
+import type { ClientThrottle, ThrottleDecision } from './throttle.js';
+import { KeyedQueue } from './serial.js';
 
 /** `(options?, lookup)`. */
 const AUTHENTICATE_CLIENT_ARGS: FactoryArgs = {
@@ -93,7 +94,9 @@ function throttled(res: OAuth2ServerResponse, retryAfter: number, clientId: stri
  * credentials. Then each `invalid_client` is counted (`failed`) and each
  * success reported (`succeeded`); nothing else counts, so grant errors such
  * as `authorization_pending` never do. A throttle that fails its `check`
- * (its store is down) fails the request with that error.
+ * (its store is down) fails the request with that error. The attempts of one
+ * client from one address are checked one at a time in a process, so that
+ * a burst of parallel guesses is cut off at the limit as a sequence would be.
  *
  * @example
  * ```ts
@@ -137,7 +140,12 @@ export function authenticateClient(options: any, lookup?: any): Middleware {
     }
     const address = addressOf(req);
     const clientId = presented.clientId;
-    const pass = once(next as NextFunction);
+    // The turn of this (client, address) pair ends when the request goes on.
+    let release = noop;
+    const pass = once((err?: unknown): void => {
+      release();
+      next(err);
+    });
 
     const finish = once((err: unknown, client?: unknown, info?: ClientAuthInfo): void => {
       if (err) {
@@ -163,20 +171,37 @@ export function authenticateClient(options: any, lookup?: any): Middleware {
     };
 
     if (!throttle) return start();
-    let checking: Promise<ThrottleDecision>;
-    try {
-      checking = throttle.check(clientId, address);
-    } catch (err) {
-      return pass(err);
-    }
-    Promise.resolve(checking).then(
-      (decision) => {
-        if (decision && decision.blocked) return pass(throttled(res, decision.retryAfter, clientId));
-        start();
-      },
-      (err) => pass(err || new Error('Client throttle check failed')),
-    );
+    queueOf(throttle).run(`${clientId === undefined ? '' : clientId}\n${address}`, (done) => {
+      release = done;
+      let checking: Promise<ThrottleDecision>;
+      try {
+        checking = throttle.check(clientId, address);
+      } catch (err) {
+        return pass(err);
+      }
+      Promise.resolve(checking).then(
+        (decision) => {
+          if (decision && decision.blocked) return pass(throttled(res, decision.retryAfter, clientId));
+          start();
+        },
+        (err) => pass(err || new Error('Client throttle check failed')),
+      );
+    });
   };
+}
+
+function noop(): void {}
+
+/** How long an attempt waits for the one before it of the same client and address, at most. */
+const MAX_WAIT = 10_000;
+
+const queues = new WeakMap<ClientThrottle, KeyedQueue>();
+
+/** The queue of a throttle: every authenticator that shares the throttle shares it. */
+function queueOf(throttle: ClientThrottle): KeyedQueue {
+  let queue = queues.get(throttle);
+  if (!queue) queues.set(throttle, (queue = new KeyedQueue(MAX_WAIT)));
+  return queue;
 }
 
 /** Publish a failed authentication on `oauth2orize:client_auth_failed`: the client as the process chose, the method, a fixed reason. */

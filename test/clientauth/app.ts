@@ -21,6 +21,8 @@ export interface Client {
   token_endpoint_auth_method?: string;
   jwk?: JWK;
   redirectURI?: string;
+  /** Milliseconds the secret check takes. */
+  delay?: number;
 }
 
 /** Secrets with every character RFC 6749 §2.3.1's encoding changes, or that naive decoders get wrong. */
@@ -100,7 +102,11 @@ export async function startClientAuthApp(options: BuildOptions = {}): Promise<Ru
       methods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
       endpoints: ['token', 'revocation', 'introspection'],
       // Hashed secrets for the clients that have one, clear ones otherwise.
-      verifySecret: ({ client, secret }) => (client.secretHash ? verifyHashed(secret, client.secretHash) : client.client_secret === secret),
+      verifySecret: async ({ client, secret }) => {
+      // A client with a `delay` stands for a slow check (a hash on a worker, a remote vault).
+      if (client.delay) await new Promise((resolve) => setTimeout(resolve, client.delay));
+      return client.secretHash ? verifyHashed(secret, client.secretHash) : client.client_secret === secret;
+    },
       assertion: {
         algorithms: ['ES256'],
         verify: async ({ clientId, assertion }) => {

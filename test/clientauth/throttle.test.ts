@@ -65,6 +65,16 @@ describe('throttling of client authentication', () => {
       assert.ok(fromB.body.access_token);
     });
 
+    it('a burst of parallel wrong secrets (a slow check) is cut off at the limit, as a sequence would be', async () => {
+      const e = { 'x-forwarded-for': '203.0.113.5' };
+      s.clients.set('slow', { client_id: 'slow', client_secret: 'right', delay: 20 });
+      const results = await Promise.all(Array.from({ length: 25 }, () =>
+        post(s, '/token', { grant_type: 'client_credentials' }, { authorization: basic('slow', 'wrong'), ...e })));
+      const statuses = results.map((r) => r.status);
+      assert.equal(statuses.filter((x) => x === 401).length, 10, statuses.join(','));
+      assert.equal(statuses.filter((x) => x === 429).length, 15);
+    });
+
     it('the window ends on the server clock; a success clears the pair', async () => {
       const c = { 'x-forwarded-for': '203.0.113.3' };
       for (let i = 0; i < 10; i++) await token(s, 'wrong', c);
