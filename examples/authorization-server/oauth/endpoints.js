@@ -3,9 +3,9 @@
  * the token endpoint, revocation (RFC 7009), introspection (RFC 7662) and
  * the server metadata (RFC 8414), all answered by oauth2orize's middleware.
  *
- * The three POST endpoints share one front: a form parser, a failure rate
- * limit, and oauth2orize's built-in client authentication
- * (`server.authenticateClient()`), which also enforces one method per request.
+ * The three POST endpoints share one front: a form parser and oauth2orize's
+ * built-in client authentication (`server.authenticateClient()`), which
+ * enforces one method per request and throttles failed attempts.
  *
  * @module endpoints
  */
@@ -15,26 +15,6 @@ import { clientAssertionOptions } from './assertion.js';
 import { JWT_CLIENT, SCOPES } from '../storage/demo.js';
 import { verifyPassword } from '../infra/security.js';
 import { introspectToken, revokeToken } from './lifecycle.js';
-import { throttle } from '../infra/ratelimit.js';
-
-/**
- * The client id a request names: from HTTP Basic, else the body.
- * @param {import('express').Request} req
- * @returns {string | undefined}
- */
-export function requestClientId(req) {
-  const [scheme, value] = (req.get('authorization') ?? '').split(' ');
-  if (scheme?.toLowerCase() === 'basic' && value) {
-    const decoded = Buffer.from(value, 'base64').toString();
-    const id = decoded.slice(0, decoded.indexOf(':') >>> 0);
-    try {
-      return decodeURIComponent(id.replace(/\+/g, ' ')).slice(0, 200);
-    } catch {
-      return undefined;
-    }
-  }
-  return typeof req.body?.client_id === 'string' ? req.body.client_id.slice(0, 200) : undefined;
-}
 
 /**
  * Mount /token, /revoke, /introspect and the metadata document on `app`.
@@ -44,26 +24,12 @@ export function requestClientId(req) {
  * @param {any} deps.server the oauth2orize server
  * @param {import('../storage/db.js').Store} deps.db
  * @param {string} deps.issuer
- * @param {import('../infra/ratelimit.js').FailureLimiter} deps.perIP failures per address
- * @param {import('../infra/ratelimit.js').FailureLimiter} deps.perClient failures per client id
+ * @param {import('oauth2orize').ClientThrottle} deps.throttle counts failed client authentications
  * @returns {{ clientAuth: import('express').RequestHandler[], clientErrors: import('express').ErrorRequestHandler[] }}
  *   the front and the error handlers of these endpoints, for others of the kind
  */
-export function mountClientEndpoints(app, { server, db, issuer, perIP, perClient }) {
-  // Failed requests (401 invalid_client, 400 invalid_grant, ...) are limited
-  // per address and per client id, before any secret is checked.
-  const limit = throttle(
-    [
-      [perIP, (req) => `ip:${req.ip}`],
-      [perClient, (req) => (requestClientId(req) === undefined ? undefined : `client:${requestClientId(req)}`)],
-    ],
-    (res) => res.statusCode < 400,
-    (req, res, seconds) =>
-      res.status(429).set('Cache-Control', 'no-store').json({
-        error: 'temporarily_unavailable',
-        error_description: `Too many failed requests; retry in ${seconds} seconds`,
-      }),
-  );
+export function mountClientEndpoints(app, { server, db, issuer, throttle }) {
+  const assertion = clientAssertionOptions(db, issuer);
 
   /**
    * oauth2orize authenticates the client: HTTP Basic (form-urlencoded, as
@@ -71,19 +37,19 @@ export function mountClientEndpoints(app, { server, db, issuer, perIP, perClient
    * the body, a signed assertion (private_key_jwt, assertion.js), or a public
    * client's bare `client_id`. The secrets are scrypt hashes. It sets
    * `req.user` to the client, or answers `invalid_client` (401) through
-   * `server.errorHandler()`.
+   * `server.errorHandler()`; after too many failures of one client from one
+   * address (or from one address), 429 with `Retry-After` (`throttle`).
    * @param {import('oauth2orize').ClientAuthMethod[]} methods
    * @param {import('oauth2orize').ClientAuthEndpoint[]} endpoints where the metadata lists these methods
    * @returns {import('express').RequestHandler[]}
    */
-  const assertion = clientAssertionOptions(db, issuer);
   const authenticate = (methods, endpoints) => [
     express.urlencoded({ extended: false }),
-    limit,
     server.authenticateClient(
       {
         methods,
         endpoints,
+        throttle,
         verifySecret: ({ client, secret }) => client.secretHash !== null && verifyPassword(secret, client.secretHash),
         // What each client registered for: a public client only `none`, the service client only assertions.
         methodOf: (client) => (client.isPublic ? 'none' : client.id === JWT_CLIENT.id ? 'private_key_jwt' : undefined),
