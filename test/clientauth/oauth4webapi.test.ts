@@ -68,6 +68,16 @@ describe('authenticateClient with oauth4webapi', () => {
     assert.equal(s.tokens.get(tokens.access_token)!.clientId, 'jwt-app');
   });
 
+  it('the assertion checks run on the server clock (server.authenticateClient hands it on)', async () => {
+    const client = { client_id: 'jwt-app' };
+    s.clock.t += 3_600_000;
+    try {
+      await rejectedAsInvalidClient(clientCredentials(client, oauth.PrivateKeyJwt(privateKey)));
+    } finally {
+      s.clock.t -= 3_600_000;
+    }
+  });
+
   it('None: a public device gets its codes, then polls (authorization_pending)', async () => {
     const device = { client_id: 'device' };
     const auth = await oauth.processDeviceAuthorizationResponse(as, device, await oauth.deviceAuthorizationRequest(as, device, oauth.None(), new URLSearchParams(), insecure));
