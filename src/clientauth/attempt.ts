@@ -32,7 +32,6 @@ function asList(registered: unknown): readonly string[] | undefined {
   return undefined;
 }
 
-
 /**
  * One request's authentication: the steps after the credentials were read,
  * each an app callback, then the outcome.

@@ -50,7 +50,6 @@ function throttled(res: OAuth2ServerResponse, retryAfter: number, clientId: stri
   return tokenError(`Too many failed client authentications; retry in ${seconds} seconds`, 'temporarily_unavailable', 429);
 }
 
-
 /**
  * Create middleware that authenticates the client at the token endpoint
  * and the other endpoints clients call directly (pushed authorization,

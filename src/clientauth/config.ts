@@ -27,7 +27,6 @@ export interface Config {
   readonly legacyBasic: boolean;
 }
 
-
 /** `lookup(clientId, done)`, or the context form `{ clientId, body }`. */
 const LOOKUP = shape({ positional: ['clientId'], values: ['clientId', 'body'], contextArities: ZERO_OR_ONE, beyond: 'longest' });
 
@@ -44,7 +43,6 @@ const VERIFY_CERTIFICATE = shape({
   contextArities: ZERO_OR_ONE,
   beyond: 'longest',
 });
-
 
 /** Where the internal assertion middleware leaves the client, before it moves to `userProperty`. */
 export const ASSERTED = 'oauth2orize:assertedClient';
