@@ -157,6 +157,15 @@ export type { IntrospectionOptions, IntrospectFunction, IntrospectContext, Intro
 export { clientAssertion, JWT_BEARER_CLIENT_ASSERTION_TYPE };
 export type { ClientAssertionOptions, ClientAssertionContext, VerifyClientAssertion, VerifyClientAssertionCallback, JtiFunction, JtiContext } from './middleware/clientAssertion.js';
 
+// Client authentication (RFC 6749 §2.3, RFC 7523 §2.2, RFC 8705): every method, with throttling.
+import { authenticateClient } from './clientauth/authenticateClient.js';
+export { authenticateClient };
+export type {
+  AuthenticateClientOptions, ClientAuthInfo, LookupClientFunction, LookupClientContext, LookupClientCallback,
+  VerifySecretFunction, VerifySecretContext, VerifyCertificateFunction, VerifyCertificateContext, AccessorFunction, AssertionMethodOptions,
+} from './clientauth/options.js';
+export type { ClientAuthMethod, ClientAuthEndpoint } from './clientauth/methods.js';
+
 // Device flow (RFC 8628): the endpoints, the codes, the grant and the exchange.
 import { DEVICE_CODE_GRANT_TYPE } from './device/deviceCodeTypes.js';
 import { generateUserCode, normalizeUserCode, generateDeviceCode, USER_CODE_ALPHABET } from './device/userCode.js';
@@ -292,6 +301,8 @@ const oauth2orize = Object.assign(createServer, {
   introspection,
   /** Client authentication with JWT assertions (`private_key_jwt`); also `server.clientAssertion()`. */
   clientAssertion,
+  /** Client authentication with every method of RFC 6749 §2.3, RFC 7523 and RFC 8705; also `server.authenticateClient()`. */
+  authenticateClient,
   /** The RFC 8693 token exchange grant. */
   tokenExchange,
   /** The RFC 7523 JWT bearer grant. */

@@ -27,6 +27,9 @@ import { metadata, type MetadataOptions } from './middleware/metadata.js';
 import { revocation, type RevocationOptions, type RevokeFunction } from './middleware/revocation.js';
 import { introspection, type IntrospectionOptions, type IntrospectFunction } from './middleware/introspection.js';
 import { clientAssertion, clientAssertionMetadata, type ClientAssertionOptions, type VerifyClientAssertion } from './middleware/clientAssertion.js';
+import { authenticateClient, authenticateClientMetadata } from './clientauth/authenticateClient.js';
+import { withServerDefaults } from './clientauth/serverDefaults.js';
+import type { AuthenticateClientOptions, LookupClientFunction } from './clientauth/options.js';
 import type {
   AuthorizationRequest,
   DeserializeClientFunction,
@@ -489,6 +492,43 @@ export class Server<Client = any, User = any> {
     }
     const mw = clientAssertion(options, verify);
     advertise(this, clientAssertionMetadata(options));
+    return mw;
+  }
+
+  /**
+   * Create middleware that authenticates the client (client secrets in HTTP
+   * Basic or the body, JWT assertions, TLS certificates, public clients) and
+   * sets it as `req.user` for the token endpoint and the other endpoints
+   * clients call, and advertise its methods in this server's metadata. See
+   * {@link authenticateClient}.
+   *
+   * @example
+   * ```ts
+   * app.post('/token', express.urlencoded({ extended: false }),
+   *   server.authenticateClient(async ({ clientId }) => db.clients.find(clientId)),
+   *   server.token(), server.errorHandler());
+   * ```
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3
+   * The server's `issuer` and `clock` are the assertion checks' defaults; on a
+   * hardened server, failed attempts are throttled by default (`throttle`).
+   * @param options methods, accessors of the client record, hooks, throttle, `endpoints` for the metadata
+   * @param lookup finds the client record for a client identifier
+   */
+  authenticateClient(options: AuthenticateClientOptions<Client> | undefined, lookup: LookupClientFunction<Client>): Middleware;
+  /**
+   * Create client authentication middleware with the default options.
+   * @param lookup finds the client record for a client identifier
+   */
+  authenticateClient(lookup: LookupClientFunction<Client>): Middleware;
+  authenticateClient(options: any, lookup?: any): Middleware {
+    if (usedAsMiddleware('server.authenticateClient', arguments)) return misusedMiddleware('server.authenticateClient');
+    if (typeof options === 'function') {
+      lookup = options;
+      options = undefined;
+    }
+    const opts = withServerDefaults<Client>(settingsOf(this), options);
+    const mw = authenticateClient(opts, lookup);
+    advertise(this, authenticateClientMetadata(opts));
     return mw;
   }
 

@@ -54,7 +54,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   'grant/': ['lib/', 'errors/', 'diagnostics/', 'settings/', 'pkce.ts', 'response/', 'device/'],
   'exchange/': ['lib/', 'errors/', 'diagnostics/', 'settings/', 'pkce.ts', 'device/', 'stores/'],
   'middleware/': ['lib/', 'errors/', 'diagnostics/', 'settings/', 'unorderedlist.ts', 'pkce.ts', 'response/', 'txn/', 'par/', 'stores/', 'type:server.ts'],
-  'clientauth/': ['lib/', 'errors/', 'diagnostics/', 'settings/', 'stores/'],
+  'clientauth/': ['lib/', 'errors/', 'diagnostics/', 'settings/', 'stores/', 'middleware/'],
   'server.ts': [EVERYTHING],
   'index.ts': [EVERYTHING],
   [TYPES]: [EVERYTHING],

@@ -16,6 +16,7 @@ import { mountResources } from './web/resources.js';
 import { PushedRequests } from './oauth/par.js';
 import { csrfProblem, csrfToken } from './web/csrf.js';
 import { FailureLimiter } from './infra/ratelimit.js';
+import { createThrottle } from 'oauth2orize';
 import { BoundedMemoryStore } from './infra/sessions.js';
 import { CONFIDENTIAL_CLIENT, DEMO_PKCE, DEMO_USER, PUBLIC_CLIENT, SCOPES, demoLinks, demoRedirectURIs } from './storage/demo.js';
 import { createOAuth2Server, immediateApproval, parseDecision, rememberApproval, validateAuthorizationRequest } from './oauth/oauth2.js';
@@ -114,8 +115,15 @@ export function createApp({
   const window = rateLimits.windowSeconds;
   const loginPerIP = new FailureLimiter({ limit: rateLimits.loginPerIP ?? 20, windowSeconds: window });
   const loginPerAccount = new FailureLimiter({ limit: rateLimits.loginPerAccount ?? 5, windowSeconds: window });
-  const tokenPerIP = new FailureLimiter({ limit: rateLimits.tokenPerIP ?? 30, windowSeconds: window });
-  const tokenPerClient = new FailureLimiter({ limit: rateLimits.tokenPerClient ?? 10, windowSeconds: window });
+  // Failed client authentications at /token, /revoke, /introspect, /par and
+  // /device_authorization: oauth2orize's throttle, per client and address and
+  // per address (never per client alone, so nobody can lock a client out from
+  // everywhere), counting nothing but invalid_client.
+  const clientThrottle = createThrottle({
+    maxFailures: rateLimits.tokenPerClient ?? 10,
+    maxAddressFailures: rateLimits.tokenPerIP ?? 30,
+    ...(window === undefined ? {} : { window }),
+  });
 
   // Sessions (in memory) carry the signed-in user and, between the
   // authorization request and the consent form, the oauth2orize transaction.
@@ -220,11 +228,9 @@ export function createApp({
 
   const { clientAuth, clientErrors } = mountClientEndpoints(app, {
     server,
-    passport,
     db,
     issuer,
-    perIP: tokenPerIP,
-    perClient: tokenPerClient,
+    throttle: clientThrottle,
   });
 
   // RFC 9126: the client pushes its authorization request, authenticated, and

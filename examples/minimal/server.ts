@@ -26,7 +26,6 @@ const sameSecret = (a: string, b: string) => { // constant time; store hashes in
   const [x, y] = [Buffer.from(a), Buffer.from(b)];
   return x.length === y.length && timingSafeEqual(x, y);
 };
-const formDecode = (s: string) => { try { return decodeURIComponent(s.replace(/\+/g, ' ')); } catch { return undefined; } };
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** Issues an access token (one hour) and, for a user's grant, a refresh token (30 days). */
@@ -120,23 +119,12 @@ app.get('/authorize', signedIn,
   });
 app.post('/authorize/decision', signedIn, server.decision());
 
-/** Client authentication: HTTP Basic, whose parts are form-encoded (RFC 6749 §2.3.1), or the body. */
-function authenticateClient(req: Request, _res: Response, next: NextFunction) {
-  const basic = /^Basic (\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
-  const pair = basic ? Buffer.from(basic, 'base64').toString().split(/:(.*)/s).slice(0, 2) : undefined;
-  const [id, secret] = pair ? pair.map(formDecode) : [req.body?.client_id, req.body?.client_secret];
-  const client = typeof id === 'string' ? findClient(id) : undefined;
-  if (!client || typeof secret !== 'string' || !sameSecret(client.secret, secret)) {
-    return next(new TokenError('Client authentication failed', 'invalid_client'));
-  }
-  Object.assign(req, { user: client }); // the exchanges read the client from req.user
-  next();
-}
+// Client authentication: HTTP Basic (form-encoded, RFC 6749 §2.3.1) or the body, the secret
+// compared in constant time; the client goes to req.user, where the exchanges read it. Failed
+// attempts are throttled (hardened), and the metadata lists the methods.
+const authenticateClient = server.authenticateClient(async ({ clientId }) => findClient(clientId) ?? null);
 app.post('/token', authenticateClient, server.token(), server.errorHandler());
-app.get(metadataPath(ISSUER), server.metadata({ metadata: {
-  authorization_endpoint: '/authorize', token_endpoint: '/token',
-  token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-} }));
+app.get(metadataPath(ISSUER), server.metadata({ metadata: { authorization_endpoint: '/authorize', token_endpoint: '/token' } }));
 
 // An API that takes the access token in the Authorization header.
 app.get('/api/me', (req, res) => {

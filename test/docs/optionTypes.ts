@@ -40,6 +40,7 @@ export const FACTORIES: Array<{ heading: string; type: string }> = [
   { heading: '`server.revocation(options, revoke)`', type: 'RevocationOptions' },
   { heading: '`server.introspection(options, lookup)`', type: 'IntrospectionOptions' },
   { heading: '`server.clientAssertion(options, verify)`', type: 'ClientAssertionOptions' },
+  { heading: '`server.authenticateClient(options, lookup)`', type: 'AuthenticateClientOptions' },
   { heading: '`server.deviceAuthorization(options, store)`', type: 'DeviceAuthorizationOptions' },
   { heading: '`server.deviceVerification(options, lookup)`', type: 'DeviceVerificationOptions' },
   { heading: '`server.pushedAuthorization(options, validate, store)`', type: 'PushedAuthorizationOptions' },

@@ -12,8 +12,8 @@ import { Browser, DEMO, type RunningExample, hiddenField, loginCsrf, redirectTar
 const insecure = { [oauth.allowInsecureRequests]: true } as const;
 const device: oauth.Client = { client_id: DEMO.public.id };
 
-async function setup(t: TestContext) {
-  const app = await startExample();
+async function setup(t: TestContext, options: Parameters<typeof startExample>[0] = {}) {
+  const app = await startExample(options);
   t.after(() => app.close());
   const issuer = new URL(app.origin);
   const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }));
@@ -139,6 +139,45 @@ describe('example: device authorization grant', { timeout: 120_000 }, () => {
     assert.equal(tokens.scope, 'profile');
     assert.ok(tokens.access_token.length > 0, 'an access token');
     await assert.rejects(pollA(), refusedWith('invalid_grant'));
+  });
+
+  test('a whole polling session under the tightest throttle: pending and slow_down never count as failures', async (t) => {
+    // One failed client authentication per address allowed: a limiter that counted every 4xx
+    // (as the example's own once did) would refuse the device from its second poll on.
+    const { app, as } = await setup(t, { rateLimits: { tokenPerClient: 1, tokenPerIP: 1 } });
+    const auth = await oauth.processDeviceAuthorizationResponse(
+      as,
+      device,
+      await oauth.deviceAuthorizationRequest(as, device, oauth.None(), new URLSearchParams({ scope: 'profile' }), insecure),
+    );
+    const poll = async () =>
+      oauth.processDeviceCodeResponse(as, device, await oauth.deviceCodeGrantRequest(as, device, oauth.None(), auth.device_code, insecure));
+    const refused = (code: string) => (err: unknown) => err instanceof oauth.ResponseBodyError && err.error === code;
+    await assert.rejects(poll(), refused('authorization_pending'));
+    await assert.rejects(poll(), refused('slow_down'));
+    await assert.rejects(poll(), refused('slow_down'));
+    const lastPoll = Date.now();
+
+    const browser = await signedIn(app);
+    const consent = await enterCode(browser, app, auth.user_code);
+    const page = await consent.text();
+    const done = await browser.post(app.url('/device/decision'), {
+      transaction_id: hiddenField(page, 'transaction_id'),
+      csrf_token: hiddenField(page, 'csrf_token'),
+    });
+    assert.match(await done.text(), /Device connected/);
+    // Two slow_down answers raised the interval by 10 s.
+    await new Promise((resolve) => setTimeout(resolve, ((auth.interval ?? 5) + 10) * 1000 + 200 - (Date.now() - lastPoll)));
+    const tokens = await poll();
+    assert.ok(tokens.access_token, 'the device gets its tokens');
+
+    // The throttle is on all the while: a wrong secret, then even the right one waits from here.
+    const basic = (secret: string) => `Basic ${Buffer.from(`${DEMO.confidential.id}:${secret}`).toString('base64')}`;
+    const token = (secret: string) => fetch(app.url('/token'), {
+      method: 'POST', headers: { authorization: basic(secret) }, body: new URLSearchParams({ grant_type: 'client_credentials' }),
+    });
+    assert.equal((await token('wrong')).status, 401);
+    assert.equal((await token(DEMO.confidential.secret)).status, 429);
   });
 
   test('wrong codes and forged posts are refused; Deny reaches the device as access_denied', async (t) => {

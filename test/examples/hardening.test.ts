@@ -213,9 +213,10 @@ describe('example hardening', { timeout: 120_000 }, () => {
   });
 
   test('a burst of wrong client secrets at /token is cut off at the limit', async (t) => {
-    const app = await start(t, { rateLimits: { tokenPerClient: 5, tokenPerIP: 100 } });
+    const app = await start(t, { rateLimits: { tokenPerClient: 5, tokenPerIP: 100 }, trustProxy: true });
+    const attacker = { 'x-forwarded-for': '203.0.113.66' };
     const wrong = () =>
-      tokenRequest(app, { grant_type: 'client_credentials' }, { authorization: basic(DEMO.confidential.id, 'wrong') });
+      tokenRequest(app, { grant_type: 'client_credentials' }, { authorization: basic(DEMO.confidential.id, 'wrong'), ...attacker });
     const results = await Promise.all(Array.from({ length: 20 }, wrong));
     const statuses = results.map((r) => r.res.status);
     assert.equal(statuses.filter((s) => s === 401).length, 5, `statuses: ${statuses.join(',')}`);
@@ -224,13 +225,33 @@ describe('example hardening', { timeout: 120_000 }, () => {
     assert.ok(Number(limited.res.headers.get('retry-after')) > 0, 'Retry-After is set');
     assert.equal(limited.body.error, 'temporarily_unavailable');
 
-    // The right secret waits too: the client id is limited, not just the secret.
+    // The right secret waits too from that address: the client is limited there, not just the secret.
     const right = await tokenRequest(
       app,
       { grant_type: 'client_credentials' },
-      { authorization: basic(DEMO.confidential.id, DEMO.confidential.secret) },
+      { authorization: basic(DEMO.confidential.id, DEMO.confidential.secret), ...attacker },
     );
     assert.equal(right.res.status, 429);
+
+    // But only there: the client itself, from its own address, is not locked out.
+    const elsewhere = await tokenRequest(
+      app,
+      { grant_type: 'client_credentials' },
+      { authorization: basic(DEMO.confidential.id, DEMO.confidential.secret), 'x-forwarded-for': '198.51.100.7' },
+    );
+    assert.equal(elsewhere.res.status, 200);
+  });
+
+  test('grant errors are not failed authentications: a client that keeps getting invalid_grant is never throttled', async (t) => {
+    const app = await start(t, { rateLimits: { tokenPerClient: 2, tokenPerIP: 2 } });
+    for (let i = 0; i < 6; i++) {
+      const { res, body } = await tokenRequest(
+        app,
+        { grant_type: 'refresh_token', refresh_token: 'not-a-token' },
+        { authorization: basic(DEMO.confidential.id, DEMO.confidential.secret) },
+      );
+      assert.equal(body.error, 'invalid_grant', `request ${i + 1}: ${res.status}`);
+    }
   });
 
   test('successful token requests are not counted as failures', async (t) => {

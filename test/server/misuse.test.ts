@@ -23,6 +23,7 @@ const FACTORIES: Record<string, string> = {
   revocation: 'server.revocation',
   introspection: 'server.introspection',
   clientAssertion: 'server.clientAssertion',
+  authenticateClient: 'server.authenticateClient',
   deviceAuthorization: 'server.deviceAuthorization',
   deviceVerification: 'server.deviceVerification',
   pushedAuthorization: 'server.pushedAuthorization',

@@ -92,8 +92,10 @@ export class FailureLimiter {
  * @typedef {object} RateLimits failures allowed per window
  * @property {number} [loginPerIP] failed sign-ins from one address (default 20)
  * @property {number} [loginPerAccount] failed sign-ins for one username (default 5)
- * @property {number} [tokenPerIP] failed token requests from one address (default 30)
- * @property {number} [tokenPerClient] failed token requests for one client id (default 10)
+ * @property {number} [tokenPerIP] failed client authentications from one address (default 30),
+ *   counted by oauth2orize's throttle (app.js)
+ * @property {number} [tokenPerClient] failed client authentications of one client from one
+ *   address (default 10), counted by oauth2orize's throttle
  * @property {number} [windowSeconds] default 15 minutes
  */
 

@@ -1,7 +1,7 @@
 /**
  * Client authentication with `private_key_jwt` (RFC 7523 §2.2) for the
- * demo service client: oauth2orize's `server.clientAssertion()` checks the
- * assertion's shape and the one-method rule, then calls `verify`, which
+ * demo service client: oauth2orize's `server.authenticateClient()` checks
+ * the assertion's shape and the one-method rule, then calls `verify`, which
  * checks the signature with jose against the client's registered public key.
  * A `jti` is accepted once until the assertion expires (replay protection).
  *
@@ -15,41 +15,39 @@ import { JWT_CLIENT } from '../storage/demo.js';
 const MAX_JTI = 10_000;
 
 /**
- * Build the assertion middleware.
+ * The `assertion` option of `server.authenticateClient()` (endpoints.js):
+ * the accepted algorithm, the `jti` replay check and `verify`.
  *
- * @param {any} server the oauth2orize server
  * @param {import('../storage/db.js').Store} db where the client is registered
  * @param {string} issuer this server's origin: assertions must name it (or an
  *   endpoint URL) in `aud`
  */
-export function createClientAssertion(server, db, issuer) {
+export function clientAssertionOptions(db, issuer) {
   const key = createPublicKey({ key: { ...JWT_CLIENT.publicJwk }, format: 'jwk' });
   /** @type {Map<string, number>} `clientId:jti` -> expiry (epoch seconds) */
   const seen = new Map();
   const audience = [issuer, `${issuer}/token`, `${issuer}/revoke`, `${issuer}/par`, `${issuer}/device_authorization`];
 
-  return server.clientAssertion(
-    {
-      algorithms: ['ES256'],
-      /** @param {{ jti: string, exp: number, clientId: string }} ctx */
-      jti: ({ jti, exp, clientId }) => {
-        const now = Date.now() / 1000;
-        for (const [k, e] of seen) if (e < now) seen.delete(k);
-        const id = `${clientId}:${jti}`;
-        if (seen.has(id)) return false;
-        if (seen.size >= MAX_JTI) {
-          const oldest = seen.keys().next().value;
-          if (oldest !== undefined) seen.delete(oldest);
-        }
-        seen.set(id, exp);
-        return true;
-      },
+  return {
+    algorithms: ['ES256'],
+    /** @param {{ jti: string, exp: number, clientId: string }} ctx */
+    jti: ({ jti, exp, clientId }) => {
+      const now = Date.now() / 1000;
+      for (const [k, e] of seen) if (e < now) seen.delete(k);
+      const id = `${clientId}:${jti}`;
+      if (seen.has(id)) return false;
+      if (seen.size >= MAX_JTI) {
+        const oldest = seen.keys().next().value;
+        if (oldest !== undefined) seen.delete(oldest);
+      }
+      seen.set(id, exp);
+      return true;
     },
     /** @param {{ clientId: string, assertion: string }} ctx */
-    async ({ clientId, assertion }) => {
+    verify: async ({ clientId, assertion }) => {
       if (clientId !== JWT_CLIENT.id) return null; // invalid_client
       await jwtVerify(assertion, key, { issuer: clientId, subject: clientId, audience, algorithms: ['ES256'] });
       return db.clients.findById(clientId) ?? null;
     },
-  );
+  };
 }

@@ -1,7 +1,7 @@
 /**
- * Passport: who is the user (login form, session), which client is calling
- * the token endpoint (HTTP Basic, body credentials, or a public client's
- * bare `client_id`), and whose access token reaches the API (Bearer).
+ * Passport: who is the user (login form, session) and whose access token
+ * reaches the API (Bearer). Clients are authenticated by oauth2orize itself
+ * (`server.authenticateClient()`, endpoints.js).
  *
  * A separate `Passport` instance per app (instead of the shared default)
  * lets several copies of the example run in one process, as the tests do.
@@ -10,49 +10,11 @@
  */
 import passport from 'passport';
 import passportLocal from 'passport-local';
-import passportHttp from 'passport-http';
 import passportHttpBearer from 'passport-http-bearer';
-import passportClientPassword from 'passport-oauth2-client-password';
 import { now } from '../storage/db.js';
 import { hashPasswordSync, verifyPassword } from '../infra/security.js';
 
-/**
- * @typedef {import('../storage/db.js').Client} Client
- * @typedef {import('../storage/db.js').Store} Store
- */
-
-/**
- * Lets a public client (one registered without a secret) identify itself at
- * the token endpoint with only `client_id` in the body, as RFC 6749 §3.2.1
- * describes. It never matches a confidential client, and it steps aside when
- * the request carries any other kind of credentials.
- *
- * Public clients prove nothing by this; what protects their codes is PKCE,
- * which `validate` makes mandatory for them.
- */
-class PublicClientStrategy extends passport.Strategy {
-  /** @param {(id: string) => Client | undefined} findClient */
-  constructor(findClient) {
-    super();
-    this.name = 'public-client';
-    this.findClient = findClient;
-  }
-
-  /**
-   * @override
-   * @param {import('express').Request} req
-   * @this {PublicClientStrategy & { success(user: unknown): void, fail(): void }}
-   */
-  authenticate(req) {
-    const body = req.body ?? {};
-    if (req.headers.authorization || body.client_secret !== undefined || typeof body.client_id !== 'string') {
-      return this.fail();
-    }
-    const client = this.findClient(body.client_id);
-    if (!client || !client.isPublic) return this.fail();
-    this.success(client);
-  }
-}
+/** @typedef {import('../storage/db.js').Store} Store */
 
 /** @type {string | undefined} made on first use, to keep start-up quick */
 let dummyHash;
@@ -80,11 +42,6 @@ export async function checkUserPassword(db, username, password) {
  *
  * Strategies registered:
  * - `local`: the login form (username and password, checked with scrypt);
- * - `basic`: client id and secret in the `Authorization` header
- *   (`client_secret_basic`);
- * - `oauth2-client-password`: `client_id` and `client_secret` in the body
- *   (`client_secret_post`);
- * - `public-client`: a public client's bare `client_id` (`none`);
  * - `bearer`: access tokens at the API.
  *
  * @param {Store} db
@@ -105,36 +62,6 @@ export function createPassport(db) {
   // The session stores only the user's id.
   authenticator.serializeUser((/** @type {any} */ user, done) => done(null, user.id));
   authenticator.deserializeUser((/** @type {number} */ id, done) => done(null, db.users.findById(id) ?? false));
-
-  /**
-   * Check a confidential client's secret.
-   * @param {string} clientId
-   * @param {string} secret
-   * @param {(err: Error | null, client?: Client | false) => void} done
-   */
-  function verifyClient(clientId, secret, done) {
-    if (typeof clientId !== 'string' || typeof secret !== 'string') return done(null, false);
-    const client = db.clients.findById(clientId);
-    if (!client || client.secretHash === null) return done(null, false);
-    verifyPassword(secret, client.secretHash).then((ok) => done(null, ok && client), done);
-  }
-
-  // RFC 6749 §2.3.1: the id and secret are form-urlencoded before they go
-  // into the Basic header, so decode them (oauth4webapi, for one, encodes).
-  authenticator.use(
-    new passportHttp.BasicStrategy((clientId, secret, done) => {
-      let id, pw;
-      try {
-        id = decodeURIComponent(clientId.replace(/\+/g, ' '));
-        pw = decodeURIComponent(secret.replace(/\+/g, ' '));
-      } catch {
-        return done(null, false);
-      }
-      verifyClient(id, pw, done);
-    }),
-  );
-  authenticator.use(new passportClientPassword.Strategy(verifyClient));
-  authenticator.use(new PublicClientStrategy((id) => db.clients.findById(id)));
 
   // `req.user` becomes the user (or, for a client_credentials token, the
   // client) and `req.authInfo` what the token grants.

@@ -126,8 +126,8 @@ export function registerDeviceFlow(server, db, devices) {
  * @param {import('../storage/db.js').Store} deps.db
  * @param {DeviceStore} deps.devices
  * @param {string} deps.issuer
- * @param {import('express').RequestHandler[]} deps.clientAuth the /token front (form, limits, one method, Passport)
- * @param {import('express').ErrorRequestHandler[]} deps.clientErrors invalid_client mapping and the OAuth error handler
+ * @param {import('express').RequestHandler[]} deps.clientAuth the /token front (form, limits, client authentication)
+ * @param {import('express').ErrorRequestHandler[]} deps.clientErrors the OAuth error handler
  * @param {import('express').RequestHandler[]} deps.browser sessions and Passport sessions
  * @param {import('express').RequestHandler} deps.checkCsrf
  * @param {(req: import('express').Request) => string} deps.csrfToken
