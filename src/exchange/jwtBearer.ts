@@ -2,13 +2,13 @@ import { TokenError } from '../errors/tokenerror.js';
 import type { ParamBag } from '../types.js';
 import type { IssuedCallback } from '../types.js';
 import { once } from '../lib/callback.js';
-import { NON_NEGATIVE, POSITIVE, POSITIVE_INTEGER, REPLAY_STORE, STRINGS, type OptionTable } from '../lib/checkOptions.js';
+import { POSITIVE_INTEGER, type OptionTable } from '../lib/checkOptions.js';
 import { defineExchange, required, SCOPE } from './defineExchange.js';
 import type { ExchangeOptions } from '../types.js';
 import { clientRequired } from '../lib/endpoint.js';
 import { MAX_JWS_LENGTH, parseCompactJws } from '../lib/jws.js';
 import {
-  acceptedAudiences, assertionPolicy, checkAlgorithm, checkAudience, checkJti, checkTimes, isDeliberate, replayTtl,
+  ASSERTION_OPTION_RULES, acceptedAudiences, assertionPolicy, checkAlgorithm, checkAudience, checkJti, checkTimes, isDeliberate, replayTtl,
   type AssertionPolicy,
 } from '../lib/assertionPolicy.js';
 import type { CompactJws } from '../types.js';
@@ -184,8 +184,7 @@ function setup(options: JwtBearerOptions): JwtBearerState {
   let replay: ReplayStore | undefined;
   if (options.replay === undefined) replay = new MemoryReplayStore({ now: options.now });
   else if (options.replay === false) replay = undefined;
-  else if (options.replay && typeof options.replay.claimOnce === 'function') replay = options.replay;
-  else throw new TypeError(`${WHO}: replay must be a ReplayStore (claimOnce) or false`);
+  else replay = options.replay;
   return {
     requireClient: options.requireClient === true,
     maxLength: options.maxLength || MAX_JWS_LENGTH,
@@ -199,13 +198,7 @@ const define = defineExchange<JwtBearerState>({
     ...EXCHANGE_OPTIONS,
     requireClient: 'boolean',
     maxLength: POSITIVE_INTEGER,
-    algorithms: STRINGS,
-    issuer: 'string',
-    audience: ['string', 'array', 'false'],
-    maxLifetime: POSITIVE,
-    clockTolerance: NON_NEGATIVE,
-    now: 'function',
-    replay: REPLAY_STORE,
+    ...ASSERTION_OPTION_RULES,
   } satisfies OptionTable<JwtBearerOptions>,
   factory: 'jwtBearer',
   grantType: JWT_BEARER_GRANT_TYPE,

@@ -10,6 +10,7 @@
  * @see https://datatracker.ietf.org/doc/draft-ietf-oauth-rfc7523bis/
  */
 import { OAuth2Error } from '../errors/oauth2error.js';
+import { REPLAY_STORE, type Rule } from './checkOptions.js';
 
 /**
  * The default algorithms: asymmetric signatures only. `none` is refused by
@@ -38,40 +39,26 @@ export interface AssertionPolicy {
 
 /** The options the policy is read from; the factories document them. */
 export interface AssertionPolicyOptions {
-  algorithms?: unknown;
-  issuer?: unknown;
-  audience?: unknown;
-  maxLifetime?: unknown;
-  clockTolerance?: unknown;
-  now?: unknown;
+  algorithms?: readonly string[];
+  issuer?: string;
+  audience?: string | readonly string[] | false;
+  maxLifetime?: number;
+  clockTolerance?: number;
+  now?: () => number;
 }
 
-/** Read and check a factory's assertion options at construction (a `TypeError` names the factory). */
+/** Read a factory's assertion options, already checked against {@link ASSERTION_OPTION_RULES}; the issuer is checked here (a `TypeError` names the factory). */
 export function assertionPolicy(who: string, options: AssertionPolicyOptions, defaultLifetime: number, checkIssuer: (issuer: unknown, who: string) => string): AssertionPolicy {
+  // The values were checked at construction against ASSERTION_OPTION_RULES.
   const { algorithms, issuer, audience, maxLifetime, clockTolerance, now } = options;
-  if (algorithms !== undefined && !(Array.isArray(algorithms) && algorithms.length > 0 && algorithms.every((a) => typeof a === 'string' && a !== '' && a.toLowerCase() !== 'none'))) {
-    throw new TypeError(`${who}: algorithms must be a non-empty list of alg names (none is never accepted)`);
-  }
-  let aud: readonly string[] | false;
-  if (audience === false) aud = false;
-  else if (audience === undefined) aud = [];
-  else if (typeof audience === 'string' && audience !== '') aud = [audience];
-  else if (Array.isArray(audience) && audience.every((a) => typeof a === 'string' && a !== '')) aud = audience.slice();
-  else throw new TypeError(`${who}: audience must be a string, a list of strings, or false`);
-  if (maxLifetime !== undefined && !(typeof maxLifetime === 'number' && maxLifetime > 0 && Number.isFinite(maxLifetime))) {
-    throw new TypeError(`${who}: maxLifetime must be a positive number of seconds`);
-  }
-  if (clockTolerance !== undefined && !(typeof clockTolerance === 'number' && clockTolerance >= 0 && Number.isFinite(clockTolerance))) {
-    throw new TypeError(`${who}: clockTolerance must be a number of seconds, 0 or more`);
-  }
-  if (now !== undefined && typeof now !== 'function') throw new TypeError(`${who}: now must be a function returning milliseconds`);
+  const aud: readonly string[] | false = audience === false ? false : audience === undefined ? [] : typeof audience === 'string' ? [audience] : audience.slice();
   return {
-    algorithms: algorithms === undefined ? ASYMMETRIC_ALGORITHMS : (algorithms as string[]).slice(),
+    algorithms: algorithms === undefined ? ASYMMETRIC_ALGORITHMS : algorithms.slice(),
     issuer: issuer === undefined ? undefined : checkIssuer(issuer, who),
     audience: aud,
     maxLifetime: maxLifetime === undefined ? defaultLifetime : maxLifetime,
     clockTolerance: clockTolerance === undefined ? DEFAULT_TOLERANCE : clockTolerance,
-    now: now as (() => number) | undefined,
+    now,
   };
 }
 
@@ -152,3 +139,30 @@ export function replayTtl(exp: number, nowSeconds: number, policy: AssertionPoli
 export function isDeliberate(err: unknown): boolean {
   return err instanceof OAuth2Error;
 }
+
+
+const finite = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+
+/**
+ * What the assertion options of `clientAssertion` and `exchange.jwtBearer`
+ * accept, checked at construction through their option tables.
+ */
+export const ASSERTION_OPTION_RULES = {
+  algorithms: {
+    kinds: ['array'],
+    check: (value) => ((value as unknown[]).length > 0 && (value as unknown[]).every((a) => typeof a === 'string' && a !== '' && a.toLowerCase() !== 'none')
+      ? undefined
+      : 'must be a non-empty list of alg names (none is never accepted)'),
+  },
+  issuer: 'string',
+  audience: {
+    kinds: ['string', 'array', 'false'],
+    check: (value) => (value === false || (typeof value === 'string' && value !== '') || (Array.isArray(value) && value.every((a) => typeof a === 'string' && a !== ''))
+      ? undefined
+      : 'must be a string, a list of strings, or false'),
+  },
+  maxLifetime: { kinds: ['number'], check: (value) => (finite(value) && value > 0 ? undefined : 'must be a positive number of seconds') },
+  clockTolerance: { kinds: ['number'], check: (value) => (finite(value) && value >= 0 ? undefined : 'must be a number of seconds, 0 or more') },
+  now: 'function',
+  replay: REPLAY_STORE,
+} as const satisfies Record<string, Rule>;
