@@ -10,7 +10,8 @@
  *
  * The client is the pre-registered public client `demo-public`; its
  * registered redirect URI is the example's own /callback page, which the
- * test reads the code from instead of letting the browser load it.
+ * test reads the code from instead of letting the browser load it. When the
+ * access token expires, the SDK refreshes it on its own.
  */
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
@@ -207,6 +208,22 @@ describe('the MCP SDK client against the example', () => {
     const after = log.slice(before);
     assert.ok(after.length > 0);
     assert.deepEqual(after.filter((e) => e.status === 401 || e.status === 403), []);
+
+    // 5. The access token expires: the SDK meets a 401, refreshes on its own
+    // (rotation: a new refresh token), and repeats the call.
+    const { sqlite } = app.db as unknown as { sqlite: { prepare(sql: string): { run(): unknown } } };
+    sqlite.prepare('UPDATE access_tokens SET expires_at = 1').run();
+    const beforeRefresh = log.length;
+    assert.equal(structured(await client.callTool({ name: 'whoami' })).username, DEMO.username);
+    assertInOrder(log.slice(beforeRefresh), ['POST /mcp 401', 'POST /token 200', 'POST /mcp 200']);
+    const refresh = log.slice(beforeRefresh).find((e) => e.path === '/token');
+    assert.equal(refresh?.form?.get('grant_type'), 'refresh_token');
+    assert.equal(refresh.form?.get('refresh_token'), tokens.refresh_token);
+    assert.equal(refresh.form?.get('resource'), mcpURL.href);
+    const refreshed = provider.tokens();
+    assert.ok(refreshed?.refresh_token);
+    assert.notEqual(refreshed.access_token, tokens.access_token);
+    assert.notEqual(refreshed.refresh_token, tokens.refresh_token);
     t.diagnostic(log.map((e) => `${e.method} ${e.path} ${e.status}`).join(', '));
   });
 });
@@ -287,6 +304,27 @@ describe('/mcp as a protected resource', () => {
     await rejectsWithChallenge(callMcp(app, 'not-a-token'), app, 401, 'invalid_token');
   });
 
+  test('a revoked or expired token gets 401 invalid_token', async (t) => {
+    const app = await start(t);
+    const revoked = await userToken(app, 'profile');
+    const expired = await userToken(app, 'profile');
+    assert.equal((await callMcp(app, revoked)).status, 200);
+    assert.equal((await callMcp(app, expired)).status, 200);
+
+    const revocation = await fetch(app.url('/revoke'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: revoked, client_id: DEMO.public.id }),
+    });
+    assert.equal(revocation.status, 200);
+    await rejectsWithChallenge(callMcp(app, revoked), app, 401, 'invalid_token');
+
+    // The example keeps token digests; expire every token the way time would.
+    const { sqlite } = app.db as unknown as { sqlite: { prepare(sql: string): { run(): unknown } } };
+    sqlite.prepare('UPDATE access_tokens SET expires_at = 1').run();
+    await rejectsWithChallenge(callMcp(app, expired), app, 401, 'invalid_token');
+  });
+
   test('a token in the query, or malformed Bearer credentials, get 400 invalid_request', async (t) => {
     const app = await start(t);
     const token = await clientToken(app);
@@ -330,7 +368,7 @@ describe('/mcp as a protected resource', () => {
   });
 });
 
-/** A user access token for the public client with `scope`, through the browser flow (oauth4webapi on the client side). */
+/** A user access token for the public client with `scope`, through the browser flow (oauth4webapi on the client side), in a new browser session. */
 async function userToken(app: RunningExample, scope: string): Promise<string> {
   const issuer = new URL(app.origin);
   const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }));
@@ -347,8 +385,9 @@ async function userToken(app: RunningExample, scope: string): Promise<string> {
   }).toString();
   const browser = new Browser();
   const consent = await signInThrough(browser, app, url.href);
-  const decision = await browser.post(app.url('/authorize/decision'), consentForm(await consent.text()));
-  const params = oauth.validateAuthResponse(as, client, redirectTarget(decision, app.origin), oauth.skipStateCheck);
+  // Consent is skipped (a redirect at once) when this user approved these scopes before.
+  const answer = consent.status === 200 ? await browser.post(app.url('/authorize/decision'), consentForm(await consent.text())) : consent;
+  const params = oauth.validateAuthResponse(as, client, redirectTarget(answer, app.origin), oauth.skipStateCheck);
   const response = await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, app.url('/callback'), verifier, insecure);
   return (await oauth.processAuthorizationCodeResponse(as, client, response)).access_token;
 }
