@@ -282,6 +282,20 @@ describe('/mcp as a protected resource', () => {
     });
   });
 
+  test('the server metadata has what the MCP authorization spec asks of it', async (t) => {
+    const app = await start(t);
+    const metadata = (await (await fetch(app.url('/.well-known/oauth-authorization-server'))).json()) as Record<string, unknown>;
+    assert.equal(metadata.issuer, app.origin);
+    // The spec has clients refuse a server that does not list S256 (the SDK itself only
+    // refuses a list without it), so the example must list it.
+    assert.deepEqual(metadata.code_challenge_methods_supported, ['S256']);
+    assert.ok((metadata.response_types_supported as string[]).includes('code'));
+    assert.ok((metadata.grant_types_supported as string[]).includes('authorization_code'));
+    assert.ok((metadata.grant_types_supported as string[]).includes('refresh_token'));
+    assert.ok((metadata.token_endpoint_auth_methods_supported as string[]).includes('none'), 'public clients');
+    assert.equal(metadata.authorization_response_iss_parameter_supported, true);
+  });
+
   test('a request without a token gets 401 naming the metadata, without an error code (RFC 6750 §3.1)', async (t) => {
     const app = await start(t);
     for (const method of ['POST', 'GET', 'DELETE']) {
