@@ -361,7 +361,7 @@ describe('/mcp as a protected resource', () => {
     await rejectsWithChallenge(callMcp(app, token), app, 403, 'insufficient_scope', 'profile');
   });
 
-  test('with a valid token, POST speaks JSON-RPC and GET and DELETE get 405 (stateless)', async (t) => {
+  test('with a valid token, POST speaks JSON-RPC, GET and DELETE get 405 (stateless), another Origin gets 403', async (t) => {
     const app = await start(t);
     const token = await userToken(app, 'profile');
     const res = await callMcp(app, token);
@@ -379,6 +379,16 @@ describe('/mcp as a protected resource', () => {
     });
     assert.equal(broken.status, 400);
     assert.equal(((await broken.json()) as { error: { code: number } }).error.code, -32700);
+
+    // A browser page of another origin (DNS rebinding) is refused; this origin is not.
+    for (const [origin, status] of [['http://rebound.example:3000', 403], [app.origin, 200]] as const) {
+      const res = await fetch(app.url('/mcp'), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, origin, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }),
+      });
+      assert.equal(res.status, status, origin);
+    }
   });
 });
 

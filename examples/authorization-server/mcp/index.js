@@ -70,6 +70,11 @@ export function mountMcp(app, { db, issuer }) {
       // once, and the exchange stays readable with curl.
       enableJsonResponse: true,
       maxRequestBodySize: MAX_BODY_BYTES,
+      // The Streamable HTTP spec has servers check Origin against DNS
+      // rebinding: a browser page may call /mcp only from this server's own
+      // origin (requests without Origin, from non-browser clients, pass).
+      enableDnsRebindingProtection: true,
+      allowedOrigins: [new URL(issuer).origin],
     });
     res.on('close', () => {
       void transport.close();
