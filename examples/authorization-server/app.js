@@ -2,7 +2,7 @@
  * The Express 5 application: sessions, the start page, the authorization
  * endpoint and its consent page, and the other parts mounted from their own
  * modules (web/login.js, oauth/endpoints.js, oauth/device.js, oauth/par.js,
- * web/resources.js).
+ * web/resources.js, mcp/index.js).
  *
  * @module app
  */
@@ -13,6 +13,7 @@ import { DeviceStore, mountDeviceRoutes, registerDeviceFlow } from './oauth/devi
 import { mountClientEndpoints } from './oauth/endpoints.js';
 import { mountLogin } from './web/login.js';
 import { mountResources } from './web/resources.js';
+import { mountMcp } from './mcp/index.js';
 import { PushedRequests } from './oauth/par.js';
 import { csrfProblem, csrfToken } from './web/csrf.js';
 import { FailureLimiter } from './infra/ratelimit.js';
@@ -44,6 +45,8 @@ export const ROUTES = [
   ['GET', '/device', 'Where a signed-in user enters the code a device shows, then approves'],
   ['GET', '/api/userinfo', 'Protected API: needs a Bearer token with the profile scope'],
   ['GET', '/.well-known/oauth-authorization-server', 'Server metadata (RFC 8414)'],
+  ['POST', '/mcp', 'Demo MCP server (Streamable HTTP, stateless): needs a Bearer token with the profile scope'],
+  ['GET', '/.well-known/oauth-protected-resource/mcp', 'Protected-resource metadata of /mcp (RFC 9728)'],
   ['GET', '/callback', 'Stand-in client: shows the code or error it received'],
   ['GET', '/callback/implicit', 'Stand-in client: shows the token from the URL fragment'],
 ];
@@ -249,6 +252,10 @@ export function createApp({
   // --- Protected API and the stand-in client's pages ---------------------------
 
   mountResources(app, { passport, db, issuer });
+
+  // --- The demo MCP server (mcp/) ----------------------------------------------
+
+  mountMcp(app, { db, issuer });
 
   // --- Fallbacks ------------------------------------------------------------
 

@@ -100,6 +100,7 @@ Demo user:            ${DEMO_USER.username} / ${DEMO_USER.password}
 Confidential client:  ${CONFIDENTIAL_CLIENT.id} / ${CONFIDENTIAL_CLIENT.secret}
 Public client:        ${PUBLIC_CLIENT.id} (no secret)
 PKCE (S256) is required for every client. Legacy grants on: ${legacyGrants.length ? legacyGrants.join(', ') : 'none'}
+Demo MCP server:      ${origin}/mcp (MCP clients find their way to a token from its 401)
 
 Open this authorization URL (code flow, PKCE S256):
   ${links.codeURL}

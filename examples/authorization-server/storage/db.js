@@ -225,6 +225,8 @@ function createRepositories(sqlite) {
     revokeAccessByGrant: q('UPDATE access_tokens SET revoked_at = ? WHERE grant_id = ? AND revoked_at IS NULL'),
     revokeRefreshByGrant: q('UPDATE refresh_tokens SET revoked_at = ? WHERE grant_id = ? AND revoked_at IS NULL'),
     approval: q('SELECT scope FROM approvals WHERE user_id = ? AND client_id = ?'),
+    approvalsByUser: q(`SELECT approvals.client_id, clients.name, approvals.scope, approvals.updated_at
+      FROM approvals JOIN clients ON clients.id = approvals.client_id WHERE approvals.user_id = ? ORDER BY approvals.client_id`),
     upsertApproval: q(`INSERT INTO approvals (user_id, client_id, scope, updated_at) VALUES (?, ?, ?, ?)
       ON CONFLICT (user_id, client_id) DO UPDATE SET scope = excluded.scope, updated_at = excluded.updated_at`),
   };
@@ -368,6 +370,18 @@ function createRepositories(sqlite) {
       find(userId, clientId) {
         const row = /** @type {{ scope: string } | undefined} */ (statements.approval.get(userId, clientId));
         return row ? splitScope(row.scope) : [];
+      },
+      /**
+       * Every client a user has approved, with its name, the approved scopes
+       * and when the approval last changed (epoch seconds).
+       * @param {number} userId
+       * @returns {{ clientId: string, clientName: string, scope: string[], updatedAt: number }[]}
+       */
+      listForUser(userId) {
+        const rows = /** @type {{ client_id: string, name: string, scope: string, updated_at: number }[]} */ (
+          statements.approvalsByUser.all(userId)
+        );
+        return rows.map((row) => ({ clientId: row.client_id, clientName: row.name, scope: splitScope(row.scope), updatedAt: row.updated_at }));
       },
       /**
        * Add scopes to what a user has approved for a client.
