@@ -201,7 +201,7 @@ export { SessionStore };
 export type { SessionStoreConfig, SessionStoreOptions } from './txn/session.js';
 export { RedisTransactionStore };
 export type { RedisTransactionStoreOptions } from './txn/redis.js';
-export type { RedisClientLike, NodeRedisClientLike, IoRedisClientLike } from './txn/redisclient.js';
+export type { RedisClientLike, NodeRedisClientLike, IoRedisClientLike, NodeRedisClusterLike } from './txn/redisclient.js';
 
 // Stores of counters and one-time claims: the throttle's failures, assertions' jti.
 import { MemoryAttemptStore, RedisAttemptStore } from './stores/attempts.js';
@@ -210,6 +210,14 @@ export { MemoryAttemptStore, RedisAttemptStore };
 export type { AttemptStore, MemoryAttemptStoreOptions, RedisAttemptStoreOptions } from './stores/attempts.js';
 export { MemoryReplayStore, RedisReplayStore };
 export type { ReplayStore, MemoryReplayStoreOptions, RedisReplayStoreOptions } from './stores/replay.js';
+
+// One-time state of the token endpoint: authorization codes, refresh-token families.
+import { MemoryAuthorizationCodeStore, RedisAuthorizationCodeStore, redeemCodes } from './stores/codes.js';
+import { MemoryRefreshFamilyStore, RedisRefreshFamilyStore, rotateRefreshTokens } from './stores/refreshFamilies.js';
+export { MemoryAuthorizationCodeStore, RedisAuthorizationCodeStore, redeemCodes };
+export type { AuthorizationCodeStore, CodeConsumption, MemoryAuthorizationCodeStoreOptions, RedisAuthorizationCodeStoreOptions, CodeRedemption, CodeRedemptionContext, CodeRedeemer, RedeemedTokens } from './stores/codes.js';
+export { MemoryRefreshFamilyStore, RedisRefreshFamilyStore, rotateRefreshTokens };
+export type { RefreshFamilyStore, RefreshRotation, MemoryRefreshFamilyStoreOptions, RedisRefreshFamilyStoreOptions, RefreshRotationOptions, RefreshRotationContext, RefreshRotationIssue } from './stores/refreshFamilies.js';
 
 // The throttle of client authentication.
 import { createThrottle } from './clientauth/throttle.js';
@@ -287,6 +295,18 @@ const oauth2orize = Object.assign(createServer, {
   MemoryReplayStore,
   /** One-time claims on Redis, shared by several processes. */
   RedisReplayStore,
+  /** Authorization codes in memory (one process). */
+  MemoryAuthorizationCodeStore,
+  /** Authorization codes on Redis, shared by several processes. */
+  RedisAuthorizationCodeStore,
+  /** Redeems codes of an authorization code store in `exchange.code`. */
+  redeemCodes,
+  /** Refresh-token families in memory (one process). */
+  MemoryRefreshFamilyStore,
+  /** Refresh-token families on Redis, shared by several processes. */
+  RedisRefreshFamilyStore,
+  /** Rotates refresh tokens of a family store in `exchange.refreshToken`. */
+  rotateRefreshTokens,
   /** The throttle of failed client authentications. */
   createThrottle,
   /** Middleware serving RFC 8414 authorization server metadata; also `server.metadata()`. */
