@@ -243,7 +243,7 @@ function flows(name: string, makeStore: () => AuthorizationCodeStore<Rec>) {
       const wrongClient = await postToken(h.app.port, redeemForm(code, { client_id: 'c2' }));
       assert.deepEqual([wrongClient.status, wrongClient.body.error], [403, 'invalid_grant']);
       assert.equal((await postToken(h.app.port, redeemForm(code))).status, 200, 'the legitimate client still redeems it');
-      for (const extra of [{ client_id: 'c2' }, { redirect_uri: 'https://evil.example/cb' }]) {
+      for (const extra of [{ client_id: 'c2' }, { redirect_uri: 'https://evil.example/cb' }] as Record<string, string>[]) {
         const r = await postToken(h.app.port, redeemForm(code, extra));
         assert.deepEqual([r.status, r.body.error], [403, 'invalid_grant']);
       }

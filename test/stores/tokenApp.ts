@@ -24,7 +24,7 @@ export async function startTokenApp(exchanges: Function[]): Promise<TokenApp> {
   for (const ex of exchanges) server.exchange(ex as any);
   const app = express();
   app.use(express.urlencoded({ extended: false }));
-  app.post('/token', (req: any, _res, next) => {
+  app.post('/token', (req: any, _res: unknown, next: () => void) => {
     const id = req.body && req.body.client_id;
     if (typeof id === 'string') req.user = { id };
     next();
