@@ -11,7 +11,9 @@
  */
 
 /**
- * A node-redis v4/v5 client (`createClient()` from `redis`), connected.
+ * A node-redis v4/v5 client (`createClient()` from `redis`), connected; a
+ * cluster client (`createCluster()`) is accepted too, and each command is
+ * routed by its key.
  *
  * @group Stores
  */
@@ -38,41 +40,11 @@ export interface IoRedisClientLike {
 }
 
 /**
- * A node-redis v4/v5 cluster client (`createCluster()` from `redis`),
- * connected: its `sendCommand` takes the key that routes the command first.
- * Taken by the stores whose every command stays in one hash slot
- * (`RedisAuthorizationCodeStore`, `RedisRefreshFamilyStore`).
- *
- * @group Stores
- */
-export interface NodeRedisClusterLike {
-  /** The cluster's primaries (how a cluster client is told from a standalone one). */
-  readonly masters: unknown;
-  /**
-   * Sends one raw command to the node that holds `firstKey`.
-   * @param firstKey the key the command is routed by
-   * @param isReadonly whether a replica may answer
-   * @param args the command and its arguments
-   */
-  sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[]): Promise<unknown>;
-}
-
-/**
- * The key a command is routed by: the first of `EVAL`'s keys (after the
- * script and the key count), else the command's first argument.
- */
-function firstKey(args: string[]): string | undefined {
-  const name = args[0]!.toUpperCase();
-  if (name === 'EVAL' || name === 'EVALSHA') return Number(args[2]) > 0 ? args[3] : undefined;
-  return args[1];
-}
-
-/**
  * Either kind of Redis client.
  *
  * @group Stores
  */
-export type RedisClientLike = NodeRedisClientLike | IoRedisClientLike | NodeRedisClusterLike;
+export type RedisClientLike = NodeRedisClientLike | IoRedisClientLike;
 
 /** Runs one raw command: `['SET', key, value, 'PX', '600000']`. */
 export type RedisCommand = (args: string[]) => Promise<unknown>;
@@ -83,11 +55,9 @@ export type RedisCommand = (args: string[]) => Promise<unknown>;
  * so `call` is looked for first). Each command fails after `timeout`
  * milliseconds, so that a client waiting for a lost server (both libraries
  * queue commands while they reconnect) cannot hold a request forever.
- * `owner` names the store in the errors about a wrong client; `cluster`
- * says whether it takes a node-redis cluster client (each of its commands
- * touches keys of one hash slot).
+ * `owner` names the store in the errors about a wrong client.
  */
-export function commander(client: RedisClientLike, timeout: number, owner = 'RedisTransactionStore', cluster = false): RedisCommand {
+export function commander(client: RedisClientLike, timeout: number, owner = 'RedisTransactionStore'): RedisCommand {
   if (!client || typeof client !== 'object') {
     throw new TypeError(`${owner} requires a client option: a node-redis or ioredis client`);
   }
@@ -97,12 +67,10 @@ export function commander(client: RedisClientLike, timeout: number, owner = 'Red
     send = (args) => c.call(args[0]!, ...args.slice(1));
   } else if (typeof (client as NodeRedisClientLike).sendCommand === 'function') {
     if ('masters' in client) {
-      // node-redis cluster clients take (firstKey, isReadonly, args) and
-      // route by the key; only stores whose commands are each confined to
-      // one hash slot accept them.
-      if (!cluster) throw new TypeError(`${owner} does not support node-redis cluster clients; pass a standalone client`);
-      const c = client as NodeRedisClusterLike;
-      send = (args) => c.sendCommand(firstKey(args), false, args);
+      // A node-redis cluster client routes a command by the key it names
+      // first, given separately: sendCommand(firstKey, isReadonly, args).
+      const c = client as unknown as NodeRedisClusterLike;
+      send = (args) => c.sendCommand(firstKeyOf(args), false, args);
     } else {
       const c = client as NodeRedisClientLike;
       send = (args) => c.sendCommand(args);
@@ -120,6 +88,26 @@ export function commander(client: RedisClientLike, timeout: number, owner = 'Red
       (err) => { clearTimeout(timer); reject(err); },
     );
   });
+}
+
+/** What a node-redis cluster client (`createCluster()`) offers for raw commands. */
+interface NodeRedisClusterLike {
+  sendCommand(firstKey: string | undefined, isReadonly: boolean, args: string[]): Promise<unknown>;
+}
+
+/**
+ * The key a raw command is routed by in a cluster: the first of `KEYS` for
+ * a script (`EVAL script numkeys key ...`), the first argument otherwise
+ * (`GET key`, `SET key ...`, `DEL key`). Every command the stores send names
+ * its key there, and a command naming several keys keeps them in one hash
+ * slot with a `{tag}`.
+ */
+function firstKeyOf(args: string[]): string | undefined {
+  const name = args[0]!.toUpperCase();
+  if (name === 'EVAL' || name === 'EVALSHA' || name === 'EVAL_RO' || name === 'EVALSHA_RO' || name === 'FCALL') {
+    return Number(args[2]) > 0 ? args[3] : undefined;
+  }
+  return args[1];
 }
 
 /** Turn a synchronous throw of the client into a rejection. */
