@@ -201,7 +201,7 @@ export { SessionStore };
 export type { SessionStoreConfig, SessionStoreOptions } from './txn/session.js';
 export { RedisTransactionStore };
 export type { RedisTransactionStoreOptions } from './txn/redis.js';
-export type { RedisClientLike, NodeRedisClientLike, IoRedisClientLike, NodeRedisClusterLike } from './txn/redisclient.js';
+export type { RedisClientLike, NodeRedisClientLike, IoRedisClientLike } from './txn/redisclient.js';
 
 // Stores of counters and one-time claims: the throttle's failures, assertions' jti.
 import { MemoryAttemptStore, RedisAttemptStore } from './stores/attempts.js';

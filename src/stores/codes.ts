@@ -341,7 +341,7 @@ export class RedisAuthorizationCodeStore<T = unknown> implements AuthorizationCo
   constructor(options: RedisAuthorizationCodeStoreOptions) {
     if (!options || typeof options !== 'object') throw new TypeError(`${REDIS} requires options with a client`);
     this.prefix = prefixOption(REDIS, options.prefix, 'oauth2orize:code:');
-    this.send = commander(options.client, options.timeout === undefined ? 5000 : options.timeout, REDIS, true);
+    this.send = commander(options.client, options.timeout === undefined ? 5000 : options.timeout, REDIS);
     this.redeemedMs = redeemedOption(REDIS, options.redeemedTtl);
   }
 

@@ -462,7 +462,7 @@ export class RedisRefreshFamilyStore<T = unknown> implements RefreshFamilyStore<
   constructor(options: RedisRefreshFamilyStoreOptions) {
     if (!options || typeof options !== 'object') throw new TypeError(`${REDIS} requires options with a client`);
     this.prefix = prefixOption(REDIS, options.prefix, 'oauth2orize:rt:');
-    this.send = commander(options.client, options.timeout === undefined ? 5000 : options.timeout, REDIS, true);
+    this.send = commander(options.client, options.timeout === undefined ? 5000 : options.timeout, REDIS);
     this.grace = graceOptions(REDIS, options);
   }
 
