@@ -217,7 +217,7 @@ import { MemoryRefreshFamilyStore, RedisRefreshFamilyStore, rotateRefreshTokens 
 export { MemoryAuthorizationCodeStore, RedisAuthorizationCodeStore, redeemCodes };
 export type { AuthorizationCodeStore, CodeConsumption, MemoryAuthorizationCodeStoreOptions, RedisAuthorizationCodeStoreOptions, CodeRedemption, CodeRedemptionContext, CodeRedeemer, RedeemedTokens } from './stores/codes.js';
 export { MemoryRefreshFamilyStore, RedisRefreshFamilyStore, rotateRefreshTokens };
-export type { RefreshFamilyStore, RefreshRotation, MemoryRefreshFamilyStoreOptions, RedisRefreshFamilyStoreOptions, RefreshRotationOptions, RefreshRotationContext, RefreshRotationIssue } from './stores/refreshFamilies.js';
+export type { RefreshFamilyStore, RefreshRotation, FamilyToken, FamilyRecord, RefreshTokenRequest, MemoryRefreshFamilyStoreOptions, RedisRefreshFamilyStoreOptions, RefreshRotationOptions, RefreshRotationContext, RefreshRotationIssue } from './stores/refreshFamilies.js';
 
 // The throttle of client authentication.
 import { createThrottle } from './clientauth/throttle.js';

@@ -13,7 +13,7 @@ import { systemClock } from '../settings/clock.js';
 import { prepare, shape } from '../lib/callback.js';
 import { promised, tokensResult } from './promised.js';
 import { describeClient, publishEvent } from '../diagnostics/channels.js';
-import type { ParamBag } from '../types.js';
+import type { IssuedTokens, ParamBag } from '../types.js';
 import { BoundedMap, type Expiring } from './bounded.js';
 import { clockOption, maxKeysOption, prefixOption, settle, windowMs } from './keys.js';
 
@@ -32,9 +32,24 @@ import { clockOption, maxKeysOption, prefixOption, settle, windowMs } from './ke
  * @group Stores
  */
 export type CodeConsumption<T = unknown> =
-  | { status: 'valid'; record: T }
-  | { status: 'replayed'; record: T; issued: unknown }
-  | { status: 'unknown' };
+  | {
+      /** This call redeemed the code. */
+      status: 'valid';
+      /** What the code was issued with. */
+      record: T;
+    }
+  | {
+      /** The code was redeemed before. */
+      status: 'replayed';
+      /** What the code was issued with. */
+      record: T;
+      /** What the first redemption recorded; undefined while it has not. */
+      issued: unknown;
+    }
+  | {
+      /** Never issued, expired, or forgotten. */
+      status: 'unknown';
+    };
 
 /**
  * A store of authorization codes: issue a code with the application's
@@ -496,7 +511,7 @@ export interface CodeRedeemer {
   /** The `pkce.lookup` of `exchange.authorizationCode`: the code's record, without redeeming it. */
   lookup: (ctx: { code: string }) => Promise<unknown>;
   /** The exchange's `issue`, in the context form. */
-  issue: (ctx: CodeRedemptionContext) => Promise<false | { accessToken: string; refreshToken?: string | undefined; params?: Record<string, unknown> | undefined }>;
+  issue: (ctx: CodeRedemptionContext) => Promise<false | IssuedTokens>;
 }
 
 /** `issue(record, ctx, done)`, or `async (record, ctx) => tokens`. */
@@ -570,7 +585,10 @@ export function redeemCodes<T = any, Client = any>(store: AuthorizationCodeStore
         await revokeIssued(remember, found.record, ctx.client);
         return false;
       }
-      return { accessToken: accessToken as string, refreshToken: refreshToken as string | undefined, params: params as Record<string, unknown> | undefined };
+      const tokens: IssuedTokens = { accessToken: accessToken as string };
+      if (refreshToken) tokens.refreshToken = refreshToken as string;
+      if (params) tokens.params = params as Record<string, unknown>;
+      return tokens;
     },
   };
 }

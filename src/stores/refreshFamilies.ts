@@ -19,7 +19,7 @@ import { commander, type RedisClientLike, type RedisCommand } from '../txn/redis
 import { systemClock } from '../settings/clock.js';
 import { prepare, shape } from '../lib/callback.js';
 import { describeClient, publishEvent } from '../diagnostics/channels.js';
-import type { ParamBag } from '../types.js';
+import type { IssuedTokens, ParamBag } from '../types.js';
 import { BoundedMap, type Expiring } from './bounded.js';
 import { clockOption, maxKeysOption, prefixOption, settle, windowMs } from './keys.js';
 import { promised, tokensResult } from './promised.js';
@@ -40,11 +40,76 @@ import { promised, tokensResult } from './promised.js';
  * @group Stores
  */
 export type RefreshRotation<T = unknown> =
-  | { status: 'rotated'; familyId: string; record: T; refreshToken: string; generation: number }
-  | { status: 'grace'; familyId: string; record: T; refreshToken: string; generation: number; answer: string | undefined }
-  | { status: 'reused'; familyId: string; record: T }
-  | { status: 'revoked'; familyId: string; record: T }
-  | { status: 'unknown' };
+  | {
+      /** The current token was rotated by this call. */
+      status: 'rotated';
+      /** The family. */
+      familyId: string;
+      /** The family's record. */
+      record: T;
+      /** The new current token. */
+      refreshToken: string;
+      /** The new token's generation (the first token is 1). */
+      generation: number;
+    }
+  | {
+      /** The immediate parent, again within the grace window. */
+      status: 'grace';
+      /** The family. */
+      familyId: string;
+      /** The family's record. */
+      record: T;
+      /** The current token, which the rotation answered. */
+      refreshToken: string;
+      /** Its generation. */
+      generation: number;
+      /** The answer kept for the rotation, when kept yet. */
+      answer: string | undefined;
+    }
+  | {
+      /** An earlier token, reused: the family is revoked now. */
+      status: 'reused';
+      /** The family. */
+      familyId: string;
+      /** The family's record. */
+      record: T;
+    }
+  | {
+      /** A token of a family revoked before. */
+      status: 'revoked';
+      /** The family. */
+      familyId: string;
+      /** The family's record. */
+      record: T;
+    }
+  | {
+      /** Not a token of a live family. */
+      status: 'unknown';
+    };
+
+/**
+ * A family's id and one of its refresh tokens, as {@link RefreshFamilyStore.start} answers them.
+ *
+ * @group Stores
+ */
+export interface FamilyToken {
+  /** The family. */
+  familyId: string;
+  /** Its refresh token. */
+  refreshToken: string;
+}
+
+/**
+ * A family and its record, as {@link RefreshFamilyStore.peek} answers them.
+ *
+ * @group Stores
+ */
+export interface FamilyRecord<T = unknown> {
+  /** The family. */
+  familyId: string;
+  /** Its record. */
+  record: T;
+}
 
 /**
  * A store of refresh-token families, atomic across instances: of any
@@ -65,13 +130,13 @@ export interface RefreshFamilyStore<T = unknown> {
    * @param record the grant (JSON, stored as a copy)
    * @param ttlSeconds the family's lifetime: no token of it is accepted after
    */
-  start(record: T, ttlSeconds: number): Promise<{ familyId: string; refreshToken: string }>;
+  start(record: T, ttlSeconds: number): Promise<FamilyToken>;
   /**
    * The family a token names and its record, without rotating (the token
    * itself is not checked: {@link rotate} does that).
    * @param refreshToken the token presented
    */
-  peek(refreshToken: string): Promise<{ familyId: string; record: T } | undefined>;
+  peek(refreshToken: string): Promise<FamilyRecord<T> | undefined>;
   /**
    * Rotate, atomically: see {@link RefreshRotation}.
    * @param refreshToken the token presented
@@ -251,7 +316,7 @@ export class MemoryRefreshFamilyStore<T = unknown> implements RefreshFamilyStore
    * @param record the grant
    * @param ttlSeconds the family's lifetime
    */
-  start(record: T, ttlSeconds: number): Promise<{ familyId: string; refreshToken: string }> {
+  start(record: T, ttlSeconds: number): Promise<FamilyToken> {
     return settle(() => {
       const ms = windowMs(MEMORY, 'ttl', ttlSeconds);
       const r = recordJson(MEMORY, record);
@@ -267,7 +332,7 @@ export class MemoryRefreshFamilyStore<T = unknown> implements RefreshFamilyStore
    * See {@link RefreshFamilyStore.peek}.
    * @param refreshToken the token presented
    */
-  peek(refreshToken: string): Promise<{ familyId: string; record: T } | undefined> {
+  peek(refreshToken: string): Promise<FamilyRecord<T> | undefined> {
     return settle(() => {
       const familyId = familyOf(MEMORY, refreshToken);
       const f = familyId && this.map.get(familyId, this.now());
@@ -471,7 +536,7 @@ export class RedisRefreshFamilyStore<T = unknown> implements RefreshFamilyStore<
    * @param record the grant
    * @param ttlSeconds the family's lifetime
    */
-  start(record: T, ttlSeconds: number): Promise<{ familyId: string; refreshToken: string }> {
+  start(record: T, ttlSeconds: number): Promise<FamilyToken> {
     return settle(() => {
       const ms = windowMs(REDIS, 'ttl', ttlSeconds);
       const r = recordJson(REDIS, record);
@@ -485,7 +550,7 @@ export class RedisRefreshFamilyStore<T = unknown> implements RefreshFamilyStore<
    * See {@link RefreshFamilyStore.peek}.
    * @param refreshToken the token presented
    */
-  peek(refreshToken: string): Promise<{ familyId: string; record: T } | undefined> {
+  peek(refreshToken: string): Promise<FamilyRecord<T> | undefined> {
     return settle(() => {
       const familyId = familyOf(REDIS, refreshToken);
       if (!familyId) return undefined;
@@ -650,7 +715,26 @@ export interface RefreshRotationOptions<T = any, Client = any> {
 }
 
 /** The context form of `exchange.refreshToken`'s `issue`, as {@link rotateRefreshTokens} builds it. */
-export type RefreshRotationIssue = (ctx: { client: any; refreshToken: string; scope: string[] | undefined; body: ParamBag; authInfo: unknown }) => Promise<false | { accessToken: string; refreshToken: string; params?: Record<string, unknown> | undefined }>;
+export type RefreshRotationIssue = (ctx: RefreshTokenRequest) => Promise<false | IssuedTokens>;
+
+/**
+ * What `exchange.refreshToken` gives its `issue` in the context form, as
+ * {@link rotateRefreshTokens} reads it.
+ *
+ * @group Stores
+ */
+export interface RefreshTokenRequest {
+  /** The authenticated client. */
+  client: any;
+  /** The `refresh_token` parameter. */
+  refreshToken: string;
+  /** The requested `scope`, split; undefined when absent. */
+  scope: string[] | undefined;
+  /** The request body. */
+  body: ParamBag;
+  /** What client authentication passed as `info`. */
+  authInfo: unknown;
+}
 
 const ISSUE = shape({ positional: ['record', 'ctx'], contextArities: [0, 1, 2], context: false, result: tokensResult });
 const REVOKE = shape({ positional: ['familyId', 'record'], contextArities: [0, 1, 2], context: false, resolvedIsResult: false });
