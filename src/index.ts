@@ -211,6 +211,14 @@ export type { AttemptStore, MemoryAttemptStoreOptions, RedisAttemptStoreOptions 
 export { MemoryReplayStore, RedisReplayStore };
 export type { ReplayStore, MemoryReplayStoreOptions, RedisReplayStoreOptions } from './stores/replay.js';
 
+// One-time state of the token endpoint: authorization codes, refresh-token families.
+import { MemoryAuthorizationCodeStore, RedisAuthorizationCodeStore, redeemCodes } from './stores/codes.js';
+import { MemoryRefreshFamilyStore, RedisRefreshFamilyStore, rotateRefreshTokens } from './stores/refreshFamilies.js';
+export { MemoryAuthorizationCodeStore, RedisAuthorizationCodeStore, redeemCodes };
+export type { AuthorizationCodeStore, CodeConsumption, MemoryAuthorizationCodeStoreOptions, RedisAuthorizationCodeStoreOptions, CodeRedemption, CodeRedemptionContext, CodeRedeemer, RedeemedTokens } from './stores/codes.js';
+export { MemoryRefreshFamilyStore, RedisRefreshFamilyStore, rotateRefreshTokens };
+export type { RefreshFamilyStore, RefreshRotation, FamilyToken, FamilyRecord, RefreshTokenRequest, MemoryRefreshFamilyStoreOptions, RedisRefreshFamilyStoreOptions, RefreshRotationOptions, RefreshRotationContext, RefreshRotationIssue } from './stores/refreshFamilies.js';
+
 // The throttle of client authentication.
 import { createThrottle } from './clientauth/throttle.js';
 export { createThrottle };
@@ -287,6 +295,18 @@ const oauth2orize = Object.assign(createServer, {
   MemoryReplayStore,
   /** One-time claims on Redis, shared by several processes. */
   RedisReplayStore,
+  /** Authorization codes in memory (one process). */
+  MemoryAuthorizationCodeStore,
+  /** Authorization codes on Redis, shared by several processes. */
+  RedisAuthorizationCodeStore,
+  /** Redeems codes of an authorization code store in `exchange.code`. */
+  redeemCodes,
+  /** Refresh-token families in memory (one process). */
+  MemoryRefreshFamilyStore,
+  /** Refresh-token families on Redis, shared by several processes. */
+  RedisRefreshFamilyStore,
+  /** Rotates refresh tokens of a family store in `exchange.refreshToken`. */
+  rotateRefreshTokens,
   /** The throttle of failed client authentications. */
   createThrottle,
   /** Middleware serving RFC 8414 authorization server metadata; also `server.metadata()`. */

@@ -48,7 +48,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   'settings/': ['lib/', 'errors/', 'unorderedlist.ts', 'diagnostics/', 'pkce.ts'],
   'response/': ['lib/', 'errors/', 'diagnostics/', 'settings/'],
   'txn/': ['lib/', 'errors/', 'diagnostics/', 'settings/'],
-  'stores/': ['lib/', 'errors/', 'settings/', 'txn/'],
+  'stores/': ['lib/', 'errors/', 'diagnostics/', 'settings/', 'txn/'],
   'device/': ['lib/', 'errors/', 'diagnostics/', 'settings/', 'txn/'],
   'par/': ['lib/', 'errors/', 'diagnostics/', 'settings/', 'type:middleware/'],
   'grant/': ['lib/', 'errors/', 'diagnostics/', 'settings/', 'pkce.ts', 'response/', 'device/'],

@@ -114,8 +114,8 @@ export interface EndpointContext {
  * The names of the plain channels:
  * - `clientAuthFailed`: a client failed to authenticate ({@link ClientAuthFailedEvent});
  * - `throttled`: a request was refused by a rate limit ({@link ThrottledEvent});
- * - `refreshReuse`: a refresh token was used again after rotation ({@link RefreshReuseEvent});
- * - `codeReplay`: an authorization code was presented twice ({@link CodeReplayEvent}); reserved, not raised yet;
+ * - `refreshReuse`: a refresh token was used again after rotation ({@link RefreshReuseEvent}), raised by `rotateRefreshTokens`;
+ * - `codeReplay`: an authorization code was presented twice ({@link CodeReplayEvent}), raised by `redeemCodes`;
  * - `dpopRejected`: a DPoP proof was refused ({@link DpopRejectedEvent}); reserved, not raised yet;
  * - `pkceFailed`: a token request failed its PKCE check ({@link PkceFailedEvent});
  * - `error`: an error hidden from the client by `exposeErrors: false` ({@link HiddenErrorEvent}).
@@ -129,7 +129,7 @@ export const EVENT_CHANNELS = Object.freeze({
   throttled: 'oauth2orize:throttled',
   /** A rotated refresh token was used again. */
   refreshReuse: 'oauth2orize:refresh_reuse_detected',
-  /** An authorization code was presented twice (reserved). */
+  /** An authorization code was presented twice. */
   codeReplay: 'oauth2orize:code_replay',
   /** A DPoP proof was refused (reserved). */
   dpopRejected: 'oauth2orize:dpop_rejected',
@@ -182,7 +182,8 @@ export interface RefreshReuseEvent {
 }
 
 /**
- * An authorization code was presented a second time (reserved: nothing raises it yet).
+ * An authorization code that was valid was presented again, by a request
+ * that otherwise checked out (`redeemCodes`).
  *
  * @group Observability
  */

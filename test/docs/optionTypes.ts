@@ -50,6 +50,11 @@ export const FACTORIES: Array<{ heading: string; type: string }> = [
   { heading: '`new RedisAttemptStore(options)`', type: 'RedisAttemptStoreOptions' },
   { heading: '`new MemoryReplayStore(options)`', type: 'MemoryReplayStoreOptions' },
   { heading: '`new RedisReplayStore(options)`', type: 'RedisReplayStoreOptions' },
+  { heading: '`new MemoryAuthorizationCodeStore(options)`', type: 'MemoryAuthorizationCodeStoreOptions' },
+  { heading: '`new RedisAuthorizationCodeStore(options)`', type: 'RedisAuthorizationCodeStoreOptions' },
+  { heading: '`new MemoryRefreshFamilyStore(options)`', type: 'MemoryRefreshFamilyStoreOptions' },
+  { heading: '`new RedisRefreshFamilyStore(options)`', type: 'RedisRefreshFamilyStoreOptions' },
+  { heading: '`rotateRefreshTokens(store, options)`', type: 'RefreshRotationOptions' },
   { heading: '`createThrottle(options)`', type: 'ThrottleOptions' },
   { heading: '`configureDiagnostics(options)`', type: 'DiagnosticsOptions' },
 ];
