@@ -203,3 +203,27 @@ describe('an issuer with a path (RFC 8414 §3.1)', () => {
     }
   });
 });
+
+describe('bearer middleware, tracing', () => {
+  it('publishes on the bearer tracing channel', async () => {
+    const { tracingChannel } = await import('node:diagnostics_channel');
+    const { TRACING_CHANNELS } = await import('../../src/index.js');
+    const seen: unknown[] = [];
+    const handlers = { start: (ctx: any) => seen.push(ctx.endpoint), end() {}, asyncStart() {}, asyncEnd: (ctx: any) => seen.push(ctx.status), error() {} };
+    const channel = tracingChannel(TRACING_CHANNELS.bearer);
+    channel.subscribe(handlers);
+    try {
+      const res: any = { statusCode: 200, setHeader() {}, end() { this.emit && this.emit('finish'); } };
+      const { EventEmitter } = await import('node:events');
+      Object.setPrototypeOf(res, EventEmitter.prototype);
+      res.end = function () { this.emit('finish'); };
+      await new Promise<void>((resolve) => {
+        bearer(async () => null)({ headers: {} } as any, res, () => resolve());
+        setImmediate(resolve);
+      });
+    } finally {
+      channel.unsubscribe(handlers);
+    }
+    assert.equal(seen[0], 'bearer');
+  });
+});

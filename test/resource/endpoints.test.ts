@@ -96,6 +96,17 @@ describe('resource at every exchange', () => {
     assert.deepEqual(got, [API]);
   });
 
+  it('a 1.x positional issue that never reads resource is not called for a bad value', async () => {
+    let called = 0;
+    const ex = oauth2orize.exchange.clientCredentials((_client: unknown, done: any) => { called++; done(null, 'AT'); });
+    const r = await run(ex, mockRequest({ method: 'POST', body: { resource: 'relative/path' }, user: web }));
+    assert.equal((r.err as TokenError).code, 'invalid_target');
+    assert.equal(called, 0);
+    const ok = await run(ex, mockRequest({ method: 'POST', body: {}, user: web }));
+    assert.equal(ok.res.statusCode, 200);
+    assert.equal(called, 1);
+  });
+
   it('an issue refusing with invalidTarget() answers invalid_target 400', async () => {
     const ex = oauth2orize.exchange.clientCredentials(async ({ resource }: any) => {
       if (!isSubsetOf(resource, [API])) throw invalidTarget();
