@@ -5,7 +5,9 @@
  * from the body it was given.
  */
 import type { ParamBag } from '../types.js';
-import type { ProtocolErrorClass } from './params.js';
+
+/** `AuthorizationError` or `TokenError`: the class the calling endpoint answers with. */
+export type TargetErrorClass = new (message: string, code: string, uri?: string | null, status?: number) => Error;
 
 /** The longest `resource` value accepted, in characters. */
 export const MAX_RESOURCE_LENGTH = 2048;
@@ -33,10 +35,8 @@ export function isResourceIndicator(value: unknown): value is string {
 }
 
 /** Throws the `invalid_target` error, with status 400, built by `ErrorClass`. */
-function invalidTarget(ErrorClass: ProtocolErrorClass, message: string): never {
-  const err = new ErrorClass(message, 'invalid_target') as Error & { status?: number };
-  err.status = 400;
-  throw err;
+function invalidTarget(ErrorClass: TargetErrorClass, message: string): never {
+  throw new ErrorClass(message, 'invalid_target', null, 400);
 }
 
 /**
@@ -48,7 +48,7 @@ function invalidTarget(ErrorClass: ProtocolErrorClass, message: string): never {
  *
  * @see https://www.rfc-editor.org/rfc/rfc8707#section-2
  */
-export function parseResources(value: unknown, ErrorClass: ProtocolErrorClass): string[] {
+export function parseResources(value: unknown, ErrorClass: TargetErrorClass): string[] {
   if (value === undefined || value === null) return [];
   const list = typeof value === 'string' ? [value] : value;
   if (!Array.isArray(list)) return invalidTarget(ErrorClass, 'Invalid parameter: resource must be a string, possibly repeated');
@@ -70,7 +70,7 @@ const checked = new WeakMap<object, string[]>();
  * authorization request's query): read once, then remembered for that
  * object. Throws `invalid_target` built by `ErrorClass`.
  */
-export function resourcesOf(bag: ParamBag | undefined | null, ErrorClass: ProtocolErrorClass): string[] {
+export function resourcesOf(bag: ParamBag | undefined | null, ErrorClass: TargetErrorClass): string[] {
   if (!bag || typeof bag !== 'object') return [];
   const known = checked.get(bag);
   if (known) return known;
