@@ -191,12 +191,13 @@ describe('an issuer with a path (RFC 8414 §3.1)', () => {
     const server = oauth2orize.createServer({ issuer });
     const app = express();
     assert.equal(metadataPath(issuer), '/.well-known/oauth-authorization-server/tenant/one');
-    app.get(metadataPath(issuer), server.metadata({ metadata: { token_endpoint: '/token' } }));
+    app.get(metadataPath(issuer), server.metadata({ metadata: { token_endpoint: '/token', protected_resources: ['https://api.example/mcp'] } }));
     http.on('request', app);
     try {
       const as = await oauth.processDiscoveryResponse(new URL(issuer), await oauth.discoveryRequest(new URL(issuer), { ...insecure, algorithm: 'oauth2' }));
       assert.equal(as.issuer, issuer);
       assert.equal(as.token_endpoint, issuer + '/token');
+      assert.deepEqual(as.protected_resources, ['https://api.example/mcp']);
     } finally {
       http.closeAllConnections();
       await new Promise((resolve) => http.close(resolve));
