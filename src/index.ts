@@ -186,6 +186,16 @@ export { REQUEST_URI_PREFIX };
 export type { PushedAuthorizationOptions, PushedRequestStore } from './par/pushedAuthorization.js';
 export type { PushedAuthorizeOptions, PushedRequestRecord, PushedRequestLoader, PushedRequestLoadContext } from './par/loadPushedRequest.js';
 
+// Resource servers: resource indicators (RFC 8707), protected resource metadata (RFC 9728), bearer tokens (RFC 6750).
+import { requestedResources, isSubsetOf, invalidTarget } from './resource/indicators.js';
+import { protectedResourceMetadata, protectedResourceMetadataPath, protectedResourceMetadataURL, buildProtectedResourceMetadata } from './resource/protectedResourceMetadata.js';
+import { bearer, requireScope, bearerTokenInfo } from './resource/bearer.js';
+export { requestedResources, isSubsetOf, invalidTarget };
+export { protectedResourceMetadata, protectedResourceMetadataPath, protectedResourceMetadataURL, buildProtectedResourceMetadata };
+export type { ProtectedResourceMetadata, ProtectedResourceMetadataOptions } from './resource/protectedResourceMetadata.js';
+export { bearer, requireScope, bearerTokenInfo };
+export type { BearerOptions, BearerVerify, BearerTokenInfo, BearerAuth } from './resource/bearer.js';
+
 // Observability: the diagnostics channels, their payloads, and what they say about clients and users.
 import { TRACING_CHANNELS, EVENT_CHANNELS, configureDiagnostics, describeClient, isObserved, publishEvent } from './diagnostics/channels.js';
 export { TRACING_CHANNELS, EVENT_CHANNELS, configureDiagnostics, describeClient, isObserved, publishEvent };
@@ -359,6 +369,26 @@ const oauth2orize = Object.assign(createServer, {
   isObserved,
   /** Publishes a security event. */
   publishEvent,
+  /** The checked RFC 8707 `resource` list of a token request body. */
+  requestedResources,
+  /** Whether requested resources are a subset of the granted ones (RFC 8707 §2.2). */
+  isSubsetOf,
+  /** The `invalid_target` error (RFC 8707 §2). */
+  invalidTarget,
+  /** Middleware serving RFC 9728 protected resource metadata. */
+  protectedResourceMetadata,
+  /** The well-known path of a resource's metadata (RFC 9728 §3.1). */
+  protectedResourceMetadataPath,
+  /** The absolute URL of a resource's metadata (RFC 9728 §3.1). */
+  protectedResourceMetadataURL,
+  /** Builds an RFC 9728 protected resource metadata document. */
+  buildProtectedResourceMetadata,
+  /** Middleware protecting a resource with bearer tokens (RFC 6750). */
+  bearer,
+  /** Middleware requiring scopes of the token `bearer` let through. */
+  requireScope,
+  /** The claims of the token `bearer` let through. */
+  bearerTokenInfo,
 });
 
 export default oauth2orize;

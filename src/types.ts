@@ -74,6 +74,16 @@ export interface AuthorizationRequest {
   codeChallenge?: string;
   /** The `code_challenge_method` parameter: `'S256'` or `'plain'` (absent means `plain`, RFC 7636 §4.3). */
   codeChallengeMethod?: string;
+  /**
+   * The `resource` parameters (RFC 8707 §2), read by `grant.code` and
+   * `grant.token`: each an absolute URI without fragment, in request order.
+   * Absent when the request names no resource. Store the granted list with
+   * the code or grant, and check the token request's resources against it
+   * (`isSubsetOf`).
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc8707#section-2
+   */
+  resource?: string[];
   /** Fields added by extension parsers (PKCE, OpenID Connect, ...). */
   [key: string]: unknown;
 }

@@ -2,6 +2,7 @@ import { TokenError } from '../errors/tokenerror.js';
 import { call, ZERO_OR_ONE, once, prepare, shape } from '../lib/callback.js';
 import { merge } from '../lib/merge.js';
 import { bodyOf, scopeParam, separatorsOf } from '../lib/params.js';
+import { resourcesOf } from '../lib/resource.js';
 import { bodyParsingError, writeJson } from '../lib/respond.js';
 import { generateDeviceCode, generateUserCode, normalizeUserCode } from './userCode.js';
 import { advertise, recordTransactionType, settingsOf } from '../settings/settings.js';
@@ -67,6 +68,14 @@ export interface DeviceAuthorizationRecord<Client = any> {
   client: Client;
   /** The requested scope, split, or undefined. */
   scope: string[] | undefined;
+  /**
+   * The requested resources (RFC 8707 §2 `resource`, each an absolute URI
+   * without fragment); `[]` when none. Store them with the record: the
+   * token request's resources must be a subset of what the user approved.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc8707#section-2
+   */
+  resource: string[];
   /** When the codes expire. */
   expiresAt: Date;
   /** The polling interval in seconds. */
@@ -166,8 +175,10 @@ export function deviceAuthorization<Client = any>(
     const client = (req as unknown as ParamBag)[userProperty] as Client;
     if (!client) return next(new TokenError('Client authentication failed', 'invalid_client'));
     let scope;
+    let resource: string[];
     try {
       scope = scopeParam(body, separators, TokenError) || undefined;
+      resource = resourcesOf(body, TokenError);
     } catch (err) {
       return next(err);
     }
@@ -178,6 +189,7 @@ export function deviceAuthorization<Client = any>(
       displayUserCode,
       client,
       scope,
+      resource,
       expiresAt: new Date(clock() + expiresIn * 1000),
       interval,
       status: 'pending',

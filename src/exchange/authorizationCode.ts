@@ -5,7 +5,7 @@ import { deliverTokens } from '../lib/respond.js';
 import type { IssuedCallback } from '../types.js';
 import { call, once, prepare, shape, type Callback } from '../lib/callback.js';
 import { type OptionTable } from '../lib/checkOptions.js';
-import { defineExchange, optional, required } from './defineExchange.js';
+import { defineExchange, optional, required, withResource } from './defineExchange.js';
 import type { ExchangeOptions } from '../types.js';
 import type { ExchangeFunction } from '../types.js';
 import type { Bivariant } from '../types.js';
@@ -57,6 +57,12 @@ export interface AuthorizationCodeContext<Client = any> {
   body: ParamBag;
   /** What the client authentication strategy passed as `info` (`req.authInfo`). */
   authInfo: unknown;
+  /**
+   * The request's `resource` values (RFC 8707), checked: absolute URIs
+   * without fragment, in request order; `[]` when none. The positional
+   * forms read them with `requestedResources(body)`.
+   */
+  resource: string[];
   /** The `code_verifier` sent, once verified; present only when PKCE verification ran. */
   codeVerifier?: string | undefined;
 }
@@ -133,7 +139,8 @@ const ISSUE = { positional: ['client', 'code', 'redirectURI'], extras: ['body', 
  * `issue` (`client`, the parameters with a free third place, `body`,
  * `authInfo`), then `codeVerifier`.
  */
-const ISSUE_VERIFIED = shape({ ...ISSUE, values: ['client', 'code', 'redirectURI', undefined, 'body', 'authInfo', 'codeVerifier'], result: deliverTokens });
+const VERIFIED_VALUES = ['client', 'code', 'redirectURI', undefined, 'body', 'authInfo', 'codeVerifier'];
+const ISSUE_VERIFIED = shape({ ...ISSUE, values: VERIFIED_VALUES, context: withResource(VERIFIED_VALUES), result: deliverTokens });
 
 /** `lookup(code, client, done(err, record))`, or (fewer parameters) the context form `{ code, client, body }`. */
 const LOOKUP = shape({ positional: ['code', 'client'], values: ['code', 'client', 'body'], contextArities: [0, 1, 2] });

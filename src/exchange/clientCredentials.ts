@@ -20,6 +20,12 @@ export interface ClientCredentialsContext<Client = any> {
   body: ParamBag;
   /** What the client authentication strategy passed as `info` (`req.authInfo`). */
   authInfo: unknown;
+  /**
+   * The request's `resource` values (RFC 8707), checked: absolute URIs
+   * without fragment, in request order; `[]` when none. The positional
+   * forms read them with `requestedResources(body)`.
+   */
+  resource: string[];
 }
 
 /**

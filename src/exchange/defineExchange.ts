@@ -16,6 +16,7 @@ import { call, optionsFirst, prepare, shape, type Callback, type FactoryArgs, ty
 import type { Rule } from '../lib/checkOptions.js';
 import type { ExchangeFunction } from '../types.js';
 import { USER_PROPERTY } from '../settings/settings.js';
+import { resourcesOf } from '../lib/resource.js';
 import type { NextFunction, OAuth2IncomingMessage } from '../types.js';
 
 
@@ -127,9 +128,11 @@ export function defineExchange<S = undefined>(definition: ExchangeDefinition<S>)
   const checkClient = definition.client;
   if (params.length > 3) throw new Error('defineExchange: at most three parameters');
   const [p0, p1, p2] = params;
+  const values = ['client', p0 && p0.as, p1 && p1.as, p2 && p2.as, 'body', 'authInfo'];
   const issueShape = shape({
     ...definition.issue,
-    values: ['client', p0 && p0.as, p1 && p1.as, p2 && p2.as, 'body', 'authInfo'],
+    values,
+    context: definition.issue.context || withResource(values),
     result: definition.issue.result || deliverTokens,
   });
   const args: FactoryArgs = {
@@ -174,6 +177,9 @@ export function defineExchange<S = undefined>(definition: ExchangeDefinition<S>)
         if (p0 !== undefined && p0.read !== undefined) a = p0.read(body, ex, undefined);
         if (p1 !== undefined && p1.read !== undefined) b = p1.read(body, ex, a);
         if (p2 !== undefined && p2.read !== undefined) c = p2.read(body, ex, b);
+        // RFC 8707 §2: every grant type may name the resources the token is
+        // for; a bad value is refused here, once, for every exchange.
+        resourcesOf(body, TokenError);
       } catch (err) {
         return next(err);
       }
@@ -186,6 +192,25 @@ export function defineExchange<S = undefined>(definition: ExchangeDefinition<S>)
     Object.defineProperty(exchange, 'name', { value: definition.grantType });
     if (definition.created) definition.created(exchange, ex);
     return exchange;
+  };
+}
+
+/**
+ * The context object of an `issue` called with `values` (by name), plus
+ * `resource`: the checked RFC 8707 `resource` list of the body (the value
+ * named `body`), `[]` when the request names none. The positional forms
+ * keep 1.x's arguments; they read the list with `requestedResources(body)`.
+ */
+export function withResource(values: readonly (string | undefined)[]): (...args: unknown[]) => Record<string, unknown> {
+  const at = values.indexOf('body');
+  return function context(...args: unknown[]): Record<string, unknown> {
+    const ctx: Record<string, unknown> = {};
+    for (let i = 0; i < values.length; i++) {
+      const name = values[i];
+      if (name !== undefined) ctx[name] = args[i];
+    }
+    ctx.resource = resourcesOf(args[at] as ParamBag, TokenError);
+    return ctx;
   };
 }
 

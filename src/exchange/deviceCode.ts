@@ -6,7 +6,7 @@ import { deliverTokens } from '../lib/respond.js';
 import type { IssuedCallback } from '../types.js';
 import { DEVICE_CODE_GRANT_TYPE } from '../device/deviceCodeTypes.js';
 import { POSITIVE, type OptionTable } from '../lib/checkOptions.js';
-import { defineExchange, required } from './defineExchange.js';
+import { defineExchange, required, withResource } from './defineExchange.js';
 import type { ExchangeFunction } from '../types.js';
 import { clockOf } from '../settings/clock.js';
 
@@ -79,6 +79,12 @@ export interface DeviceCodeIssueContext<Client = any, R = DeviceCodeState> {
   body: ParamBag;
   /** What the client authentication strategy passed as `info` (`req.authInfo`). */
   authInfo: unknown;
+  /**
+   * The request's `resource` values (RFC 8707), checked: absolute URIs
+   * without fragment, in request order; `[]` when none. The positional
+   * forms read them with `requestedResources(body)`.
+   */
+  resource: string[];
 }
 
 /**
@@ -191,9 +197,11 @@ const LOAD = shape({ positional: ['client', 'deviceCode'], values: ['client', 'd
 const UPDATE = shape({ positional: ['deviceCode', 'changes'], values: ['deviceCode', 'changes', 'record'], contextArities: ZERO_OR_ONE });
 
 /** `issue(client, deviceCode, record, done)`, or the context form `{ client, deviceCode, record, body, authInfo }`. */
+const ISSUE_VALUES = ['client', 'deviceCode', 'record', 'body', 'authInfo'];
 const ISSUE = shape({
   positional: ['client', 'deviceCode', 'record'],
-  values: ['client', 'deviceCode', 'record', 'body', 'authInfo'],
+  values: ISSUE_VALUES,
+  context: withResource(ISSUE_VALUES),
   contextArities: ZERO_OR_ONE,
   result: deliverTokens,
 });

@@ -3,6 +3,7 @@ import type { ParamBag } from '../types.js';
 import type { IssuedCallback } from '../types.js';
 import { once } from '../lib/callback.js';
 import { POSITIVE_INTEGER, type OptionTable } from '../lib/checkOptions.js';
+import { resourcesOf } from '../lib/resource.js';
 import { defineExchange, required, SCOPE } from './defineExchange.js';
 import type { ExchangeOptions } from '../types.js';
 import { clientRequired } from '../lib/endpoint.js';
@@ -87,6 +88,12 @@ export interface JwtBearerContext<Client = any> {
   body: ParamBag;
   /** What the client authentication strategy passed as `info` (`req.authInfo`). */
   authInfo: unknown;
+  /**
+   * The request's `resource` values (RFC 8707), checked: absolute URIs
+   * without fragment, in request order; `[]` when none. The positional
+   * forms read them with `requestedResources(body)`.
+   */
+  resource: string[];
 }
 
 /**
@@ -223,7 +230,7 @@ const define = defineExchange<JwtBearerState>({
   issue: {
     positional: ['client', 'assertion'],
     extras: ['scope', 'body', 'authInfo'],
-    context: (client, assertion, jws: CompactJws, scope, body, authInfo) => ({ client, assertion, header: jws.header, claims: jws.claims, scope, body, authInfo }),
+    context: (client, assertion, jws: CompactJws, scope, body, authInfo) => ({ client, assertion, header: jws.header, claims: jws.claims, scope, body, authInfo, resource: resourcesOf(body, TokenError) }),
   },
   invalid: 'Invalid assertion',
   proceed(ex, req, next, issued, client, assertion, jws: CompactJws, scope, body) {

@@ -3,6 +3,7 @@ import { own, scopeParam, separatorsOf, stringParam, type ParamBag } from '../li
 import type { GrantErrorHandler, SyncRequestParser } from '../types.js';
 import type { OAuth2IncomingMessage, OAuth2Transaction, ResponseMode, ResponseModes } from '../types.js';
 import { addIssuer, profileOf } from '../settings/profile.js';
+import { resourcesOf } from '../lib/resource.js';
 import { query } from '../response/query.js';
 import { fragment } from '../response/fragment.js';
 import { formPost } from '../response/formPost.js';
@@ -37,7 +38,8 @@ export interface GrantOptions {
 
 /**
  * The request parser of the `code` and `token` grants: reads `client_id`,
- * `redirect_uri`, `scope` and `state` from the query.
+ * `redirect_uri`, `scope` and `state` from the query, and `resource`
+ * (RFC 8707) when sent.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
  */
@@ -51,12 +53,16 @@ export function authorizationParser(scopeSeparator: GrantOptions['scopeSeparator
     if (typeof clientID !== 'string') {
       throw new AuthorizationError('Invalid parameter: client_id must be a string', 'invalid_request');
     }
-    return {
+    const areq: { clientID: string; redirectURI?: string; scope?: string[] | ''; state?: string; resource?: string[] } = {
       clientID,
       redirectURI: stringParam(q, 'redirect_uri', AuthorizationError),
       scope: scopeParam(q, separators, AuthorizationError),
       state: stringParam(q, 'state', AuthorizationError),
     };
+    // RFC 8707 §2: kept only when sent, so 1.x's request object is unchanged otherwise.
+    const resource = resourcesOf(q, AuthorizationError);
+    if (resource.length > 0) areq.resource = resource;
+    return areq;
   };
 }
 

@@ -28,6 +28,30 @@ export interface IntrospectionOptions {
    * else the system clock.
    */
   now?: () => number;
+  /**
+   * Let resource servers introspect (RFC 7662 §2.1): the resource
+   * identifier(s) (RFC 8707 URIs) the authenticated caller stands for, or
+   * nothing for a caller that is no resource server. With this option the
+   * library decides who sees what: `lookup` returns the claims of any active
+   * token, and the answer is `{"active": false}` unless the caller is the
+   * token's own client (`client_id`, compared with {@link IntrospectionOptions.clientID})
+   * or one of its resources is in the token's `aud`. Without it, `lookup`
+   * decides, as before.
+   *
+   * @example
+   * ```ts
+   * // fragment
+   * server.introspection({ audience: (caller) => caller.resource }, lookup);
+   * ```
+   * @see https://www.rfc-editor.org/rfc/rfc7662#section-4
+   */
+  audience?: (caller: any) => string | readonly string[] | undefined | null;
+  /**
+   * The client identifier of the authenticated caller, compared with the
+   * token's `client_id` when {@link IntrospectionOptions.audience} is set.
+   * Default: the caller's `id`, `clientId`, `clientID` or `client_id`.
+   */
+  clientID?: (caller: any) => string | undefined;
 }
 
 /**
@@ -146,10 +170,13 @@ export function introspection(options: any, lookup?: any): Middleware {
   const tolerance = opts.clockTolerance || 0;
   const clock = opts.now || systemClock;
   const fn = prepare(LOOKUP, lookup);
+  const audienceOf = opts.audience;
+  const idOf = opts.clientID || defaultClientID;
 
   return guardErrors('introspection', traced('introspection', function introspection(req, res, next) {
     const done = once<Parameters<IntrospectCallback>>((err, claims) => {
       if (err) return next(err);
+      if (audienceOf !== undefined && claims && !visible(claims, (req as unknown as ParamBag)[userProperty], audienceOf, idOf)) claims = null;
       writeJson(res, answer(claims, tolerance, clock));
     });
     callWithTokenRequest(fn, req, userProperty, next, done);
@@ -161,9 +188,34 @@ const LOOKUP = shape({ positional: ['client', 'token'], extras: ['tokenTypeHint'
 
 /** `(options?, lookup)`. */
 /** What each option of {@link introspection} accepts. */
-const INTROSPECTION_OPTIONS = { userProperty: 'string', clockTolerance: NON_NEGATIVE, now: 'function' } as const satisfies OptionTable<IntrospectionOptions>;
+const INTROSPECTION_OPTIONS = { userProperty: 'string', clockTolerance: NON_NEGATIVE, now: 'function', audience: 'function', clientID: 'function' } as const satisfies OptionTable<IntrospectionOptions>;
 
 const INTROSPECTION_ARGS: FactoryArgs = { callbacks: ['oauth2orize.introspection middleware requires a lookup function'], missing: 'function', options: { name: 'server.introspection', table: INTROSPECTION_OPTIONS } };
+
+/** The caller's client identifier, read from the usual property names. */
+function defaultClientID(caller: unknown): string | undefined {
+  if (!caller || typeof caller !== 'object') return undefined;
+  const c = caller as Record<string, unknown>;
+  for (const key of ['id', 'clientId', 'clientID', 'client_id']) {
+    if (typeof c[key] === 'string' && c[key]) return c[key] as string;
+  }
+  return undefined;
+}
+
+/**
+ * Whether `caller` may see the token of `claims`: it is the token's client,
+ * or a resource server named in the token's `aud`.
+ */
+function visible(claims: IntrospectionClaims, caller: unknown, audienceOf: NonNullable<IntrospectionOptions['audience']>, idOf: (caller: any) => string | undefined): boolean {
+  const id = idOf(caller);
+  if (typeof id === 'string' && id !== '' && claims.client_id === id) return true;
+  const mine = audienceOf(caller);
+  const theirs = claims.aud;
+  if (mine === undefined || mine === null || theirs === undefined || theirs === null) return false;
+  const own = typeof mine === 'string' ? [mine] : mine;
+  const aud = typeof theirs === 'string' ? [theirs] : Array.isArray(theirs) ? theirs : [];
+  return own.some((r) => typeof r === 'string' && r !== '' && aud.includes(r));
+}
 
 /** The response body for what the application returned. */
 function answer(claims: unknown, tolerance: number, clock: Clock): Record<string, unknown> {

@@ -58,6 +58,11 @@ export interface AuthorizationServerMetadata {
   require_pushed_authorization_requests?: boolean;
   /** Whether authorization responses carry `iss` (RFC 9207). */
   authorization_response_iss_parameter_supported?: boolean;
+  /**
+   * The protected resources (their RFC 8707 / RFC 9728 identifiers) that
+   * accept this server's tokens (RFC 9728 §4). Give it in `metadata`.
+   */
+  protected_resources?: string[];
   [field: string]: unknown;
 }
 

@@ -143,6 +143,8 @@ export function pushedAuthorization<Client = any>(
       if (typeof value === 'string' || (Array.isArray(value) && value.every((v) => typeof v === 'string'))) {
         params[key] = value as string | string[];
       } else if (value !== undefined && value !== null) {
+        // RFC 8707 §2: a bad resource is invalid_target, whatever its type.
+        if (key === 'resource') return next(new TokenError('Invalid parameter: resource must be a string, possibly repeated', 'invalid_target', null, 400));
         return next(new TokenError(`Invalid parameter: ${key} must be a string`, 'invalid_request'));
       }
     }

@@ -44,6 +44,8 @@ export const FACTORIES: Array<{ heading: string; type: string }> = [
   { heading: '`server.deviceAuthorization(options, store)`', type: 'DeviceAuthorizationOptions' },
   { heading: '`server.deviceVerification(options, lookup)`', type: 'DeviceVerificationOptions' },
   { heading: '`server.pushedAuthorization(options, validate, store)`', type: 'PushedAuthorizationOptions' },
+  { heading: '`bearer(options, verify)`', type: 'BearerOptions' },
+  { heading: '`protectedResourceMetadata(options)`', type: 'ProtectedResourceMetadataOptions' },
   { heading: '`new SessionStore(config)`', type: 'SessionStoreConfig' },
   { heading: '`new RedisTransactionStore(options)`', type: 'RedisTransactionStoreOptions' },
   { heading: '`new MemoryAttemptStore(options)`', type: 'MemoryAttemptStoreOptions' },
