@@ -17,6 +17,7 @@ import type { Rule } from '../lib/checkOptions.js';
 import type { ExchangeFunction } from '../types.js';
 import { USER_PROPERTY } from '../settings/settings.js';
 import { resourcesOf } from '../lib/resource.js';
+import { profileOf } from '../settings/profile.js';
 import type { NextFunction, OAuth2IncomingMessage } from '../types.js';
 
 
@@ -178,8 +179,9 @@ export function defineExchange<S = undefined>(definition: ExchangeDefinition<S>)
         if (p1 !== undefined && p1.read !== undefined) b = p1.read(body, ex, a);
         if (p2 !== undefined && p2.read !== undefined) c = p2.read(body, ex, b);
         // RFC 8707 §2: every grant type may name the resources the token is
-        // for; a bad value is refused here, once, for every exchange.
-        resourcesOf(body, TokenError);
+        // for; a bad value is refused here, once, for every exchange (on a
+        // server with a profile: 1.x servers ignore it, as 1.12 did).
+        resourcesOf(body, TokenError, profileOf(req) === undefined);
       } catch (err) {
         return next(err);
       }

@@ -59,8 +59,10 @@ export function authorizationParser(scopeSeparator: GrantOptions['scopeSeparator
       scope: scopeParam(q, separators, AuthorizationError),
       state: stringParam(q, 'state', AuthorizationError),
     };
-    // RFC 8707 §2: kept only when sent, so 1.x's request object is unchanged otherwise.
-    const resource = resourcesOf(q, AuthorizationError);
+    // RFC 8707 §2: kept only when sent, so 1.x's request object is unchanged
+    // otherwise; refused when bad on a server with a profile, ignored on a
+    // 1.x one (1.12 ignored the parameter).
+    const resource = resourcesOf(q, AuthorizationError, profileOf(req) === undefined);
     if (resource.length > 0) areq.resource = resource;
     return areq;
   };

@@ -69,13 +69,24 @@ const checked = new WeakMap<object, string[]>();
  * The checked `resource` list of a parameter bag (a token request body, an
  * authorization request's query): read once, then remembered for that
  * object. Throws `invalid_target` built by `ErrorClass`.
+ *
+ * `lenient` is for the 1.x endpoints of a server with no profile (no
+ * `issuer`, no `hardened`): 1.12 ignored `resource`, and apps written for it
+ * may pass values RFC 8707 refuses (a bare name such as `api`), so there a
+ * bad value is ignored (the list is empty) instead of refused.
  */
-export function resourcesOf(bag: ParamBag | undefined | null, ErrorClass: TargetErrorClass): string[] {
+export function resourcesOf(bag: ParamBag | undefined | null, ErrorClass: TargetErrorClass, lenient = false): string[] {
   if (!bag || typeof bag !== 'object') return [];
   const known = checked.get(bag);
   if (known) return known;
   const value = Object.prototype.hasOwnProperty.call(bag, 'resource') ? bag.resource : undefined;
-  const list = parseResources(value, ErrorClass);
+  let list: string[];
+  try {
+    list = parseResources(value, ErrorClass);
+  } catch (err) {
+    if (!lenient) throw err;
+    list = [];
+  }
   checked.set(bag, list);
   return list;
 }

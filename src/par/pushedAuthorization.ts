@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { TokenError } from '../errors/tokenerror.js';
 import { call, ZERO_OR_ONE, once, prepare, shape } from '../lib/callback.js';
+import { resourcesOf } from '../lib/resource.js';
 import { bodyOf, own } from '../lib/params.js';
 import { bodyParsingError } from '../lib/respond.js';
 import { callValidate, prepareValidate } from '../lib/validate.js';
@@ -147,6 +148,13 @@ export function pushedAuthorization<Client = any>(
         if (key === 'resource') return next(new TokenError('Invalid parameter: resource must be a string, possibly repeated', 'invalid_target', null, 400));
         return next(new TokenError(`Invalid parameter: ${key} must be a string`, 'invalid_request'));
       }
+    }
+    try {
+      // RFC 8707 §2, checked here whatever the server's profile: PAR is not
+      // a 1.x endpoint, so no 1.x app relies on a bad value being ignored.
+      resourcesOf(params, TokenError);
+    } catch (err) {
+      return next(err);
     }
     const authenticated = idOf(client);
     if (typeof authenticated !== 'string' || !authenticated) {

@@ -8,6 +8,14 @@ import { Server } from '../../src/server.js';
 import { code } from '../../src/grant/code.js';
 import oauth2orize, { invalidTarget, isSubsetOf, requestedResources, TokenError } from '../../src/index.js';
 import { mockRequest, run } from '../helpers/mock.js';
+import { resolveProfile } from '../../src/settings/profile.js';
+import { attachProfile } from '../../src/settings/settings.js';
+
+/** A request as a server with a profile (here an issuer) hands it to an exchange. */
+function profiled<T extends object>(req: T): T {
+  attachProfile(req, resolveProfile({ issuer: 'https://as.example' }));
+  return req;
+}
 
 const API = 'https://api.example/mcp';
 const OTHER = 'urn:example:other';
@@ -67,13 +75,17 @@ describe('resource at every exchange', () => {
     it(`${name}: the context form gets resource; a bad value never reaches issue`, async () => {
       const seen: unknown[] = [];
       const context = make(async (ctx: any) => { seen.push(ctx.resource); return 'AT'; });
-      const r = await run(context, mockRequest({ method: 'POST', body: { ...params, resource: [API, OTHER] }, user: web }));
+      const r = await run(context, profiled(mockRequest({ method: 'POST', body: { ...params, resource: [API, OTHER] }, user: web })));
       assert.equal(r.res.statusCode, 200, String(r.err));
       assert.deepEqual(seen, [[API, OTHER]]);
-      const bad = await run(context, mockRequest({ method: 'POST', body: { ...params, resource: 'https://x.example/#f' }, user: web }));
+      const bad = await run(context, profiled(mockRequest({ method: 'POST', body: { ...params, resource: 'https://x.example/#f' }, user: web })));
       assert.equal((bad.err as TokenError).code, 'invalid_target');
       assert.equal((bad.err as TokenError).status, 400);
       assert.equal(seen.length, 1);
+      // A 1.x server (no profile) ignores a bad value, as 1.12 ignored the parameter.
+      const lenient = await run(context, mockRequest({ method: 'POST', body: { ...params, resource: 'api' }, user: web }));
+      assert.equal(lenient.res.statusCode, 200, String(lenient.err));
+      assert.deepEqual(seen, [[API, OTHER], []]);
     });
   }
 
@@ -99,7 +111,7 @@ describe('resource at every exchange', () => {
   it('a 1.x positional issue that never reads resource is not called for a bad value', async () => {
     let called = 0;
     const ex = oauth2orize.exchange.clientCredentials((_client: unknown, done: any) => { called++; done(null, 'AT'); });
-    const r = await run(ex, mockRequest({ method: 'POST', body: { resource: 'relative/path' }, user: web }));
+    const r = await run(ex, profiled(mockRequest({ method: 'POST', body: { resource: 'relative/path' }, user: web })));
     assert.equal((r.err as TokenError).code, 'invalid_target');
     assert.equal(called, 0);
     const ok = await run(ex, mockRequest({ method: 'POST', body: {}, user: web }));
@@ -124,5 +136,23 @@ describe('isSubsetOf', () => {
     assert.equal(isSubsetOf([API], [API, OTHER]), true);
     assert.equal(isSubsetOf([API, OTHER], [API]), false);
     assert.equal(isSubsetOf([API], null), false);
+  });
+});
+
+describe('resource at authorize (grant.code request parser)', () => {
+  const grant = code(() => {});
+  const parse = (req: any) => (grant.request as (req: any) => any)(req);
+
+  it('on a server with a profile: kept when good, invalid_target when bad', () => {
+    const good = parse(profiled(mockRequest({ query: { response_type: 'code', client_id: 'web', resource: [API, API] } })));
+    assert.deepEqual(good.resource, [API]);
+    assert.throws(() => parse(profiled(mockRequest({ query: { response_type: 'code', client_id: 'web', resource: 'api' } }))),
+      (err: any) => err.code === 'invalid_target' && err.status === 400);
+  });
+
+  it('on a 1.x server (no profile): a bad value is ignored and the request object is 1.x-shaped', () => {
+    const areq = parse(mockRequest({ query: { response_type: 'code', client_id: 'web', resource: 'api' } }));
+    assert.equal('resource' in areq, false);
+    assert.equal(areq.clientID, 'web');
   });
 });
