@@ -12,7 +12,7 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { importJWK, jwtVerify, type JWK } from 'jose';
-import oauth2orize, { type PushedRequestRecord, type Server } from '../../src/index.js';
+import oauth2orize, { AuthorizationError, type PushedRequestRecord, type Server } from '../../src/index.js';
 
 export interface FapiClient {
   client_id: string;
@@ -61,6 +61,12 @@ export async function startFapiApp(): Promise<FapiRunning> {
     server.deserializeClient((id, done) => done(null, clients.get(String(id)) ?? false));
     // Registered to show that the profile refuses them: implicit and password.
     server.grant(oauth2orize.grant.token(() => 'implicit-token'));
+    // A hybrid response type, which the hardened profile alone does not refuse.
+    server.grant({
+      name: 'code id_token',
+      request: (req) => ({ clientID: req.query.client_id, redirectURI: req.query.redirect_uri }),
+      response: (_txn, res) => { res.end(); },
+    });
     server.exchange(oauth2orize.exchange.password(() => 'password-token'));
     server.grant(oauth2orize.grant.code<FapiClient, { id: string }>(({ client, redirectURI, pkce }) => {
       const code = `code-${++seq}`;
@@ -97,7 +103,9 @@ export async function startFapiApp(): Promise<FapiRunning> {
         verify: async ({ clientId, assertion, header }) => {
           const client = clients.get(clientId);
           if (!client?.jwk) return null;
-          await jwtVerify(assertion, await importJWK(client.jwk, String(header.alg)), { issuer: clientId, subject: clientId });
+          // The app's own verification must tolerate the clock skew the profile accepts
+          // (iat and nbf up to 10 s ahead): jose's default tolerance is 0.
+          await jwtVerify(assertion, await importJWK(client.jwk, String(header.alg)), { issuer: clientId, subject: clientId, clockTolerance: 30, currentDate: new Date(now()) });
           return client;
         },
       },
@@ -134,7 +142,9 @@ export async function startFapiApp(): Promise<FapiRunning> {
     app.post('/legacy/token', legacyAuthenticate, server.token(), errors);
     app.get('/authorize',
       ((req, _res, next) => { (req as unknown as { user: unknown }).user = { id: 'alice' }; next(); }) as express.RequestHandler,
-      server.authorize({ loadPushedRequest: load }, validate, (_client, _user, done) => done(null, true)),
+      // Consent is automatic, except that a request whose state is `deny` is refused (an error redirect).
+      server.authorize({ loadPushedRequest: load }, validate, (_client, _user, _scope, _type, areq, done) =>
+        (areq.state === 'deny' ? done(new AuthorizationError('The user said no', 'access_denied')) : done(null, true))),
       server.authorizationErrorHandler(),
       errors);
     app.get('/.well-known/oauth-authorization-server', server.metadata({
