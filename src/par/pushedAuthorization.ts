@@ -165,7 +165,9 @@ export function pushedAuthorization<Client = any>(
     }
     // FAPI 2.0 SP §5.3.1.2: the redirect_uri is required in pushed requests.
     if (fapi2 && (typeof params.redirect_uri !== 'string' || params.redirect_uri === '')) {
-      return next(new TokenError('Missing required parameter: redirect_uri (the FAPI 2.0 profile requires it in pushed requests)', 'invalid_request'));
+      return next(new TokenError(params.redirect_uri === undefined || params.redirect_uri === ''
+        ? 'Missing required parameter: redirect_uri (the FAPI 2.0 profile requires it in pushed requests)'
+        : 'Invalid parameter: redirect_uri must be a string', 'invalid_request'));
     }
     const type = params.response_type;
     if (type !== undefined && typeof type !== 'string') {

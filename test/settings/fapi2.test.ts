@@ -11,8 +11,11 @@ import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import oauth2orize, { createServer } from '../../src/index.js';
 import { resolveProfile } from '../../src/settings/profile.js';
 import { FAPI2, senderConstraintRequired } from '../../src/settings/fapi2.js';
-import { settingsOf } from '../../src/settings/settings.js';
+import { attachProfile, settingsOf } from '../../src/settings/settings.js';
 import { startFapiApp, type FapiRunning } from './fapi2-app.js';
+import { withServerDefaults } from '../../src/clientauth/serverDefaults.js';
+import { query } from '../../src/response/query.js';
+import { fragment } from '../../src/response/fragment.js';
 
 const ISSUER = 'https://as.example.com';
 const fapi = { issuer: ISSUER, profile: 'fapi2' as const };
@@ -40,6 +43,7 @@ describe('fapi2: what the preset refuses at construction (TypeError)', () => {
     ['strictAudience: false (§5.3.1.1)', () => createServer(fapi).authenticateClient({ assertion: { verify, strictAudience: false } }, lookup), /requires strictAudience/],
     ['authorize without loadPushedRequest (§5.3.1.2)', () => createServer(fapi).authorize(validate), /requires pushed authorization requests/],
     ['authorize with requirePushedRequests: false', () => createServer(fapi).authorize({ loadPushedRequest: lookup, requirePushedRequests: false }, validate), /requires pushed authorization requests/],
+    ['strictAudience without an issuer (standalone clientAssertion)', () => oauth2orize.clientAssertion({ strictAudience: true, audience: 'https://as.example.com' }, verify), /strictAudience needs the issuer/],
     ['a request_uri lifetime of 600 s (§5.3.1.2)', () => createServer(fapi).pushedAuthorization({ expiresIn: 600 }, validate, () => {}), /expiresIn must be under 600 seconds/],
   ];
   for (const [what, build, message] of rows) {
@@ -80,6 +84,39 @@ describe('fapi2: the resolved profile', () => {
   });
 });
 
+describe('fapi2: what server.authenticateClient() and the response modes get from the preset', () => {
+  it('authenticateClient: private_key_jwt by default, the §5.4.1 algorithms, strictAudience on', () => {
+    const opts = withServerDefaults(settingsOf(createServer(fapi)), { assertion: { verify } });
+    assert.deepEqual(opts.methods, ['private_key_jwt']);
+    assert.deepEqual(opts.assertion!.algorithms, ['PS256', 'ES256', 'EdDSA', 'Ed25519']);
+    assert.equal(opts.assertion!.strictAudience, true);
+    assert.equal(opts.assertion!.issuer, ISSUER);
+    const plain = withServerDefaults(settingsOf(createServer({ issuer: ISSUER, hardened: true })), { assertion: { verify } });
+    assert.equal(plain.methods, undefined, 'hardened alone leaves the methods alone');
+    assert.equal(plain.assertion!.strictAudience, undefined);
+  });
+
+  it('the query and fragment modes redirect with 303, through Express and through node:http', () => {
+    for (const mode of [query, fragment]) {
+      const txn = { redirectURI: 'https://rp.example/cb' };
+      attachProfile(txn, resolveProfile(fapi));
+      const calls: unknown[][] = [];
+      mode(txn as never, { redirect: (...args: unknown[]) => { calls.push(args); } } as never, { code: 'c' });
+      assert.equal(calls[0]![0], 303);
+      assert.match(String(calls[0]![1]), /^https:\/\/rp\.example\/cb[?#]code=c&iss=/);
+      const headers: Record<string, string> = {};
+      const res = { statusCode: 200, setHeader: (k: string, v: string) => { headers[k] = v; }, end: () => {} };
+      mode(txn as never, res as never, { code: 'c' });
+      assert.equal(res.statusCode, 303);
+      assert.ok(headers.Location);
+      const plainTxn = { redirectURI: 'https://rp.example/cb' };
+      const plainCalls: unknown[][] = [];
+      mode(plainTxn as never, { redirect: (...args: unknown[]) => { plainCalls.push(args); } } as never, { code: 'c' });
+      assert.equal(plainCalls[0]!.length, 1, 'without the preset, res.redirect(url) as in 1.x');
+    }
+  });
+});
+
 describe('fapi2: what the preset refuses on the wire', () => {
   let s: FapiRunning;
   let ec: CryptoKey;
@@ -92,15 +129,18 @@ describe('fapi2: what the preset refuses on the wire', () => {
     s = await startFapiApp();
     const pair = await generateKeyPair('ES256', { extractable: true });
     ec = pair.privateKey;
-    rsa = (await generateKeyPair('RS256')).privateKey;
+    const rsaPair = await generateKeyPair('RS256', { extractable: true });
+    rsa = rsaPair.privateKey;
+    s.clients.set('rp-rsa', { client_id: 'rp-rsa', redirectURI: REDIRECT, jwk: { ...(await exportJWK(rsaPair.publicKey)), alg: 'RS256' } });
     s.clients.set('rp', { client_id: 'rp', redirectURI: REDIRECT, client_secret: 'rp-secret', jwk: { ...(await exportJWK(pair.publicKey)), alg: 'ES256' } });
   });
   after(async () => { await s.close(); });
 
   const nowS = () => Math.floor(s.clock.t / 1000);
   /** A client assertion for `rp`, with claims and the algorithm changed as a row needs. */
-  const assertion = (over: { aud?: unknown; iat?: number; nbf?: number; alg?: string } = {}) => {
-    const claims: Record<string, unknown> = { iss: 'rp', sub: 'rp', aud: over.aud ?? s.base, jti: crypto.randomUUID(), iat: over.iat ?? nowS(), exp: nowS() + 60 };
+  const assertion = (over: { aud?: unknown; iat?: number; nbf?: number; alg?: string; client?: string } = {}) => {
+    const id = over.client ?? 'rp';
+    const claims: Record<string, unknown> = { iss: id, sub: id, aud: over.aud ?? s.base, jti: crypto.randomUUID(), iat: over.iat ?? nowS(), exp: nowS() + 60 };
     if (over.nbf !== undefined) claims.nbf = over.nbf;
     const alg = over.alg ?? 'ES256';
     return new SignJWT(claims).setProtectedHeader({ alg }).sign(alg === 'RS256' ? rsa : ec);
@@ -137,7 +177,7 @@ describe('fapi2: what the preset refuses on the wire', () => {
     ['the password grant (§5.3.1.1)', async () => post('/token', { grant_type: 'password', username: 'a', password: 'b', ...(await jwtAuth()) }), 400, 'unsupported_grant_type'],
     ['an assertion whose aud is the token endpoint URL (§5.3.1.1: the issuer only)', async () => post('/token', { grant_type: 'refresh_token', refresh_token: 'x', ...(await jwtAuth({ aud: s.base + '/token' })) }), 401, 'invalid_client'],
     ['an assertion whose aud is a list holding the issuer (§5.3.1.1: as a string)', async () => post('/token', { grant_type: 'refresh_token', refresh_token: 'x', ...(await jwtAuth({ aud: [s.base] })) }), 401, 'invalid_client'],
-    ['an RS256 assertion (§5.4.1)', async () => post('/token', { grant_type: 'refresh_token', refresh_token: 'x', ...(await jwtAuth({ alg: 'RS256' })) }), 401, 'invalid_client'],
+    ['an RS256 assertion from a client that registered an RSA key (§5.4.1)', async () => post('/token', { grant_type: 'refresh_token', refresh_token: 'x', ...(await jwtAuth({ alg: 'RS256', client: 'rp-rsa' })) }), 401, 'invalid_client'],
     ['an assertion issued 61 s in the future (§5.3.1.1)', async () => post('/token', { grant_type: 'refresh_token', refresh_token: 'x', ...(await jwtAuth({ iat: nowS() + 61 })) }), 401, 'invalid_client'],
     ['an assertion not valid for 61 s (nbf, §5.3.1.1)', async () => post('/token', { grant_type: 'refresh_token', refresh_token: 'x', ...(await jwtAuth({ nbf: nowS() + 61 })) }), 401, 'invalid_client'],
     ['a code redeemed 61 s after it was issued (§5.3.1.2)', async () => {
