@@ -124,8 +124,9 @@ export function resolveProfile(options: ProfileOptions): Profile | undefined {
  * The preset named by the `profile` option, after checking that the other
  * options do not loosen what it requires: it implies `hardened` (which may
  * not be `false` nor allow the implicit or password grants, FAPI 2.0 SP
- * §5.3.1.1 and §5.3.1.2) and PKCE with S256 only (§5.3.1.2), and the
- * settings that hide errors or soften statuses are the hardened ones.
+ * §5.3.1.1 and §5.3.1.2), PKCE with S256 only (§5.3.1.2), and client
+ * authentication at the token endpoint (§5.3.1.1). The other hardened
+ * defaults (hidden error messages, RFC statuses) keep their own options.
  */
 function fapi2Preset(options: ProfileOptions): Fapi2Settings {
   const who = "oauth2orize: profile 'fapi2'";
