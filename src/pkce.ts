@@ -54,6 +54,12 @@ export interface PkceRecord {
   codeChallenge?: string | null;
   /** `areq.codeChallengeMethod`: `'S256'` or `'plain'` (`'plain'` when absent). */
   codeChallengeMethod?: string | null;
+  /**
+   * When the code was issued (a `Date`, milliseconds since the epoch, or an
+   * ISO string). Required under `profile: 'fapi2'`, where a code older than
+   * 60 s is refused with `invalid_grant` (FAPI 2.0 SP §5.3.1.2); ignored otherwise.
+   */
+  issuedAt?: Date | number | string;
 }
 
 /** RFC 7636 §4.1: 43 to 128 unreserved characters. */

@@ -14,6 +14,8 @@ import { deviceAuthorization, type DeviceAuthorizationOptions, type DeviceAuthor
 import { deviceVerification, type DeviceVerificationOptions, type DeviceLookupFunction } from './device/deviceVerification.js';
 import { pushedAuthorization, type PushedAuthorizationOptions, type PushedRequestStore } from './par/pushedAuthorization.js';
 import type { Profile } from './settings/profile.js';
+import { PROFILE_NAMES, fapi2AssertionOptions, fapi2Of } from './settings/fapi2.js';
+import { AuthorizationError } from './errors/authorizationerror.js';
 import { advertise, carrySettings, createSettings, installSettings, recordDeclared, recordGrantType, recordResponseType, recordTransactionType, settingsOf } from './settings/settings.js';
 import { DEVICE_TRANSACTION_TYPE } from './device/deviceCodeTypes.js';
 import { shownError } from './lib/expose.js';
@@ -64,6 +66,7 @@ const SERVER_OPTIONS = {
   },
   issuer: 'string',
   hardened: ['boolean', 'object'],
+  profile: { kinds: ['string'], check: (value) => (PROFILE_NAMES.includes(value as string) ? undefined : `must be one of ${PROFILE_NAMES.map((n) => `'${n}'`).join(', ')}`) },
   pkce: ['boolean', 'object'],
   exposeErrors: 'boolean',
   rfcStatus: 'boolean',
@@ -486,7 +489,9 @@ export class Server<Client = any, User = any> {
     const settings = settingsOf(this);
     const issuer = settings.profile?.issuer;
     const clock = settings.options.clock;
-    const given = options || {};
+    const fapi2 = fapi2Of(settings);
+    const given = fapi2 ? fapi2AssertionOptions(fapi2, options || {}, 'server.clientAssertion') : options || {};
+    if (fapi2) options = given;
     if ((issuer && given.issuer === undefined) || (clock && given.now === undefined)) {
       options = { ...given, issuer: given.issuer ?? issuer, now: given.now ?? clock };
     }
@@ -658,7 +663,13 @@ export class Server<Client = any, User = any> {
 
   /** @internal Run the request parsers that match `type`; see `parseRequest`. */
   _parse(type: string | undefined, req: OAuth2IncomingMessage, cb: (err: unknown, areq?: AuthorizationRequest) => void): void {
-    carrySettings(req, settingsOf(this));
+    const settings = settingsOf(this);
+    carrySettings(req, settings);
+    // FAPI 2.0 SP §5.3.1.2: only response_type=code, at authorize and at the PAR endpoint.
+    const fapi2 = fapi2Of(settings);
+    if (fapi2 && typeof type === 'string' && type !== '' && !fapi2.responseTypes.includes(type)) {
+      return cb(new AuthorizationError('Unsupported response type: ' + type + ' (the FAPI 2.0 profile accepts only code)', 'unsupported_response_type'));
+    }
     parseRequest(this._reqParsers, type, req, cb);
   }
 

@@ -555,6 +555,20 @@ export interface ServerOptions {
    */
   hardened?: boolean | HardenedOptions;
   /**
+   * A named security profile. `'fapi2'`: the FAPI 2.0 Security Profile
+   * (OpenID Foundation, final): implies `hardened` and requires `issuer`;
+   * pushed authorization requests required, `response_type=code` only,
+   * PKCE S256, confidential clients authenticated with `private_key_jwt`
+   * or mTLS (assertion `aud` the issuer, as a string), authorization codes
+   * of at most 60 s, `request_uri` lifetimes under 600 s, 303 redirects,
+   * sender-constrained tokens; the metadata lists only what it accepts.
+   * Options that would loosen it throw a `TypeError`. See the FAPI 2.0 guide
+   * (docs/guides/fapi2.md).
+   *
+   * @see https://openid.net/specs/fapi-security-profile-2_0-final.html
+   */
+  profile?: 'fapi2';
+  /**
    * Server-wide PKCE policy for `grant.code` and `exchange.code` (RFC 7636).
    * `true` means `{ required: true }`: every code request must carry an
    * S256 `code_challenge`. `false` (or absent) sets no server-wide policy;

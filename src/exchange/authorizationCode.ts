@@ -10,6 +10,8 @@ import type { ExchangeOptions } from '../types.js';
 import type { ExchangeFunction } from '../types.js';
 import type { Bivariant } from '../types.js';
 import { profileOf } from '../settings/profile.js';
+import { clockOf } from '../settings/clock.js';
+import { timeOf } from '../lib/timeOf.js';
 import { checkPolicy, checkVerifier, type PkcePolicy, type PkceRecord } from '../pkce.js';
 import { EXCHANGE_OPTIONS } from './exchangeOptions.js';
 
@@ -201,11 +203,33 @@ const define = defineExchange<PkceSetup>({
       } catch (err) {
         return next(err);
       }
+      const expired = fapi2CodeAge(req, record);
+      if (expired) return next(expired);
       call(verified, issued, next, client, code, redirectURI, undefined, body, req.authInfo, verifier);
     });
     call(lookup, found, 'done', code, client, body);
   },
 });
+
+/**
+ * Under the FAPI 2.0 profile, why the code is refused because of its age,
+ * or `undefined`: codes live at most 60 s (FAPI 2.0 SP §5.3.1.2), counted
+ * from the `issuedAt` that `pkce.lookup` hands back with the challenge, on
+ * the server's clock. A record without `issuedAt` is the app's setup error
+ * (a 500 whose message clients do not see on a hardened server).
+ */
+function fapi2CodeAge(req: unknown, record: PkceRecord): unknown {
+  const profile = profileOf(req);
+  const fapi2 = profile && profile.fapi2;
+  if (!fapi2) return undefined;
+  const issuedAt = timeOf(record.issuedAt);
+  if (!Number.isFinite(issuedAt)) {
+    return Object.assign(new Error('oauth2orize: under the FAPI 2.0 profile, pkce.lookup must give the code\'s issuedAt (codes live at most 60 s)'), { status: 500 });
+  }
+  const age = clockOf(req)() - issuedAt;
+  if (age > fapi2.maxCodeLifetime * 1000) return new TokenError('Invalid authorization code: expired', 'invalid_grant');
+  return undefined;
+}
 
 /** Exchanges made by {@link authorizationCode} with neither `pkce.lookup` nor `pkce: false`. */
 const withoutPkceSetup = new WeakSet<object>();

@@ -5,14 +5,16 @@ import type { OAuth2ServerResponse } from '../types.js';
 /**
  * Redirect the user agent. Express's `res.redirect` is used when present, so
  * apps that wrap it keep working; otherwise (plain `node:http`, connect) a 302
- * with a `Location` header is written directly.
+ * with a `Location` header is written directly. `status` (303 under the
+ * FAPI 2.0 profile) replaces the 302; without it, the calls are 1.x's.
  */
-export function redirect(res: OAuth2ServerResponse, location: string): void {
+export function redirect(res: OAuth2ServerResponse, location: string, status?: number): void {
   if (typeof res.redirect === 'function') {
-    (res.redirect as (url: string) => void)(location);
+    if (status === undefined) (res.redirect as (url: string) => void)(location);
+    else (res.redirect as (status: number, url: string) => void)(status, location);
     return;
   }
-  res.statusCode = 302;
+  res.statusCode = status ?? 302;
   res.setHeader('Location', location);
   res.setHeader('Content-Length', '0');
   res.end();

@@ -5,6 +5,7 @@ import { callValidate, prepareValidate } from '../lib/validate.js';
 import { optionsFirst, type FactoryArgs } from '../lib/callback.js';
 import type { Server } from '../server.js';
 import { advertise, settingsOf } from '../settings/settings.js';
+import { fapi2Of } from '../settings/fapi2.js';
 import type { SessionStoreOptions } from '../txn/session.js';
 import type { AuthorizationRequest, ImmediateCallback, Middleware, OAuth2IncomingMessage, OAuth2Transaction, Bivariant, ParamBag } from '../types.js';
 import { pushedRequestHook, type PushedAuthorizeOptions } from '../par/loadPushedRequest.js';
@@ -196,6 +197,13 @@ export function authorization(server: Server<any, any>, options: any, validate?:
   // Pushed authorization requests (RFC 9126 §4): with `loadPushedRequest` or
   // `requirePushedRequests`, a `request_uri` is resolved first and the
   // grants parse the pushed parameters (`source`).
+  // FAPI 2.0 SP §5.3.1.2: every authorization request is a pushed one.
+  if (fapi2Of(settingsOf(server))) {
+    if (opts.requirePushedRequests === false || typeof opts.loadPushedRequest !== 'function') {
+      throw new TypeError('oauth2orize.authorization: the FAPI 2.0 profile requires pushed authorization requests: give loadPushedRequest (and leave requirePushedRequests on)');
+    }
+    opts = { ...opts, requirePushedRequests: true };
+  }
   const pushed = pushedRequestHook(opts, (fields) => advertise(server, fields), settingsOf(server).clock);
 
   return guardErrors('authorize', traced('authorize', function authorization(req, res, next) {

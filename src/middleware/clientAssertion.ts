@@ -140,6 +140,14 @@ export interface ClientAssertionOptions<Client = any> {
    * not authenticate a client here.
    */
   audience?: string | string[] | false;
+  /**
+   * Accept only the issuer identifier as `aud`, as a single string (not a
+   * list, not the endpoint URL, not `audience`), as rfc7523bis and the
+   * FAPI 2.0 Security Profile (§5.3.1.1) require. Needs the issuer (the
+   * server's or `issuer`). Default `false`; always on, and cannot be turned
+   * off, on a server created with `profile: 'fapi2'`.
+   */
+  strictAudience?: boolean;
   /** Longest accepted time from now to `exp`, in seconds. Default 600 (10 minutes). */
   maxLifetime?: number;
   /** Allowed clock skew, in seconds, for `exp`, `nbf` and `iat`. Default 30. */
@@ -215,6 +223,7 @@ const CLIENT_ASSERTION_OPTIONS = {
   maxLength: POSITIVE_INTEGER,
   methods: STRINGS,
   endpoints: STRINGS,
+  strictAudience: 'boolean',
   ...ASSERTION_OPTION_RULES,
 } as const satisfies OptionTable<ClientAssertionOptions>;
 
@@ -293,6 +302,11 @@ export function clientAssertion(options: any, verify?: any): Middleware {
   if (policy.audience !== false && policy.audience.length === 0 && policy.issuer === undefined) {
     throw new TypeError(`${WHO} needs to know this server to check aud: give the server an issuer option (and use server.clientAssertion()), or give an issuer or audience option (audience: false leaves aud to verify)`);
   }
+  if (opts.strictAudience && policy.issuer === undefined) {
+    throw new TypeError(`${WHO}: strictAudience needs the issuer: give the server an issuer option (and use server.clientAssertion()), or give an issuer option`);
+  }
+  // rfc7523bis, FAPI 2.0 SP §5.3.1.1: the issuer identifier alone, as a string.
+  const strictIssuer = opts.strictAudience ? policy.issuer : undefined;
   const clock = policy.now || systemClock;
   const replay = replayOption(opts);
   const jtiHook = opts.jti ? prepare(JTI, opts.jti) : undefined;
@@ -338,7 +352,9 @@ export function clientAssertion(options: any, verify?: any): Middleware {
       refuse(checkTimes(claims, now, policy));
       exp = claims.exp as number;
       if (claims.aud === undefined) throw invalidClient('Invalid client assertion: aud is required');
-      if (policy.audience !== false) refuse(checkAudience(claims.aud, acceptedAudiences(policy, policy.issuer, req)));
+      if (strictIssuer !== undefined) {
+        if (claims.aud !== strictIssuer) throw invalidClient('Invalid client assertion: aud must be the issuer identifier, as a string');
+      } else if (policy.audience !== false) refuse(checkAudience(claims.aud, acceptedAudiences(policy, policy.issuer, req)));
       if (requireJti) {
         refuse(checkJti(claims.jti));
         jti = claims.jti as string;

@@ -1,5 +1,6 @@
 import { copyFields, responseTypesOf, type Advertised } from '../settings/advertised.js';
 import { checkIssuer, type Profile } from '../settings/profile.js';
+import type { Fapi2Settings } from '../settings/fapi2.js';
 import { settingsOf } from '../settings/settings.js';
 import { UnorderedList } from '../unorderedlist.js';
 import type { Server } from '../server.js';
@@ -143,6 +144,7 @@ function grantTypes(advertised: Advertised, responses: readonly string[]): strin
  */
 function leaveOutRefused(doc: AuthorizationServerMetadata, profile: Profile | undefined): void {
   if (!profile) return;
+  if (profile.fapi2) leaveOutFapi2(doc, profile.fapi2);
   const responses = doc.response_types_supported;
   let grants = doc.grant_types_supported;
   if (!profile.allowImplicit && Array.isArray(responses)) {
@@ -157,12 +159,42 @@ function leaveOutRefused(doc: AuthorizationServerMetadata, profile: Profile | un
   else delete doc.grant_types_supported;
 }
 
+/** The fields whose values are client authentication methods, and their signing algorithms. */
+const AUTH_METHODS_FIELD = /_endpoint_auth_methods_supported$/;
+const AUTH_ALGS_FIELD = /_endpoint_auth_signing_alg_values_supported$/;
+
+/**
+ * Under the FAPI 2.0 profile, keep in `doc` only what the preset accepts:
+ * `response_type=code` (FAPI 2.0 SP §5.3.1.2), the `private_key_jwt` and mTLS
+ * methods at every endpoint (§5.3.1.1) with the §5.4.1 algorithms, S256, and
+ * the fields it turns on: pushed requests required (RFC 9126 §5) and `iss`
+ * (RFC 9207 §3). A list left empty is left out.
+ */
+function leaveOutFapi2(doc: AuthorizationServerMetadata, fapi2: Fapi2Settings): void {
+  const keep = (key: string, allowed: readonly string[]): void => {
+    const list = doc[key];
+    if (!Array.isArray(list)) return;
+    const kept = list.filter((value) => allowed.includes(String(value)));
+    if (kept.length) doc[key] = kept;
+    else delete doc[key];
+  };
+  keep('response_types_supported', fapi2.responseTypes);
+  for (const key of Object.keys(doc)) {
+    if (AUTH_METHODS_FIELD.test(key)) keep(key, fapi2.clientAuthMethods);
+    else if (AUTH_ALGS_FIELD.test(key)) keep(key, fapi2.algorithms);
+  }
+  doc.code_challenge_methods_supported = ['S256'];
+  doc.require_pushed_authorization_requests = true;
+  doc.authorization_response_iss_parameter_supported = true;
+}
+
 /**
  * Build the metadata document of `server`, as {@link metadata} serves it:
  * the issuer, the response and grant types registered on the server, what
  * grants, exchanges and endpoint helpers advertised, then the application's
  * own fields, which win. Under the hardened profile, the implicit and
- * password grants are left out unless the profile allows them.
+ * password grants are left out unless the profile allows them; under the
+ * FAPI 2.0 profile, everything the preset refuses.
  * @param server the server whose grants, exchanges and options are described
  * @param options `issuer` and the app's own `metadata` fields
  */

@@ -19,6 +19,7 @@ function isJson(req: OAuth2IncomingMessage): boolean {
   const type = req.headers && req.headers['content-type'];
   return typeof type === 'string' && /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i.test(type);
 }
+import { fapi2Of, refusedClient } from '../settings/fapi2.js';
 import { carrySettings, settingsOf } from '../settings/settings.js';
 import { tokenAnnotator, traced } from '../diagnostics/trace.js';
 import { checkOptions, type OptionTable } from '../lib/checkOptions.js';
@@ -89,6 +90,8 @@ export function token(server: Server<any, any>, options?: TokenOptions): Middlew
   const requireGrantType = opts.requireGrantType ?? (profile ? profile.requireGrantType : false);
   const requireClient = opts.requireClient ?? (profile ? profile.requireClient : false);
   const userProperty = opts.userProperty || settings.userProperty;
+  // FAPI 2.0 SP §5.3.1.1: confidential clients only, with private_key_jwt or mTLS.
+  const fapi2 = fapi2Of(settings);
 
   const endpoint = traced('token', function token(req, res, next) {
     // 1.x reads `req.body.grant_type` and throws a TypeError when no body
@@ -104,6 +107,10 @@ export function token(server: Server<any, any>, options?: TokenOptions): Middlew
     if (requireGrantType && !type) return next(missingGrantType(req));
     if (requireClient && !(req as unknown as Record<string, unknown>)[userProperty]) {
       return next(new TokenError('Client authentication failed', 'invalid_client', null, 401));
+    }
+    if (fapi2) {
+      const refused = refusedClient(fapi2, req);
+      if (refused) return next(refused);
     }
     // Exchanges do not see the server; they read its settings from the request.
     carrySettings(req, settings);

@@ -6,6 +6,7 @@ import { bodyOf, own } from '../lib/params.js';
 import { bodyParsingError } from '../lib/respond.js';
 import { callValidate, prepareValidate } from '../lib/validate.js';
 import { advertise, settingsOf } from '../settings/settings.js';
+import { fapi2Of, refusedClient } from '../settings/fapi2.js';
 import type { AuthorizationRequest, Middleware, OAuth2IncomingMessage, ParamBag } from '../types.js';
 import type { ValidateFunction } from '../middleware/authorization.js';
 import { shadowRequest, type PushedRequestRecord } from './loadPushedRequest.js';
@@ -122,6 +123,10 @@ export function pushedAuthorization<Client = any>(
     throw new TypeError('oauth2orize.pushedAuthorization option expiresIn must be a positive number');
   }
   const settings = settingsOf(server);
+  const fapi2 = fapi2Of(settings);
+  if (fapi2 && !(expiresIn < fapi2.requestUriLifetimeBelow)) {
+    throw new TypeError(`server.pushedAuthorization: under the FAPI 2.0 profile expiresIn must be under ${fapi2.requestUriLifetimeBelow} seconds (FAPI 2.0 SP §5.3.1.2)`);
+  }
   const userProperty = opts.userProperty || settings.userProperty;
   const idOf = opts.clientID || defaultClientID;
   const clock = opts.now || settings.clock;
@@ -134,6 +139,10 @@ export function pushedAuthorization<Client = any>(
     if (!body) return next(bodyParsingError());
     const client = (req as unknown as ParamBag)[userProperty] as Client;
     if (!client) return next(new TokenError('Client authentication failed', 'invalid_client'));
+    if (fapi2) {
+      const refused = refusedClient(fapi2, req);
+      if (refused) return next(refused);
+    }
     if (own(body, 'request_uri') !== undefined) {
       return next(new TokenError('Invalid parameter: request_uri is not allowed in a pushed authorization request', 'invalid_request'));
     }
@@ -163,6 +172,12 @@ export function pushedAuthorization<Client = any>(
     if (params.client_id === undefined) params.client_id = authenticated;
     else if (params.client_id !== authenticated) {
       return next(new TokenError('Invalid parameter: client_id does not match the authenticated client', 'invalid_request'));
+    }
+    // FAPI 2.0 SP §5.3.1.2: the redirect_uri is required in pushed requests.
+    if (fapi2 && (typeof params.redirect_uri !== 'string' || params.redirect_uri === '')) {
+      return next(new TokenError(params.redirect_uri === undefined || params.redirect_uri === ''
+        ? 'Missing required parameter: redirect_uri (the FAPI 2.0 profile requires it in pushed requests)'
+        : 'Invalid parameter: redirect_uri must be a string', 'invalid_request'));
     }
     const type = params.response_type;
     if (type !== undefined && typeof type !== 'string') {

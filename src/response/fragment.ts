@@ -1,6 +1,6 @@
 import { redirect, withFragment } from '../lib/redirect.js';
 import { validateRedirect } from './query.js';
-import { addIssuer } from '../settings/profile.js';
+import { addIssuer, redirectStatusOf } from '../settings/profile.js';
 import type { OAuth2ServerResponse, OAuth2Transaction, ResponseMode } from '../types.js';
 
 /**
@@ -12,6 +12,6 @@ import type { OAuth2ServerResponse, OAuth2Transaction, ResponseMode } from '../t
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.2.2
  */
 export const fragment: ResponseMode = function fragment(txn: OAuth2Transaction<any, any>, res: OAuth2ServerResponse, params: Record<string, unknown>): void {
-  redirect(res, withFragment(txn.redirectURI as string, addIssuer(txn, params)));
+  redirect(res, withFragment(txn.redirectURI as string, addIssuer(txn, params)), redirectStatusOf(txn));
 };
 fragment.validate = validateRedirect;

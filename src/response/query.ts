@@ -1,6 +1,6 @@
 import { AuthorizationError } from '../errors/authorizationerror.js';
 import { redirect, withQuery } from '../lib/redirect.js';
-import { addIssuer } from '../settings/profile.js';
+import { addIssuer, redirectStatusOf } from '../settings/profile.js';
 import type { OAuth2ServerResponse, OAuth2Transaction, ResponseMode } from '../types.js';
 
 /**
@@ -11,7 +11,7 @@ import type { OAuth2ServerResponse, OAuth2Transaction, ResponseMode } from '../t
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
  */
 export const query: ResponseMode = function query(txn: OAuth2Transaction<any, any>, res: OAuth2ServerResponse, params: Record<string, unknown>): void {
-  redirect(res, withQuery(txn.redirectURI as string, addIssuer(txn, params)));
+  redirect(res, withQuery(txn.redirectURI as string, addIssuer(txn, params)), redirectStatusOf(txn));
 };
 query.validate = validateRedirect;
 

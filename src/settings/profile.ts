@@ -8,6 +8,7 @@
 import { checkPolicy, type PkcePolicy } from '../pkce.js';
 import { checkOptions, type OptionTable } from '../lib/checkOptions.js';
 import { carried } from './carrier.js';
+import { FAPI2, type Fapi2Settings } from './fapi2.js';
 import type { ServerOptions } from '../types.js';
 
 /**
@@ -60,17 +61,25 @@ export interface Profile {
   allowPassword: boolean;
   /** Default length of transaction IDs, in characters (0: the store's own default). */
   idLength: number;
-  /** Whether the hardened profile is on. */
+  /** Whether the hardened profile is on (also under `profile: 'fapi2'`, which implies it). */
   hardened: boolean;
+  /** The FAPI 2.0 Security Profile preset's values, when `profile: 'fapi2'`; else `undefined`. */
+  fapi2: Fapi2Settings | undefined;
+  /**
+   * Whether access tokens must be sender-constrained (DPoP, RFC 9449, or
+   * mTLS, RFC 8705): `true` under `profile: 'fapi2'` (FAPI 2.0 SP §5.3.1.1).
+   * Read through `senderConstraintRequired()` in `fapi2.ts`.
+   */
+  senderConstrained: boolean;
 }
 
 /** The subset of `ServerOptions` read here. */
-export type ProfileOptions = Pick<ServerOptions, 'issuer' | 'hardened' | 'pkce' | 'exposeErrors' | 'rfcStatus' | 'requireGrantType' | 'requireClient'>;
+export type ProfileOptions = Pick<ServerOptions, 'issuer' | 'hardened' | 'pkce' | 'exposeErrors' | 'rfcStatus' | 'requireGrantType' | 'requireClient' | 'profile'>;
 
 /** Transaction IDs are base64url: 32 characters carry 192 bits (RFC 9700 wants at least 128). */
 export const HARDENED_ID_LENGTH = 32;
 
-const PROFILE_KEYS: ReadonlyArray<keyof ProfileOptions> = ['issuer', 'hardened', 'pkce', 'exposeErrors', 'rfcStatus', 'requireGrantType', 'requireClient'];
+const PROFILE_KEYS: ReadonlyArray<keyof ProfileOptions> = ['issuer', 'hardened', 'pkce', 'exposeErrors', 'rfcStatus', 'requireGrantType', 'requireClient', 'profile'];
 
 /**
  * Resolve a server's options into its profile, or `undefined` when none of
@@ -81,8 +90,12 @@ export function resolveProfile(options: ProfileOptions): Profile | undefined {
   if (!PROFILE_KEYS.some((key) => options[key] !== undefined)) return undefined;
   const { issuer } = options;
   if (issuer !== undefined) checkIssuer(issuer, 'oauth2orize');
-  const hardened = !!options.hardened;
+  const fapi2 = options.profile === undefined ? undefined : fapi2Preset(options);
+  const hardened = !!options.hardened || !!fapi2;
   const extra: HardenedOptions = typeof options.hardened === 'object' && options.hardened !== null ? options.hardened : {};
+  if (fapi2 && !issuer) {
+    throw new TypeError("oauth2orize: profile 'fapi2' requires the issuer option (FAPI 2.0 SP §5.3.1.2, RFC 9207 iss)");
+  }
   if (hardened && !issuer) {
     throw new TypeError('oauth2orize: the hardened profile requires the issuer option (RFC 9207 iss)');
   }
@@ -102,7 +115,33 @@ export function resolveProfile(options: ProfileOptions): Profile | undefined {
     allowPassword: !hardened || !!extra.allowPassword,
     idLength: hardened ? HARDENED_ID_LENGTH : 0,
     hardened,
+    fapi2,
+    senderConstrained: !!fapi2,
   };
+}
+
+/**
+ * The preset named by the `profile` option, after checking that the other
+ * options do not loosen what it requires: it implies `hardened` (which may
+ * not be `false` nor allow the implicit or password grants, FAPI 2.0 SP
+ * §5.3.1.1 and §5.3.1.2), PKCE with S256 only (§5.3.1.2), and client
+ * authentication at the token endpoint (§5.3.1.1). The other hardened
+ * defaults (hidden error messages, RFC statuses) keep their own options.
+ */
+function fapi2Preset(options: ProfileOptions): Fapi2Settings {
+  const who = "oauth2orize: profile 'fapi2'";
+  if (options.profile !== 'fapi2') throw new TypeError(`oauth2orize: profile must be 'fapi2' (got ${String(options.profile)})`);
+  if (options.hardened === false) throw new TypeError(`${who} implies hardened; hardened: false contradicts it`);
+  const extra = options.hardened;
+  if (typeof extra === 'object' && extra !== null && (extra.allowImplicit || extra.allowPassword)) {
+    throw new TypeError(`${who} refuses the implicit and password grants (FAPI 2.0 SP §5.3.1.1, §5.3.1.2); allowImplicit and allowPassword cannot be set`);
+  }
+  const pkce = options.pkce;
+  if (pkce === false || (typeof pkce === 'object' && pkce !== null && (pkce.required === false || pkce.required === 'public' || pkce.allowPlain))) {
+    throw new TypeError(`${who} requires PKCE with S256 for every client (FAPI 2.0 SP §5.3.1.2); the pkce option cannot loosen it`);
+  }
+  if (options.requireClient === false) throw new TypeError(`${who} requires client authentication (FAPI 2.0 SP §5.3.1.1); requireClient: false contradicts it`);
+  return FAPI2;
 }
 
 /**
@@ -151,4 +190,15 @@ export function addIssuer(txn: unknown, params: Record<string, unknown>): Record
     params.iss = profile.issuer;
   }
   return params;
+}
+
+/**
+ * The status of the authorization response redirects of the transaction's
+ * server: 303 under the FAPI 2.0 profile (FAPI 2.0 SP §5.3.1.2: never 307,
+ * which would replay the user's credentials to the client), else
+ * `undefined` (Express's `res.redirect` default, 302, as in 1.x).
+ */
+export function redirectStatusOf(txn: unknown): number | undefined {
+  const profile = profileOf(txn);
+  return profile && profile.fapi2 ? profile.fapi2.redirectStatus : undefined;
 }
