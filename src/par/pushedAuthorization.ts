@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { TokenError } from '../errors/tokenerror.js';
 import { call, ZERO_OR_ONE, once, prepare, shape } from '../lib/callback.js';
-import { bodyOf, own } from '../lib/params.js';
+import { bodyOf, oversizedParams, own } from '../lib/params.js';
 import { bodyParsingError } from '../lib/respond.js';
 import { callValidate, prepareValidate } from '../lib/validate.js';
 import { advertise, settingsOf } from '../settings/settings.js';
@@ -146,6 +146,8 @@ export function pushedAuthorization<Client = any>(
         return next(new TokenError(`Invalid parameter: ${key} must be a string`, 'invalid_request'));
       }
     }
+    const oversized = oversizedParams(params, TokenError);
+    if (oversized) return next(oversized);
     const authenticated = idOf(client);
     if (typeof authenticated !== 'string' || !authenticated) {
       return next(new Error('oauth2orize.pushedAuthorization cannot tell the client_id of the authenticated client; set options.clientID'));
