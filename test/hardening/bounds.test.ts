@@ -76,7 +76,7 @@ describe('parameter limits at the token endpoint', () => {
     server.exchange(oauth2orize.exchange.clientCredentials((_c: any, _s: any, done: any) => done(null, 'AT')));
     const app = express();
     app.use(express.urlencoded({ extended: false, limit: '1mb' }));
-    app.post('/token', (req: any, _res, next) => { req.user = { id: 'c1' }; next(); }, server.token(), server.errorHandler());
+    app.post('/token', (req: any, _res: any, next: any) => { req.user = { id: 'c1' }; next(); }, server.token(), server.errorHandler());
     const t = await listen(app);
     try {
       for (const [form, name, limit] of [
@@ -104,7 +104,7 @@ describe('parameter limits at the PAR endpoint', () => {
     const pushed: unknown[] = [];
     const app = express();
     app.use(express.urlencoded({ extended: false, limit: '1mb' }));
-    app.post('/par', (req: any, _res, next) => { req.user = { id: 'c1' }; next(); },
+    app.post('/par', (req: any, _res: any, next: any) => { req.user = { id: 'c1' }; next(); },
       server.pushedAuthorization({ clientID: (c: any) => c.id }, (id: string, _u: any, done: any) => done(null, { id }, 'https://c.example/cb'), (record: unknown) => { pushed.push(record); }),
       server.errorHandler());
     const t = await listen(app);
