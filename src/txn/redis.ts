@@ -153,6 +153,11 @@ const claimed = new WeakMap<object, string>();
  * - Transaction IDs carry at least 128 random bits (22 characters, or
  *   `idLength`, or the hardened profile's length, when longer).
  * - The client is stored as `serializeClient` produces it.
+ * - Each session (or, without a session ID, each user) keeps at most
+ *   `maxTransactions` pending transactions and `maxBytes` characters of
+ *   them (defaults 20 and 256 KiB): a per-session index (a hash under
+ *   `prefix + 'session:' + <session ID>`, with the transactions' time to
+ *   live) evicts the session's oldest. Every command touches one key.
  * - A Redis failure reaches `next(err)`; a missing or expired transaction
  *   gives the 1.x 403 `Unable to load OAuth 2.0 transaction: <id>`.
  *

@@ -277,8 +277,14 @@ export class SessionStore {
       }
     }
     if (this.maxBytes === Infinity) return undefined;
-    // The one just written is measured afresh (an update may reuse its object).
     const written = txns[tid];
+    // The usual case, a session with one small pending transaction, needs no
+    // serializing: a bound of its JSON's length that is under the limit will do.
+    if (count === 1) {
+      const bound = jsonBound(written);
+      if (bound !== undefined && bound <= this.maxBytes) return undefined;
+    }
+    // The one just written is measured afresh (an update may reuse its object).
     if (written && typeof written === 'object') sizes.delete(written);
     const own = sizeOf(written);
     if (own > this.maxBytes) {
@@ -307,6 +313,41 @@ const DEFAULT_MAX_BYTES = 256 * 1024;
  * measured once per request.
  */
 const sizes = new WeakMap<object, number>();
+
+/**
+ * An upper bound of the length of a transaction's JSON, without
+ * serializing it, for the flat shape `authorize` stores (strings, numbers,
+ * a `req` of strings and string lists); undefined for anything else. Every
+ * character of a string may take six in JSON (`\u0000`), and every value
+ * some punctuation.
+ */
+function jsonBound(txn: unknown): number | undefined {
+  if (!txn || typeof txn !== 'object') return 0;
+  let n = 2;
+  for (const key in txn) {
+    const value = (txn as Record<string, unknown>)[key];
+    n += 6 * key.length + 4;
+    if (typeof value === 'string') n += 6 * value.length + 2;
+    else if (value === undefined || value === null || typeof value === 'number' || typeof value === 'boolean') n += 24;
+    else if (key === 'req' && !Array.isArray(value)) {
+      n += 2;
+      for (const k in value as object) {
+        const v = (value as Record<string, unknown>)[k];
+        n += 6 * k.length + 4;
+        if (typeof v === 'string') n += 6 * v.length + 2;
+        else if (v === undefined || v === null || typeof v === 'number' || typeof v === 'boolean') n += 24;
+        else if (Array.isArray(v)) {
+          n += 2;
+          for (const item of v as unknown[]) {
+            if (typeof item !== 'string') return undefined;
+            n += 6 * item.length + 3;
+          }
+        } else return undefined;
+      }
+    } else return undefined;
+  }
+  return n;
+}
 
 /** Characters of a transaction's JSON, as a session store would write it. */
 function sizeOf(txn: unknown): number {
