@@ -45,14 +45,18 @@ export function stringParam(
 export const MAX_PARAMETER_LENGTH = 8192;
 
 /**
- * Parameters with a limit of their own: those that carry tokens, assertions
- * or signed request objects (which may hold certificate chains) get more
- * room; `code_challenge` is at most 128 characters in any method (RFC 7636
- * §4.2).
+ * Parameters with a limit of their own: those that carry tokens or signed
+ * request objects (which may hold certificate chains) get more room; signed
+ * assertions are bounded where they are parsed; `code_challenge` is at most
+ * 128 characters in any method (RFC 7636 §4.2).
  */
 export const PARAMETER_LENGTHS: ReadonlyMap<string, number> = new Map([
   ['code_challenge', 128],
-  ...['assertion', 'client_assertion', 'subject_token', 'actor_token', 'request', 'code', 'refresh_token', 'token', 'device_code', 'id_token_hint', 'authorization_details', 'claims'].map((name) => [name, 65536] as const),
+  // Signed assertions have their own limit, the `maxLength` option of
+  // `exchange.jwtBearer` and `clientAssertion`, answered with their own errors.
+  ['assertion', Infinity],
+  ['client_assertion', Infinity],
+  ...['subject_token', 'actor_token', 'request', 'code', 'refresh_token', 'token', 'device_code', 'id_token_hint', 'authorization_details', 'claims'].map((name) => [name, 65536] as const),
 ]);
 
 /**
