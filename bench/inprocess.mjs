@@ -155,6 +155,55 @@ export const CASES = [
       };
     },
   },
+  {
+    // As 1.x-style unit tests and apps that answer by other means: the
+    // response's `redirect` sets the Location and never ends it, so the
+    // transaction is never removed and the port's session store never
+    // releases its claims. Held claims must not make each decision slower.
+    name: 'decision, responses never end',
+    setup(lib) {
+      const server = lib.createServer();
+      let seq = 0;
+      server.grant(lib.grant.code((client, redirectURI, user, done) => done(null, 'C' + (++seq))));
+      server.deserializeClient((id, done) => done(null, id === CLIENT.id ? CLIENT : false));
+      const [load, decide] = server.decision();
+      let sid = 0;
+      let redirected = 0;
+      return {
+        one() {
+          const session = {
+            authorize: {
+              tid00001: {
+                protocol: 'oauth2', client: CLIENT.id, redirectURI: REDIRECT,
+                req: { type: 'code', clientID: CLIENT.id, redirectURI: REDIRECT, state: 'xyz' },
+              },
+            },
+          };
+          const req = { method: 'POST', url: '/decision', headers: { 'content-type': FORM }, query: {}, body: { transaction_id: 'tid00001' }, user: USER, session, sessionID: 'sess' + (++sid) };
+          const res = new MockResponse();
+          res.redirect = function (url) {
+            this.statusCode = 302;
+            this.setHeader('Location', url);
+            redirected++;
+          };
+          load(req, res, (err) => {
+            if (err) throw err;
+            decide(req, res, unexpectedNext);
+          });
+          return { req, res, seq };
+        },
+        count: () => redirected,
+        prime: 200_000,
+        note: () => `${sid} decisions through this server instance, none ended`,
+        verify({ req, res, seq: n }) {
+          assert.equal(res.statusCode, 302);
+          assert.equal(res.finished, false);
+          assert.equal(res.headers.location, `${REDIRECT}?code=C${n}&state=xyz`);
+          assert.equal(req.oauth2.user, USER);
+        },
+      };
+    },
+  },
 ];
 
 /**

@@ -15,7 +15,7 @@ import { mountLogin } from './web/login.js';
 import { mountResources } from './web/resources.js';
 import { mountMcp } from './mcp/index.js';
 import { PushedRequests } from './oauth/par.js';
-import { csrfProblem, csrfToken } from './web/csrf.js';
+import { configureCsrf, csrfProblem, csrfToken } from './web/csrf.js';
 import { FailureLimiter } from './infra/ratelimit.js';
 import { createThrottle } from 'oauth2orize';
 import { BoundedMemoryStore } from './infra/sessions.js';
@@ -131,10 +131,14 @@ export function createApp({
   // Sessions (in memory) carry the signed-in user and, between the
   // authorization request and the consent form, the oauth2orize transaction.
   // Only the browser-facing routes use them; /token and /api are stateless.
+  const secret = sessionSecret ?? process.env.SESSION_SECRET ?? DEV_SESSION_SECRET;
+  // The login form's CSRF token is signed with the same secret (web/csrf.js),
+  // so that showing it stores nothing.
+  configureCsrf(app, secret);
   const browser = [
     session({
       name: 'example.sid',
-      secret: sessionSecret ?? process.env.SESSION_SECRET ?? DEV_SESSION_SECRET,
+      secret,
       store: sessionStore,
       resave: false,
       saveUninitialized: false,

@@ -1,5 +1,5 @@
 import { AuthorizationError } from '../errors/authorizationerror.js';
-import { own, scopeParam, separatorsOf, stringParam, type ParamBag } from '../lib/params.js';
+import { checkLength, own, scopeParam, separatorsOf, stringParam, type ParamBag } from '../lib/params.js';
 import type { GrantErrorHandler, SyncRequestParser } from '../types.js';
 import type { OAuth2IncomingMessage, OAuth2Transaction, ResponseMode, ResponseModes } from '../types.js';
 import { addIssuer, profileOf } from '../settings/profile.js';
@@ -53,6 +53,7 @@ export function authorizationParser(scopeSeparator: GrantOptions['scopeSeparator
     if (typeof clientID !== 'string') {
       throw new AuthorizationError('Invalid parameter: client_id must be a string', 'invalid_request');
     }
+    checkLength('client_id', clientID, AuthorizationError);
     const areq: { clientID: string; redirectURI?: string; scope?: string[] | ''; state?: string; resource?: string[] } = {
       clientID,
       redirectURI: stringParam(q, 'redirect_uri', AuthorizationError),

@@ -1,5 +1,5 @@
 import { AuthorizationError } from '../errors/authorizationerror.js';
-import { own } from '../lib/params.js';
+import { oversizedParams, own } from '../lib/params.js';
 import { approve, callImmediate, mergeLocals, once, prepareComplete, prepareImmediate, respond, storeTransaction } from '../txn/transaction.js';
 import { callValidate, prepareValidate } from '../lib/validate.js';
 import { optionsFirst, type FactoryArgs } from '../lib/callback.js';
@@ -212,6 +212,10 @@ export function authorization(server: Server<any, any>, options: any, validate?:
   }, transactionAnnotator), { errorHandler: () => server.errorHandler(), authorizationErrorHandler: () => server.authorizationErrorHandler() });
 
   function authorize(req: OAuth2IncomingMessage, res: Parameters<Middleware>[1], next: Parameters<Middleware>[2], source: OAuth2IncomingMessage): void {
+    // Bounded before anything is parsed or stored: no parameter, and no
+    // request as a whole, may fill a session or a transaction store.
+    const oversized = oversizedParams(source.query, AuthorizationError) || oversizedParams(source.body, AuthorizationError);
+    if (oversized) return next(oversized);
     let type: unknown = own((source.query || {}) as ParamBag, 'response_type');
     if (type === undefined || type === null || type === '') {
       const body = source.body as ParamBag | undefined;

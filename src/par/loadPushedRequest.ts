@@ -9,7 +9,7 @@
 import { AuthorizationError } from '../errors/authorizationerror.js';
 import { call, ZERO_OR_ONE, once, prepare, shape } from '../lib/callback.js';
 import { timeOf } from '../lib/timeOf.js';
-import { own } from '../lib/params.js';
+import { oversizedParams, own } from '../lib/params.js';
 import type { Clock } from '../settings/clock.js';
 import type { AuthorizationRequest, OAuth2IncomingMessage, ParamBag } from '../types.js';
 
@@ -114,6 +114,8 @@ export function pushedRequestHook(
 
   return function pushedRequest(req, cb) {
     const query = (req.query || {}) as ParamBag;
+    const oversized = oversizedParams(query, AuthorizationError);
+    if (oversized) return cb(oversized);
     const requestURI = own(query, 'request_uri');
     if (requestURI === undefined || requestURI === null || requestURI === '') {
       if (required) return cb(new AuthorizationError('Missing required parameter: request_uri (pushed authorization requests are required)', 'invalid_request'));

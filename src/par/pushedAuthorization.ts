@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { TokenError } from '../errors/tokenerror.js';
 import { call, ZERO_OR_ONE, once, prepare, shape } from '../lib/callback.js';
 import { resourcesOf } from '../lib/resource.js';
-import { bodyOf, own } from '../lib/params.js';
+import { bodyOf, oversizedParams, own } from '../lib/params.js';
 import { bodyParsingError } from '../lib/respond.js';
 import { callValidate, prepareValidate } from '../lib/validate.js';
 import { advertise, settingsOf } from '../settings/settings.js';
@@ -158,6 +158,8 @@ export function pushedAuthorization<Client = any>(
         return next(new TokenError(`Invalid parameter: ${key} must be a string`, 'invalid_request'));
       }
     }
+    const oversized = oversizedParams(params, TokenError);
+    if (oversized) return next(oversized);
     try {
       // RFC 8707 §2, checked here whatever the server's profile: PAR is not
       // a 1.x endpoint, so no 1.x app relies on a bad value being ignored.

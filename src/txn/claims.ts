@@ -53,27 +53,38 @@ interface Entry {
 
 /**
  * The claims, in two generations of one map each: new claims go into the
- * young map. Every grace period (or when the young map holds `MAX_ENTRIES /
- * 2` claims) the young map becomes the old one, and from the old one only
- * what is still needed is carried over: claims still held, and, on a
- * rotation by time, releases still within their grace period. Each claim is
- * thus looked at once or twice in its life; nothing is scanned per request.
- * (Deleting from the front of one big Map, used as a queue, is not constant
- * time in V8: iterating has to skip the holes that deletions leave.) A
- * release changes its entry in place, so it costs no map operation.
+ * young map. Every grace period (or when the young map holds half the cap)
+ * the young map becomes the old one, and from the old one only what is
+ * still needed is carried over: claims still held, and, on a rotation by
+ * time, releases still within their grace period. At most a quarter of the
+ * cap is carried, the newest first (a claim held longest is the likeliest
+ * to belong to a response that never ends), so after a rotation by count at
+ * least a quarter of the cap of new claims go in before the next one: a
+ * rotation looks at no more entries than the claims made since the last,
+ * twice over, whatever the mix of held and released claims. Nothing is
+ * scanned per request. (Deleting from the front of one big Map, used as a
+ * queue, is not constant time in V8: iterating has to skip the holes that
+ * deletions leave.) A release changes its entry in place, so it costs no
+ * map operation.
  */
 export class ClaimBook {
   private readonly clock: Clock;
+  private readonly max: number;
   private seq = 0;
   private young = new Map<string, Entry>();
   private old = new Map<string, Entry>();
   private since = 0;
+  /** Entries looked at by rotations so far (tests count work with it, not time). */
+  visited = 0;
 
-  /** @param clock the time source of the grace and hold periods (default: the system clock) */
-  constructor(clock?: Clock) {
+  /**
+   * @param clock the time source of the grace and hold periods (default: the system clock)
+   * @param max the most claims remembered (default {@link MAX_ENTRIES}; tests use small caps)
+   */
+  constructor(clock?: Clock, max: number = MAX_ENTRIES) {
     this.clock = clock || systemClock;
+    this.max = Math.max(4, max);
   }
-
   /** Note that `req` has just loaded a transaction from its session. */
   loaded(req: object): void {
     (req as Record<symbol, number>)[LOADED] = ++this.seq;
@@ -133,26 +144,29 @@ export class ClaimBook {
 
   private age(now: number): void {
     const elapsed = now - this.since;
-    if (elapsed < RELEASE_GRACE_MS && this.young.size < MAX_ENTRIES / 2) return;
+    if (elapsed < RELEASE_GRACE_MS && this.young.size < this.max / 2) return;
     const byTime = elapsed >= RELEASE_GRACE_MS;
-    const kept = new Map<string, Entry>();
-    const carry = (map: Map<string, Entry>, shadow: Map<string, Entry>): void => {
-      for (const [key, e] of map) {
-        if (kept.size >= MAX_ENTRIES / 2) return;
-        if (shadow.has(key)) continue;
-        const needed = e.req !== null ? now - e.at < HOLD_MAX_MS : byTime && now - e.at < RELEASE_GRACE_MS;
-        if (needed) kept.set(key, e);
-      }
+    const room = Math.floor(this.max / 4);
+    const needed = (e: Entry): boolean => (e.req !== null ? now - e.at < HOLD_MAX_MS : byTime && now - e.at < RELEASE_GRACE_MS);
+    // What to carry, oldest first (each map iterates in claim order and the
+    // old map's claims are older than the young map's); only the newest
+    // `room` are kept.
+    const picked: Entry[] = [];
+    const pick = (map: Map<string, Entry>, shadow: Map<string, Entry> | null): void => {
+      this.visited += map.size;
+      for (const [key, e] of map) if ((shadow === null || !shadow.has(key)) && needed(e)) picked.push(e);
     };
     if (elapsed >= 2 * RELEASE_GRACE_MS) {
       // After two quiet periods the young map is as out of date as the old one.
-      carry(this.young, kept);
-      carry(this.old, this.young);
+      pick(this.old, this.young);
+      pick(this.young, null);
       this.old = new Map();
     } else {
-      carry(this.old, this.young);
+      pick(this.old, this.young);
       this.old = this.young;
     }
+    const kept = new Map<string, Entry>();
+    for (let i = Math.max(0, picked.length - room); i < picked.length; i++) kept.set(picked[i]!.key, picked[i]!);
     this.young = kept;
     this.since = now;
   }

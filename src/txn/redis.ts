@@ -40,6 +40,20 @@ export interface RedisTransactionStoreOptions {
    * an object; a user without one binds the transaction to the session only.
    */
   userId?: (user: unknown) => string | undefined;
+  /**
+   * Most pending transactions of one session (or, without a session ID, of
+   * one user); storing one more evicts the oldest. Default 20; `Infinity`
+   * for no bound.
+   */
+  maxTransactions?: number;
+  /**
+   * Most characters the pending transactions of one session (or user) may
+   * take in Redis, measured as their JSON; storing one evicts the oldest
+   * others until the session fits, and a single transaction larger than this
+   * is refused with `invalid_request`. Default 262144 (256 KiB); `Infinity`
+   * for no bound.
+   */
+  maxBytes?: number;
 }
 
 /** What each option of the {@link RedisTransactionStore} constructor accepts. */
@@ -49,7 +63,61 @@ const REDIS_OPTIONS = {
   ttl: 'number',
   timeout: 'number',
   userId: 'function',
+  maxTransactions: { kinds: ['number'], check: (v) => ((v as number) >= 1 ? undefined : `must be 1 or more (Infinity for no bound), got ${String(v)}`) },
+  maxBytes: { kinds: ['number'], check: (v) => ((v as number) >= 1 ? undefined : `must be 1 or more (Infinity for no bound), got ${String(v)}`) },
 } as const satisfies OptionTable<RedisTransactionStoreOptions>;
+
+/**
+ * The pending transactions of one session (or user): a hash from
+ * transaction ID to `<stored at, µs>:<characters>`. Indexing one (again)
+ * forgets expired entries, then evicts the oldest others while the session
+ * is over either limit, and returns the evicted IDs, whose keys the store
+ * then deletes one by one. The script touches only its one key (Redis
+ * Cluster places each transaction key by itself), and times are Redis's.
+ * KEYS[1] the index; ARGV: ID, characters, time to live (ms), most
+ * transactions, most characters (0 for no bound).
+ */
+const INDEX_SCRIPT = `local t = redis.call('TIME')
+-- Microseconds, written as digits (Lua would print so large a number in exponent form).
+local stamp = t[1] .. string.format('%06d', tonumber(t[2]))
+local now = tonumber(stamp)
+local ttl = tonumber(ARGV[3])
+local maxCount = tonumber(ARGV[4])
+local maxBytes = tonumber(ARGV[5])
+redis.call('HSET', KEYS[1], ARGV[1], stamp .. ':' .. ARGV[2])
+local all = redis.call('HGETALL', KEYS[1])
+local live = {}
+local count, total = 0, 0
+for i = 1, #all, 2 do
+  local at, size = string.match(all[i + 1], '^(%d+):(%d+)$')
+  at = tonumber(at)
+  size = tonumber(size)
+  if at == nil or size == nil or at + ttl * 1000 <= now then
+    redis.call('HDEL', KEYS[1], all[i])
+  else
+    live[#live + 1] = { all[i], at, size }
+    count = count + 1
+    total = total + size
+  end
+end
+table.sort(live, function(a, b) return a[2] < b[2] end)
+local evicted = {}
+for _, e in ipairs(live) do
+  if (maxCount == 0 or count <= maxCount) and (maxBytes == 0 or total <= maxBytes) then break end
+  if e[1] ~= ARGV[1] then
+    redis.call('HDEL', KEYS[1], e[1])
+    evicted[#evicted + 1] = e[1]
+    count = count - 1
+    total = total - e[3]
+  end
+end
+redis.call('PEXPIRE', KEYS[1], ttl)
+return evicted`;
+
+/** Default of {@link RedisTransactionStoreOptions.maxTransactions}. */
+const DEFAULT_MAX_TRANSACTIONS = 20;
+/** Default of {@link RedisTransactionStoreOptions.maxBytes}. */
+const DEFAULT_MAX_BYTES = 256 * 1024;
 
 /** Fewest characters of a transaction ID: 22 base64url characters carry 132 random bits. */
 const MIN_ID_LENGTH = 22;
@@ -85,6 +153,11 @@ const claimed = new WeakMap<object, string>();
  * - Transaction IDs carry at least 128 random bits (22 characters, or
  *   `idLength`, or the hardened profile's length, when longer).
  * - The client is stored as `serializeClient` produces it.
+ * - Each session (or, without a session ID, each user) keeps at most
+ *   `maxTransactions` pending transactions and `maxBytes` characters of
+ *   them (defaults 20 and 256 KiB): a per-session index (a hash under
+ *   `prefix + 'session:' + <session ID>`, with the transactions' time to
+ *   live) evicts the session's oldest. Every command touches one key.
  * - A Redis failure reaches `next(err)`; a missing or expired transaction
  *   gives the 1.x 403 `Unable to load OAuth 2.0 transaction: <id>`.
  *
@@ -113,9 +186,13 @@ export class RedisTransactionStore {
   private readonly send: RedisCommand;
   private readonly px: string;
   private readonly userId: (user: unknown) => string | undefined;
+  /** See {@link RedisTransactionStoreOptions.maxTransactions}. */
+  readonly maxTransactions: number;
+  /** See {@link RedisTransactionStoreOptions.maxBytes}. */
+  readonly maxBytes: number;
 
   /**
-   * @param options `client` (node-redis or ioredis, connected), `prefix`, `ttl`
+   * @param options `client` (node-redis or ioredis, connected), `prefix`, `ttl`, `timeout`, `userId`, `maxTransactions`, `maxBytes`
    */
   constructor(options: RedisTransactionStoreOptions) {
     if (!options || typeof options !== 'object') throw new TypeError('RedisTransactionStore requires options with a client');
@@ -132,6 +209,9 @@ export class RedisTransactionStore {
     // Types were checked above, with this store's own messages; the table adds the near misses.
     checkOptions('oauth2orize.RedisTransactionStore', options, REDIS_OPTIONS);
     this.send = commander(options.client, timeout === undefined ? 5000 : timeout);
+    const { maxTransactions, maxBytes } = options;
+    this.maxTransactions = typeof maxTransactions === 'number' && maxTransactions >= 1 ? maxTransactions : DEFAULT_MAX_TRANSACTIONS;
+    this.maxBytes = typeof maxBytes === 'number' && maxBytes >= 1 ? maxBytes : DEFAULT_MAX_BYTES;
   }
 
   /**
@@ -196,7 +276,10 @@ export class RedisTransactionStore {
       } catch (err) {
         return cb(err);
       }
-      this.send(['SET', this.prefix + tid, value, 'PX', this.px, 'NX']).then((reply) => {
+      if (value.length > this.maxBytes) return cb(tooLarge());
+      // The write and the session's index go out together (one round trip
+      // with a pipelining client); each touches one key.
+      Promise.all([this.send(['SET', this.prefix + tid, value, 'PX', this.px, 'NX']), this.index(stored, tid, value.length)]).then(([reply]) => {
         // NX fails only if 132 random bits repeat; refuse rather than overwrite.
         if (reply === null) return cb(new Error('Transaction ID collision in RedisTransactionStore'));
         cb(null, tid);
@@ -232,11 +315,12 @@ export class RedisTransactionStore {
       } catch (err) {
         return cb(err);
       }
+      if (value.length > this.maxBytes) return cb(tooLarge());
       this.send(['SET', this.prefix + tid, value, 'PX', this.px, 'XX']).then((reply) => {
         if (reply === null) return cb(new ForbiddenError('Unable to load OAuth 2.0 transaction: ' + tid));
         bindings.set(req, stored);
-        cb(null, tid);
-      }, (err) => cb(err));
+        return this.index(stored, tid, value.length).then(() => cb(null, tid));
+      }).then(undefined, (err) => cb(err));
     });
   }
 
@@ -252,6 +336,7 @@ export class RedisTransactionStore {
    */
   claim(options: SessionStoreOptions, req: OAuth2IncomingMessage, tid: string, cb: TransactionClaimCallback): void {
     void options;
+    this.unindex(req, tid);
     this.send(['DEL', this.prefix + tid]).then((deleted) => {
       if (Number(deleted) !== 1) return cb(null, false);
       claimed.set(req, tid);
@@ -269,7 +354,40 @@ export class RedisTransactionStore {
   remove(options: SessionStoreOptions, req: OAuth2IncomingMessage, tid: string, cb: (err?: unknown) => void): void {
     void options;
     if (claimed.get(req) === tid) return cb();
+    this.unindex(req, tid);
     this.send(['DEL', this.prefix + tid]).then(() => cb(), (err) => cb(err));
+  }
+
+  /** The index key of a stored transaction's session, or its user's; null when it has neither. */
+  private indexKey(stored: Stored): string | null {
+    if (stored.s !== null) return this.prefix + 'session:' + stored.s;
+    if (stored.u !== null) return this.prefix + 'user:' + stored.u;
+    return null;
+  }
+
+  /**
+   * Record a transaction in its session's index, and delete the
+   * transactions the index evicted to keep the session within its limits.
+   */
+  private index(stored: Stored, tid: string, size: number): Promise<void> {
+    const key = this.indexKey(stored);
+    if (key === null) return Promise.resolve();
+    const limit = (n: number): string => (n === Infinity ? '0' : String(Math.floor(n)));
+    return this.send(['EVAL', INDEX_SCRIPT, '1', key, tid, String(size), this.px, limit(this.maxTransactions), limit(this.maxBytes)]).then((evicted) => {
+      if (!Array.isArray(evicted) || evicted.length === 0) return;
+      return Promise.all(evicted.map((id) => this.send(['DEL', this.prefix + String(id)]))).then(() => undefined);
+    });
+  }
+
+  /**
+   * Forget a transaction in its session's index (the request loaded it, so
+   * its binding is known). Nothing waits for this: an entry left behind
+   * expires with the index, or is dropped by the next eviction.
+   */
+  private unindex(req: OAuth2IncomingMessage, tid: string): void {
+    const stored = bindings.get(req);
+    const key = stored ? this.indexKey(stored) : null;
+    if (key !== null) this.send(['HDEL', key, tid]).then(undefined, () => undefined);
   }
 
   private userOf(options: { userProperty?: string }, req: OAuth2IncomingMessage): string | undefined {
@@ -278,6 +396,10 @@ export class RedisTransactionStore {
     const id = this.userId(user);
     return typeof id === 'string' ? id : undefined;
   }
+}
+
+function tooLarge(): Error {
+  return new AuthorizationError('Authorization request too large to keep pending', 'invalid_request');
 }
 
 function sessionIdOf(req: OAuth2IncomingMessage): string | null {

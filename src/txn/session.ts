@@ -39,6 +39,16 @@ export interface SessionStoreConfig {
    */
   maxTransactions?: number;
   /**
+   * Most characters the pending transactions of one session may take,
+   * measured as their JSON (what a session store writes). Storing a
+   * transaction evicts the oldest others until the session fits; a single
+   * transaction larger than this is refused with `invalid_request`. Bounds
+   * the session's size whatever the requests carry. Default 262144
+   * (256 KiB), far above what real requests need (every request parameter
+   * is bounded too); `Infinity` for no bound.
+   */
+  maxBytes?: number;
+  /**
    * The clock of the claims' time limits (the grace period after a
    * transaction was answered), in milliseconds since the epoch. Default
    * the system clock; the default store of `createServer({ clock })` gets that clock.
@@ -49,6 +59,7 @@ export interface SessionStoreConfig {
 /** What each option of the {@link SessionStore} constructor accepts. */
 const SESSION_STORE_CONFIG = {
   maxTransactions: { kinds: ['number'], check: (v) => ((v as number) >= 1 ? undefined : `must be 1 or more (Infinity for no bound), got ${String(v)}`) },
+  maxBytes: { kinds: ['number'], check: (v) => ((v as number) >= 1 ? undefined : `must be 1 or more (Infinity for no bound), got ${String(v)}`) },
   clock: 'function',
 } as const satisfies OptionTable<SessionStoreConfig>;
 
@@ -73,18 +84,22 @@ export class SessionStore {
   readonly legacy = true as const;
   /** See {@link SessionStoreConfig.maxTransactions}. */
   readonly maxTransactions: number;
+  /** See {@link SessionStoreConfig.maxBytes}. */
+  readonly maxBytes: number;
 
   /**
    * @example
    * ```ts
    * const server = oauth2orize.createServer({ store: new SessionStore({ maxTransactions: 5 }) });
    * ```
-   * @param config `maxTransactions`: pending transactions kept per session (default 20)
+   * @param config `maxTransactions` and `maxBytes`: pending transactions kept per session (default 20, 256 KiB); `clock`
    */
   constructor(config?: SessionStoreConfig) {
     checkOptions('oauth2orize.SessionStore', config, SESSION_STORE_CONFIG);
     const max = config && config.maxTransactions;
     this.maxTransactions = typeof max === 'number' && max >= 1 ? max : 20;
+    const bytes = config && config.maxBytes;
+    this.maxBytes = typeof bytes === 'number' && bytes >= 1 ? bytes : DEFAULT_MAX_BYTES;
     this.claims = new ClaimBook(config && config.clock);
   }
 
@@ -150,7 +165,14 @@ export class SessionStore {
       txn.client = obj;
       const txns = this.txnsOf(session, key);
       txns[tid] = txn;
-      this.evict(txns);
+      let refused: Error | undefined;
+      try {
+        refused = this.evict(txns, tid);
+      } catch (err) {
+        delete txns[tid];
+        return cb(err);
+      }
+      if (refused) return cb(refused);
       cb(null, tid);
     });
   }
@@ -171,7 +193,16 @@ export class SessionStore {
     server.serializeClient(txn.client, (err, obj) => {
       if (err) return cb(err);
       txn.client = obj;
-      this.txnsOf(session, key)[tid] = txn;
+      const txns = this.txnsOf(session, key);
+      txns[tid] = txn;
+      let refused: Error | undefined;
+      try {
+        refused = this.evict(txns, tid);
+      } catch (err) {
+        delete txns[tid];
+        return cb(err);
+      }
+      if (refused) return cb(refused);
       cb(null, tid);
     });
   }
@@ -227,15 +258,107 @@ export class SessionStore {
     return txns;
   }
 
-  /** Drop the oldest transactions beyond the limit (insertion order). */
-  private evict(txns: Txns): void {
+  /**
+   * Drop the oldest transactions (insertion order) beyond the count and
+   * byte limits, never `tid`, the one just written; refuse (and drop) `tid`
+   * itself when it alone is over the byte limit.
+   */
+  private evict(txns: Txns, tid: string): Error | undefined {
     // Count without allocating; this runs on every new transaction.
     let count = 0;
     for (const id in txns) if (Object.prototype.hasOwnProperty.call(txns, id)) count++;
-    if (count <= this.maxTransactions) return;
+    if (count > this.maxTransactions) {
+      let over = count - this.maxTransactions;
+      for (const id of Object.keys(txns)) {
+        if (over === 0) break;
+        if (id === tid) continue;
+        delete txns[id];
+        over--;
+      }
+    }
+    if (this.maxBytes === Infinity) return undefined;
+    const written = txns[tid];
+    // The usual case, a session with one small pending transaction, needs no
+    // serializing: a bound of its JSON's length that is under the limit will do.
+    if (count === 1) {
+      const bound = jsonBound(written);
+      if (bound !== undefined && bound <= this.maxBytes) return undefined;
+    }
+    // The one just written is measured afresh (an update may reuse its object).
+    if (written && typeof written === 'object') sizes.delete(written);
+    const own = sizeOf(written);
+    if (own > this.maxBytes) {
+      delete txns[tid];
+      return new AuthorizationError('Authorization request too large to keep pending', 'invalid_request');
+    }
     const ids = Object.keys(txns);
-    for (let i = 0; i < ids.length - this.maxTransactions; i++) delete txns[ids[i]!];
+    let total = 0;
+    const each: number[] = [];
+    for (const id of ids) total += each[each.length] = id === tid ? own : sizeOf(txns[id]);
+    for (let i = 0; total > this.maxBytes && i < ids.length; i++) {
+      if (ids[i] === tid) continue;
+      delete txns[ids[i]!];
+      total -= each[i]!;
+    }
+    return undefined;
   }
+}
+
+/** Default of {@link SessionStoreConfig.maxBytes}. */
+const DEFAULT_MAX_BYTES = 256 * 1024;
+
+/**
+ * Sizes of the transactions measured so far, by object: a session kept in
+ * memory hands back the same objects, and one read from a store gets
+ * measured once per request.
+ */
+const sizes = new WeakMap<object, number>();
+
+/**
+ * An upper bound of the length of a transaction's JSON, without
+ * serializing it, for the flat shape `authorize` stores (strings, numbers,
+ * a `req` of strings and string lists); undefined for anything else. Every
+ * character of a string may take six in JSON (`\u0000`), and every value
+ * some punctuation.
+ */
+function jsonBound(txn: unknown): number | undefined {
+  if (!txn || typeof txn !== 'object') return 0;
+  let n = 2;
+  for (const key in txn) {
+    const value = (txn as Record<string, unknown>)[key];
+    n += 6 * key.length + 4;
+    if (typeof value === 'string') n += 6 * value.length + 2;
+    else if (value === undefined || value === null || typeof value === 'number' || typeof value === 'boolean') n += 24;
+    else if (key === 'req' && !Array.isArray(value)) {
+      n += 2;
+      for (const k in value as object) {
+        const v = (value as Record<string, unknown>)[k];
+        n += 6 * k.length + 4;
+        if (typeof v === 'string') n += 6 * v.length + 2;
+        else if (v === undefined || v === null || typeof v === 'number' || typeof v === 'boolean') n += 24;
+        else if (Array.isArray(v)) {
+          n += 2;
+          for (const item of v as unknown[]) {
+            if (typeof item !== 'string') return undefined;
+            n += 6 * item.length + 3;
+          }
+        } else return undefined;
+      }
+    } else return undefined;
+  }
+  return n;
+}
+
+/** Characters of a transaction's JSON, as a session store would write it. */
+function sizeOf(txn: unknown): number {
+  if (!txn || typeof txn !== 'object') return 0;
+  let size = sizes.get(txn);
+  if (size === undefined) {
+    const json = JSON.stringify(txn);
+    size = typeof json === 'string' ? json.length : 0;
+    sizes.set(txn, size);
+  }
+  return size;
 }
 
 /**

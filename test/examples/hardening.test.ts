@@ -320,26 +320,44 @@ describe('example hardening', { timeout: 120_000 }, () => {
     assert.equal(one.res.status, 200, 'client_secret_post alone still works');
   });
 
+  /** Sign in a new browser (optionally with extra headers on every request); returns the sign-in response. */
+  async function signIn(app: RunningExample, headers: Record<string, string> = {}): Promise<{ browser: Browser; res: Response }> {
+    const browser = new Browser();
+    const page = await browser.request(app.url('/login'), { headers });
+    const csrf_token = hiddenField(await page.text(), 'csrf_token');
+    const res = await browser.request(app.url('/login'), {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ username: DEMO.username, password: DEMO.password, return_to: '/', csrf_token }),
+    });
+    assert.equal(res.status, 303);
+    return { browser, res };
+  }
+
+  const sessionCookie = (res: Response) => res.headers.getSetCookie().find((c) => c.startsWith('example.sid=')) ?? '';
+
   test('sessions expire, the store is bounded, and cookies are Secure over HTTPS behind a proxy', async (t) => {
     const store = new BoundedMemoryStore({ max: 3 });
     const app = await start(t, { sessionStore: store, sessionMaxAge: 600_000, trustProxy: 1 });
-    const first = await fetch(app.url('/login'));
-    const cookie = first.headers.get('set-cookie') ?? '';
+    const { res: first } = await signIn(app);
+    const cookie = sessionCookie(first);
     assert.match(cookie, /Expires=/, 'the session cookie has an expiry');
     assert.match(cookie, /HttpOnly/);
     assert.doesNotMatch(cookie, /Secure/, 'no Secure flag over plain HTTP');
 
-    for (let i = 0; i < 5; i++) await fetch(app.url('/login'));
+    for (let i = 0; i < 5; i++) await signIn(app);
     assert.equal(store.size, 3, 'the store keeps at most max sessions');
 
-    const https = await fetch(app.url('/login'), { headers: { 'x-forwarded-proto': 'https' } });
-    assert.match(https.headers.get('set-cookie') ?? '', /; Secure/);
+    const { res: https } = await signIn(app, { 'x-forwarded-proto': 'https' });
+    assert.match(sessionCookie(https), /; Secure/);
+    const csrf = await fetch(app.url('/login'), { headers: { 'x-forwarded-proto': 'https' } });
+    assert.match(csrf.headers.get('set-cookie') ?? '', /^example\.csrf=.*; Secure/, 'the CSRF cookie too');
   });
 
   test('without trust proxy, a spoofed X-Forwarded-Proto does not change the cookie', async (t) => {
     const app = await start(t);
-    const res = await fetch(app.url('/login'), { headers: { 'x-forwarded-proto': 'https' } });
-    const cookie = res.headers.get('set-cookie') ?? '';
+    const { res } = await signIn(app, { 'x-forwarded-proto': 'https' });
+    const cookie = sessionCookie(res);
     assert.match(cookie, /example\.sid=/);
     assert.doesNotMatch(cookie, /Secure/);
   });

@@ -41,7 +41,14 @@ const exampleDir = new URL('../../examples/authorization-server/', import.meta.u
 const { createApp }: AppModule = await import(new URL('app.js', exampleDir).href);
 const { openDatabase }: DbModule = await import(new URL('storage/db.js', exampleDir).href);
 /** The example's bounded session store (infra/sessions.js). */
-export const { BoundedMemoryStore }: { BoundedMemoryStore: new (options?: { max?: number }) => { readonly size: number } } =
+export const { BoundedMemoryStore }: {
+  BoundedMemoryStore: new (options?: { max?: number }) => {
+    readonly size: number;
+    readonly signedIn: number;
+    get(sid: string, cb: (err: unknown, data?: unknown) => void): void;
+    set(sid: string, data: unknown, cb?: (err?: unknown) => void): void;
+  };
+} =
   await import(new URL('infra/sessions.js', exampleDir).href);
 
 /** Where the example's main script is. */
@@ -161,7 +168,7 @@ export function consentForm(html: string): { transaction_id: string; csrf_token:
   return { transaction_id: hiddenField(html, 'transaction_id'), csrf_token: hiddenField(html, 'csrf_token') };
 }
 
-/** Load the login page (which starts a session) and return its CSRF token. */
+/** Load the login page (which sets the CSRF cookie, and starts no session) and return its CSRF token. */
 export async function loginCsrf(browser: Browser, app: RunningExample): Promise<string> {
   return hiddenField(await (await browser.get(app.url('/login'))).text(), 'csrf_token');
 }

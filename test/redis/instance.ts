@@ -8,6 +8,10 @@
  *   v5), or null for express-session's MemoryStore;
  * - `timeout`: the store's command timeout, in milliseconds.
  *
+ * The races below open hundreds of transactions in one session at once, so
+ * the store's per-session bound is raised above them (its default, 20,
+ * would evict most of them; test/redis/bounds.test.ts tests the bound).
+ *
  * Codes live in the sessions' Redis when there is one, so that any instance
  * can exchange them; every issued code also increments `issued:<tid>`, which
  * the tests read to count grants per transaction across all instances.
@@ -39,7 +43,7 @@ if (shared) {
 }
 const localCodes = new Map<string, string>();
 
-const server = oauth2orize.createServer({ store: new RedisTransactionStore({ client: txnClient.client, timeout: config.timeout }) });
+const server = oauth2orize.createServer({ store: new RedisTransactionStore({ client: txnClient.client, timeout: config.timeout, maxTransactions: 10_000, maxBytes: Infinity }) });
 server.serializeClient((client: typeof CLIENT, done) => done(null, client.id));
 server.deserializeClient((id: string, done) => done(null, id === CLIENT.id ? CLIENT : false));
 server.grant(oauth2orize.grant.code((client: typeof CLIENT, redirectURI: string | undefined, user: { id: string }, ares: any, done: any) => {

@@ -5,12 +5,22 @@
  * parameters never travel through the browser and are checked before the
  * user sees anything. oauth2orize's `server.pushedAuthorization()` and
  * `authorize({ loadPushedRequest })` do the protocol; this module keeps
- * the pushed requests (in memory, at most 10,000, for 60 seconds, once).
+ * the pushed requests (in memory, for 60 seconds, once).
+ *
+ * Bounded per client: a client has at most {@link MAX_PER_CLIENT} pending
+ * requests, and a new push evicts only that client's oldest, so no client
+ * (the public demo client needs no secret) can push out another's pending
+ * `request_uri`. When {@link MAX_PUSHED} requests are pending in all, a
+ * client with none of its own to give up is refused (503) until some expire.
  *
  * @module par
  */
+import { TokenError } from 'oauth2orize';
 
-const MAX_PUSHED = 10_000;
+/** Most pending pushed requests in all. */
+export const MAX_PUSHED = 10_000;
+/** Most pending pushed requests of one client. */
+export const MAX_PER_CLIENT = 100;
 
 /**
  * @typedef {object} PushedRecord
@@ -23,6 +33,8 @@ export class PushedRequests {
   constructor() {
     /** @type {Map<string, PushedRecord>} */
     this.records = new Map();
+    /** Each client's pending request URIs, oldest first. @type {Map<string, Set<string>>} */
+    this.byClient = new Map();
   }
 
   /**
@@ -31,14 +43,42 @@ export class PushedRequests {
    */
   store = ({ requestURI, clientID, params, expiresAt }) => {
     const now = Date.now();
-    for (const [uri, r] of this.records) if (new Date(r.expiresAt).getTime() <= now) this.records.delete(uri);
-    while (this.records.size >= MAX_PUSHED) {
-      const oldest = this.records.keys().next().value;
-      if (oldest === undefined) break;
-      this.records.delete(oldest);
+    let mine = this.byClient.get(clientID);
+    if (!mine) this.byClient.set(clientID, (mine = new Set()));
+    // This client's expired requests, then its oldest beyond its share.
+    for (const uri of mine) {
+      const r = this.records.get(uri);
+      if (!r || new Date(r.expiresAt).getTime() <= now) this.forget(uri);
+    }
+    while (mine.size >= MAX_PER_CLIENT) this.forget(/** @type {string} */ (mine.values().next().value));
+    if (this.records.size >= MAX_PUSHED) {
+      for (const [uri, r] of this.records) if (new Date(r.expiresAt).getTime() <= now) this.forget(uri);
+      if (this.records.size >= MAX_PUSHED) {
+        if (mine.size === 0) {
+          if (this.byClient.get(clientID) === mine) this.byClient.delete(clientID);
+          throw new TokenError('Too many pending pushed requests; try again later', 'temporarily_unavailable', null, 503);
+        }
+        this.forget(/** @type {string} */ (mine.values().next().value));
+      }
     }
     this.records.set(requestURI, { clientID, params, expiresAt });
+    // `forget` drops a client's set once it is empty.
+    this.byClient.set(clientID, mine);
+    mine.add(requestURI);
   };
+
+  /**
+   * Drop one pending request.
+   * @param {string} uri
+   */
+  forget(uri) {
+    const record = this.records.get(uri);
+    this.records.delete(uri);
+    for (const id of record ? [record.clientID] : this.byClient.keys()) {
+      const set = this.byClient.get(id);
+      if (set && set.delete(uri) && set.size === 0) this.byClient.delete(id);
+    }
+  }
 
   /**
    * `loadPushedRequest` for `authorize`: returns the record and forgets it,
@@ -47,7 +87,7 @@ export class PushedRequests {
    */
   load = ({ requestURI }) => {
     const record = this.records.get(requestURI);
-    this.records.delete(requestURI);
+    this.forget(requestURI);
     return record;
   };
 }
