@@ -186,6 +186,15 @@ export { REQUEST_URI_PREFIX };
 export type { PushedAuthorizationOptions, PushedRequestStore } from './par/pushedAuthorization.js';
 export type { PushedAuthorizeOptions, PushedRequestRecord, PushedRequestLoader, PushedRequestLoadContext } from './par/loadPushedRequest.js';
 
+// Client registration: dynamic registration (RFC 7591) and client ID metadata documents.
+import { registration, loopbackPublicClientPolicy } from './registration/registration.js';
+export { registration, loopbackPublicClientPolicy };
+export type {
+  RegistrationOptions, RegistrationThrottleOptions, RegisteredClient, RegisteredClientStore, RegistrationPolicy, RegistrationPolicyContext,
+  InitialAccessTokenFunction, InitialAccessTokenContext,
+} from './registration/registration.js';
+export type { ClientMetadata } from './registration/clientMetadata.js';
+
 // Observability: the diagnostics channels, their payloads, and what they say about clients and users.
 import { TRACING_CHANNELS, EVENT_CHANNELS, configureDiagnostics, describeClient, isObserved, publishEvent } from './diagnostics/channels.js';
 export { TRACING_CHANNELS, EVENT_CHANNELS, configureDiagnostics, describeClient, isObserved, publishEvent };

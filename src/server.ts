@@ -12,6 +12,7 @@ import { authorizationErrorHandler, type AuthorizationErrorHandlerOptions } from
 import { errorHandler, type ErrorHandlerOptions } from './middleware/errorHandler.js';
 import { deviceAuthorization, type DeviceAuthorizationOptions, type DeviceAuthorizationStore } from './device/deviceAuthorization.js';
 import { deviceVerification, type DeviceVerificationOptions, type DeviceLookupFunction } from './device/deviceVerification.js';
+import { registration, type RegistrationOptions, type RegisteredClientStore } from './registration/registration.js';
 import { pushedAuthorization, type PushedAuthorizationOptions, type PushedRequestStore } from './par/pushedAuthorization.js';
 import type { Profile } from './settings/profile.js';
 import { advertise, carrySettings, createSettings, installSettings, recordDeclared, recordGrantType, recordResponseType, recordTransactionType, settingsOf } from './settings/settings.js';
@@ -587,6 +588,27 @@ export class Server<Client = any, User = any> {
     if (usedAsMiddleware('server.pushedAuthorization', arguments)) return misusedMiddleware('server.pushedAuthorization');
     if (typeof options === 'function') return this._renderErrors(pushedAuthorization<Client>(this, undefined, options, validate));
     return this._renderErrors(pushedAuthorization<Client>(this, options, validate, store));
+  }
+
+  /**
+   * Create the dynamic client registration endpoint (RFC 7591 §3), and
+   * advertise it as `registration_endpoint` when `options.endpoint` is set.
+   * See {@link registration}.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc7591#section-3
+   * @param options `endpoint`, `policy`, `initialAccessToken`, redirect URI allowances, limits, `throttle`
+   * @param store keeps the registered client
+   */
+  registration(options: RegistrationOptions | undefined, store: RegisteredClientStore): Middleware;
+  /**
+   * Create the registration endpoint with the default options (open registration).
+   * @param store keeps the registered client
+   */
+  registration(store: RegisteredClientStore): Middleware;
+  registration(options: any, store?: any): Middleware {
+    if (usedAsMiddleware('server.registration', arguments)) return misusedMiddleware('server.registration');
+    if (typeof options === 'function') return this._renderErrors(registration(this, undefined, options));
+    return this._renderErrors(registration(this, options, store));
   }
 
   /**
