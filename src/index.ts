@@ -194,6 +194,12 @@ export type {
   InitialAccessTokenFunction, InitialAccessTokenContext,
 } from './registration/registration.js';
 export type { ClientMetadata } from './registration/clientMetadata.js';
+import { createClientIdMetadataResolver, isClientIdMetadataUrl } from './registration/cimd.js';
+export { createClientIdMetadataResolver, isClientIdMetadataUrl };
+export type {
+  ClientIdMetadataOptions, ClientIdMetadataResolver, ClientIdMetadataDocument, ClientIdMetadataCheck, ClientIdMetadataFailure,
+  ClientIdLookupFunction, ClientIdConnectFunction, ClientIdConnectTarget, ResolvedAddress,
+} from './registration/cimd.js';
 
 // Observability: the diagnostics channels, their payloads, and what they say about clients and users.
 import { TRACING_CHANNELS, EVENT_CHANNELS, configureDiagnostics, describeClient, isObserved, publishEvent } from './diagnostics/channels.js';

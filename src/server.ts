@@ -12,6 +12,7 @@ import { authorizationErrorHandler, type AuthorizationErrorHandlerOptions } from
 import { errorHandler, type ErrorHandlerOptions } from './middleware/errorHandler.js';
 import { deviceAuthorization, type DeviceAuthorizationOptions, type DeviceAuthorizationStore } from './device/deviceAuthorization.js';
 import { deviceVerification, type DeviceVerificationOptions, type DeviceLookupFunction } from './device/deviceVerification.js';
+import { createClientIdMetadataResolver, type ClientIdMetadataOptions, type ClientIdMetadataResolver } from './registration/cimd.js';
 import { registration, type RegistrationOptions, type RegisteredClientStore } from './registration/registration.js';
 import { pushedAuthorization, type PushedAuthorizationOptions, type PushedRequestStore } from './par/pushedAuthorization.js';
 import type { Profile } from './settings/profile.js';
@@ -609,6 +610,22 @@ export class Server<Client = any, User = any> {
     if (usedAsMiddleware('server.registration', arguments)) return misusedMiddleware('server.registration');
     if (typeof options === 'function') return this._renderErrors(registration(this, undefined, options));
     return this._renderErrors(registration(this, options, store));
+  }
+
+  /**
+   * Create a resolver of client metadata documents (`client_id` as an https
+   * URL), and advertise `client_id_metadata_document_supported: true`. See
+   * {@link createClientIdMetadataResolver}; call the resolver from the
+   * `validate` of `authorize` and from the client lookup of the token endpoint.
+   *
+   * @see https://datatracker.ietf.org/doc/draft-ietf-oauth-client-id-metadata-document/
+   * @param options limits, cache bounds, the development allowance for loopback, injectable `lookup` and `connect`
+   * @returns the resolver
+   */
+  clientIdMetadataDocuments(options?: ClientIdMetadataOptions): ClientIdMetadataResolver {
+    const resolver = createClientIdMetadataResolver({ now: settingsOf(this).options.clock, ...options });
+    advertise(this, { client_id_metadata_document_supported: true });
+    return resolver;
   }
 
   /**
