@@ -7,7 +7,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import diagnostics from 'node:diagnostics_channel';
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, request as httpRequest, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import fc from 'fast-check';
@@ -181,6 +181,20 @@ describe('server.registration: options', () => {
       const big = await post(app.base, { ...publicClient, client_name: 'x'.repeat(2000) });
       assert.equal(big.status, 400);
       assert.match(big.json.error_description, /larger than 1024 bytes/);
+      // Chunked, without a Content-Length: cut while reading.
+      const chunked = await new Promise<{ status: number; body: any }>((resolve, reject) => {
+        const req = httpRequest(app.base + '/register', { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
+          let text = '';
+          res.on('data', (c) => { text += c; });
+          res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+        });
+        req.on('error', reject);
+        req.write('{"client_name":"' + 'x'.repeat(600));
+        req.write('x'.repeat(600) + '"}');
+        req.end();
+      });
+      assert.equal(chunked.status, 400);
+      assert.match(chunked.body.error_description, /larger than 1024 bytes/);
       const form = await fetch(app.base + '/register', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=b' });
       assert.equal(form.status, 400);
       assert.equal((await form.json() as any).error, 'invalid_client_metadata');
