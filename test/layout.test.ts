@@ -55,6 +55,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   'exchange/': ['lib/', 'errors/', 'diagnostics/', 'settings/', 'pkce.ts', 'device/', 'stores/'],
   'middleware/': ['lib/', 'errors/', 'diagnostics/', 'settings/', 'unorderedlist.ts', 'pkce.ts', 'response/', 'txn/', 'par/', 'stores/', 'type:server.ts'],
   'clientauth/': ['lib/', 'errors/', 'diagnostics/', 'settings/', 'stores/', 'middleware/'],
+  'registration/': ['lib/', 'errors/', 'diagnostics/', 'settings/', 'stores/', 'clientauth/'],
   'server.ts': [EVERYTHING],
   'index.ts': [EVERYTHING],
   [TYPES]: [EVERYTHING],

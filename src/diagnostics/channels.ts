@@ -16,9 +16,9 @@ import { callbackDiagnostics } from '../lib/callback.js';
 
 /**
  * The endpoints that publish on a tracing channel, by the `endpoint` field of
- * their context. `registration` and `bearer` (the resource-side bearer-token
- * middleware) are reserved: their channel names are fixed, nothing publishes
- * on them yet.
+ * their context. `registration` is the dynamic client registration
+ * endpoint. `bearer` (the resource-side bearer-token middleware) is
+ * reserved: its channel name is fixed, nothing publishes on it yet.
  *
  * @group Observability
  */
