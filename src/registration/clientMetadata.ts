@@ -45,7 +45,10 @@ export interface ClientMetadata {
   /** Where the client's public keys are published (for `private_key_jwt`). */
   jwks_uri?: string;
   /** The client's public keys, by value (a JWK Set). */
-  jwks?: { keys: Record<string, unknown>[] };
+  jwks?: {
+    /** The public keys, as JWK objects. */
+    keys: Record<string, unknown>[];
+  };
   /** An identifier of the client software, the same for every instance. */
   software_id?: string;
   /** The version of the client software. */

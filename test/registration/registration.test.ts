@@ -92,11 +92,12 @@ describe('server.registration: RFC 7591', () => {
   });
 
   it('answers invalid_client (401) at the token endpoint for an unknown or forgotten client_id', async () => {
-    for (const init of [
+    const attempts: Array<{ headers: Record<string, string>; body: string }> = [
       { headers: { authorization: 'Basic ' + Buffer.from('nobody:secret').toString('base64') }, body: 'grant_type=client_credentials' },
       { headers: {}, body: 'grant_type=client_credentials&client_id=nobody&client_secret=x' },
       { headers: {}, body: 'grant_type=authorization_code&code=c&client_id=nobody&redirect_uri=http%3A%2F%2F127.0.0.1%2Fcb' },
-    ]) {
+    ];
+    for (const init of attempts) {
       const res = await fetch(app.base + '/token', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...init.headers }, body: init.body });
       assert.equal(res.status, 401, init.body);
       assert.equal((await res.json() as any).error, 'invalid_client');
