@@ -18,6 +18,8 @@ import https from 'node:https';
 import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { createServer as createHttpServer } from 'node:http';
+import express from 'express';
 import oauth2orize, {
   createClientIdMetadataResolver, isClientIdMetadataUrl,
   type ClientIdConnectTarget, type ClientIdMetadataOptions, type ResolvedAddress,
@@ -371,5 +373,39 @@ describe('server.clientIdMetadataDocuments', () => {
     });
     assert.equal(meta.client_id_metadata_document_supported, true);
     assert.equal((await resolve(url('/good.json'))).client_id, url('/good.json'));
+  });
+});
+
+describe('CIMD clients at a token endpoint (server.authenticateClient)', () => {
+  it('a document client authenticates as a public client; a missing document is invalid_client', async () => {
+    const as = oauth2orize.createServer<any>();
+    as.exchange(oauth2orize.exchange.clientCredentials(({ client }) => 'at-for-' + client.client_id));
+    const resolve = as.clientIdMetadataDocuments({ lookup: fixedLookup, connect: loopbackConnect, allowLoopback: true });
+    const app = express();
+    app.post('/token', express.urlencoded({ extended: false }), as.authenticateClient({
+      methods: ['client_secret_basic', 'none'],
+      methodOf: (client: any) => client.token_endpoint_auth_method,
+    }, ({ clientId }) => (isClientIdMetadataUrl(clientId) ? resolve(clientId) : null)), as.token(), as.errorHandler());
+    const http = createHttpServer(app);
+    await new Promise<void>((done) => http.listen(0, '127.0.0.1', done));
+    const base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    const token = (clientId: string) => fetch(base + '/token', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId }).toString(),
+    });
+    try {
+      const ok = await token(url('/good.json'));
+      assert.equal(ok.status, 200);
+      assert.equal((await ok.json() as any).access_token, 'at-for-' + url('/good.json'));
+      for (const bad of [url('/missing.json'), url('/good.json', 'metadata.test'), url('/other-id.json')]) {
+        const res = await token(bad);
+        assert.equal(res.status, 401, bad);
+        assert.equal((await res.json() as any).error, 'invalid_client');
+      }
+    } finally {
+      http.closeAllConnections();
+      await new Promise((done) => http.close(done));
+    }
   });
 });
