@@ -191,8 +191,11 @@ import { registration, loopbackPublicClientPolicy } from './registration/registr
 export { registration, loopbackPublicClientPolicy };
 export type {
   RegistrationOptions, RegistrationThrottleOptions, RegisteredClient, RegisteredClientStore, RegistrationPolicy, RegistrationPolicyContext,
-  InitialAccessTokenFunction, InitialAccessTokenContext,
+  InitialAccessTokenFunction, InitialAccessTokenContext, RegistrationManagementOptions, MetadataRuleOptions,
 } from './registration/registration.js';
+import { clientConfiguration } from './registration/clientConfiguration.js';
+export { clientConfiguration };
+export type { ClientConfigurationOptions, ClientConfigurationStore } from './registration/clientConfiguration.js';
 export type { ClientMetadata } from './registration/clientMetadata.js';
 import { createClientIdMetadataResolver, isClientIdMetadataUrl } from './registration/cimd.js';
 export { createClientIdMetadataResolver, isClientIdMetadataUrl };

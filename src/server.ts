@@ -13,6 +13,7 @@ import { errorHandler, type ErrorHandlerOptions } from './middleware/errorHandle
 import { deviceAuthorization, type DeviceAuthorizationOptions, type DeviceAuthorizationStore } from './device/deviceAuthorization.js';
 import { deviceVerification, type DeviceVerificationOptions, type DeviceLookupFunction } from './device/deviceVerification.js';
 import { createClientIdMetadataResolver, type ClientIdMetadataOptions, type ClientIdMetadataResolver } from './registration/cimd.js';
+import { clientConfiguration, type ClientConfigurationOptions, type ClientConfigurationStore } from './registration/clientConfiguration.js';
 import { registration, type RegistrationOptions, type RegisteredClientStore } from './registration/registration.js';
 import { pushedAuthorization, type PushedAuthorizationOptions, type PushedRequestStore } from './par/pushedAuthorization.js';
 import type { Profile } from './settings/profile.js';
@@ -610,6 +611,20 @@ export class Server<Client = any, User = any> {
     if (usedAsMiddleware('server.registration', arguments)) return misusedMiddleware('server.registration');
     if (typeof options === 'function') return this._renderErrors(registration(this, undefined, options));
     return this._renderErrors(registration(this, options, store));
+  }
+
+  /**
+   * Create the client configuration endpoint (RFC 7592): read, update and
+   * delete of clients registered with the `management` option of
+   * `registration()`. See {@link clientConfiguration}.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc7592#section-2
+   * @param options `uri`, the metadata rules of the registration endpoint, `clientIdOf`
+   * @param store `load`, `update`, `remove`
+   */
+  clientConfiguration(options: ClientConfigurationOptions, store: ClientConfigurationStore): Middleware {
+    if (usedAsMiddleware('server.clientConfiguration', arguments)) return misusedMiddleware('server.clientConfiguration');
+    return this._renderErrors(clientConfiguration(this, options, store));
   }
 
   /**

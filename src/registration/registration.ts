@@ -3,7 +3,7 @@ import { TokenError } from '../errors/tokenerror.js';
 import { call, once, prepare, shape, ZERO_OR_ONE } from '../lib/callback.js';
 import { checkOptions, POSITIVE, POSITIVE_INTEGER, NON_NEGATIVE, type OptionTable, type Rule } from '../lib/checkOptions.js';
 import { guardErrors } from '../lib/misuse.js';
-import { advertise, settingsOf } from '../settings/settings.js';
+import { advertise, settingsOf, type Settings } from '../settings/settings.js';
 import { responseTypesOf } from '../settings/advertised.js';
 import { traced } from '../diagnostics/trace.js';
 import { describeClient, isObserved, publishEvent, type ThrottledEvent } from '../diagnostics/channels.js';
@@ -37,6 +37,23 @@ export interface RegisteredClient {
   metadata: ClientMetadata;
   /** What `initialAccessToken` answered for the token the request carried; absent for an anonymous registration. */
   initialAccess?: unknown;
+  /**
+   * With the `management` option (RFC 7592): the SHA-256 (base64url) of the
+   * registration access token the client was given. Keep it: the client
+   * configuration endpoint compares the token a request presents with it.
+   */
+  registrationAccessTokenHash?: string;
+}
+
+/**
+ * The `management` option of {@link registration}: the client configuration
+ * endpoint of RFC 7592, which {@link clientConfiguration} serves.
+ *
+ * @group Registration
+ */
+export interface RegistrationManagementOptions {
+  /** The client configuration endpoint's URL for a client (`registration_client_uri`). */
+  uri: (clientId: string) => string;
 }
 
 /**
@@ -168,6 +185,12 @@ export interface RegistrationOptions {
   throttle?: RegistrationThrottleOptions | false;
   /** Makes a client identifier. Default a random UUID. */
   generateClientId?: () => string;
+  /**
+   * Give each client a registration access token and the URL of its
+   * configuration endpoint (RFC 7592), served by `server.clientConfiguration()`.
+   * Default: none.
+   */
+  management?: RegistrationManagementOptions;
   /** Clock, in milliseconds since the epoch. Default: the server's `clock`, else the system clock. */
   now?: () => number;
 }
@@ -206,6 +229,7 @@ const REGISTRATION_OPTIONS = {
   secretExpiresIn: NON_NEGATIVE,
   throttle: ['object', 'false'],
   generateClientId: 'function',
+  management: { kinds: ['object'], check: (value) => (typeof (value as { uri?: unknown }).uri === 'function' ? undefined : 'must have a uri function') },
   now: 'function',
 } as const satisfies OptionTable<RegistrationOptions>;
 
@@ -301,31 +325,7 @@ export function registration(server: object, options: RegistrationOptions | unde
     max: (opts.throttle && opts.throttle.max) || 20,
     window: (opts.throttle && opts.throttle.window) || 3600,
   };
-  const fixed = {
-    maxUris: opts.maxArrayLength || 10,
-    maxString: opts.maxStringLength || 2000,
-    maxKeys: 20,
-    localhost: !!opts.allowLocalhost,
-    privateUseSchemes: !!opts.allowPrivateUseSchemes,
-    authMethods: opts.authMethods || CLIENT_AUTH_METHODS,
-    defaultAuthMethod: opts.defaultAuthMethod || 'client_secret_basic',
-  };
-  /** The rules of this request: the grant and response types read now, as the server registers them after the endpoint is made. */
-  const rulesNow = (): MetadataRules => {
-    const advertised = settings.advertised;
-    let grantTypes = opts.grantTypes;
-    if (!grantTypes && advertised.grantTypes.length) {
-      grantTypes = advertised.grantTypes.slice();
-      if (advertised.responseTypes.some((t) => String(t).split(' ').includes('code'))) grantTypes.push('authorization_code');
-      if (advertised.responseTypes.some((t) => String(t).split(' ').includes('token'))) grantTypes.push('implicit');
-    }
-    let responseTypes = opts.responseTypes;
-    if (!responseTypes) {
-      const registered = responseTypesOf(advertised);
-      if (registered.length) responseTypes = registered;
-    }
-    return { ...fixed, grantTypes, responseTypes };
-  };
+  const rulesNow = rulesOf(settings, opts);
   advertise(server, { registration_endpoint: opts.endpoint });
 
   return guardErrors('registration', traced('registration', function registration(req, res, next) {
@@ -358,6 +358,11 @@ export function registration(server: object, options: RegistrationOptions | unde
           client.clientSecretExpiresAt = secretExpiresIn ? now + Math.ceil(secretExpiresIn) : 0;
         }
         if (initialAccess !== undefined) client.initialAccess = initialAccess;
+        let registrationToken: string | undefined;
+        if (opts.management) {
+          registrationToken = randomBytes(32).toString('base64url');
+          client.registrationAccessTokenHash = tokenHash(registrationToken);
+        }
         call(save, once((err?: unknown) => {
           if (err) return fail(err);
           const answer: Record<string, unknown> = { client_id: client.clientId };
@@ -365,6 +370,10 @@ export function registration(server: object, options: RegistrationOptions | unde
           answer.client_id_issued_at = client.clientIdIssuedAt;
           if (client.clientSecretExpiresAt !== undefined) answer.client_secret_expires_at = client.clientSecretExpiresAt;
           Object.assign(answer, metadata);
+          if (registrationToken !== undefined) {
+            answer.registration_access_token = registrationToken;
+            answer.registration_client_uri = opts.management!.uri(client.clientId);
+          }
           res.statusCode = 201;
           res.setHeader('Content-Type', 'application/json');
           res.setHeader('Cache-Control', 'no-store');
@@ -415,6 +424,46 @@ export function registration(server: object, options: RegistrationOptions | unde
   }
 }
 
+/** The metadata options a registration and a configuration endpoint share. */
+export type MetadataRuleOptions = Pick<RegistrationOptions,
+  'allowLocalhost' | 'allowPrivateUseSchemes' | 'authMethods' | 'defaultAuthMethod' | 'grantTypes' | 'responseTypes' | 'maxArrayLength' | 'maxStringLength'>;
+
+/**
+ * The metadata rules of `opts`, for each request: the grant and response
+ * types are read then, as the server registers them after the endpoint is made.
+ */
+export function rulesOf(settings: Settings, opts: MetadataRuleOptions): () => MetadataRules {
+  const fixed = {
+    maxUris: opts.maxArrayLength || 10,
+    maxString: opts.maxStringLength || 2000,
+    maxKeys: 20,
+    localhost: !!opts.allowLocalhost,
+    privateUseSchemes: !!opts.allowPrivateUseSchemes,
+    authMethods: opts.authMethods || CLIENT_AUTH_METHODS,
+    defaultAuthMethod: opts.defaultAuthMethod || 'client_secret_basic',
+  };
+  return (): MetadataRules => {
+    const advertised = settings.advertised;
+    let grantTypes = opts.grantTypes;
+    if (!grantTypes && advertised.grantTypes.length) {
+      grantTypes = advertised.grantTypes.slice();
+      if (advertised.responseTypes.some((t) => String(t).split(' ').includes('code'))) grantTypes.push('authorization_code');
+      if (advertised.responseTypes.some((t) => String(t).split(' ').includes('token'))) grantTypes.push('implicit');
+    }
+    let responseTypes = opts.responseTypes;
+    if (!responseTypes) {
+      const registered = responseTypesOf(advertised);
+      if (registered.length) responseTypes = registered;
+    }
+    return { ...fixed, grantTypes, responseTypes };
+  };
+}
+
+/** The SHA-256 of a registration access token, as kept in {@link RegisteredClient.registrationAccessTokenHash}. */
+export function tokenHash(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('base64url');
+}
+
 /** The request's source address: Express's `req.ip`, else the socket's. */
 function addressOf(req: OAuth2IncomingMessage): string {
   const ip = (req as { ip?: unknown }).ip;
@@ -446,13 +495,13 @@ function throttled(res: OAuth2ServerResponse, retryAfter: number): TokenError {
  * challenge; a request that sent no token gets the challenge without an
  * error code, as RFC 6750 §3.1 asks.
  */
-function invalidToken(res: OAuth2ServerResponse, message: string, presented: boolean): TokenError {
+export function invalidToken(res: OAuth2ServerResponse, message: string, presented: boolean): TokenError {
   if (!res.headersSent) res.setHeader('WWW-Authenticate', presented ? 'Bearer error="invalid_token"' : 'Bearer');
   return new TokenError(message, 'invalid_token', null, 401);
 }
 
 /** The token of an `Authorization: Bearer` header; `undefined` without one; `invalid_request` when malformed. */
-function bearerOf(req: OAuth2IncomingMessage): string | undefined {
+export function bearerOf(req: OAuth2IncomingMessage): string | undefined {
   const header = req.headers && req.headers.authorization;
   if (header === undefined) return undefined;
   const m = typeof header === 'string' ? /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header) : null;
@@ -468,7 +517,7 @@ const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
  * stream up to `max` bytes. A body that is too large, not JSON, or sent with
  * another media type is `invalid_client_metadata`.
  */
-function readBody(req: OAuth2IncomingMessage, max: number, then: (err: unknown, body?: unknown) => void): void {
+export function readBody(req: OAuth2IncomingMessage, max: number, then: (err: unknown, body?: unknown) => void): void {
   const given = (req as { body?: unknown }).body;
   const parse = (text: string): void => {
     if (Buffer.byteLength(text) > max) return then(invalidMetadata(`The request body is larger than ${max} bytes`));

@@ -46,6 +46,7 @@ export const FACTORIES: Array<{ heading: string; type: string }> = [
   { heading: '`server.pushedAuthorization(options, validate, store)`', type: 'PushedAuthorizationOptions' },
   { heading: '`server.registration(options, store)`', type: 'RegistrationOptions' },
   { heading: '`server.registration({ throttle: { ... } })`', type: 'RegistrationThrottleOptions' },
+  { heading: '`server.clientConfiguration(options, store)`', type: 'ClientConfigurationOptions' },
   { heading: '`server.clientIdMetadataDocuments(options)`', type: 'ClientIdMetadataOptions' },
   { heading: '`new SessionStore(config)`', type: 'SessionStoreConfig' },
   { heading: '`new RedisTransactionStore(options)`', type: 'RedisTransactionStoreOptions' },
