@@ -37,11 +37,11 @@ export interface ClientConfigurationOptions extends MetadataRuleOptions, Registr
  */
 export interface ClientConfigurationStore {
   /** The client as `store` kept it (with its `registrationAccessTokenHash`), or null when unknown. */
-  load: (clientId: string, done: (err?: unknown, client?: RegisteredClient | null) => void) => unknown;
+  load: (clientId: string & { clientId: string }, done: (err?: unknown, client?: RegisteredClient | null) => void) => unknown;
   /** Replace the client's record with `client` (its metadata updated, maybe a new secret). Without it, `PUT` is not allowed. */
   update?: (client: RegisteredClient, done: (err?: unknown) => void) => unknown;
   /** Delete the client; its tokens and grants should go too. Without it, `DELETE` is not allowed. */
-  remove?: (clientId: string, done: (err?: unknown) => void) => unknown;
+  remove?: (clientId: string & { clientId: string }, done: (err?: unknown) => void) => unknown;
 }
 
 const LOAD = shape({ positional: ['clientId'], contextArities: ZERO_OR_ONE });
