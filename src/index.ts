@@ -345,6 +345,16 @@ const oauth2orize = Object.assign(createServer, {
   DEVICE_CODE_GRANT_TYPE,
   /** The prefix of the `request_uri` values this package issues (RFC 9126 §2.2). */
   REQUEST_URI_PREFIX,
+  /** The dynamic client registration endpoint (RFC 7591); also `server.registration()`. */
+  registration,
+  /** A registration policy: open for public clients with loopback redirect URIs. */
+  loopbackPublicClientPolicy,
+  /** The client configuration endpoint (RFC 7592); also `server.clientConfiguration()`. */
+  clientConfiguration,
+  /** A resolver of client ID metadata documents; also `server.clientIdMetadataDocuments()`. */
+  createClientIdMetadataResolver,
+  /** Whether a `client_id` is a client ID metadata document URL. */
+  isClientIdMetadataUrl,
   /** The names of the endpoints' tracing channels (`oauth2orize:<endpoint>`). */
   TRACING_CHANNELS,
   /** The names of the security-event channels and of `oauth2orize:error`. */
