@@ -195,6 +195,23 @@ export { protectedResourceMetadata, protectedResourceMetadataPath, protectedReso
 export type { ProtectedResourceMetadata, ProtectedResourceMetadataOptions } from './resource/protectedResourceMetadata.js';
 export { bearer, requireScope, bearerTokenInfo };
 export type { BearerOptions, BearerVerify, BearerTokenInfo, BearerAuth } from './resource/bearer.js';
+// Client registration: dynamic registration (RFC 7591) and client ID metadata documents.
+import { registration, loopbackPublicClientPolicy } from './registration/registration.js';
+export { registration, loopbackPublicClientPolicy };
+export type {
+  RegistrationOptions, RegistrationThrottleOptions, RegisteredClient, RegisteredClientStore, RegistrationPolicy, RegistrationPolicyContext,
+  InitialAccessTokenFunction, InitialAccessTokenContext, RegistrationManagementOptions, MetadataRuleOptions,
+} from './registration/registration.js';
+import { clientConfiguration } from './registration/clientConfiguration.js';
+export { clientConfiguration };
+export type { ClientConfigurationOptions, ClientConfigurationStore } from './registration/clientConfiguration.js';
+export type { ClientMetadata } from './registration/clientMetadata.js';
+import { createClientIdMetadataResolver, isClientIdMetadataUrl } from './registration/cimd.js';
+export { createClientIdMetadataResolver, isClientIdMetadataUrl };
+export type {
+  ClientIdMetadataOptions, ClientIdMetadataResolver, ClientIdMetadataDocument, ClientIdMetadataCheck, ClientIdMetadataFailure,
+  ClientIdLookupFunction, ClientIdConnectFunction, ClientIdConnectTarget, ResolvedAddress,
+} from './registration/cimd.js';
 
 // Observability: the diagnostics channels, their payloads, and what they say about clients and users.
 import { TRACING_CHANNELS, EVENT_CHANNELS, configureDiagnostics, describeClient, isObserved, publishEvent } from './diagnostics/channels.js';
@@ -357,6 +374,16 @@ const oauth2orize = Object.assign(createServer, {
   DEVICE_CODE_GRANT_TYPE,
   /** The prefix of the `request_uri` values this package issues (RFC 9126 §2.2). */
   REQUEST_URI_PREFIX,
+  /** The dynamic client registration endpoint (RFC 7591); also `server.registration()`. */
+  registration,
+  /** A registration policy: open for public clients with loopback redirect URIs. */
+  loopbackPublicClientPolicy,
+  /** The client configuration endpoint (RFC 7592); also `server.clientConfiguration()`. */
+  clientConfiguration,
+  /** A resolver of client ID metadata documents; also `server.clientIdMetadataDocuments()`. */
+  createClientIdMetadataResolver,
+  /** Whether a `client_id` is a client ID metadata document URL. */
+  isClientIdMetadataUrl,
   /** The names of the endpoints' tracing channels (`oauth2orize:<endpoint>`). */
   TRACING_CHANNELS,
   /** The names of the security-event channels and of `oauth2orize:error`. */

@@ -12,6 +12,9 @@ import { authorizationErrorHandler, type AuthorizationErrorHandlerOptions } from
 import { errorHandler, type ErrorHandlerOptions } from './middleware/errorHandler.js';
 import { deviceAuthorization, type DeviceAuthorizationOptions, type DeviceAuthorizationStore } from './device/deviceAuthorization.js';
 import { deviceVerification, type DeviceVerificationOptions, type DeviceLookupFunction } from './device/deviceVerification.js';
+import { createClientIdMetadataResolver, type ClientIdMetadataOptions, type ClientIdMetadataResolver } from './registration/cimd.js';
+import { clientConfiguration, type ClientConfigurationOptions, type ClientConfigurationStore } from './registration/clientConfiguration.js';
+import { registration, type RegistrationOptions, type RegisteredClientStore } from './registration/registration.js';
 import { pushedAuthorization, type PushedAuthorizationOptions, type PushedRequestStore } from './par/pushedAuthorization.js';
 import type { Profile } from './settings/profile.js';
 import { PROFILE_NAMES, fapi2AssertionOptions, fapi2Of } from './settings/fapi2.js';
@@ -592,6 +595,57 @@ export class Server<Client = any, User = any> {
     if (usedAsMiddleware('server.pushedAuthorization', arguments)) return misusedMiddleware('server.pushedAuthorization');
     if (typeof options === 'function') return this._renderErrors(pushedAuthorization<Client>(this, undefined, options, validate));
     return this._renderErrors(pushedAuthorization<Client>(this, options, validate, store));
+  }
+
+  /**
+   * Create the dynamic client registration endpoint (RFC 7591 §3), and
+   * advertise it as `registration_endpoint` when `options.endpoint` is set.
+   * See {@link registration}.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc7591#section-3
+   * @param options `endpoint`, `policy`, `initialAccessToken`, redirect URI allowances, limits, `throttle`
+   * @param store keeps the registered client
+   */
+  registration(options: RegistrationOptions | undefined, store: RegisteredClientStore): Middleware;
+  /**
+   * Create the registration endpoint with the default options (open registration).
+   * @param store keeps the registered client
+   */
+  registration(store: RegisteredClientStore): Middleware;
+  registration(options: any, store?: any): Middleware {
+    if (usedAsMiddleware('server.registration', arguments)) return misusedMiddleware('server.registration');
+    if (typeof options === 'function') return this._renderErrors(registration(this, undefined, options));
+    return this._renderErrors(registration(this, options, store));
+  }
+
+  /**
+   * Create the client configuration endpoint (RFC 7592): read, update and
+   * delete of clients registered with the `management` option of
+   * `registration()`. See {@link clientConfiguration}.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc7592#section-2
+   * @param options `uri`, the metadata rules of the registration endpoint, `clientIdOf`
+   * @param store `load`, `update`, `remove`
+   */
+  clientConfiguration(options: ClientConfigurationOptions, store: ClientConfigurationStore): Middleware {
+    if (usedAsMiddleware('server.clientConfiguration', arguments)) return misusedMiddleware('server.clientConfiguration');
+    return this._renderErrors(clientConfiguration(this, options, store));
+  }
+
+  /**
+   * Create a resolver of client metadata documents (`client_id` as an https
+   * URL), and advertise `client_id_metadata_document_supported: true`. See
+   * {@link createClientIdMetadataResolver}; call the resolver from the
+   * `validate` of `authorize` and from the client lookup of the token endpoint.
+   *
+   * @see https://datatracker.ietf.org/doc/draft-ietf-oauth-client-id-metadata-document/
+   * @param options limits, cache bounds, the development allowance for loopback, injectable `lookup` and `connect`
+   * @returns the resolver
+   */
+  clientIdMetadataDocuments(options?: ClientIdMetadataOptions): ClientIdMetadataResolver {
+    const resolver = createClientIdMetadataResolver({ now: settingsOf(this).options.clock, ...options });
+    advertise(this, { client_id_metadata_document_supported: true });
+    return resolver;
   }
 
   /**

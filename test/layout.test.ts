@@ -56,6 +56,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   'middleware/': ['lib/', 'errors/', 'diagnostics/', 'settings/', 'unorderedlist.ts', 'pkce.ts', 'response/', 'txn/', 'par/', 'stores/', 'type:server.ts'],
   'clientauth/': ['lib/', 'errors/', 'diagnostics/', 'settings/', 'stores/', 'middleware/'],
   'resource/': ['lib/', 'errors/', 'diagnostics/', 'settings/'],
+  'registration/': ['lib/', 'errors/', 'diagnostics/', 'settings/', 'stores/', 'clientauth/'],
   'server.ts': [EVERYTHING],
   'index.ts': [EVERYTHING],
   [TYPES]: [EVERYTHING],

@@ -16,9 +16,8 @@ import { callbackDiagnostics } from '../lib/callback.js';
 
 /**
  * The endpoints that publish on a tracing channel, by the `endpoint` field of
- * their context. `bearer` is the resource side's bearer-token middleware;
- * `registration` is reserved: its channel name is fixed, nothing publishes
- * on it yet.
+ * their context. `registration` is the dynamic client registration
+ * endpoint; `bearer` is the resource side's bearer-token middleware.
  *
  * @group Observability
  */

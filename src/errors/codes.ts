@@ -10,7 +10,7 @@
  * The error codes this package raises: those of RFC 6749 for the
  * authorization and token endpoints, and those of the extensions it
  * implements (revocation, token exchange, the device flow, pushed
- * authorization requests). The union stays open (`string & {}`) because
+ * authorization requests, dynamic client registration). The union stays open (`string & {}`) because
  * extensions and plugins define their own codes, such as OpenID Connect's
  * `login_required`.
  *
@@ -37,6 +37,9 @@ export type OAuth2ErrorCode =
   | 'authorization_pending'
   | 'slow_down'
   | 'expired_token'
+  | 'invalid_redirect_uri'
+  | 'invalid_client_metadata'
+  | 'invalid_token'
   // Keeps literal completion while still accepting any other string.
   | (string & {});
 
@@ -83,6 +86,9 @@ export const ERROR_CODES: { readonly [C in KnownCode<OAuth2ErrorCode>]: ErrorCod
   authorization_pending: { spec: 'RFC 8628 §3.5', raised: 400 },
   slow_down: { spec: 'RFC 8628 §3.5', raised: 400 },
   expired_token: { spec: 'RFC 8628 §3.5', raised: 400 },
+  invalid_redirect_uri: { spec: 'RFC 7591 §3.2.2', raised: 400 },
+  invalid_client_metadata: { spec: 'RFC 7591 §3.2.2', raised: 400 },
+  invalid_token: { spec: 'RFC 6750 §3.1 (RFC 7591 §3 initial access tokens)', raised: 401 },
 };
 
 /** One column of {@link ERROR_CODES} as a map from code to status, for the codes that have one. */

@@ -27,11 +27,13 @@ const FACTORIES: Record<string, string> = {
   deviceAuthorization: 'server.deviceAuthorization',
   deviceVerification: 'server.deviceVerification',
   pushedAuthorization: 'server.pushedAuthorization',
+  registration: 'server.registration',
+  clientConfiguration: 'server.clientConfiguration',
   errorHandler: 'server.errorHandler',
 };
 
-/** Methods that are no middleware factory: registries and 1.x's internal members. */
-const OTHERS = new Set(['constructor', 'grant', 'exchange', 'serializeClient', 'deserializeClient', '_parse', '_respond', '_respondError', '_exchange']);
+/** Methods that are no middleware factory: registries, 1.x's internal members, the CIMD resolver's maker. */
+const OTHERS = new Set(['constructor', 'clientIdMetadataDocuments', 'grant', 'exchange', 'serializeClient', 'deserializeClient', '_parse', '_respond', '_respondError', '_exchange']);
 
 describe('server factory methods used as middleware', () => {
   it('the list covers every public method of Server', () => {
