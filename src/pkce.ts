@@ -54,6 +54,12 @@ export interface PkceRecord {
   codeChallenge?: string | null;
   /** `areq.codeChallengeMethod`: `'S256'` or `'plain'` (`'plain'` when absent). */
   codeChallengeMethod?: string | null;
+  /**
+   * `areq.dpopJkt` when the code was issued (`dpop_jkt`, RFC 9449 §10):
+   * `exchange.code` then refuses a request whose DPoP proof is made with
+   * another key, or that has none.
+   */
+  dpopJkt?: string | null;
 }
 
 /** RFC 7636 §4.1: 43 to 128 unreserved characters. */

@@ -70,6 +70,7 @@ const SERVER_OPTIONS = {
   requireGrantType: 'boolean',
   requireClient: 'boolean',
   clock: 'function',
+  dpop: ['boolean', 'object'],
 } as const satisfies OptionTable<ServerOptions>;
 
 /**

@@ -37,6 +37,8 @@ export type OAuth2ErrorCode =
   | 'authorization_pending'
   | 'slow_down'
   | 'expired_token'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce'
   // Keeps literal completion while still accepting any other string.
   | (string & {});
 
@@ -83,6 +85,8 @@ export const ERROR_CODES: { readonly [C in KnownCode<OAuth2ErrorCode>]: ErrorCod
   authorization_pending: { spec: 'RFC 8628 §3.5', raised: 400 },
   slow_down: { spec: 'RFC 8628 §3.5', raised: 400 },
   expired_token: { spec: 'RFC 8628 §3.5', raised: 400 },
+  invalid_dpop_proof: { spec: 'RFC 9449 §5, §7.1', raised: 400 },
+  use_dpop_nonce: { spec: 'RFC 9449 §8', raised: 400 },
 };
 
 /** One column of {@link ERROR_CODES} as a map from code to status, for the codes that have one. */

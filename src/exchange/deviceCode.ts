@@ -241,7 +241,7 @@ const define = defineExchange<Polling | undefined>({
   proceed(ex, req, next, issued, client, deviceCode: string, _b, _c, body) {
     const authInfo = req.authInfo;
     const polling = ex.state;
-    if (!polling) return ex.issueTokens(issued, next, client, deviceCode, undefined, undefined, body, authInfo);
+    if (!polling) return ex.issueTokens(issued, next, client, deviceCode, undefined, undefined, body, authInfo, req);
     call(polling.load, once((err: unknown, record?: DeviceCodeState | null | false) => {
       if (err) return next(err);
       if (!record || typeof record !== 'object') return next(new TokenError('Invalid device code', 'invalid_grant'));

@@ -265,6 +265,6 @@ const define = defineExchange<JwtBearerState>({
       );
     });
     // A synchronous throw of `issue` is its failure too, unless it came after `done`.
-    ex.issueTokens(finish, (err) => (finish.called ? next(err) : finish(err)), client, assertion, jws, scope, body, req.authInfo);
+    ex.issueTokens(finish, (err) => (finish.called ? next(err) : finish(err)), client, assertion, jws, scope, body, req.authInfo, req);
   },
 });

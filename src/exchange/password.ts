@@ -8,6 +8,7 @@ import type { ExchangeFunction } from '../types.js';
 import { profileOf } from '../settings/profile.js';
 import type { Bivariant } from '../types.js';
 import { EXCHANGE_OPTIONS } from './exchangeOptions.js';
+import type { DpopProof } from '../dpop/proof.js';
 
 /** Options of {@link exchange.password}. */
 export type PasswordOptions = ExchangeOptions;
@@ -26,6 +27,8 @@ export interface PasswordContext<Client = any> {
   body: ParamBag;
   /** What the client authentication strategy passed as `info` (`req.authInfo`). */
   authInfo: unknown;
+  /** The request's DPoP proof (with the key's thumbprint `jkt`), when the server validated one. */
+  dpop: DpopProof | undefined;
 }
 
 /**

@@ -22,6 +22,7 @@ function isJson(req: OAuth2IncomingMessage): boolean {
 import { carrySettings, settingsOf } from '../settings/settings.js';
 import { tokenAnnotator, traced } from '../diagnostics/trace.js';
 import { checkOptions, type OptionTable } from '../lib/checkOptions.js';
+import { checkRequestProof } from '../dpop/tokenRequest.js';
 
 /**
  * Options of the token middleware. Each defaults to the server's setting (on when hardened).
@@ -107,13 +108,16 @@ export function token(server: Server<any, any>, options?: TokenOptions): Middlew
     }
     // Exchanges do not see the server; they read its settings from the request.
     carrySettings(req, settings);
-    server._exchange(type, req, res, (err) => {
+    const exchange = (): void => server._exchange(type, req, res, (err) => {
       if (err) return next(err);
       // A JSON body (which urlencoded parsers leave empty) would read as a
       // missing grant type: 501 "Unsupported grant type: undefined".
       if (!type && isJson(req)) return next(new TokenError(WRONG_CONTENT_TYPE, 'invalid_request'));
       next(new TokenError('Unsupported grant type: ' + type, 'unsupported_grant_type'));
     });
+    if (!settings.dpop) return exchange();
+    // RFC 9449 §5: the proof is validated before any exchange runs.
+    checkRequestProof(settings, 'token', req, res, (err) => (err ? next(err) : exchange()));
   }, tokenAnnotator(userProperty, settings.advertised.grantTypes));
   return guardErrors('token', endpoint, { errorHandler: () => server.errorHandler() });
 }
