@@ -42,13 +42,21 @@ export function tokenTypeOf(req: unknown): string | undefined {
  * `next()`: with no proof (unless required), or with the proof recorded for
  * {@link dpopProofOf}. A refused proof is `next(err)`; a missing or stale
  * nonce also sets the `DPoP-Nonce` header. With nonces on, every answer
- * carries a fresh nonce.
+ * carries a fresh nonce. `required` overrides the setting's (the PAR
+ * endpoint never requires a proof).
  */
-export function checkRequestProof(settings: Settings, endpoint: 'token' | 'par', req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): void {
+export function checkRequestProof(
+  settings: Settings,
+  endpoint: 'token' | 'par',
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: (err?: unknown) => void,
+  required?: boolean,
+): void {
   const dpop = settings.dpop;
   if (!dpop) return next();
   if (dpopHeaderOf(req) === undefined) {
-    if (!dpop.required) return next();
+    if (!(required ?? dpop.required)) return next();
     if (isObserved('dpopRejected')) publishEvent('dpopRejected', { endpoint, reason: 'no DPoP header' });
     return next(new TokenError('DPoP proof required', 'invalid_dpop_proof', null, 400));
   }
