@@ -15,11 +15,12 @@ import type { DpopNonces } from './nonce.js';
 
 /**
  * The algs a proof may use unless told otherwise: asymmetric, with keys
- * every client library can make.
+ * every client library can make. `Ed25519` is the fully-specified name of
+ * EdDSA with an Ed25519 key (RFC 9864), which newer clients sign with.
  *
  * @group DPoP
  */
-export const DEFAULT_DPOP_ALGS: readonly string[] = Object.freeze(['ES256', 'EdDSA', 'PS256', 'RS256']);
+export const DEFAULT_DPOP_ALGS: readonly string[] = Object.freeze(['ES256', 'EdDSA', 'Ed25519', 'PS256', 'RS256']);
 
 /** Longest `DPoP` header read, in characters (an RSA-4096 proof is about 1.5 KB). */
 const MAX_PROOF_LENGTH = 8 * 1024;

@@ -19,7 +19,7 @@ import type { ReplayStore } from '../stores/replay.js';
 export interface DpopOptions {
   /** Refuse token requests without a proof (`invalid_dpop_proof`). Default `false`. */
   required?: boolean;
-  /** The algs accepted, asymmetric only. Default `['ES256', 'EdDSA', 'PS256', 'RS256']`. */
+  /** The algs accepted, asymmetric only. Default `['ES256', 'EdDSA', 'Ed25519', 'PS256', 'RS256']`. */
   algs?: readonly string[];
   /** Where proofs' `jti` are claimed once. Default: an in-memory store of this server; share a `RedisReplayStore` between instances. */
   replay?: ReplayStore;
@@ -55,7 +55,7 @@ export interface DpopSettings {
   readonly baseUrl: string | undefined;
 }
 
-const DEFAULT_ALGS = ['ES256', 'EdDSA', 'PS256', 'RS256'];
+const DEFAULT_ALGS = ['ES256', 'EdDSA', 'Ed25519', 'PS256', 'RS256'];
 
 function seconds(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback;

@@ -161,7 +161,7 @@ describe('DPoP at the token endpoint', () => {
 
   it('advertises dpop_signing_alg_values_supported', async () => {
     const res = await request(r.base).get('/.well-known/oauth-authorization-server');
-    assert.deepEqual(res.body.dpop_signing_alg_values_supported, ['ES256', 'EdDSA', 'PS256', 'RS256']);
+    assert.deepEqual(res.body.dpop_signing_alg_values_supported, ['ES256', 'EdDSA', 'Ed25519', 'PS256', 'RS256']);
   });
 });
 
