@@ -24,7 +24,7 @@ export interface DpopNonceOptions {
   secrets: readonly (string | Uint8Array)[];
   /** The length of a time step in seconds. Default 300. */
   step?: number;
-  /** The clock, in milliseconds since the epoch. Default: the server's clock. */
+  /** The clock, in milliseconds since the epoch. Default `Date.now()` (pass the server's `clock` to share it). */
   now?: () => number;
 }
 
@@ -48,8 +48,7 @@ const LABEL = 'oauth2orize dpop nonce ';
 export class DpopNonces {
   private readonly keys: readonly Buffer[];
   private readonly stepMs: number;
-  private now: () => number;
-  private readonly ownClock: boolean;
+  private readonly now: () => number;
 
   /**
    * @param options `secrets` (newest first), `step` (seconds), `now`
@@ -67,13 +66,7 @@ export class DpopNonces {
     if (typeof step !== 'number' || !Number.isFinite(step) || step < 1) throw new TypeError('DpopNonces: step must be a number of seconds, at least 1');
     this.stepMs = step * 1000;
     if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('DpopNonces: now must be a function');
-    this.ownClock = options.now !== undefined;
     this.now = options.now || systemClock;
-  }
-
-  /** @internal Use the server's clock unless the nonces have their own. */
-  useClock(clock: () => number): void {
-    if (!this.ownClock) this.now = clock;
   }
 
   private stepOf(): number {
