@@ -53,7 +53,7 @@ export interface AuthorizationCodeOptions extends Omit<ExchangeOptions, 'scopeSe
    * key. With `pkce.lookup`, a `dpopJkt` member of the record it returns is
    * checked the same way, without this option.
    */
-  dpopBinding?: DpopBindingLookup;
+  dpopBinding?: DpopBindingLookup<any, 'code'>;
 }
 
 /** The context object of the Promise form of {@link exchange.authorizationCode}'s `issue`. */

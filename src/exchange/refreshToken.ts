@@ -12,12 +12,13 @@ import type { DpopProof } from '../dpop/proof.js';
  * Finds the DPoP key a token is bound to: the `jkt` the app stored with it
  * when it was issued (from `dpop.jkt` of `issue`'s context), or nothing
  * when it is not bound. Either `(token, client, done)` with `done(err, jkt)`
- * (three parameters), or `async ({ <token>, client, body }) => jkt` (fewer).
+ * (three parameters), or `async ({ <token>, client, body }) => jkt` (fewer),
+ * where `<token>` is `Name`: `code` or `refreshToken`.
  *
  * @see https://www.rfc-editor.org/rfc/rfc9449#section-5
  */
-export type DpopBindingLookup<Client = any> = (
-  token: string & Record<string, unknown> & { client: Client; body: ParamBag },
+export type DpopBindingLookup<Client = any, Name extends string = string> = (
+  token: string & { [K in Name]: string } & { client: Client; body: ParamBag },
   client: Client & ((err?: unknown, jkt?: string | null | false) => void),
   done: (err?: unknown, jkt?: string | null | false) => void,
 ) => unknown;
@@ -30,7 +31,7 @@ export interface RefreshTokenOptions extends ExchangeOptions {
    * client, body }`. A bound token is refused (`invalid_grant`) without a
    * proof made with that key.
    */
-  dpopBinding?: DpopBindingLookup;
+  dpopBinding?: DpopBindingLookup<any, 'refreshToken'>;
 }
 
 /** The context object of the Promise form of {@link exchange.refreshToken}'s `issue`. */
