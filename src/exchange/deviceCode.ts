@@ -1,4 +1,6 @@
 import { TokenError } from '../errors/tokenerror.js';
+import type { DpopProof } from '../dpop/proof.js';
+import { dpopProofOf } from '../dpop/tokenRequest.js';
 import { call, ZERO_OR_ONE, once, prepare, shape, type Callback } from '../lib/callback.js';
 import { timeOf } from '../lib/timeOf.js';
 import type { ParamBag } from '../types.js';
@@ -79,6 +81,8 @@ export interface DeviceCodeIssueContext<Client = any, R = DeviceCodeState> {
   body: ParamBag;
   /** What the client authentication strategy passed as `info` (`req.authInfo`). */
   authInfo: unknown;
+  /** The request's DPoP proof (with the key's thumbprint `jkt`), when the server validated one. */
+  dpop: DpopProof | undefined;
 }
 
 /**
@@ -190,10 +194,10 @@ const LOAD = shape({ positional: ['client', 'deviceCode'], values: ['client', 'd
 /** `update(deviceCode, changes, done(err))`, or the context form `{ deviceCode, changes, record }`. */
 const UPDATE = shape({ positional: ['deviceCode', 'changes'], values: ['deviceCode', 'changes', 'record'], contextArities: ZERO_OR_ONE });
 
-/** `issue(client, deviceCode, record, done)`, or the context form `{ client, deviceCode, record, body, authInfo }`. */
+/** `issue(client, deviceCode, record, done)`, or the context form `{ client, deviceCode, record, body, authInfo, dpop }`. */
 const ISSUE = shape({
   positional: ['client', 'deviceCode', 'record'],
-  values: ['client', 'deviceCode', 'record', 'body', 'authInfo'],
+  values: ['client', 'deviceCode', 'record', 'body', 'authInfo', 'dpop'],
   contextArities: ZERO_OR_ONE,
   result: deliverTokens,
 });
@@ -251,7 +255,7 @@ const define = defineExchange<Polling | undefined>({
         return next(deviceCodeError('expired_token'));
       }
       if (record.status === 'denied') return next(deviceCodeError('access_denied'));
-      if (record.status === 'approved') return call(polling.issue, issued, next, client, deviceCode, record, body, authInfo);
+      if (record.status === 'approved') return call(polling.issue, issued, next, client, deviceCode, record, body, authInfo, dpopProofOf(req));
       // Pending: enforce the interval against the stored last poll (§3.5).
       const interval = typeof record.interval === 'number' && record.interval > 0 ? record.interval : polling.interval;
       const last = timeOf(record.lastPolledAt);

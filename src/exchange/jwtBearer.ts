@@ -1,4 +1,5 @@
 import { TokenError } from '../errors/tokenerror.js';
+import type { DpopProof } from '../dpop/proof.js';
 import type { ParamBag } from '../types.js';
 import type { IssuedCallback } from '../types.js';
 import { once } from '../lib/callback.js';
@@ -87,6 +88,8 @@ export interface JwtBearerContext<Client = any> {
   body: ParamBag;
   /** What the client authentication strategy passed as `info` (`req.authInfo`). */
   authInfo: unknown;
+  /** The request's DPoP proof (with the key's thumbprint `jkt`), when the server validated one. */
+  dpop: DpopProof | undefined;
 }
 
 /**
