@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { jwkThumbprint, publicJwkProblem, isThumbprint } from '../../src/dpop/jwk.js';
 import { keyFor } from './proofs.js';
 
@@ -15,6 +16,15 @@ const RFC7638 = {
 describe('jwkThumbprint', () => {
   it('gives RFC 7638\'s example thumbprint', () => {
     assert.equal(jwkThumbprint(RFC7638), 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs');
+  });
+
+  it('hashes EC and OKP keys in RFC 7638 §3.2\'s member order', () => {
+    const ec = keyFor('ES256').publicJwk;
+    const ecJson = `{"crv":"P-256","kty":"EC","x":"${ec.x}","y":"${ec.y}"}`;
+    assert.equal(jwkThumbprint(ec), createHash('sha256').update(ecJson).digest('base64url'));
+    const okp = keyFor('EdDSA').publicJwk;
+    const okpJson = `{"crv":"Ed25519","kty":"OKP","x":"${okp.x}"}`;
+    assert.equal(jwkThumbprint(okp), createHash('sha256').update(okpJson).digest('base64url'));
   });
 
   it('hashes only the required members, whatever their order', () => {
