@@ -187,11 +187,11 @@ export type { PushedAuthorizationOptions, PushedRequestStore } from './par/pushe
 export type { PushedAuthorizeOptions, PushedRequestRecord, PushedRequestLoader, PushedRequestLoadContext } from './par/loadPushedRequest.js';
 
 // DPoP (RFC 9449): proof validation, thumbprints, nonces, and the proof a token request carried.
-import { verifyDpopProof, DEFAULT_DPOP_ALGS } from './dpop/proof.js';
+import { verifyDpopProof } from './dpop/proof.js';
 import { jwkThumbprint } from './dpop/jwk.js';
 import { DpopNonces } from './dpop/nonce.js';
 import { dpopProofOf } from './dpop/tokenRequest.js';
-export { verifyDpopProof, DEFAULT_DPOP_ALGS, jwkThumbprint, DpopNonces, dpopProofOf };
+export { verifyDpopProof, jwkThumbprint, DpopNonces, dpopProofOf };
 export type { VerifyDpopProofOptions, DpopProof, UseDpopNonceError } from './dpop/proof.js';
 export type { PublicJwk } from './dpop/jwk.js';
 export type { DpopNonceOptions } from './dpop/nonce.js';
@@ -302,8 +302,6 @@ const oauth2orize = Object.assign(createServer, {
   createThrottle,
   /** Validate a request's DPoP proof (RFC 9449 §4.3). */
   verifyDpopProof,
-  /** The algs DPoP proofs may use by default. */
-  DEFAULT_DPOP_ALGS,
   /** The JWK SHA-256 thumbprint of a public key (RFC 7638). */
   jwkThumbprint,
   /** Stateless DPoP nonces (RFC 9449 §8). */

@@ -17,8 +17,6 @@ import type { DpopNonces } from './nonce.js';
  * The algs a proof may use unless told otherwise: asymmetric, with keys
  * every client library can make. `Ed25519` is the fully-specified name of
  * EdDSA with an Ed25519 key (RFC 9864), which newer clients sign with.
- *
- * @group DPoP
  */
 export const DEFAULT_DPOP_ALGS: readonly string[] = Object.freeze(['ES256', 'EdDSA', 'Ed25519', 'PS256', 'RS256']);
 
@@ -33,7 +31,7 @@ const MAX_JTI_LENGTH = 256;
  * @group DPoP
  */
 export interface VerifyDpopProofOptions {
-  /** The algs accepted (asymmetric only). Default {@link DEFAULT_DPOP_ALGS}. */
+  /** The algs accepted (asymmetric only). Default `['ES256', 'EdDSA', 'Ed25519', 'PS256', 'RS256']`. */
   algs?: readonly string[];
   /**
    * Where each proof's `jti` is claimed once. Default: one in-memory store
