@@ -113,6 +113,16 @@ try {
   obsNotes = [`The observability section failed: ${String(err && err.message).split('\n')[0]}`];
 }
 
+// 6. What DPoP proof validation costs per token request (bench/dpop.mjs), in a child process.
+console.log(`\n[6] DPoP, in process: client_credentials without the dpop option, with it and no proof, and with a proof (ES256, EdDSA, RS256)`);
+let dpopRows = [];
+try {
+  const dpop = await runChild('dpop.mjs', ['--json', '--rounds', String(quick ? 4 : 20), '--n', String(quick ? 100 : 400)], quick ? 120 : 600);
+  dpopRows = dpop.map((r) => [r.name, fmt(r.cpu), fmt(r.wall), `${r.extraCpu >= 0 ? '+' : ''}${fmt(r.extraCpu)}`]);
+} catch (err) {
+  console.log(`[6] failed: ${err && err.message}`);
+}
+
 /** Run a bench script as a child; resolves to the JSON of its `RESULT` line. */
 function runChild(script, args, timeoutSeconds) {
   return new Promise((resolve, reject) => {
@@ -164,6 +174,12 @@ const md = [
   ...(obsRows.length ? [table(['case', 'no subscriber', 'with subscriber', 'overhead factor', 'extra per request'], obsRows), ''] : []),
   ...obsNotes,
   '',
+  ...(dpopRows.length ? [
+    'DPoP (bench/dpop.mjs): the token endpoint (client_credentials) of this package, in process, with a fresh proof per request signed before each round (signing is not timed); extra = CPU ns/op over the server without the dpop option.',
+    '',
+    table(['case', 'CPU ns/op', 'ns/op', 'extra CPU per request'], dpopRows),
+    '',
+  ] : []),
   `node ${process.version}, ${os.cpus().length} CPUs, load average at the end ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; ${new Date().toISOString()}; run took ${elapsed().toFixed(0)} s${quick ? ' (BENCH_QUICK)' : ''}.`,
   '',
 ].join('\n');

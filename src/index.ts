@@ -79,7 +79,7 @@ import { deviceCode as deviceCodeExchange, deviceCodeError } from './exchange/de
 export type { AuthorizationCodeOptions, AuthorizationCodeIssue, AuthorizationCodeContext, AuthorizationCodePkceOptions, PkceLookup } from './exchange/authorizationCode.js';
 export type { ClientCredentialsOptions, ClientCredentialsIssue, ClientCredentialsContext } from './exchange/clientCredentials.js';
 export type { PasswordOptions, PasswordIssue, PasswordContext } from './exchange/password.js';
-export type { RefreshTokenOptions, RefreshTokenIssue, RefreshTokenContext } from './exchange/refreshToken.js';
+export type { RefreshTokenOptions, RefreshTokenIssue, RefreshTokenContext, DpopBindingLookup } from './exchange/refreshToken.js';
 export { tokenExchange, TOKEN_EXCHANGE_GRANT_TYPE };
 export type { TokenExchangeOptions, TokenExchangeRequest, TokenExchangeContext, TokenExchangeIssue, ExchangedToken } from './exchange/tokenExchange.js';
 export { jwtBearer, JWT_BEARER_GRANT_TYPE };
@@ -212,6 +212,16 @@ export type {
   ClientIdMetadataOptions, ClientIdMetadataResolver, ClientIdMetadataDocument, ClientIdMetadataCheck, ClientIdMetadataFailure,
   ClientIdLookupFunction, ClientIdConnectFunction, ClientIdConnectTarget, ResolvedAddress,
 } from './registration/cimd.js';
+// DPoP (RFC 9449): proof validation, thumbprints, nonces, and the proof a token request carried.
+import { verifyDpopProof } from './dpop/proof.js';
+import { jwkThumbprint } from './dpop/jwk.js';
+import { DpopNonces } from './dpop/nonce.js';
+import { dpopProofOf } from './dpop/tokenRequest.js';
+export { verifyDpopProof, jwkThumbprint, DpopNonces, dpopProofOf };
+export type { VerifyDpopProofOptions, DpopProof, UseDpopNonceError } from './dpop/proof.js';
+export type { PublicJwk } from './dpop/jwk.js';
+export type { DpopNonceOptions } from './dpop/nonce.js';
+export type { DpopOptions } from './settings/dpop.js';
 
 // Observability: the diagnostics channels, their payloads, and what they say about clients and users.
 import { TRACING_CHANNELS, EVENT_CHANNELS, configureDiagnostics, describeClient, isObserved, publishEvent } from './diagnostics/channels.js';
@@ -336,6 +346,14 @@ const oauth2orize = Object.assign(createServer, {
   rotateRefreshTokens,
   /** The throttle of failed client authentications. */
   createThrottle,
+  /** Validate a request's DPoP proof (RFC 9449 §4.3). */
+  verifyDpopProof,
+  /** The JWK SHA-256 thumbprint of a public key (RFC 7638). */
+  jwkThumbprint,
+  /** Stateless DPoP nonces (RFC 9449 §8). */
+  DpopNonces,
+  /** The DPoP proof the token endpoint validated on a request. */
+  dpopProofOf,
   /** Middleware serving RFC 8414 authorization server metadata; also `server.metadata()`. */
   metadata,
   /** The well-known metadata path for an issuer (RFC 8414 §3.1). */

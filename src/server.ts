@@ -76,6 +76,7 @@ const SERVER_OPTIONS = {
   requireGrantType: 'boolean',
   requireClient: 'boolean',
   clock: 'function',
+  dpop: ['boolean', 'object'],
 } as const satisfies OptionTable<ServerOptions>;
 
 /**

@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { UnorderedList } from './unorderedlist.js';
 import type { Server } from './server.js';
 import type { HardenedOptions } from './settings/profile.js';
+import type { DpopOptions } from './settings/dpop.js';
 import type { PkcePolicy } from './pkce.js';
 
 /**
@@ -84,6 +85,14 @@ export interface AuthorizationRequest {
    * @see https://www.rfc-editor.org/rfc/rfc8707#section-2
    */
   resource?: string[];
+   * The `dpop_jkt` parameter (RFC 9449 §10), read by `grant.code` on a
+   * server with the `dpop` option: the thumbprint of the key the code is
+   * bound to. Store it with the code (`dpopJkt` of the record `exchange.code`'s
+   * `pkce.lookup` returns, or its `dpopBinding` option).
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc9449#section-10
+   */
+  dpopJkt?: string;
   /** Fields added by extension parsers (PKCE, OpenID Connect, ...). */
   [key: string]: unknown;
 }
@@ -617,6 +626,16 @@ export interface ServerOptions {
    * ```
    */
   clock?: () => number;
+  /**
+   * DPoP (RFC 9449) at the token endpoint, for every grant type: `true` for
+   * the defaults, or {@link DpopOptions}. Proofs are validated before the
+   * exchange runs, `issue` gets the key's thumbprint (`dpop.jkt` in its
+   * context object), the token response says `token_type: DPoP`, and
+   * `grant.code` reads `dpop_jkt`. See docs/guides/dpop.md.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc9449
+   */
+  dpop?: boolean | DpopOptions;
 }
 
 /**

@@ -14,6 +14,9 @@ import { clockOf } from '../settings/clock.js';
 import { timeOf } from '../lib/timeOf.js';
 import { checkPolicy, checkVerifier, type PkcePolicy, type PkceRecord } from '../pkce.js';
 import { EXCHANGE_OPTIONS } from './exchangeOptions.js';
+import type { DpopProof } from '../dpop/proof.js';
+import type { DpopBindingLookup } from './refreshToken.js';
+import { bindingError, dpopProofOf } from '../dpop/tokenRequest.js';
 
 /**
  * Finds what the app stored with `code` when it was issued: an object with
@@ -45,6 +48,14 @@ export interface AuthorizationCodeOptions extends Omit<ExchangeOptions, 'scopeSe
    * app then checks `body.code_verifier` itself, as with `oauth2orize-pkce`).
    */
   pkce?: AuthorizationCodePkceOptions | false;
+  /**
+   * The `jkt` the code is bound to (`dpop_jkt` at authorize, `areq.dpopJkt`,
+   * RFC 9449 §10), looked up before `issue` runs: `{ code, client, body }`.
+   * A bound code is refused (`invalid_grant`) without a proof made with that
+   * key. With `pkce.lookup`, a `dpopJkt` member of the record it returns is
+   * checked the same way, without this option.
+   */
+  dpopBinding?: DpopBindingLookup<any, 'code'>;
 }
 
 /** The context object of the Promise form of {@link exchange.authorizationCode}'s `issue`. */
@@ -65,6 +76,8 @@ export interface AuthorizationCodeContext<Client = any> {
    * forms read them with `requestedResources(body)`.
    */
   resource: string[];
+  /** The request's DPoP proof (with the key's thumbprint `jkt`), when the server validated one. */
+  dpop: DpopProof | undefined;
   /** The `code_verifier` sent, once verified; present only when PKCE verification ran. */
   codeVerifier?: string | undefined;
 }
@@ -139,9 +152,9 @@ const ISSUE = { positional: ['client', 'code', 'redirectURI'], extras: ['body', 
  * The same, once PKCE verification ran: the context object also holds the
  * verified `codeVerifier`. The values are those `defineExchange` gives
  * `issue` (`client`, the parameters with a free third place, `body`,
- * `authInfo`), then `codeVerifier`.
+ * `authInfo`), then `codeVerifier`; the free third place holds the DPoP proof.
  */
-const VERIFIED_VALUES = ['client', 'code', 'redirectURI', undefined, 'body', 'authInfo', 'codeVerifier'];
+const VERIFIED_VALUES = ['client', 'code', 'redirectURI', 'dpop', 'body', 'authInfo', 'codeVerifier'];
 const ISSUE_VERIFIED = shape({ ...ISSUE, values: VERIFIED_VALUES, context: withResource(VERIFIED_VALUES), result: deliverTokens });
 
 /** `lookup(code, client, done(err, record))`, or (fewer parameters) the context form `{ code, client, body }`. */
@@ -161,12 +174,14 @@ const define = defineExchange<PkceSetup>({
   options: {
     userProperty: EXCHANGE_OPTIONS.userProperty,
     pkce: ['false', 'object'],
+    dpopBinding: 'function',
   } satisfies OptionTable<AuthorizationCodeOptions>,
   factory: 'authorizationCode',
   grantType: 'authorization_code',
   params: [required('code'), optional('redirect_uri', 'redirectURI')],
   issue: ISSUE,
   invalid: 'Invalid authorization code',
+  binding: 'authorization code',
   setup(options: AuthorizationCodeOptions, issue: Function) {
     const own = options.pkce;
     if (own) {
@@ -183,7 +198,7 @@ const define = defineExchange<PkceSetup>({
   proceed(ex, req, next, issued, client, code: string, redirectURI: string | undefined, _c, body) {
     const { own, lookup, verified } = ex.state;
     const serverPolicy = own === false ? undefined : (profileOf(req) || { pkce: undefined }).pkce;
-    if (!own && !serverPolicy) return ex.issueTokens(issued, next, client, code, redirectURI, undefined, body, req.authInfo);
+    if (!own && !serverPolicy) return ex.issueTokens(issued, next, client, code, redirectURI, undefined, body, req.authInfo, req);
     // A setup error of the app, caught at registration by server.exchange();
     // here for an exchange registered some other way. A plain Error: with
     // exposeErrors off, clients see a bare server_error, not this message.
@@ -205,7 +220,10 @@ const define = defineExchange<PkceSetup>({
       }
       const expired = fapi2CodeAge(req, record);
       if (expired) return next(expired);
-      call(verified, issued, next, client, code, redirectURI, undefined, body, req.authInfo, verifier);
+      // RFC 9449 §10: a code issued for a `dpop_jkt` is redeemed only with that key.
+      const refusal = bindingError(req, (record as { dpopJkt?: unknown }).dpopJkt, 'authorization code');
+      if (refusal) return next(refusal);
+      call(verified, issued, next, client, code, redirectURI, dpopProofOf(req), body, req.authInfo, verifier);
     });
     call(lookup, found, 'done', code, client, body);
   },

@@ -6,6 +6,7 @@ import type { ExchangeOptions } from '../types.js';
 import type { ExchangeFunction } from '../types.js';
 import type { Bivariant } from '../types.js';
 import { EXCHANGE_OPTIONS } from './exchangeOptions.js';
+import type { DpopProof } from '../dpop/proof.js';
 
 /** Options of {@link exchange.clientCredentials}. */
 export type ClientCredentialsOptions = ExchangeOptions;
@@ -26,6 +27,8 @@ export interface ClientCredentialsContext<Client = any> {
    * forms read them with `requestedResources(body)`.
    */
   resource: string[];
+  /** The request's DPoP proof (with the key's thumbprint `jkt`), when the server validated one. */
+  dpop: DpopProof | undefined;
 }
 
 /**

@@ -12,7 +12,8 @@ import { bodyOf, scopeParam, separatorsOf, stringParam } from '../lib/params.js'
 import type { ParamBag } from '../types.js';
 import { bodyParsingError, deliverTokens, tokenResponder } from '../lib/respond.js';
 import type { IssuedCallback } from '../types.js';
-import { call, optionsFirst, prepare, shape, type Callback, type FactoryArgs, type Once, type ShapeSpec } from '../lib/callback.js';
+import { call, once, optionsFirst, prepare, shape, type Callback, type FactoryArgs, type Once, type ShapeSpec } from '../lib/callback.js';
+import { bindingError, dpopProofOf, tokenTypeOf } from '../dpop/tokenRequest.js';
 import type { Rule } from '../lib/checkOptions.js';
 import type { ExchangeFunction } from '../types.js';
 import { USER_PROPERTY } from '../settings/settings.js';
@@ -101,6 +102,13 @@ export interface ExchangeDefinition<S = undefined> {
   readonly leading?: (first: unknown, second: unknown) => boolean;
   /** Told of each exchange made, with its factory's state. */
   readonly created?: (exchange: ExchangeFunction, ex: Exchange<S>) => void;
+  /**
+   * What the first parameter names, when it can be bound to a DPoP key (a
+   * code, a refresh token): the exchange then takes the `dpopBinding`
+   * option, a lookup of the `jkt` it is bound to, and refuses a request
+   * whose proof is made with another key (RFC 9449 §5, §10).
+   */
+  readonly binding?: string;
 }
 
 /** One exchange made by a factory: its options, and its `issue` with the form chosen once. */
@@ -115,8 +123,8 @@ export interface Exchange<S = undefined> {
   readonly issue: Callback;
   /** What `setup` made. */
   readonly state: S;
-  /** Call `issue` with the request's values (for a `proceed` step). */
-  issueTokens(issued: IssuedCallback, next: NextFunction, client: unknown, a: unknown, b: unknown, c: unknown, body: ParamBag, authInfo: unknown): void;
+  /** Call `issue` with the request's values (for a `proceed` step); `req` gives the DPoP proof. */
+  issueTokens(issued: IssuedCallback, next: NextFunction, client: unknown, a: unknown, b: unknown, c: unknown, body: ParamBag, authInfo: unknown, req?: unknown): void;
 }
 
 /**
@@ -129,7 +137,7 @@ export function defineExchange<S = undefined>(definition: ExchangeDefinition<S>)
   const checkClient = definition.client;
   if (params.length > 3) throw new Error('defineExchange: at most three parameters');
   const [p0, p1, p2] = params;
-  const values = ['client', p0 && p0.as, p1 && p1.as, p2 && p2.as, 'body', 'authInfo'];
+  const values = ['client', p0 && p0.as, p1 && p1.as, p2 && p2.as, 'body', 'authInfo', 'dpop'];
   const issueShape = shape({
     ...definition.issue,
     values,
@@ -143,17 +151,26 @@ export function defineExchange<S = undefined>(definition: ExchangeDefinition<S>)
     options: { name: `oauth2orize.exchange.${definition.factory}`, table: definition.options },
   };
 
+  // `dpopBinding(value, client, done)`, or the context form `{ <value>, client, body }`, as PKCE's lookup.
+  const bindingShape = definition.binding && p0
+    ? shape({ positional: [p0.as, 'client'], values: [p0.as, 'client', 'body'], contextArities: [0, 1, 2] })
+    : undefined;
+
   return function factory(first: unknown, second?: unknown): ExchangeFunction {
     const [options, fn] = optionsFirst<Record<string, any>>(args, [first, second]);
     const issue = prepare(issueShape, fn);
+    if (options.dpopBinding !== undefined && typeof options.dpopBinding !== 'function') {
+      throw new TypeError(`oauth2orize.${definition.factory} exchange: dpopBinding must be a function`);
+    }
+    const bindingLookup = bindingShape && options.dpopBinding ? prepare(bindingShape, options.dpopBinding) : undefined;
     const ex: Exchange<S> = {
       options,
       userProperty: userPropertyOf(options),
       separators: separatorsOf(options.scopeSeparator),
       issue,
       state: definition.setup ? definition.setup(options, fn) : (undefined as S),
-      issueTokens(issued, next, client, a, b, c, body, authInfo) {
-        call(issue, issued, next, client, a, b, c, body, authInfo);
+      issueTokens(issued, next, client, a, b, c, body, authInfo, req) {
+        call(issue, issued, next, client, a, b, c, body, authInfo, dpopProofOf(req));
       },
     };
     const userProperty = ex.userProperty;
@@ -185,10 +202,21 @@ export function defineExchange<S = undefined>(definition: ExchangeDefinition<S>)
       } catch (err) {
         return next(err);
       }
-      const responder = tokenResponder(res, next, invalid);
+      const responder = tokenResponder(res, next, invalid, tokenTypeOf(req));
       const issued = respond !== undefined ? respond(responder) : responder;
-      if (proceed !== undefined) return proceed(ex, req, next, issued, client, a, b, c, body);
-      call(issue, issued, next, client, a, b, c, body, req.authInfo);
+      const go = (): void => {
+        if (proceed !== undefined) return proceed(ex, req, next, issued, client, a, b, c, body);
+        call(issue, issued, next, client, a, b, c, body, req.authInfo, dpopProofOf(req));
+      };
+      if (bindingLookup === undefined) return go();
+      // The code or refresh token may be bound to a key: ask the app which, then compare.
+      const found = once((err?: unknown, bound?: unknown): void => {
+        if (err) return next(err);
+        const refusal = bindingError(req, bound, definition.binding!);
+        if (refusal) return next(refusal);
+        go();
+      });
+      call(bindingLookup, found, 'done', a, client, body);
     };
     // `server.exchange(fn)` registers an exchange under its function's name.
     Object.defineProperty(exchange, 'name', { value: definition.grantType });

@@ -1,4 +1,6 @@
 import { TokenError } from '../errors/tokenerror.js';
+import type { DpopProof } from '../dpop/proof.js';
+import { dpopProofOf } from '../dpop/tokenRequest.js';
 import { call, ZERO_OR_ONE, once, prepare, shape, type Callback } from '../lib/callback.js';
 import { timeOf } from '../lib/timeOf.js';
 import type { ParamBag } from '../types.js';
@@ -85,6 +87,8 @@ export interface DeviceCodeIssueContext<Client = any, R = DeviceCodeState> {
    * forms read them with `requestedResources(body)`.
    */
   resource: string[];
+  /** The request's DPoP proof (with the key's thumbprint `jkt`), when the server validated one. */
+  dpop: DpopProof | undefined;
 }
 
 /**
@@ -196,8 +200,8 @@ const LOAD = shape({ positional: ['client', 'deviceCode'], values: ['client', 'd
 /** `update(deviceCode, changes, done(err))`, or the context form `{ deviceCode, changes, record }`. */
 const UPDATE = shape({ positional: ['deviceCode', 'changes'], values: ['deviceCode', 'changes', 'record'], contextArities: ZERO_OR_ONE });
 
-/** `issue(client, deviceCode, record, done)`, or the context form `{ client, deviceCode, record, body, authInfo }`. */
-const ISSUE_VALUES = ['client', 'deviceCode', 'record', 'body', 'authInfo'];
+/** `issue(client, deviceCode, record, done)`, or the context form `{ client, deviceCode, record, body, authInfo, resource, dpop }`. */
+const ISSUE_VALUES = ['client', 'deviceCode', 'record', 'body', 'authInfo', 'dpop'];
 const ISSUE = shape({
   positional: ['client', 'deviceCode', 'record'],
   values: ISSUE_VALUES,
@@ -249,7 +253,7 @@ const define = defineExchange<Polling | undefined>({
   proceed(ex, req, next, issued, client, deviceCode: string, _b, _c, body) {
     const authInfo = req.authInfo;
     const polling = ex.state;
-    if (!polling) return ex.issueTokens(issued, next, client, deviceCode, undefined, undefined, body, authInfo);
+    if (!polling) return ex.issueTokens(issued, next, client, deviceCode, undefined, undefined, body, authInfo, req);
     call(polling.load, once((err: unknown, record?: DeviceCodeState | null | false) => {
       if (err) return next(err);
       if (!record || typeof record !== 'object') return next(new TokenError('Invalid device code', 'invalid_grant'));
@@ -259,7 +263,7 @@ const define = defineExchange<Polling | undefined>({
         return next(deviceCodeError('expired_token'));
       }
       if (record.status === 'denied') return next(deviceCodeError('access_denied'));
-      if (record.status === 'approved') return call(polling.issue, issued, next, client, deviceCode, record, body, authInfo);
+      if (record.status === 'approved') return call(polling.issue, issued, next, client, deviceCode, record, body, authInfo, dpopProofOf(req));
       // Pending: enforce the interval against the stored last poll (§3.5).
       const interval = typeof record.interval === 'number' && record.interval > 0 ? record.interval : polling.interval;
       const last = timeOf(record.lastPolledAt);

@@ -1,4 +1,5 @@
 import { TokenError } from '../errors/tokenerror.js';
+import type { DpopProof } from '../dpop/proof.js';
 import type { ParamBag } from '../types.js';
 import type { IssuedCallback } from '../types.js';
 import { once } from '../lib/callback.js';
@@ -94,6 +95,8 @@ export interface JwtBearerContext<Client = any> {
    * forms read them with `requestedResources(body)`.
    */
   resource: string[];
+  /** The request's DPoP proof (with the key's thumbprint `jkt`), when the server validated one. */
+  dpop: DpopProof | undefined;
 }
 
 /**
@@ -272,6 +275,6 @@ const define = defineExchange<JwtBearerState>({
       );
     });
     // A synchronous throw of `issue` is its failure too, unless it came after `done`.
-    ex.issueTokens(finish, (err) => (finish.called ? next(err) : finish(err)), client, assertion, jws, scope, body, req.authInfo);
+    ex.issueTokens(finish, (err) => (finish.called ? next(err) : finish(err)), client, assertion, jws, scope, body, req.authInfo, req);
   },
 });

@@ -8,6 +8,7 @@ import type { ExchangeFunction } from '../types.js';
 import { profileOf } from '../settings/profile.js';
 import type { Bivariant } from '../types.js';
 import { EXCHANGE_OPTIONS } from './exchangeOptions.js';
+import type { DpopProof } from '../dpop/proof.js';
 
 /** Options of {@link exchange.password}. */
 export type PasswordOptions = ExchangeOptions;
@@ -32,6 +33,8 @@ export interface PasswordContext<Client = any> {
    * forms read them with `requestedResources(body)`.
    */
   resource: string[];
+  /** The request's DPoP proof (with the key's thumbprint `jkt`), when the server validated one. */
+  dpop: DpopProof | undefined;
 }
 
 /**

@@ -6,9 +6,33 @@ import type { ExchangeOptions } from '../types.js';
 import type { ExchangeFunction } from '../types.js';
 import type { Bivariant } from '../types.js';
 import { EXCHANGE_OPTIONS } from './exchangeOptions.js';
+import type { DpopProof } from '../dpop/proof.js';
+
+/**
+ * Finds the DPoP key a token is bound to: the `jkt` the app stored with it
+ * when it was issued (from `dpop.jkt` of `issue`'s context), or nothing
+ * when it is not bound. Either `(token, client, done)` with `done(err, jkt)`
+ * (three parameters), or `async ({ <token>, client, body }) => jkt` (fewer),
+ * where `<token>` is `Name`: `code` or `refreshToken`.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc9449#section-5
+ */
+export type DpopBindingLookup<Client = any, Name extends string = string> = (
+  token: string & { [K in Name]: string } & { client: Client; body: ParamBag },
+  client: Client & ((err?: unknown, jkt?: string | null | false) => void),
+  done: (err?: unknown, jkt?: string | null | false) => void,
+) => unknown;
 
 /** Options of {@link exchange.refreshToken}. */
-export type RefreshTokenOptions = ExchangeOptions;
+export interface RefreshTokenOptions extends ExchangeOptions {
+  /**
+   * The `jkt` the refresh token is bound to (a public client's refresh
+   * token, RFC 9449 §5), looked up before `issue` runs: `{ refreshToken,
+   * client, body }`. A bound token is refused (`invalid_grant`) without a
+   * proof made with that key.
+   */
+  dpopBinding?: DpopBindingLookup<any, 'refreshToken'>;
+}
 
 /** The context object of the Promise form of {@link exchange.refreshToken}'s `issue`. */
 export interface RefreshTokenContext<Client = any> {
@@ -28,6 +52,8 @@ export interface RefreshTokenContext<Client = any> {
    * forms read them with `requestedResources(body)`.
    */
   resource: string[];
+  /** The request's DPoP proof (with the key's thumbprint `jkt`), when the server validated one. */
+  dpop: DpopProof | undefined;
 }
 
 /**
@@ -72,7 +98,8 @@ export function refreshToken(options: any, issue?: any): ExchangeFunction {
 }
 
 const define = defineExchange({
-  options: EXCHANGE_OPTIONS satisfies OptionTable<RefreshTokenOptions>,
+  options: { ...EXCHANGE_OPTIONS, dpopBinding: 'function' } satisfies OptionTable<RefreshTokenOptions>,
+  binding: 'refresh token',
   factory: 'refreshToken',
   grantType: 'refresh_token',
   params: [required('refresh_token', 'refreshToken'), SCOPE],

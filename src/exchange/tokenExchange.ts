@@ -1,4 +1,5 @@
 import { TokenError } from '../errors/tokenerror.js';
+import type { DpopProof } from '../dpop/proof.js';
 import { scopeParam } from '../lib/params.js';
 import type { ParamBag } from '../types.js';
 import type { IssuedCallback } from '../types.js';
@@ -52,6 +53,8 @@ export interface TokenExchangeContext<Client = any> extends TokenExchangeRequest
   body: ParamBag;
   /** What the client authentication strategy passed as `info` (`req.authInfo`). */
   authInfo: unknown;
+  /** The request's DPoP proof (with the key's thumbprint `jkt`), when the server validated one. */
+  dpop: DpopProof | undefined;
 }
 
 /** What the Promise form of {@link tokenExchange}'s `issue` resolves to. */

@@ -10,6 +10,9 @@ import { challengeRequired, checkPolicy, methodsOf, parseChallenge, type PkcePol
 import type { OptionTable } from '../lib/checkOptions.js';
 import { GRANT_OPTIONS } from './grantOptions.js';
 import { shapeError } from '../lib/respond.js';
+import { carried } from '../settings/carrier.js';
+import { stringParam } from '../lib/params.js';
+import { isThumbprint } from '../dpop/jwk.js';
 
 /** Options of {@link grant.code}. */
 export interface CodeGrantOptions extends GrantOptions {
@@ -187,7 +190,17 @@ export function code(options: any, issue?: any, extend?: any): GrantModule {
     request: function request(req: ParserRequest) {
       const out = parse(req) as Record<string, unknown>;
       const policy = policyOf(req);
-      return policy ? Object.assign(out, parseChallenge(req.query || {}, policy)) : out;
+      if (policy) Object.assign(out, parseChallenge(req.query || {}, policy));
+      // RFC 9449 §10: on a server with DPoP, `dpop_jkt` binds the code to a key.
+      const settings = carried(req);
+      if (settings && settings.dpop) {
+        const jkt = stringParam(req.query || {}, 'dpop_jkt', AuthorizationError);
+        if (jkt !== undefined) {
+          if (!isThumbprint(jkt)) throw new AuthorizationError('Invalid parameter: dpop_jkt', 'invalid_request');
+          out.dpopJkt = jkt;
+        }
+      }
+      return out;
     },
     response(txn: OAuth2Transaction, res, complete: (cb: (err?: unknown) => void) => void, next) {
       const picked = pickMode(txn, 'query', lookup);

@@ -12,10 +12,12 @@ import type { IssuedCallback, IssuedTokens, NextFunction, OAuth2ServerResponse }
  * RFC 6749 §5.1 token response, or passes an error on. A falsy access token
  * becomes `invalid_grant` with `invalidMessage`. Calls after the first are
  * ignored, so an application that calls `done` twice cannot write twice.
+ * `token_type` is the app's, else `tokenType` (`'DPoP'` for a request with
+ * a DPoP proof, RFC 9449 §5).
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
  */
-export function tokenResponder(res: OAuth2ServerResponse, next: NextFunction, invalidMessage: string): Once<Parameters<IssuedCallback>> {
+export function tokenResponder(res: OAuth2ServerResponse, next: NextFunction, invalidMessage: string, tokenType: string = 'Bearer'): Once<Parameters<IssuedCallback>> {
   // The guard of `once()`, written out: this runs on every token request, and
   // a direct call is cheaper than once()'s rest-parameter wrapper.
   const issued = function issued(err, accessToken, refreshToken, params) {
@@ -34,7 +36,7 @@ export function tokenResponder(res: OAuth2ServerResponse, next: NextFunction, in
     // The app's own parameters, merged with utils-merge as 1.x does (request
     // input goes through lib/merge.ts, which skips `__proto__`).
     if (params) utilsMerge(body, params);
-    if (!body.token_type) body.token_type = 'Bearer';
+    if (!body.token_type) body.token_type = tokenType;
     writeJson(res, body);
   } as IssuedCallback & { called: boolean };
   // The name `issued` inside the function is the expression's own, typed without `called`.

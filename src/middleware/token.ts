@@ -23,6 +23,7 @@ import { fapi2Of, refusedClient } from '../settings/fapi2.js';
 import { carrySettings, settingsOf } from '../settings/settings.js';
 import { tokenAnnotator, traced } from '../diagnostics/trace.js';
 import { checkOptions, type OptionTable } from '../lib/checkOptions.js';
+import { checkRequestProof } from '../dpop/tokenRequest.js';
 
 /**
  * Options of the token middleware. Each defaults to the server's setting (on when hardened).
@@ -114,13 +115,16 @@ export function token(server: Server<any, any>, options?: TokenOptions): Middlew
     }
     // Exchanges do not see the server; they read its settings from the request.
     carrySettings(req, settings);
-    server._exchange(type, req, res, (err) => {
+    const unanswered = (err?: unknown): void => {
       if (err) return next(err);
       // A JSON body (which urlencoded parsers leave empty) would read as a
       // missing grant type: 501 "Unsupported grant type: undefined".
       if (!type && isJson(req)) return next(new TokenError(WRONG_CONTENT_TYPE, 'invalid_request'));
       next(new TokenError('Unsupported grant type: ' + type, 'unsupported_grant_type'));
-    });
+    };
+    if (!settings.dpop) return server._exchange(type, req, res, unanswered);
+    // RFC 9449 §5: the proof is validated before any exchange runs.
+    checkRequestProof(settings, 'token', req, res, (err) => (err ? next(err) : server._exchange(type, req, res, unanswered)));
   }, tokenAnnotator(userProperty, settings.advertised.grantTypes));
   return guardErrors('token', endpoint, { errorHandler: () => server.errorHandler() });
 }

@@ -7,6 +7,8 @@ import { bodyParsingError } from '../lib/respond.js';
 import { callValidate, prepareValidate } from '../lib/validate.js';
 import { advertise, settingsOf } from '../settings/settings.js';
 import { fapi2Of, refusedClient } from '../settings/fapi2.js';
+import { dpopHeaderOf } from '../dpop/proof.js';
+import { checkRequestProof, dpopProofOf } from '../dpop/tokenRequest.js';
 import type { AuthorizationRequest, Middleware, OAuth2IncomingMessage, ParamBag } from '../types.js';
 import type { ValidateFunction } from '../middleware/authorization.js';
 import { shadowRequest, type PushedRequestRecord } from './loadPushedRequest.js';
@@ -185,34 +187,52 @@ export function pushedAuthorization<Client = any>(
     if (type !== undefined && typeof type !== 'string') {
       return next(new TokenError('Invalid parameter: response_type must be a string', 'invalid_request'));
     }
+    const responseType: string | undefined = type;
+    const clientID: string = authenticated;
 
-    server._parse(type, shadowRequest(req, params), (err, areq) => {
-      if (err) return next(asTokenError(err));
-      if (!areq || !areq.type) return next(new TokenError('Missing required parameter: response_type', 'invalid_request'));
-      if (!areq.clientID) return next(new TokenError('Unsupported response type: ' + type, 'unsupported_response_type', null, 400));
-      callValidate(check, areq, once((err?: unknown, validClient?: unknown, redirectURI?: string) => {
+    if (settings.dpop && dpopHeaderOf(req) !== undefined) {
+      // RFC 9449 §10.1: a proof at the PAR endpoint binds the code to its key,
+      // as `dpop_jkt` would; both must then name the same key.
+      return checkRequestProof(settings, 'par', req, res, (err) => {
+        if (err) return next(err);
+        const jkt = dpopProofOf(req)!.jkt;
+        if (params.dpop_jkt !== undefined && params.dpop_jkt !== jkt) {
+          return next(new TokenError('Invalid DPoP proof: dpop_jkt does not match the proof key', 'invalid_dpop_proof', null, 400));
+        }
+        params.dpop_jkt = jkt;
+        parse();
+      }, false);
+    }
+    parse();
+    function parse(): void {
+      server._parse(responseType, shadowRequest(req, params), (err, areq) => {
         if (err) return next(asTokenError(err));
-        if (!validClient) return next(new TokenError('Unauthorized client', 'unauthorized_client'));
-        void redirectURI;
-        const record: PushedRequestRecord<Client> = {
-          requestURI: REQUEST_URI_PREFIX + randomBytes(32).toString('base64url'),
-          clientID: authenticated,
-          params,
-          expiresAt: new Date(clock() + expiresIn * 1000),
-          client,
-          areq,
-        };
-        call(save, once((err: unknown) => {
-          if (err) return next(err);
-          const json = JSON.stringify({ request_uri: record.requestURI, expires_in: expiresIn });
-          res.statusCode = 201;
-          res.setHeader('Content-Type', 'application/json');
-          res.setHeader('Cache-Control', 'no-store');
-          res.setHeader('Pragma', 'no-cache');
-          res.end(json);
-        }), 'done', record);
-      }), next);
-    });
+        if (!areq || !areq.type) return next(new TokenError('Missing required parameter: response_type', 'invalid_request'));
+        if (!areq.clientID) return next(new TokenError('Unsupported response type: ' + responseType, 'unsupported_response_type', null, 400));
+        callValidate(check, areq, once((err?: unknown, validClient?: unknown, redirectURI?: string) => {
+          if (err) return next(asTokenError(err));
+          if (!validClient) return next(new TokenError('Unauthorized client', 'unauthorized_client'));
+          void redirectURI;
+          const record: PushedRequestRecord<Client> = {
+            requestURI: REQUEST_URI_PREFIX + randomBytes(32).toString('base64url'),
+            clientID,
+            params,
+            expiresAt: new Date(clock() + expiresIn * 1000),
+            client,
+            areq,
+          };
+          call(save, once((err: unknown) => {
+            if (err) return next(err);
+            const json = JSON.stringify({ request_uri: record.requestURI, expires_in: expiresIn });
+            res.statusCode = 201;
+            res.setHeader('Content-Type', 'application/json');
+            res.setHeader('Cache-Control', 'no-store');
+            res.setHeader('Pragma', 'no-cache');
+            res.end(json);
+          }), 'done', record);
+        }), next);
+      });
+    }
   }, clientAnnotator(userProperty)), {});
 }
 

@@ -20,6 +20,7 @@ import { addResponseType, copyFields, emptyAdvertised, mergeFields, type Adverti
 import { SETTINGS, carry, type SettingsHolder } from './carrier.js';
 import { systemClock, type Clock } from './clock.js';
 import { resolveProfile, type Profile } from './profile.js';
+import { resolveDpop, type DpopSettings } from './dpop.js';
 
 /** The default request property of the authenticated client or signed-in user, as Passport sets it. */
 export const USER_PROPERTY = 'user';
@@ -38,6 +39,11 @@ export interface Settings {
   readonly carried: boolean;
   /** What the server advertises in its metadata. */
   readonly advertised: Advertised;
+  /**
+   * DPoP at the token endpoint (the `dpop` option), or `undefined` when off.
+   * Its `required` field is a plain field: a profile may turn it on.
+   */
+  readonly dpop?: DpopSettings | undefined;
 }
 
 /**
@@ -50,14 +56,17 @@ export function createSettings(options: ServerOptions): Settings {
     throw new TypeError('oauth2orize: clock must be a function returning milliseconds since the epoch');
   }
   const profile = resolveProfile(options);
+  const dpop = resolveDpop(options.dpop);
   const settings: Settings = {
     options,
     profile,
     clock: clock || systemClock,
     userProperty: USER_PROPERTY,
-    carried: profile !== undefined || clock !== undefined,
+    carried: profile !== undefined || clock !== undefined || dpop !== undefined,
     advertised: emptyAdvertised(),
+    dpop,
   };
+  if (dpop) mergeFields(settings.advertised.fields, { dpop_signing_alg_values_supported: [...dpop.algs] });
   if (profile && profile.issuer) {
     mergeFields(settings.advertised.fields, { issuer: profile.issuer, authorization_response_iss_parameter_supported: true });
   }

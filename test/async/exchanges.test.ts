@@ -84,7 +84,7 @@ function post(app: unknown, c: ExchangeCase, extra: Record<string, string> = {})
 
 for (const c of cases) {
   describe(`exchange.${c.name}`, () => {
-    it('context form: receives { client, ...inputs, body, authInfo, resource } and resolves the access token', async () => {
+    it('context form: receives { client, ...inputs, body, authInfo, resource, dpop } and resolves the access token', async () => {
       const seen: Record<string, unknown>[] = [];
       const { app, log } = appWith(c, ctx<Record<string, unknown>>(async (context) => {
         seen.push(context);
@@ -96,8 +96,9 @@ for (const c of cases) {
       assert.equal(res.headers['cache-control'], 'no-store');
       assert.equal(res.headers.pragma, 'no-cache');
       const context = seen[0]!;
-      assert.deepEqual(Object.keys(context).sort(), ['authInfo', 'body', 'client', 'resource', ...Object.keys(c.fields)].sort());
+      assert.deepEqual(Object.keys(context).sort(), ['authInfo', 'body', 'client', 'dpop', 'resource', ...Object.keys(c.fields)].sort());
       assert.deepEqual(context.resource, [], 'RFC 8707 resource: none sent');
+      assert.equal(context.dpop, undefined, 'no DPoP proof on this request');
       assert.deepEqual(context.client, CLIENTS.c1);
       for (const [k, v] of Object.entries(c.fields)) assert.deepEqual(context[k], v, k);
       assert.deepEqual({ ...(context.body as object) }, { grant_type: c.grantType, ...c.form });

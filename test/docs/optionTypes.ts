@@ -19,6 +19,7 @@ export const FACTORIES: Array<{ heading: string; type: string }> = [
   { heading: '`createServer(options)`', type: 'ServerOptions' },
   { heading: '`createServer({ hardened: { ... } })`', type: 'HardenedOptions' },
   { heading: '`createServer({ pkce: { ... } })`', type: 'PkcePolicy' },
+  { heading: '`createServer({ dpop: { ... } })`', type: 'DpopOptions' },
   { heading: '`server.authorize(options, validate, immediate?, complete?)`', type: 'AuthorizationOptions' },
   { heading: '`server.decision(options, parse?, complete?)`', type: 'DecisionOptions' },
   { heading: '`server.resume(options, immediate, complete?)`', type: 'ResumeOptions' },
@@ -63,6 +64,8 @@ export const FACTORIES: Array<{ heading: string; type: string }> = [
   { heading: '`rotateRefreshTokens(store, options)`', type: 'RefreshRotationOptions' },
   { heading: '`createThrottle(options)`', type: 'ThrottleOptions' },
   { heading: '`configureDiagnostics(options)`', type: 'DiagnosticsOptions' },
+  { heading: '`verifyDpopProof(req, options)`', type: 'VerifyDpopProofOptions' },
+  { heading: '`new DpopNonces(options)`', type: 'DpopNonceOptions' },
 ];
 
 const root = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '..', '..');

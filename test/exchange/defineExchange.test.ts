@@ -49,7 +49,7 @@ describe('defineExchange', () => {
     assert.deepEqual(tokenResponse((await exchangeWith(context, body, { user: 'c1', authInfo: 'info' })).res), { access_token: 'AT2', extra: 1, token_type: 'Bearer' });
     assert.deepEqual(seen, [
       ['c1', 'f', 's', ['a', 'b']],
-      { client: 'c1', first: 'f', second: 's', scope: ['a', 'b'], body, authInfo: 'info', resource: [] },
+      { client: 'c1', first: 'f', second: 's', scope: ['a', 'b'], body, authInfo: 'info', resource: [], dpop: undefined },
     ]);
   });
 
