@@ -60,6 +60,7 @@ export interface PkceRecord {
    * 60 s is refused with `invalid_grant` (FAPI 2.0 SP §5.3.1.2); ignored otherwise.
    */
   issuedAt?: Date | number | string;
+  /**
    * `areq.dpopJkt` when the code was issued (`dpop_jkt`, RFC 9449 §10):
    * `exchange.code` then refuses a request whose DPoP proof is made with
    * another key, or that has none.

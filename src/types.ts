@@ -85,6 +85,7 @@ export interface AuthorizationRequest {
    * @see https://www.rfc-editor.org/rfc/rfc8707#section-2
    */
   resource?: string[];
+  /**
    * The `dpop_jkt` parameter (RFC 9449 §10), read by `grant.code` on a
    * server with the `dpop` option: the thumbprint of the key the code is
    * bound to. Store it with the code (`dpopJkt` of the record `exchange.code`'s
