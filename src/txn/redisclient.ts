@@ -11,7 +11,9 @@
  */
 
 /**
- * A node-redis v4/v5 client (`createClient()` from `redis`), connected.
+ * A node-redis v4/v5 client (`createClient()` from `redis`), connected; a
+ * cluster client (`createCluster()`) is accepted too, and each command is
+ * routed by its key.
  *
  * @group Stores
  */
@@ -65,11 +67,14 @@ export function commander(client: RedisClientLike, timeout: number, owner = 'Red
     send = (args) => c.call(args[0]!, ...args.slice(1));
   } else if (typeof (client as NodeRedisClientLike).sendCommand === 'function') {
     if ('masters' in client) {
-      // node-redis cluster clients take (firstKey, isReadonly, args).
-      throw new TypeError(`${owner} does not support node-redis cluster clients; pass a standalone client`);
+      // A node-redis cluster client routes a command by the key it names
+      // first, given separately: sendCommand(firstKey, isReadonly, args).
+      const c = client as unknown as NodeRedisClusterLike;
+      send = (args) => c.sendCommand(firstKeyOf(args), false, args);
+    } else {
+      const c = client as NodeRedisClientLike;
+      send = (args) => c.sendCommand(args);
     }
-    const c = client as NodeRedisClientLike;
-    send = (args) => c.sendCommand(args);
   } else {
     throw new TypeError(`${owner} requires a node-redis (sendCommand) or ioredis (call) client`);
   }
@@ -83,6 +88,26 @@ export function commander(client: RedisClientLike, timeout: number, owner = 'Red
       (err) => { clearTimeout(timer); reject(err); },
     );
   });
+}
+
+/** What a node-redis cluster client (`createCluster()`) offers for raw commands. */
+interface NodeRedisClusterLike {
+  sendCommand(firstKey: string | undefined, isReadonly: boolean, args: string[]): Promise<unknown>;
+}
+
+/**
+ * The key a raw command is routed by in a cluster: the first of `KEYS` for
+ * a script (`EVAL script numkeys key ...`), the first argument otherwise
+ * (`GET key`, `SET key ...`, `DEL key`). Every command the stores send names
+ * its key there, and a command naming several keys keeps them in one hash
+ * slot with a `{tag}`.
+ */
+function firstKeyOf(args: string[]): string | undefined {
+  const name = args[0]!.toUpperCase();
+  if (name === 'EVAL' || name === 'EVALSHA' || name === 'EVAL_RO' || name === 'EVALSHA_RO' || name === 'FCALL') {
+    return Number(args[2]) > 0 ? args[3] : undefined;
+  }
+  return args[1];
 }
 
 /** Turn a synchronous throw of the client into a rejection. */

@@ -23,7 +23,7 @@ export interface RedisServer {
 }
 
 /** A port that was free a moment ago. */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', reject);
@@ -42,9 +42,10 @@ function exited(child: ChildProcess): Promise<void> {
 }
 
 /** Start one redis-server and wait until it accepts commands. */
-async function startOnce(): Promise<RedisServer> {
+async function startOnce(extraArgs: (port: number) => Promise<string[]>): Promise<RedisServer> {
   const port = await freePort();
-  const child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], {
+  const extra = await extraArgs(port);
+  const child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const killOnExit = (): void => {
@@ -89,12 +90,16 @@ async function startOnce(): Promise<RedisServer> {
   return { port, url: `redis://127.0.0.1:${port}`, pid: child.pid!, stop };
 }
 
-/** Start a redis-server; a port taken meanwhile by someone else is retried. */
-export async function startRedis(): Promise<RedisServer> {
+/**
+ * Start a redis-server; a port taken meanwhile by someone else is retried.
+ * `extraArgs` adds command-line settings, given the port chosen (the
+ * cluster harness uses it for the cluster bus port and the node file).
+ */
+export async function startRedis(extraArgs: (port: number) => Promise<string[]> = async () => []): Promise<RedisServer> {
   let last: unknown;
   for (let i = 0; i < 3; i++) {
     try {
-      return await startOnce();
+      return await startOnce(extraArgs);
     } catch (err) {
       last = err;
     }
