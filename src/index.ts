@@ -179,12 +179,18 @@ export type {
   DeviceCodeOptions, DeviceCodeState, DeviceCodePollUpdate, DeviceCodeCallbacks, DeviceCodeIssue, DeviceCodeErrorCode,
   DeviceCodeLoadContext, DeviceCodeUpdateContext, DeviceCodeIssueContext,
 } from './exchange/deviceCode.js';
+import { deviceCodeCallbacks } from './device/deviceCodeStore.js';
+export { deviceCodeCallbacks };
+export type { DeviceCodeCallbacksOptions, DeviceCodeCallbacksResult, DeviceGrant, DeviceGrantContext, DeviceIssueContext } from './device/deviceCodeStore.js';
 
 // Pushed authorization requests (RFC 9126): the endpoint, and the authorize hook.
 import { REQUEST_URI_PREFIX } from './par/pushedAuthorization.js';
 export { REQUEST_URI_PREFIX };
 export type { PushedAuthorizationOptions, PushedRequestStore } from './par/pushedAuthorization.js';
 export type { PushedAuthorizeOptions, PushedRequestRecord, PushedRequestLoader, PushedRequestLoadContext } from './par/loadPushedRequest.js';
+import { pushedRequestCallbacks } from './par/pushedRequestStore.js';
+export { pushedRequestCallbacks };
+export type { PushedRequestCallbacks } from './par/pushedRequestStore.js';
 
 // Observability: the diagnostics channels, their payloads, and what they say about clients and users.
 import { TRACING_CHANNELS, EVENT_CHANNELS, configureDiagnostics, describeClient, isObserved, publishEvent } from './diagnostics/channels.js';
@@ -210,6 +216,18 @@ export { MemoryAttemptStore, RedisAttemptStore };
 export type { AttemptStore, MemoryAttemptStoreOptions, RedisAttemptStoreOptions } from './stores/attempts.js';
 export { MemoryReplayStore, RedisReplayStore };
 export type { ReplayStore, MemoryReplayStoreOptions, RedisReplayStoreOptions } from './stores/replay.js';
+
+// One-time state of the device flow and of PAR, atomic in the store.
+import { MemoryDeviceCodeStore, RedisDeviceCodeStore } from './stores/deviceCodes.js';
+import { MemoryRequestURIStore, RedisRequestURIStore } from './stores/pushedRequests.js';
+export { MemoryDeviceCodeStore, RedisDeviceCodeStore };
+export type {
+  DeviceCodeStore, DeviceCodeInput, StoredDeviceCode, DevicePoll, MemoryDeviceCodeStoreOptions, RedisDeviceCodeStoreOptions,
+} from './stores/deviceCodes.js';
+export { MemoryRequestURIStore, RedisRequestURIStore };
+export type {
+  RequestURIStore, PushedRequestInput, StoredPushedRequest, MemoryRequestURIStoreOptions, RedisRequestURIStoreOptions,
+} from './stores/pushedRequests.js';
 
 // The throttle of client authentication.
 import { createThrottle } from './clientauth/throttle.js';
