@@ -64,9 +64,22 @@ export interface StoredDeviceCode<Grant = unknown> {
  * @group Stores
  */
 export type DevicePoll<Grant = unknown> =
-  | { status: 'pending' | 'slow_down'; interval: number }
-  | { status: 'approved'; record: StoredDeviceCode<Grant> }
-  | { status: 'denied' | 'expired' | 'invalid' };
+  | {
+    /** Still pending: `authorization_pending`, or `slow_down` for a poll sooner than the interval. */
+    status: 'pending' | 'slow_down';
+    /** The polling interval in seconds from now on. */
+    interval: number;
+  }
+  | {
+    /** Approved: this poll consumed the code and alone may issue tokens. */
+    status: 'approved';
+    /** The consumed record, with its `grant`. */
+    record: StoredDeviceCode<Grant>;
+  }
+  | {
+    /** `access_denied`, `expired_token`, or `invalid_grant` (unknown, consumed, another client's). */
+    status: 'denied' | 'expired' | 'invalid';
+  };
 
 /**
  * Device authorizations (RFC 8628) kept for the device flow: created by the

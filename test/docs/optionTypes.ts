@@ -50,6 +50,11 @@ export const FACTORIES: Array<{ heading: string; type: string }> = [
   { heading: '`new RedisAttemptStore(options)`', type: 'RedisAttemptStoreOptions' },
   { heading: '`new MemoryReplayStore(options)`', type: 'MemoryReplayStoreOptions' },
   { heading: '`new RedisReplayStore(options)`', type: 'RedisReplayStoreOptions' },
+  { heading: '`new MemoryDeviceCodeStore(options)`', type: 'MemoryDeviceCodeStoreOptions' },
+  { heading: '`new RedisDeviceCodeStore(options)`', type: 'RedisDeviceCodeStoreOptions' },
+  { heading: '`deviceCodeCallbacks(store, options)`', type: 'DeviceCodeCallbacksOptions' },
+  { heading: '`new MemoryRequestURIStore(options)`', type: 'MemoryRequestURIStoreOptions' },
+  { heading: '`new RedisRequestURIStore(options)`', type: 'RedisRequestURIStoreOptions' },
   { heading: '`createThrottle(options)`', type: 'ThrottleOptions' },
   { heading: '`configureDiagnostics(options)`', type: 'DiagnosticsOptions' },
 ];
