@@ -74,12 +74,12 @@ function instance(stores: Stores, issued: string[], name: string) {
   app.post('/device_authorization', clientAuth,
     server.deviceAuthorization({ verificationURI: 'https://as.example/device', interval: 0.001 }, device.store), server.errorHandler());
   app.all('/device/verify', ensureLogin, server.deviceVerification({ attemptStore: stores.attempts, maxAttempts: 5 }, device.lookup),
-    (req, res) => { res.json({ transactionID: req.oauth2!.transactionID }); }, pageError);
+    (req: express.Request, res: express.Response) => { res.json({ transactionID: req.oauth2!.transactionID }); }, pageError);
   app.post('/device/decision', ensureLogin, server.decision(), pageError);
   app.post('/token', clientAuth, server.token(), server.errorHandler());
   app.post('/par', clientAuth, server.pushedAuthorization({}, validate, par.store), server.errorHandler());
   app.get('/authorize', ensureLogin, server.authorize({ loadPushedRequest: par.loadPushedRequest }, validate),
-    (req, res) => { res.json({ client: (req.oauth2!.client as Client).id, state: req.oauth2!.req.state }); }, pageError);
+    (req: express.Request, res: express.Response) => { res.json({ client: (req.oauth2!.client as Client).id, state: req.oauth2!.req.state }); }, pageError);
   return app;
 }
 
