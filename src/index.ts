@@ -305,6 +305,18 @@ const oauth2orize = Object.assign(createServer, {
   MemoryReplayStore,
   /** One-time claims on Redis, shared by several processes. */
   RedisReplayStore,
+  /** Device authorizations in memory (one process), with atomic approve, deny and poll. */
+  MemoryDeviceCodeStore,
+  /** Device authorizations on Redis, shared by several processes. */
+  RedisDeviceCodeStore,
+  /** Pushed authorization requests in memory (one process), one use, bound to their client. */
+  MemoryRequestURIStore,
+  /** Pushed authorization requests on Redis, shared by several processes. */
+  RedisRequestURIStore,
+  /** The device flow's callbacks built on a device-code store. */
+  deviceCodeCallbacks,
+  /** PAR's `store` and `loadPushedRequest` built on a request_uri store. */
+  pushedRequestCallbacks,
   /** The throttle of failed client authentications. */
   createThrottle,
   /** Middleware serving RFC 8414 authorization server metadata; also `server.metadata()`. */

@@ -1,6 +1,8 @@
 import { commander, type RedisClientLike, type RedisCommand } from '../txn/redisclient.js';
 import { systemClock } from '../settings/clock.js';
 import { timeOf } from '../lib/timeOf.js';
+import { safeEqual } from '../lib/safeEqual.js';
+import { createHash } from 'node:crypto';
 import { BoundedMap } from './bounded.js';
 import { clockOption, maxKeysOption, prefixOption, settle, storeKey, windowMs } from './keys.js';
 
@@ -329,7 +331,7 @@ export class MemoryDeviceCodeStore<Grant = unknown> implements DeviceCodeStore<G
     const named = this.users.get(storeKey(MEMORY, userCode), now);
     if (!named) return undefined;
     const held = this.devices.get(storeKey(MEMORY, named.deviceCode), now);
-    return held && held.record.userCode === userCode ? held : undefined;
+    return held && sameCode(held.record.userCode, userCode) ? held : undefined;
   }
 
   private decide(userCode: string, status: 'approved' | 'denied', grant: unknown): boolean {
@@ -487,7 +489,7 @@ export class RedisDeviceCodeStore<Grant = unknown> implements DeviceCodeStore<Gr
       if (deviceCode === undefined) return null;
       const reply = await this.send(['HGETALL', this.deviceKey(deviceCode)]);
       const record = recordOf<Grant>(pairs(reply));
-      return record && record.userCode === userCode ? record : null;
+      return record && sameCode(record.userCode, userCode) ? record : null;
     });
   }
 
@@ -550,6 +552,12 @@ export class RedisDeviceCodeStore<Grant = unknown> implements DeviceCodeStore<Gr
   private userKey(userCode: string): string {
     return this.prefix + 'u:' + storeKey(REDIS, userCode);
   }
+}
+
+/** Whether two user codes are the same, compared as secrets are (in constant time, over their hashes). */
+function sameCode(a: string, b: string): boolean {
+  const hash = (v: string) => createHash('sha256').update(v, 'utf8').digest();
+  return safeEqual(hash(a), hash(b));
 }
 
 /** A hash as the clients answer `HGETALL`: a flat array (RESP2) or an object (RESP3, some clients). */
