@@ -179,12 +179,18 @@ export type {
   DeviceCodeOptions, DeviceCodeState, DeviceCodePollUpdate, DeviceCodeCallbacks, DeviceCodeIssue, DeviceCodeErrorCode,
   DeviceCodeLoadContext, DeviceCodeUpdateContext, DeviceCodeIssueContext,
 } from './exchange/deviceCode.js';
+import { deviceCodeCallbacks } from './device/deviceCodeStore.js';
+export { deviceCodeCallbacks };
+export type { DeviceCodeCallbacksOptions, DeviceCodeCallbacksResult, DeviceGrant, DeviceGrantContext, DeviceIssueContext } from './device/deviceCodeStore.js';
 
 // Pushed authorization requests (RFC 9126): the endpoint, and the authorize hook.
 import { REQUEST_URI_PREFIX } from './par/pushedAuthorization.js';
 export { REQUEST_URI_PREFIX };
 export type { PushedAuthorizationOptions, PushedRequestStore } from './par/pushedAuthorization.js';
 export type { PushedAuthorizeOptions, PushedRequestRecord, PushedRequestLoader, PushedRequestLoadContext } from './par/loadPushedRequest.js';
+import { pushedRequestCallbacks } from './par/pushedRequestStore.js';
+export { pushedRequestCallbacks };
+export type { PushedRequestCallbacks } from './par/pushedRequestStore.js';
 
 // Resource servers: resource indicators (RFC 8707), protected resource metadata (RFC 9728), bearer tokens (RFC 6750).
 import { requestedResources, isSubsetOf, invalidTarget } from './resource/indicators.js';
@@ -255,6 +261,17 @@ export { MemoryAuthorizationCodeStore, RedisAuthorizationCodeStore, redeemCodes 
 export type { AuthorizationCodeStore, CodeConsumption, MemoryAuthorizationCodeStoreOptions, RedisAuthorizationCodeStoreOptions, CodeRedemption, CodeRedemptionContext, CodeRedeemer, RedeemedTokens } from './stores/codes.js';
 export { MemoryRefreshFamilyStore, RedisRefreshFamilyStore, rotateRefreshTokens };
 export type { RefreshFamilyStore, RefreshRotation, FamilyToken, FamilyRecord, RefreshTokenRequest, MemoryRefreshFamilyStoreOptions, RedisRefreshFamilyStoreOptions, RefreshRotationOptions, RefreshRotationContext, RefreshRotationIssue } from './stores/refreshFamilies.js';
+// One-time state of the device flow and of PAR, atomic in the store.
+import { MemoryDeviceCodeStore, RedisDeviceCodeStore } from './stores/deviceCodes.js';
+import { MemoryRequestURIStore, RedisRequestURIStore } from './stores/pushedRequests.js';
+export { MemoryDeviceCodeStore, RedisDeviceCodeStore };
+export type {
+  DeviceCodeStore, DeviceCodeInput, StoredDeviceCode, DevicePoll, MemoryDeviceCodeStoreOptions, RedisDeviceCodeStoreOptions,
+} from './stores/deviceCodes.js';
+export { MemoryRequestURIStore, RedisRequestURIStore };
+export type {
+  RequestURIStore, PushedRequestInput, StoredPushedRequest, MemoryRequestURIStoreOptions, RedisRequestURIStoreOptions,
+} from './stores/pushedRequests.js';
 
 // The throttle of client authentication.
 import { createThrottle } from './clientauth/throttle.js';
@@ -344,6 +361,18 @@ const oauth2orize = Object.assign(createServer, {
   RedisRefreshFamilyStore,
   /** Rotates refresh tokens of a family store in `exchange.refreshToken`. */
   rotateRefreshTokens,
+  /** Device authorizations in memory (one process), with atomic approve, deny and poll. */
+  MemoryDeviceCodeStore,
+  /** Device authorizations on Redis, shared by several processes. */
+  RedisDeviceCodeStore,
+  /** Pushed authorization requests in memory (one process), one use, bound to their client. */
+  MemoryRequestURIStore,
+  /** Pushed authorization requests on Redis, shared by several processes. */
+  RedisRequestURIStore,
+  /** The device flow's callbacks built on a device-code store. */
+  deviceCodeCallbacks,
+  /** PAR's `store` and `loadPushedRequest` built on a request_uri store. */
+  pushedRequestCallbacks,
   /** The throttle of failed client authentications. */
   createThrottle,
   /** Validate a request's DPoP proof (RFC 9449 §4.3). */

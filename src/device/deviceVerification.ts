@@ -11,6 +11,7 @@ import { DEVICE_TRANSACTION_TYPE } from './deviceCodeTypes.js';
 import { traced, transactionAnnotator } from '../diagnostics/trace.js';
 import { checkOptions, POSITIVE, POSITIVE_INTEGER, type OptionTable } from '../lib/checkOptions.js';
 import { SESSION_STORE_OPTIONS } from '../txn/sessionOptions.js';
+import { MemoryAttemptStore, type AttemptStore } from '../stores/attempts.js';
 
 /**
  * What `lookup` returns for a user code: the pending device authorization.
@@ -90,15 +91,26 @@ export interface DeviceVerificationOptions extends SessionStoreOptions {
   /** Canonical form of a user code. Default {@link normalizeUserCode}. */
   normalizeUserCode?: (input: string) => string;
   /**
-   * Rate-limit hook. Default: at most `maxAttempts` lookups per session in
-   * `attemptWindow` seconds, counted in `req.session` (no limit without a
-   * session). Give your own for limits that a new session cannot reset.
+   * Rate-limit hook. Default: at most `maxAttempts` lookups per signed-in
+   * user and `maxAddressAttempts` per source address in `attemptWindow`
+   * seconds (`maxAttempts` per address when no user is signed in), counted
+   * in `attemptStore`. Every lookup counts, found or not,
+   * and is counted before it runs, so parallel guesses cannot pass the
+   * limit; a new session does not reset it.
    */
   attempt?: DeviceAttemptFunction;
-  /** Lookups allowed per window by the default `attempt`. Default 10. */
+  /** Lookups allowed per user and window by the default `attempt`. Default 10. */
   maxAttempts?: number;
+  /** Lookups allowed per source address (`req.ip`, else the socket's address) and window by the default `attempt`. Default 50. */
+  maxAddressAttempts?: number;
   /** Window of the default `attempt`, in seconds. Default 900. */
   attemptWindow?: number;
+  /**
+   * Where the default `attempt` counts: share a `RedisAttemptStore` between
+   * instances, so that a guesser cannot spread over them. Default: a
+   * `MemoryAttemptStore` of this middleware (one process), on its clock.
+   */
+  attemptStore?: AttemptStore;
   /**
    * Clock of the code's expiry and of the attempt window, in milliseconds
    * since the epoch. Default: the server's `clock` option, else the system clock.
@@ -119,7 +131,9 @@ const DEVICE_VERIFICATION_OPTIONS = {
   normalizeUserCode: 'function',
   attempt: 'function',
   maxAttempts: POSITIVE_INTEGER,
+  maxAddressAttempts: POSITIVE_INTEGER,
   attemptWindow: POSITIVE,
+  attemptStore: 'object',
   now: 'function',
 } as const satisfies OptionTable<DeviceVerificationOptions>;
 
@@ -166,7 +180,13 @@ export function deviceVerification<Client = any>(
   const clock = opts.now || settings.clock;
   // Its transactions are answered by the device grant, but `device_code` is no response type.
   recordTransactionType(server, DEVICE_TRANSACTION_TYPE);
-  const attempt = prepare(ATTEMPT, opts.attempt || sessionAttempts(opts.maxAttempts || 10, (opts.attemptWindow || 900) * 1000, clock));
+  const attempt = prepare(ATTEMPT, opts.attempt || countedAttempts({
+    store: opts.attemptStore || new MemoryAttemptStore({ now: () => clock() }),
+    maxUser: opts.maxAttempts || 10,
+    maxAddress: opts.maxAddressAttempts || 50,
+    window: opts.attemptWindow || 900,
+    userProperty,
+  }));
   const find = prepare(LOOKUP, lookup);
 
   return traced('device_verification', function deviceVerification(req, res, next) {
@@ -208,20 +228,51 @@ const ATTEMPT = shape({ positional: ['req', 'userCode'], contextArities: ZERO_OR
 /** `lookup(userCode, done(err, record))`, or the context form `lookup({ userCode, req })`. */
 const LOOKUP = shape({ positional: ['userCode'], values: ['userCode', 'req'], contextArities: ZERO_OR_ONE });
 
+/** What the default `attempt` hook counts with. */
+interface Counting {
+  store: AttemptStore;
+  maxUser: number;
+  maxAddress: number;
+  /** Seconds. */
+  window: number;
+  userProperty: string;
+}
+
 /**
- * The default `attempt` hook: a fixed window counter in the session. It
- * slows down guessing from one browser session only; deployments exposed to
- * the Internet should also limit per user and per address.
+ * The default `attempt` hook: fixed-window counters per signed-in user and
+ * per source address in an `AttemptStore`. Each lookup is counted (an
+ * atomic increment) before it runs and allowed only while both counts are
+ * within their limits, so concurrent guesses are limited as sequential ones
+ * are, and starting a new session changes nothing.
  */
-function sessionAttempts(max: number, windowMs: number, now: () => number) {
-  return function attempt(req: OAuth2IncomingMessage, _userCode: string, done: (err: unknown, allowed: boolean) => void): void {
-    const session = req.session as ParamBag | undefined;
-    if (!session || typeof session !== 'object') return done(null, true);
-    const t = now();
-    let state = own(session, 'oauth2orizeDeviceAttempts') as { since: number; count: number } | undefined;
-    if (!state || typeof state !== 'object' || !(t - state.since < windowMs)) state = { since: t, count: 0 };
-    state.count += 1;
-    session.oauth2orizeDeviceAttempts = state;
-    done(null, state.count <= max);
+function countedAttempts(c: Counting) {
+  if (typeof c.store.hit !== 'function') throw new TypeError('oauth2orize.deviceVerification option attemptStore must be an AttemptStore');
+  return function attempt(req: OAuth2IncomingMessage, _userCode: string, done: (err: unknown, allowed?: boolean) => void): void {
+    const checks: Promise<boolean>[] = [];
+    const user = userKeyOf((req as unknown as ParamBag)[c.userProperty]);
+    if (user !== undefined) checks.push(c.store.hit('device-user|' + user, c.window).then((n) => n <= c.maxUser));
+    const address = addressOf(req);
+    // Without a signed-in user to count, the address is held to the per-user limit.
+    if (user !== undefined) checks.push(c.store.hit('device-addr|' + address, c.window).then((n) => n <= c.maxAddress));
+    else checks.push(c.store.hit('device-anon|' + address, c.window).then((n) => n <= c.maxUser));
+    Promise.all(checks).then((ok) => done(null, ok.every(Boolean)), (err) => done(err));
   };
+}
+
+/** The key of a signed-in user: a string or number user, else its `id`; undefined when none can be told. */
+function userKeyOf(user: unknown): string | undefined {
+  if (typeof user === 'string' || typeof user === 'number') return String(user);
+  if (user && typeof user === 'object') {
+    const id = (user as ParamBag).id;
+    if (typeof id === 'string' || typeof id === 'number') return String(id);
+  }
+  return undefined;
+}
+
+/** The client's address as Express tells it (`req.ip`, which honours `trust proxy`), else the socket's. */
+function addressOf(req: OAuth2IncomingMessage): string {
+  const ip = (req as unknown as { ip?: unknown }).ip;
+  if (typeof ip === 'string' && ip) return ip;
+  const remote = (req as unknown as { socket?: { remoteAddress?: unknown } }).socket?.remoteAddress;
+  return typeof remote === 'string' && remote ? remote : 'unknown';
 }

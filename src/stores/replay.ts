@@ -4,8 +4,13 @@ import { BoundedMap, type Expiring } from './bounded.js';
 import { clockOption, maxKeysOption, prefixOption, settle, storeKey, windowMs } from './keys.js';
 
 /**
- * Remembers what was seen once, for a while: the `jti` of a JWT assertion,
- * so that the same assertion is accepted only once within its lifetime.
+ * Remembers what was seen once, for a while: the `jti` of a JWT assertion
+ * (client assertions, `exchange.jwtBearer`), so that the same assertion is
+ * accepted only once within its lifetime; the same contract serves any
+ * one-time value that carries an expiry, such as a DPoP proof's `jti`
+ * (RFC 9449 §11.1). Key a claim by its issuer as well as the value
+ * (`${clientId}|${jti}`), and keep it at least as long as the value is
+ * acceptable (its `exp` plus the allowed clock skew).
  *
  * @example
  * ```ts
@@ -114,7 +119,9 @@ const REDIS = 'RedisReplayStore';
  * A {@link ReplayStore} in Redis, shared by every instance that uses the same
  * Redis and `prefix`. A claim is one `SET key 1 NX PX ttl`: it succeeds
  * only if the key did not exist, atomically, so exactly one of any number of
- * concurrent claims wins. Single-key, so it works on Redis Cluster and Valkey.
+ * concurrent claims wins, whichever instance makes it. Single-key, so it
+ * works on Redis Cluster (each claim routed to the node of its key) and
+ * Valkey.
  *
  * @example
  * ```ts

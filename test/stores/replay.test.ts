@@ -6,7 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryReplayStore, RedisReplayStore, type ReplayStore } from '../../src/stores/replay.js';
 import { startRedis, haveRedis, type RedisServer } from '../redis/server.js';
-import { CLIENT_KINDS, connect, type TestClient } from '../redis/clients.js';
+import { CLIENT_KINDS, connect, connectCluster, type TestClient } from '../redis/clients.js';
+import { startCluster, type RedisCluster } from '../redis/cluster.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -131,4 +132,20 @@ describe('stores/RedisReplayStore', { skip: !haveRedis && !process.env.CI && 'no
       await b.close();
     }
   });
+});
+
+describe('stores/RedisReplayStore on Redis Cluster', { skip: !haveRedis && !process.env.CI && 'no redis-server' }, () => {
+  let cluster: RedisCluster;
+  before(async () => { cluster = await startCluster(); });
+  after(async () => { if (cluster) await cluster.stop(); });
+
+  for (const kind of CLIENT_KINDS) {
+    describe(kind, () => {
+      let c: TestClient;
+      let n = 0;
+      before(async () => { c = await connectCluster(kind, cluster); });
+      after(async () => { if (c) await c.close(); });
+      common(() => new RedisReplayStore({ client: c.client, prefix: `crp:${kind}:${++n}:` }));
+    });
+  }
 });
