@@ -9,6 +9,7 @@ import type { DeviceCodeStore, StoredDeviceCode } from '../stores/deviceCodes.js
 import type { AuthorizationResponse, ParamBag } from '../types.js';
 import type { DeviceAuthorizationRecord } from './deviceAuthorization.js';
 import type { DeviceLookupContext, DeviceVerificationRecord } from './deviceVerification.js';
+import { clientIdOf } from '../lib/clientId.js';
 
 /**
  * What the default `grant` of {@link deviceCodeCallbacks} records on
@@ -153,7 +154,7 @@ export function deviceCodeCallbacks<Client = any, User = any, Grant = DeviceGran
   }
   const issueTokens = options.issueTokens;
   const findClient = options.findClient || ((clientID: string) => ({ id: clientID }) as Client);
-  const idOf = options.clientID || defaultClientID;
+  const idOf = options.clientID || clientIdOf;
   const grantOf = options.grant || (defaultGrant as (context: DeviceGrantContext<Client, User>) => Grant);
 
   const clientIDOf = (client: Client): string => {
@@ -201,15 +202,6 @@ export function deviceCodeCallbacks<Client = any, User = any, Grant = DeviceGran
       throw new TokenError(message, code, undefined, 400);
     },
   };
-}
-
-function defaultClientID(client: unknown): string | undefined {
-  if (!client || typeof client !== 'object') return undefined;
-  const c = client as Record<string, unknown>;
-  for (const key of ['id', 'clientId', 'clientID', 'client_id']) {
-    if (typeof c[key] === 'string' && c[key]) return c[key] as string;
-  }
-  return undefined;
 }
 
 function defaultGrant(context: DeviceGrantContext): DeviceGrant {

@@ -13,6 +13,7 @@ import diagnostics from 'node:diagnostics_channel';
 import type { Channel } from 'node:diagnostics_channel';
 import { createHmac, randomBytes } from 'node:crypto';
 import { callbackDiagnostics } from '../lib/callback.js';
+import { clientIdOf } from '../lib/clientId.js';
 
 /**
  * The endpoints that publish on a tracing channel, by the `endpoint` field of
@@ -335,13 +336,7 @@ interface Resolved {
 
 function defaultClientIdOf(client: unknown): string | undefined {
   if (typeof client === 'string') return client || undefined;
-  if (!client || typeof client !== 'object') return undefined;
-  const c = client as Record<string, unknown>;
-  for (const key of ['id', 'clientId', 'clientID', 'client_id']) {
-    const value = c[key];
-    if (typeof value === 'string' && value) return value;
-  }
-  return undefined;
+  return clientIdOf(client);
 }
 
 /**

@@ -8,6 +8,7 @@ import { traced, clientAnnotator } from '../diagnostics/trace.js';
 import { NON_NEGATIVE, type OptionTable } from '../lib/checkOptions.js';
 import { guardErrors } from '../lib/misuse.js';
 import { errorHandler } from './errorHandler.js';
+import { clientIdOf } from '../lib/clientId.js';
 
 /**
  * Options of {@link introspection}.
@@ -171,7 +172,7 @@ export function introspection(options: any, lookup?: any): Middleware {
   const clock = opts.now || systemClock;
   const fn = prepare(LOOKUP, lookup);
   const audienceOf = opts.audience;
-  const idOf = opts.clientID || defaultClientID;
+  const idOf = opts.clientID || clientIdOf;
 
   return guardErrors('introspection', traced('introspection', function introspection(req, res, next) {
     const done = once<Parameters<IntrospectCallback>>((err, claims) => {
@@ -191,16 +192,6 @@ const LOOKUP = shape({ positional: ['client', 'token'], extras: ['tokenTypeHint'
 const INTROSPECTION_OPTIONS = { userProperty: 'string', clockTolerance: NON_NEGATIVE, now: 'function', audience: 'function', clientID: 'function' } as const satisfies OptionTable<IntrospectionOptions>;
 
 const INTROSPECTION_ARGS: FactoryArgs = { callbacks: ['oauth2orize.introspection middleware requires a lookup function'], missing: 'function', options: { name: 'server.introspection', table: INTROSPECTION_OPTIONS } };
-
-/** The caller's client identifier, read from the usual property names. */
-function defaultClientID(caller: unknown): string | undefined {
-  if (!caller || typeof caller !== 'object') return undefined;
-  const c = caller as Record<string, unknown>;
-  for (const key of ['id', 'clientId', 'clientID', 'client_id']) {
-    if (typeof c[key] === 'string' && c[key]) return c[key] as string;
-  }
-  return undefined;
-}
 
 /**
  * Whether `caller` may see the token of `claims`: it is the token's client,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { TokenError } from '../errors/tokenerror.js';
 import { call, ZERO_OR_ONE, once, prepare, shape } from '../lib/callback.js';
+import { clientIdOf } from '../lib/clientId.js';
 import { resourcesOf } from '../lib/resource.js';
 import { bodyOf, oversizedParams, own } from '../lib/params.js';
 import { bodyParsingError } from '../lib/respond.js';
@@ -130,7 +131,7 @@ export function pushedAuthorization<Client = any>(
     throw new TypeError(`server.pushedAuthorization: under the FAPI 2.0 profile expiresIn must be under ${fapi2.requestUriLifetimeBelow} seconds (FAPI 2.0 SP §5.3.1.2)`);
   }
   const userProperty = opts.userProperty || settings.userProperty;
-  const idOf = opts.clientID || defaultClientID;
+  const idOf = opts.clientID || clientIdOf;
   const clock = opts.now || settings.clock;
   const check = prepareValidate(validate);
   const save = prepare(STORE, store);
@@ -234,15 +235,6 @@ export function pushedAuthorization<Client = any>(
       });
     }
   }, clientAnnotator(userProperty)), {});
-}
-
-function defaultClientID(client: unknown): string | undefined {
-  if (!client || typeof client !== 'object') return undefined;
-  const c = client as Record<string, unknown>;
-  for (const key of ['id', 'clientId', 'clientID', 'client_id']) {
-    if (typeof c[key] === 'string' && c[key]) return c[key] as string;
-  }
-  return undefined;
 }
 
 /**

@@ -159,22 +159,7 @@ export class SessionStore {
     const key = options.sessionKey || 'authorize';
     const session = req.session as ParamBag | undefined;
     if (!session) return cb(new Error(NO_SESSION));
-    server.serializeClient(txn.client, (err, obj) => {
-      if (err) return cb(err);
-      const tid = newId(length);
-      txn.client = obj;
-      const txns = this.txnsOf(session, key);
-      txns[tid] = txn;
-      let refused: Error | undefined;
-      try {
-        refused = this.evict(txns, tid);
-      } catch (err) {
-        delete txns[tid];
-        return cb(err);
-      }
-      if (refused) return cb(refused);
-      cb(null, tid);
-    });
+    this.put(server, session, key, () => newId(length), txn, cb);
   }
 
   /**
@@ -190,8 +175,18 @@ export class SessionStore {
     const key = options.sessionKey || 'authorize';
     const session = req.session as ParamBag | undefined;
     if (!session) return cb(new Error(NO_SESSION));
+    this.put(server, session, key, () => tid, txn, cb);
+  }
+
+  /**
+   * Serialize the client, then keep `txn` in the session under the ID
+   * `idOf()` gives, within the session's bounds (a transaction too large on
+   * its own is refused and not kept).
+   */
+  private put(server: Server<any, any>, session: ParamBag, key: string, idOf: () => string, txn: Record<string, unknown>, cb: (err: unknown, tid?: string) => void): void {
     server.serializeClient(txn.client, (err, obj) => {
       if (err) return cb(err);
+      const tid = idOf();
       txn.client = obj;
       const txns = this.txnsOf(session, key);
       txns[tid] = txn;
