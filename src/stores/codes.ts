@@ -526,7 +526,8 @@ const REVOKE = shape({ positional: ['issued', 'record'], contextArities: [0, 1, 
  * record, redeems the code once, calls the application's `issue`, and on a
  * replay that checks out revokes what the first redemption issued and
  * publishes the `codeReplay` diagnostics event. Every replay answers
- * `invalid_grant`.
+ * `invalid_grant`; exactly one redemption answers tokens (revoked first
+ * when a replay was confirmed while they were being issued).
  *
  * Give `lookup` as the exchange's `pkce.lookup` when codes carry a PKCE
  * challenge (`codeChallenge`, `codeChallengeMethod` in the record): the
@@ -581,9 +582,12 @@ export function redeemCodes<T = any, Client = any>(store: AuthorizationCodeStore
       if (!accessToken) return false;
       const remember = issued === undefined ? null : issued;
       if (await store.complete(ctx.code, remember)) {
-        // A replay was confirmed while these tokens were being issued.
+        // A replay was confirmed while these tokens were being issued: they
+        // are revoked before the answer goes out. This redemption still
+        // answers them, so that of any number of concurrent redemptions
+        // exactly one answers tokens (here, dead ones) and every other one
+        // `invalid_grant`, whichever order the store saw them in.
         await revokeIssued(remember, found.record, ctx.client);
-        return false;
       }
       const tokens: IssuedTokens = { accessToken: accessToken as string };
       if (refreshToken) tokens.refreshToken = refreshToken as string;
