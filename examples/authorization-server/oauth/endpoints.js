@@ -25,10 +25,11 @@ import { introspectToken, revokeToken } from './lifecycle.js';
  * @param {import('../storage/db.js').Store} deps.db
  * @param {string} deps.issuer
  * @param {import('oauth2orize').ClientThrottle} deps.throttle counts failed client authentications
+ * @param {import('oauth2orize').RefreshFamilyStore<any>} [deps.families] where refresh tokens are (revocation)
  * @returns {{ clientAuth: import('express').RequestHandler[], clientErrors: import('express').ErrorRequestHandler[] }}
  *   the front and the error handlers of these endpoints, for others of the kind
  */
-export function mountClientEndpoints(app, { server, db, issuer, throttle }) {
+export function mountClientEndpoints(app, { server, db, issuer, throttle, families }) {
   const assertion = clientAssertionOptions(db, issuer);
 
   /**
@@ -66,7 +67,7 @@ export function mountClientEndpoints(app, { server, db, issuer, throttle }) {
   app.post('/token', ...anyClient, server.token(), ...errors);
 
   // RFC 7009: a client revokes its own tokens; revoking one revokes its grant.
-  app.post('/revoke', ...anyClient, server.revocation(revokeToken(db)), ...errors);
+  app.post('/revoke', ...anyClient, server.revocation(revokeToken(db, families)), ...errors);
 
   // RFC 7662: a confidential client asks about its own tokens.
   app.post(
