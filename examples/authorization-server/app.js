@@ -16,7 +16,7 @@ import { mountResources } from './web/resources.js';
 import { mountMcp } from './mcp/index.js';
 import { createState } from './infra/state.js';
 import { configureCsrf, csrfProblem, csrfToken } from './web/csrf.js';
-import { FailureLimiter } from './infra/ratelimit.js';
+import { StoreLimiter } from './infra/ratelimit.js';
 import { createThrottle, pushedRequestCallbacks } from 'oauth2orize';
 import { BoundedMemoryStore } from './infra/sessions.js';
 import { CONFIDENTIAL_CLIENT, DEMO_PKCE, DEMO_USER, PUBLIC_CLIENT, SCOPES, demoLinks, demoRedirectURIs } from './storage/demo.js';
@@ -120,8 +120,9 @@ export function createApp({
   const originOf = (/** @type {import('express').Request} */ _req) => issuer;
 
   const window = rateLimits.windowSeconds;
-  const loginPerIP = new FailureLimiter({ limit: rateLimits.loginPerIP ?? 20, windowSeconds: window });
-  const loginPerAccount = new FailureLimiter({ limit: rateLimits.loginPerAccount ?? 5, windowSeconds: window });
+  // Failed sign-ins, counted in the state's attempt store (shared with REDIS_URL).
+  const loginPerIP = new StoreLimiter({ store: state.attempts, name: 'login-ip', limit: rateLimits.loginPerIP ?? 20, windowSeconds: window });
+  const loginPerAccount = new StoreLimiter({ store: state.attempts, name: 'login-user', limit: rateLimits.loginPerAccount ?? 5, windowSeconds: window });
   // Failed client authentications at /token, /revoke, /introspect, /par and
   // /device_authorization: oauth2orize's throttle, per client and address and
   // per address (never per client alone, so nobody can lock a client out from
@@ -244,6 +245,7 @@ export function createApp({
     issuer,
     throttle: clientThrottle,
     families: state.families,
+    replay: state.replay,
   });
 
   // RFC 9126: the client pushes its authorization request, authenticated, and

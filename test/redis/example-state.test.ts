@@ -275,6 +275,22 @@ describe('example with REDIS_URL: the one-time blocks on two instances', { skip:
     assert.ok(!pages.some((p) => p.status >= 500));
   });
 
+  it('sign-in throttling is shared: failed sign-ins for one account at both instances add up', async () => {
+    const guesser = new Browser();
+    const csrf = hidden(await (await guesser.request(`${A}/login`)).text(), 'csrf_token');
+    const guess = (origin: string) => guesser.post(`${origin}/login`, { username: 'alice', password: 'guess', return_to: '/', csrf_token: csrf });
+    // loginPerAccount defaults to 5 failures per window.
+    for (const origin of [A, B, A, B, A]) {
+      const res = await guess(origin);
+      await res.arrayBuffer();
+      assert.equal(res.status, 401, 'the form again, with an error');
+    }
+    const limited = await guess(B);
+    await limited.arrayBuffer();
+    assert.equal(limited.status, 429);
+    assert.ok(Number(limited.headers.get('retry-after')) > 0);
+  });
+
   it('throttling is shared: failed client authentications at both instances add up', async () => {
     const bad = { id: CONFIDENTIAL.id, secret: 'wrong' };
     const tryAt = (origin: string) => post(`${origin}/token`, { grant_type: 'client_credentials' }, bad);

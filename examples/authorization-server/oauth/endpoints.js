@@ -26,11 +26,12 @@ import { introspectToken, revokeToken } from './lifecycle.js';
  * @param {string} deps.issuer
  * @param {import('oauth2orize').ClientThrottle} deps.throttle counts failed client authentications
  * @param {import('oauth2orize').RefreshFamilyStore<any>} [deps.families] where refresh tokens are (revocation)
+ * @param {import('oauth2orize').ReplayStore} [deps.replay] used assertion `jti` values
  * @returns {{ clientAuth: import('express').RequestHandler[], clientErrors: import('express').ErrorRequestHandler[] }}
  *   the front and the error handlers of these endpoints, for others of the kind
  */
-export function mountClientEndpoints(app, { server, db, issuer, throttle, families }) {
-  const assertion = clientAssertionOptions(db, issuer);
+export function mountClientEndpoints(app, { server, db, issuer, throttle, families, replay }) {
+  const assertion = clientAssertionOptions(db, issuer, replay);
 
   /**
    * oauth2orize authenticates the client: HTTP Basic (form-urlencoded, as

@@ -109,7 +109,7 @@ export function createOAuth2Server(db, { issuer, implicit = false, password = fa
 
   registerExchanges(server, db, { password, state });
   registerTokenExchange(server, db);
-  registerJwtBearer(server, db, issuer);
+  registerJwtBearer(server, db, issuer, state.replay);
 
   return server;
 }
