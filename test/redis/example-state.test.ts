@@ -13,13 +13,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createPrivateKey, randomBytes } from 'node:crypto';
+import { SignJWT } from 'jose';
 import { startRedis, haveRedis, type RedisServer } from './server.js';
 
 const MAIN = fileURLToPath(new URL('../../examples/authorization-server/main.js', import.meta.url));
 const PUBLIC = 'demo-public';
 const CONFIDENTIAL = { id: 'demo-confidential', secret: 'demo-confidential-secret' };
 const GRACE_SECONDS = 4;
+/** The demo service client's private key, as examples/authorization-server/storage/demo.js publishes it. */
+const JWT_CLIENT_KEY = {
+  kty: 'EC',
+  crv: 'P-256',
+  x: 'jk0JY5JDlELNJYjBP5Iiz8YifEsLSLgCsxrVh945CZ4',
+  y: 'oQL-96wJCLQ5Wh9ZTedK5gTsumH1ObFfSLACfggOgUU',
+  d: 'eTs4SuvaGDm5aTv6WwdoZZNxQc0Asd_h2rUz5zxUiXQ',
+};
 
 interface Example { origin: string; child: ChildProcess; log: () => string }
 
@@ -273,6 +282,29 @@ describe('example with REDIS_URL: the one-time blocks on two instances', { skip:
     const granted = pages.filter((p) => p.status === 200 || (p.status === 302 && p.location?.includes('code=')));
     assert.equal(granted.length, 1, JSON.stringify(pages.map((p) => p.status)));
     assert.ok(!pages.some((p) => p.status >= 500));
+  });
+
+  it('the jti replay cache is shared: a client assertion accepted by one instance is refused by the other', async () => {
+    const key = createPrivateKey({ key: JWT_CLIENT_KEY, format: 'jwk' });
+    const assertion = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256' })
+      .setIssuer('demo-jwt')
+      .setSubject('demo-jwt')
+      .setAudience([A, B])
+      .setJti(randomBytes(16).toString('base64url'))
+      .setIssuedAt()
+      .setExpirationTime('1m')
+      .sign(key);
+    const use = (origin: string) => post(`${origin}/token`, {
+      grant_type: 'client_credentials',
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: assertion,
+    });
+    const first = await use(A);
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    const replay = await use(B);
+    assert.equal(replay.status, 401, 'the same jti at the other instance');
+    assert.equal(replay.body.error, 'invalid_client');
   });
 
   it('sign-in throttling is shared: failed sign-ins for one account at both instances add up', async () => {
