@@ -21,6 +21,7 @@ import { issueGrantTokens } from './onetime.js';
 import { sendPage } from '../web/views.js';
 
 const { DEVICE_CODE_GRANT_TYPE, TokenError } = oauth2orize;
+
 /**
  * The four callbacks of the device flow on the state's `DeviceCodeStore`
  * (oauth2orize's `deviceCodeCallbacks`): approve, deny, poll and redeem
