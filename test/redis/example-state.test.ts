@@ -268,6 +268,21 @@ describe('example with REDIS_URL: the one-time blocks on two instances', { skip:
     assert.equal(late.body.error, 'invalid_grant', 'redeemed once');
   });
 
+  it('device code guessing is limited per user across both instances', async () => {
+    const entry = await browser.request(`${A}/device`);
+    const csrf = hidden(await entry.text(), 'csrf_token');
+    const guess = async (origin: string, i: number) => {
+      const res = await browser.post(`${origin}/device/verify`, { user_code: `BCDF-GH${'JKLMNPQRST'[i]}`, csrf_token: csrf });
+      await res.arrayBuffer();
+      return res.status;
+    };
+    // maxAttempts: 10 lookups per signed-in user in the window (one was used above).
+    const seen: number[] = [];
+    for (let i = 0; i < 10; i++) seen.push(await guess(i % 2 ? B : A, i));
+    assert.ok(seen.slice(0, 9).every((st) => st === 400), seen.join());
+    assert.equal(seen[9], 429, `the tenth lookup of this user, counted at both instances, is refused: ${seen.join()}`);
+  });
+
   it('PAR: pushed at one, another client\'s use burns nothing, concurrent uses at both: one consent page', async () => {
     const { challenge } = pkce();
     const pushed = await post(`${A}/par`, {
