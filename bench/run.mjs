@@ -123,6 +123,22 @@ try {
   console.log(`[6] failed: ${err && err.message}`);
 }
 
+// 7. The one-time blocks (bench/onetime.mjs), in a child process: the in-memory blocks' cost at
+// the token endpoint, and Redis commands per flow of the example with its state on Redis.
+console.log(`\n[7] One-time blocks: in-memory cost at the token endpoint; Redis commands per flow of the example`);
+let onetime = null;
+try {
+  onetime = await runChild('onetime.mjs', ['--json', '--rounds', String(quick ? 4 : 20), '--n', String(quick ? 100 : 400)], quick ? 180 : 900);
+} catch (err) {
+  console.log(`[7] failed: ${err && err.message}`);
+}
+const pct = (x) => `${(100 * x).toFixed(2)}%`;
+const onetimeRows = onetime?.inprocess
+  ? onetime.inprocess.map((r, i) => [r.name, fmt(r.baseCpu), fmt(r.blocksCpu), `+${fmt(r.extra)}`, `${fmt(r.ops)} (${pct(r.opsShare)})`,
+    onetime.shares ? pct(i === 0 ? onetime.shares.code : onetime.shares.refresh) : '-'])
+  : [];
+const redisFlowRows = onetime?.redis ? onetime.redis.map((f) => [f.name, String(f.client), String(f.lua), Object.entries(f.groups).map(([k, v]) => `${k} ×${v}`).join(', ')]) : [];
+
 /** Run a bench script as a child; resolves to the JSON of its `RESULT` line. */
 function runChild(script, args, timeoutSeconds) {
   return new Promise((resolve, reject) => {
@@ -178,6 +194,18 @@ const md = [
     'DPoP (bench/dpop.mjs): the token endpoint (client_credentials) of this package, in process, with a fresh proof per request signed before each round (signing is not timed); extra = CPU ns/op over the server without the dpop option.',
     '',
     table(['case', 'CPU ns/op', 'ns/op', 'extra CPU per request'], dpopRows),
+    '',
+  ] : []),
+  ...(onetimeRows.length ? [
+    'One-time blocks (bench/onetime.mjs): the token endpoint in process (mock req/res, trivial issue), through redeemCodes / rotateRefreshTokens on the memory stores beside the same exchange on a hand-written single-use Map; extra = median of the per-round CPU differences; store operations = the stores\' own synchronous work per request. The share is the extra as a part of the example\'s token endpoint over HTTP (in-memory state; wall time, client in the same process).',
+    '',
+    table(['case', 'Map baseline CPU ns/op', 'blocks CPU ns/op', 'extra', 'store operations ns (share of blocks arm)', 'extra / example token endpoint'], onetimeRows),
+    '',
+  ] : []),
+  ...(redisFlowRows.length ? [
+    'Redis commands per flow of the example with REDIS_URL (sessions, transactions, codes, refresh families, throttle counters on one redis-server), counted with MONITOR; commands inside Lua scripts cost no round trip and are counted apart.',
+    '',
+    table(['flow', 'commands from the app', 'inside scripts', 'by key group'], redisFlowRows),
     '',
   ] : []),
   `node ${process.version}, ${os.cpus().length} CPUs, load average at the end ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; ${new Date().toISOString()}; run took ${elapsed().toFixed(0)} s${quick ? ' (BENCH_QUICK)' : ''}.`,

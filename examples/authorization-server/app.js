@@ -9,15 +9,15 @@
 import express from 'express';
 import session from 'express-session';
 import { createPassport } from './oauth/auth.js';
-import { DeviceStore, mountDeviceRoutes, registerDeviceFlow } from './oauth/device.js';
+import { deviceCallbacks, mountDeviceRoutes, registerDeviceFlow } from './oauth/device.js';
 import { mountClientEndpoints } from './oauth/endpoints.js';
 import { mountLogin } from './web/login.js';
 import { mountResources } from './web/resources.js';
 import { mountMcp } from './mcp/index.js';
-import { PushedRequests } from './oauth/par.js';
+import { createState } from './infra/state.js';
 import { configureCsrf, csrfProblem, csrfToken } from './web/csrf.js';
-import { FailureLimiter } from './infra/ratelimit.js';
-import { createThrottle } from 'oauth2orize';
+import { StoreLimiter } from './infra/ratelimit.js';
+import { createThrottle, pushedRequestCallbacks } from 'oauth2orize';
 import { BoundedMemoryStore } from './infra/sessions.js';
 import { CONFIDENTIAL_CLIENT, DEMO_PKCE, DEMO_USER, PUBLIC_CLIENT, SCOPES, demoLinks, demoRedirectURIs } from './storage/demo.js';
 import { createOAuth2Server, immediateApproval, parseDecision, rememberApproval, validateAuthorizationRequest } from './oauth/oauth2.js';
@@ -82,6 +82,9 @@ function statusOf(err) {
  *   transactions elsewhere than in the session (Redis, see infra/redis.js)
  * @param {number} [options.sessionMaxAge] session cookie lifetime in ms
  *   (default one hour)
+ * @param {import('./infra/state.js').OneTimeState} [options.state] codes,
+ *   refresh-token families, device codes, pushed requests, throttle counters
+ *   and replay caches (infra/state.js); default: the in-memory ones
  * @returns {import('express').Express}
  */
 export function createApp({
@@ -94,6 +97,7 @@ export function createApp({
   sessionStore = new BoundedMemoryStore(),
   sessionMaxAge = 60 * 60 * 1000,
   txnStore,
+  state = createState(),
 }) {
   const unknownGrant = legacyGrants.find((g) => !LEGACY_GRANTS.includes(g));
   if (unknownGrant !== undefined) throw new Error(`Unknown legacy grant: ${unknownGrant} (known: ${LEGACY_GRANTS.join(', ')})`);
@@ -102,10 +106,10 @@ export function createApp({
 
   const app = express();
   if (!issuer) throw new Error('createApp needs the issuer: this server\'s origin, sent as iss (RFC 9207)');
-  const server = createOAuth2Server(db, { issuer, implicit, password: passwordGrant, store: txnStore });
-  const devices = new DeviceStore();
-  const pushed = new PushedRequests();
-  registerDeviceFlow(server, db, devices);
+  const server = createOAuth2Server(db, { issuer, implicit, password: passwordGrant, store: txnStore, state });
+  const device = deviceCallbacks(db, state);
+  const pushed = pushedRequestCallbacks(state.pushed);
+  registerDeviceFlow(server, device);
   const passport = createPassport(db);
 
   app.disable('x-powered-by');
@@ -116,13 +120,15 @@ export function createApp({
   const originOf = (/** @type {import('express').Request} */ _req) => issuer;
 
   const window = rateLimits.windowSeconds;
-  const loginPerIP = new FailureLimiter({ limit: rateLimits.loginPerIP ?? 20, windowSeconds: window });
-  const loginPerAccount = new FailureLimiter({ limit: rateLimits.loginPerAccount ?? 5, windowSeconds: window });
+  // Failed sign-ins, counted in the state's attempt store (shared with REDIS_URL).
+  const loginPerIP = new StoreLimiter({ store: state.attempts, name: 'login-ip', limit: rateLimits.loginPerIP ?? 20, windowSeconds: window });
+  const loginPerAccount = new StoreLimiter({ store: state.attempts, name: 'login-user', limit: rateLimits.loginPerAccount ?? 5, windowSeconds: window });
   // Failed client authentications at /token, /revoke, /introspect, /par and
   // /device_authorization: oauth2orize's throttle, per client and address and
   // per address (never per client alone, so nobody can lock a client out from
   // everywhere), counting nothing but invalid_client.
   const clientThrottle = createThrottle({
+    store: state.attempts,
     maxFailures: rateLimits.tokenPerClient ?? 10,
     maxAddressFailures: rateLimits.tokenPerIP ?? 30,
     ...(window === undefined ? {} : { window }),
@@ -209,7 +215,7 @@ export function createApp({
     ...browser,
     requireLogin,
     // loadPushedRequest: a request_uri from /par stands for the pushed parameters.
-    server.authorize({ loadPushedRequest: pushed.load }, validateAuthorizationRequest(db), immediateApproval(db)),
+    server.authorize({ loadPushedRequest: pushed.loadPushedRequest }, validateAuthorizationRequest(db), immediateApproval(db)),
     renderConsent,
     ...authorizationErrors,
   );
@@ -238,6 +244,8 @@ export function createApp({
     db,
     issuer,
     throttle: clientThrottle,
+    families: state.families,
+    replay: state.replay,
   });
 
   // RFC 9126: the client pushes its authorization request, authenticated, and
@@ -251,11 +259,11 @@ export function createApp({
 
   // --- Device authorization grant (RFC 8628) -------------------------------------
 
-  mountDeviceRoutes(app, { server, db, devices, issuer, clientAuth, clientErrors, browser, checkCsrf, csrfToken });
+  mountDeviceRoutes(app, { server, device, attempts: state.attempts, issuer, clientAuth, clientErrors, browser, checkCsrf, csrfToken });
 
   // --- Protected API and the stand-in client's pages ---------------------------
 
-  mountResources(app, { passport, db, issuer });
+  mountResources(app, { passport, db, issuer, codes: state.codes });
 
   // --- The demo MCP server (mcp/) ----------------------------------------------
 

@@ -13,8 +13,12 @@
  *   reverse proxy terminates HTTPS; cookies are then marked Secure
  * - `ISSUER`: the public origin when it is not `http://localhost:PORT`
  *   (behind a proxy)
- * - `REDIS_URL` (default: none): keep sessions and transactions in Redis,
- *   so that several instances can serve one user (see infra/redis.js)
+ * - `REDIS_URL` (default: none): keep sessions, transactions, codes, refresh
+ *   tokens, device codes, pushed requests, throttle counters and replay
+ *   caches in Redis, so that several instances can serve one user (see
+ *   infra/redis.js and infra/state.js)
+ * - `REFRESH_GRACE_SECONDS` (default 10): how long after a rotation the
+ *   previous refresh token is answered again rather than revoking its family
  * - `OTEL_TRACES_EXPORTER=console` or `OTEL_EXPORTER_OTLP_ENDPOINT`: record
  *   OpenTelemetry spans and metrics (see infra/telemetry.js)
  *
@@ -28,6 +32,7 @@ import { fileURLToPath } from 'node:url';
 import { DEV_SESSION_SECRET, createApp } from './app.js';
 import { openDatabase } from './storage/db.js';
 import { connectRedis } from './infra/redis.js';
+import { createState, parseGraceSeconds } from './infra/state.js';
 import { startTelemetry } from './infra/telemetry.js';
 import { CONFIDENTIAL_CLIENT, DEMO_PKCE, DEMO_USER, PUBLIC_CLIENT, demoLinks, demoRedirectURIs } from './storage/demo.js';
 
@@ -70,6 +75,7 @@ try {
     trustProxy,
     sessionSecret: process.env.SESSION_SECRET || undefined,
     ...(redis ? { sessionStore: redis.sessionStore, txnStore: redis.txnStore } : {}),
+    state: createState({ client: redis?.client, graceSeconds: parseGraceSeconds(process.env.REFRESH_GRACE_SECONDS) }),
   });
 } catch (err) {
   console.error(String(/** @type {Error} */ (err).message));

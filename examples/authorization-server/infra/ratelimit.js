@@ -89,6 +89,52 @@ export class FailureLimiter {
 }
 
 /**
+ * The same limiter on an oauth2orize `AttemptStore` (infra/state.js): with
+ * `REDIS_URL` the counters are shared, so failures at every instance add up.
+ * A failure is counted (`hit`) when the attempt starts; a success is counted
+ * apart and taken off, as {@link FailureLimiter.forgive} does.
+ */
+export class StoreLimiter {
+  /**
+   * @param {object} options
+   * @param {import('oauth2orize').AttemptStore} options.store
+   * @param {number} options.limit failures allowed per key and window
+   * @param {number} [options.windowSeconds] length of the window (default 15 minutes)
+   * @param {string} options.name keeps this limiter's keys apart from others' in the store
+   */
+  constructor({ store, limit, windowSeconds = 15 * 60, name }) {
+    this.store = store;
+    this.limit = limit;
+    this.windowSeconds = windowSeconds;
+    this.name = name;
+  }
+
+  /** @param {string} key */
+  async retryAfter(key) {
+    const [failed, forgiven] = await Promise.all([this.store.count(`${this.name}|${key}`), this.store.count(`${this.name}|ok|${key}`)]);
+    if (failed - forgiven < this.limit) return 0;
+    return Math.max(1, await this.store.ttl(`${this.name}|${key}`));
+  }
+
+  /** @param {string} key */
+  async fail(key) {
+    // The first failure of a window starts the successes' count afresh too.
+    if ((await this.store.hit(`${this.name}|${key}`, this.windowSeconds)) === 1) await this.store.reset(`${this.name}|ok|${key}`);
+  }
+
+  /** @param {string} key */
+  async forgive(key) {
+    // Nothing to forgive after a reset (a sign-in): no credit for later failures.
+    if ((await this.store.count(`${this.name}|${key}`)) > 0) await this.store.hit(`${this.name}|ok|${key}`, this.windowSeconds);
+  }
+
+  /** @param {string} key */
+  async reset(key) {
+    await Promise.all([this.store.reset(`${this.name}|${key}`), this.store.reset(`${this.name}|ok|${key}`)]);
+  }
+}
+
+/**
  * @typedef {object} RateLimits failures allowed per window
  * @property {number} [loginPerIP] failed sign-ins from one address (default 20)
  * @property {number} [loginPerAccount] failed sign-ins for one username (default 5)
@@ -99,13 +145,15 @@ export class FailureLimiter {
  * @property {number} [windowSeconds] default 15 minutes
  */
 
+/** @typedef {FailureLimiter | StoreLimiter} Limiter */
+
 /**
  * Guard a route: refuse with `onLimited(res, seconds)` while any of the keys
  * that `keysOf(req)` returns is over its limit; otherwise count the attempt
  * as a failure for each key, and forgive it when the response is a success
  * (`isSuccess(res)`).
  *
- * @param {[FailureLimiter, (req: import('express').Request) => string | undefined][]} guards
+ * @param {[Limiter, (req: import('express').Request) => string | undefined][]} guards
  *   each limiter with the function that names its key (undefined: not counted)
  * @param {(res: import('express').Response) => boolean} isSuccess
  * @param {(req: import('express').Request, res: import('express').Response, seconds: number) => void} onLimited
@@ -113,21 +161,26 @@ export class FailureLimiter {
  */
 export function throttle(guards, isSuccess, onLimited) {
   return (req, res, next) => {
-    /** @type {[FailureLimiter, string][]} */
+    /** @type {[Limiter, string][]} */
     const keyed = [];
     for (const [limiter, keyOf] of guards) {
       const key = keyOf(req);
       if (key !== undefined) keyed.push([limiter, key]);
     }
-    const wait = Math.max(0, ...keyed.map(([limiter, key]) => limiter.retryAfter(key)));
-    if (wait > 0) {
-      res.set('Retry-After', String(wait));
-      return onLimited(req, res, wait);
-    }
-    for (const [limiter, key] of keyed) limiter.fail(key);
-    res.once('finish', () => {
-      if (isSuccess(res)) for (const [limiter, key] of keyed) limiter.forgive(key);
-    });
-    next();
+    // A store that fails fails the request (closed).
+    Promise.all(keyed.map(([limiter, key]) => limiter.retryAfter(key)))
+      .then(async (waits) => {
+        const wait = Math.max(0, ...waits);
+        if (wait > 0) {
+          res.set('Retry-After', String(wait));
+          return onLimited(req, res, wait);
+        }
+        await Promise.all(keyed.map(([limiter, key]) => limiter.fail(key)));
+        res.once('finish', () => {
+          if (isSuccess(res)) for (const [limiter, key] of keyed) Promise.resolve(limiter.forgive(key)).catch(() => {});
+        });
+        next();
+      })
+      .catch(next);
   };
 }

@@ -5,7 +5,8 @@
  *
  * Used by main.js when `REDIS_URL` is set (e.g. `redis://localhost:6379`).
  * Sessions go through connect-redis 9 and transactions through
- * `RedisTransactionStore`, both on one node-redis v5 client.
+ * `RedisTransactionStore`, both on one node-redis v5 client, which the
+ * one-time blocks (infra/state.js) use too.
  *
  * @module redis
  */
@@ -25,6 +26,8 @@ export async function connectRedis(url) {
   return {
     sessionStore: new RedisStore({ client, prefix: 'example:sess:' }),
     txnStore: new RedisTransactionStore({ client, prefix: 'example:txn:' }),
+    // The one-time blocks (infra/state.js) share this client.
+    client,
     close: () => client.close(),
   };
 }

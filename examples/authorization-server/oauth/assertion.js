@@ -3,7 +3,9 @@
  * demo service client: oauth2orize's `server.authenticateClient()` checks
  * the assertion's shape and the one-method rule, then calls `verify`, which
  * checks the signature with jose against the client's registered public key.
- * A `jti` is accepted once until the assertion expires (replay protection).
+ * A `jti` is accepted once until the assertion expires (replay protection),
+ * remembered in the state's `ReplayStore` (infra/state.js: Redis with
+ * `REDIS_URL`, so that no instance accepts it again).
  *
  * @module assertion
  */
@@ -21,8 +23,10 @@ const MAX_JTI = 10_000;
  * @param {import('../storage/db.js').Store} db where the client is registered
  * @param {string} issuer this server's origin: assertions must name it (or an
  *   endpoint URL) in `aud`
+ * @param {import('oauth2orize').ReplayStore} [replay] where used `jti` values
+ *   are remembered; default a bounded map of this process
  */
-export function clientAssertionOptions(db, issuer) {
+export function clientAssertionOptions(db, issuer, replay) {
   const key = createPublicKey({ key: { ...JWT_CLIENT.publicJwk }, format: 'jwk' });
   /** @type {Map<string, number>} `clientId:jti` -> expiry (epoch seconds) */
   const seen = new Map();
@@ -33,6 +37,8 @@ export function clientAssertionOptions(db, issuer) {
     /** @param {{ jti: string, exp: number, clientId: string }} ctx */
     jti: ({ jti, exp, clientId }) => {
       const now = Date.now() / 1000;
+      // Kept until the assertion expires, plus a minute of clock skew.
+      if (replay) return replay.claimOnce(`assertion|${clientId}|${jti}`, Math.max(1, Math.ceil(exp - now) + 60));
       for (const [k, e] of seen) if (e < now) seen.delete(k);
       const id = `${clientId}:${jti}`;
       if (seen.has(id)) return false;

@@ -6,60 +6,47 @@
  * rules (`authorization_pending`, `slow_down`, `expired_token`) and answers
  * in the RFC's format; this module stores the records and owns the pages.
  *
- * Records are kept in memory (at most 10,000; they expire after 10 minutes),
- * so the flow is for a single process.
+ * Records are kept in the state's `DeviceCodeStore` (infra/state.js): in
+ * memory for one process, or in Redis, shared by every instance.
  *
  * @module device
  */
 import express from 'express';
-import oauth2orize from 'oauth2orize';
+import oauth2orize, { deviceCodeCallbacks } from 'oauth2orize';
 import { SCOPES } from '../storage/demo.js';
 import { deviceConsentPage, deviceDonePage, deviceEntryPage } from '../web/device-views.js';
 import { assertGrantAllowed } from './exchanges.js';
-import { issueTokens, newGrantId, requestedScope, unknownScope } from './tokens.js';
+import { newGrantId, requestedScope, unknownScope } from './tokens.js';
+import { issueGrantTokens } from './onetime.js';
 import { sendPage } from '../web/views.js';
 
 const { DEVICE_CODE_GRANT_TYPE, TokenError } = oauth2orize;
-const MAX_RECORDS = 10_000;
 
 /**
- * @typedef {object} DeviceRecord
- * @property {string} deviceCode
- * @property {string} userCode canonical form, for lookups
- * @property {string} displayUserCode as the device shows it
- * @property {string} clientId
- * @property {string[]} scope
- * @property {Date | number | string} expiresAt
- * @property {number} interval
- * @property {'pending' | 'approved' | 'denied' | 'expired'} status
- * @property {Date} [lastPolledAt]
- * @property {number} [userId] once approved
+ * The four callbacks of the device flow on the state's `DeviceCodeStore`
+ * (oauth2orize's `deviceCodeCallbacks`): approve, deny, poll and redeem
+ * are each one atomic step of the store, so with `REDIS_URL` a code shown
+ * by one instance is approved at another and redeemed once by a poll at any.
+ *
+ * @param {import('../storage/db.js').Store} db
+ * @param {import('../infra/state.js').OneTimeState} state
  */
-
-/** In-memory device authorization records, by device code and by user code. */
-export class DeviceStore {
-  constructor() {
-    /** @type {Map<string, DeviceRecord>} */
-    this.byDeviceCode = new Map();
-  }
-
-  /** @param {DeviceRecord} record */
-  add(record) {
-    const now = Date.now();
-    for (const [code, r] of this.byDeviceCode) if (new Date(r.expiresAt).getTime() <= now) this.byDeviceCode.delete(code);
-    while (this.byDeviceCode.size >= MAX_RECORDS) {
-      const oldest = this.byDeviceCode.keys().next().value;
-      if (oldest === undefined) break;
-      this.byDeviceCode.delete(oldest);
-    }
-    this.byDeviceCode.set(record.deviceCode, record);
-  }
-
-  /** @param {string} userCode canonical */
-  findByUserCode(userCode) {
-    for (const r of this.byDeviceCode.values()) if (r.userCode === userCode) return r;
-    return undefined;
-  }
+export function deviceCallbacks(db, state) {
+  return deviceCodeCallbacks(state.devices, {
+    findClient: (clientID) => db.clients.findById(clientID) ?? null,
+    /** @param {{ client: import('../storage/db.js').Client, grant: import('oauth2orize').DeviceGrant }} ctx */
+    issueTokens: async ({ client, grant }) => {
+      if (typeof grant?.userID !== 'number') return false;
+      const { familyId: _f, ...tokens } = await issueGrantTokens(db, state, {
+        clientId: client.id,
+        userId: grant.userID,
+        scope: grant.scope ?? [],
+        grantId: newGrantId(),
+        withRefreshToken: client.grantTypes.includes('refresh_token'),
+      });
+      return tokens;
+    },
+  });
 }
 
 /**
@@ -67,10 +54,9 @@ export class DeviceStore {
  * exchange (polling) on `server`.
  *
  * @param {any} server
- * @param {import('../storage/db.js').Store} db
- * @param {DeviceStore} devices
+ * @param {ReturnType<typeof deviceCallbacks>} device
  */
-export function registerDeviceFlow(server, db, devices) {
+export function registerDeviceFlow(server, device) {
   server.grant(
     oauth2orize.grant.deviceCode(
       {
@@ -79,42 +65,10 @@ export function registerDeviceFlow(server, db, devices) {
           page: (txn, res, params) => sendPage(/** @type {any} */ (res), deviceDonePage({ allowed: !params.error })),
         },
       },
-      /** @param {import('oauth2orize').DeviceDecisionContext} ctx */
-      ({ userCode, allow, user }) => {
-        const record = devices.findByUserCode(userCode);
-        if (!record || record.status !== 'pending') return false; // decided elsewhere meanwhile
-        Object.assign(record, allow ? { status: 'approved', userId: user.id } : { status: 'denied' });
-        return true;
-      },
+      device.decide,
     ),
   );
-
-  server.exchange(
-    oauth2orize.exchange.deviceCode({
-      /** @param {{ client: import('../storage/db.js').Client, deviceCode: string }} ctx */
-      load: ({ client, deviceCode }) => {
-        const record = devices.byDeviceCode.get(deviceCode);
-        return record && record.clientId === client.id ? record : null;
-      },
-      /** @param {{ deviceCode: string, changes: object }} ctx */
-      update: ({ deviceCode, changes }) => {
-        const record = devices.byDeviceCode.get(deviceCode);
-        if (record) Object.assign(record, changes);
-      },
-      /** @param {{ client: import('../storage/db.js').Client, record: DeviceRecord }} ctx */
-      issue: ({ client, record }) => {
-        // Consume the record: a second redemption finds nothing (invalid_grant).
-        if (!devices.byDeviceCode.delete(record.deviceCode) || record.userId === undefined) return false;
-        return issueTokens(db, {
-          clientId: client.id,
-          userId: record.userId,
-          scope: record.scope,
-          grantId: newGrantId(),
-          withRefreshToken: client.grantTypes.includes('refresh_token'),
-        });
-      },
-    }),
-  );
+  server.exchange(oauth2orize.exchange.deviceCode(device.exchange));
 }
 
 /**
@@ -123,8 +77,8 @@ export function registerDeviceFlow(server, db, devices) {
  * @param {import('express').Express} app
  * @param {object} deps
  * @param {any} deps.server
- * @param {import('../storage/db.js').Store} deps.db
- * @param {DeviceStore} deps.devices
+ * @param {ReturnType<typeof deviceCallbacks>} deps.device
+ * @param {import('oauth2orize').AttemptStore} deps.attempts counters of the code-guessing limit
  * @param {string} deps.issuer
  * @param {import('express').RequestHandler[]} deps.clientAuth the /token front (form, limits, client authentication)
  * @param {import('express').ErrorRequestHandler[]} deps.clientErrors the OAuth error handler
@@ -132,7 +86,7 @@ export function registerDeviceFlow(server, db, devices) {
  * @param {import('express').RequestHandler} deps.checkCsrf
  * @param {(req: import('express').Request) => string} deps.csrfToken
  */
-export function mountDeviceRoutes(app, { server, db, devices, issuer, clientAuth, clientErrors, browser, checkCsrf, csrfToken }) {
+export function mountDeviceRoutes(app, { server, device, attempts, issuer, clientAuth, clientErrors, browser, checkCsrf, csrfToken }) {
   const form = express.urlencoded({ extended: false });
 
   // §3.1: the device (a public or confidential client) asks for codes.
@@ -147,7 +101,7 @@ export function mountDeviceRoutes(app, { server, db, devices, issuer, clientAuth
         const granted = requestedScope(scope);
         const unknown = unknownScope(granted);
         if (unknown !== undefined) throw new TokenError(`Unknown scope: ${unknown}`, 'invalid_scope');
-        devices.add({ deviceCode, userCode, displayUserCode, clientId: client.id, scope: granted, expiresAt, interval, status });
+        return device.store({ deviceCode, userCode, displayUserCode, client, scope: granted, expiresAt, interval, status });
       },
     ),
     ...clientErrors,
@@ -172,19 +126,8 @@ export function mountDeviceRoutes(app, { server, db, devices, issuer, clientAuth
     form,
     signedIn,
     checkCsrf,
-    server.deviceVerification((/** @type {{ userCode: string }} */ { userCode }) => {
-      const record = devices.findByUserCode(userCode);
-      const client = record && db.clients.findById(record.clientId);
-      return (
-        client && {
-          client,
-          scope: record.scope,
-          expiresAt: record.expiresAt,
-          status: record.status,
-          displayUserCode: record.displayUserCode,
-        }
-      );
-    }),
+    // Lookups are counted per user and per address in the shared attempt store.
+    server.deviceVerification({ attemptStore: attempts }, device.lookup),
     /**
      * @param {import('express').Request} req
      * @param {import('express').Response} res

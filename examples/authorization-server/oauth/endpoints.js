@@ -25,11 +25,13 @@ import { introspectToken, revokeToken } from './lifecycle.js';
  * @param {import('../storage/db.js').Store} deps.db
  * @param {string} deps.issuer
  * @param {import('oauth2orize').ClientThrottle} deps.throttle counts failed client authentications
+ * @param {import('oauth2orize').RefreshFamilyStore<any>} [deps.families] where refresh tokens are (revocation)
+ * @param {import('oauth2orize').ReplayStore} [deps.replay] used assertion `jti` values
  * @returns {{ clientAuth: import('express').RequestHandler[], clientErrors: import('express').ErrorRequestHandler[] }}
  *   the front and the error handlers of these endpoints, for others of the kind
  */
-export function mountClientEndpoints(app, { server, db, issuer, throttle }) {
-  const assertion = clientAssertionOptions(db, issuer);
+export function mountClientEndpoints(app, { server, db, issuer, throttle, families, replay }) {
+  const assertion = clientAssertionOptions(db, issuer, replay);
 
   /**
    * oauth2orize authenticates the client: HTTP Basic (form-urlencoded, as
@@ -66,7 +68,7 @@ export function mountClientEndpoints(app, { server, db, issuer, throttle }) {
   app.post('/token', ...anyClient, server.token(), ...errors);
 
   // RFC 7009: a client revokes its own tokens; revoking one revokes its grant.
-  app.post('/revoke', ...anyClient, server.revocation(revokeToken(db)), ...errors);
+  app.post('/revoke', ...anyClient, server.revocation(revokeToken(db, families)), ...errors);
 
   // RFC 7662: a confidential client asks about its own tokens.
   app.post(

@@ -1,7 +1,8 @@
 /**
- * The token endpoint's exchanges: authorization code (PKCE verified by
- * oauth2orize's `exchange.code`), client credentials, refresh token (with
- * rotation) and, when turned on, password.
+ * The token endpoint's exchanges: client credentials and, when turned on,
+ * password; authorization code (PKCE verified by oauth2orize's
+ * `exchange.code`) and refresh token (with rotation) are on the one-time
+ * blocks, in onetime.js.
  *
  * By the time an exchange runs, Passport has authenticated the client and
  * oauth2orize hands it in as the first argument. Each exchange checks that
@@ -14,9 +15,9 @@
  * @module exchanges
  */
 import oauth2orize from 'oauth2orize';
-import { now } from '../storage/db.js';
 import { checkUserPassword } from './auth.js';
 import { issueTokens, newGrantId, requestedScope, unknownScope } from './tokens.js';
+import { issueGrantTokens, registerCodeExchange, registerRefreshExchange } from './onetime.js';
 
 const { TokenError } = oauth2orize;
 
@@ -77,59 +78,11 @@ function settle(db, done, body) {
  *
  * @param {any} server an oauth2orize server
  * @param {Store} db
- * @param {{ password?: boolean }} [options] `password: true` registers the
- *   password grant, which RFC 9700 §2.4 says must not be used
+ * @param {{ password?: boolean, state: import('../infra/state.js').OneTimeState }} options
+ *   `password: true` registers the password grant, which RFC 9700 §2.4 says
+ *   must not be used; `state`: the code and refresh-token stores
  */
-export function registerExchanges(server, db, { password = false } = {}) {
-  /**
-   * grant_type=authorization_code. By the time it runs, `exchange.code` has
-   * checked `code_verifier` against the challenge stored with the code
-   * (`lookupChallenge` below): a missing or wrong verifier, or one sent for
-   * a code without a challenge, never gets here (`invalid_grant`).
-   *
-   * @param {Client} client the authenticated client
-   * @param {string} code
-   * @param {string | undefined} redirectURI the body's `redirect_uri`
-   * @param {IssuedCallback} done
-   */
-  function exchangeCode(client, code, redirectURI, done) {
-    settle(db, done, () => {
-      assertGrantAllowed(client, 'authorization_code');
-      assertString(code, 'code');
-      const stored = db.codes.find(code);
-      if (!stored) return invalidGrant('Invalid authorization code');
-
-      // RFC 6749 §4.1.2: a code may be used once. A second use suggests it
-      // was stolen, so the tokens issued for it are revoked too.
-      if (stored.usedAt !== null) {
-        db.revokeGrant(stored.grantId);
-        return invalidGrant('Authorization code already used; the tokens issued for it are revoked');
-      }
-      // Spend the code on any attempt that reaches here (the PKCE verifier
-      // was right), even one refused below.
-      db.codes.markUsed(code);
-
-      if (stored.expiresAt <= now()) return invalidGrant('Authorization code expired');
-      if (stored.clientId !== client.id) return invalidGrant('Authorization code was issued to another client');
-
-      // RFC 6749 §4.1.3: the redirect_uri must repeat the one in the
-      // authorization request, if that request had one.
-      const redirectMatches =
-        stored.redirectURI !== null
-          ? redirectURI === stored.redirectURI
-          : redirectURI === undefined || client.redirectURIs.includes(redirectURI);
-      if (!redirectMatches) return invalidGrant('redirect_uri does not match the authorization request');
-
-      return issueTokens(db, {
-        clientId: client.id,
-        userId: stored.userId,
-        scope: stored.scope,
-        grantId: stored.grantId,
-        withRefreshToken: client.grantTypes.includes('refresh_token'),
-      });
-    });
-  }
-
+export function registerExchanges(server, db, { password = false, state }) {
   /**
    * Check the resource owner's password (asynchronously: scrypt runs off
    * the main thread). Resolves to the user, or to the refusal to send.
@@ -165,16 +118,14 @@ export function registerExchanges(server, db, { password = false } = {}) {
     const granted = requestedScope(scope);
     checkResourceOwner(client, username, password, granted).then((user) => {
       if (user instanceof Error) return done(user);
-      settle(db, done, () =>
-        issueTokens(db, {
-          clientId: client.id,
-          userId: user.id,
-          scope: granted,
-          grantId: newGrantId(),
-          withRefreshToken: client.grantTypes.includes('refresh_token'),
-        }),
-      );
-    }, done);
+      return issueGrantTokens(db, state, {
+        clientId: client.id,
+        userId: user.id,
+        scope: granted,
+        grantId: newGrantId(),
+        withRefreshToken: client.grantTypes.includes('refresh_token'),
+      }).then(({ accessToken, refreshToken, params }) => done(null, accessToken, refreshToken, params));
+    }).catch(done);
   }
 
   /**
@@ -203,66 +154,10 @@ export function registerExchanges(server, db, { password = false } = {}) {
     });
   }
 
-  /**
-   * grant_type=refresh_token, with rotation: every use returns a new
-   * refresh token and retires the old one. Presenting a retired token again
-   * means two parties hold it, so the whole family is revoked, including the
-   * copy the legitimate client holds now (RFC 9700 §4.14.2).
-   *
-   * @param {Client} client
-   * @param {string} refreshToken
-   * @param {string[] | undefined} scope
-   * @param {IssuedCallback} done
-   */
-  function exchangeRefreshToken(client, refreshToken, scope, done) {
-    settle(db, done, () => {
-      assertGrantAllowed(client, 'refresh_token');
-      assertString(refreshToken, 'refresh_token');
-      const stored = db.refreshTokens.find(refreshToken);
-      if (!stored || stored.clientId !== client.id) return invalidGrant('Invalid refresh token');
-      if (stored.revokedAt !== null) return invalidGrant('Refresh token revoked');
-      if (stored.usedAt !== null) {
-        db.revokeGrant(stored.grantId);
-        return invalidGrant('Refresh token already used; its token family is revoked');
-      }
-      if (stored.expiresAt !== null && stored.expiresAt <= now()) return invalidGrant('Refresh token expired');
-      if (stored.userId === null) return invalidGrant('Invalid refresh token');
-
-      // RFC 6749 §6: a refresh may narrow the scope, never widen it.
-      const granted = scope ? requestedScope(scope) : stored.scope;
-      const extra = granted.find((s) => !stored.scope.includes(s));
-      if (extra !== undefined) throw new TokenError(`Scope ${extra} was not granted originally`, 'invalid_scope');
-
-      db.refreshTokens.markUsed(refreshToken);
-      return issueTokens(db, {
-        clientId: client.id,
-        userId: stored.userId,
-        scope: granted,
-        grantId: stored.grantId,
-        withRefreshToken: true,
-      });
-    });
-  }
-
-  /**
-   * What `exchange.code` needs to verify PKCE: the challenge stored with the
-   * code. Only its two PKCE fields are read; for an unknown code it answers
-   * false, which `exchange.code` refuses with invalid_grant. Guessing a
-   * verifier is bounded by the failure limit on /token (and a verifier has
-   * 256 bits).
-   *
-   * @param {string} code
-   * @param {Client} client
-   * @param {(err: unknown, record?: { codeChallenge: string | null, codeChallengeMethod: string | null } | false) => void} done
-   */
-  function lookupChallenge(code, client, done) {
-    const stored = typeof code === 'string' ? db.codes.find(code) : undefined;
-    done(null, stored ? { codeChallenge: stored.codeChallenge, codeChallengeMethod: stored.codeChallengeMethod } : false);
-  }
-
-  server.exchange(oauth2orize.exchange.code({ pkce: { lookup: lookupChallenge } }, exchangeCode));
+  // authorization_code and refresh_token: on the one-time blocks (onetime.js).
+  registerCodeExchange(server, db, state);
   // Without it, grant_type=password is unsupported_grant_type.
   if (password) server.exchange(oauth2orize.exchange.password(exchangePassword));
   server.exchange(oauth2orize.exchange.clientCredentials(exchangeClientCredentials));
-  server.exchange(oauth2orize.exchange.refreshToken(exchangeRefreshToken));
+  registerRefreshExchange(server, db, state);
 }

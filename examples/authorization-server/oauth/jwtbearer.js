@@ -32,8 +32,10 @@ const MAX_JTI = 10_000;
  * @param {import('../storage/db.js').Store} db
  * @param {string} issuer this server's origin: assertions must name it (or its
  *   token endpoint) in `aud`
+ * @param {import('oauth2orize').ReplayStore} [replay] where used `jti` values are
+ *   remembered (infra/state.js); default a bounded map of this process
  */
-export function registerJwtBearer(server, db, issuer) {
+export function registerJwtBearer(server, db, issuer, replay) {
   const key = createPublicKey({ key: { ...DEMO_IDP.publicJwk }, format: 'jwk' });
   /** @type {Map<string, number>} `jti` -> expiry (epoch seconds) */
   const seen = new Map();
@@ -55,7 +57,10 @@ export function registerJwtBearer(server, db, issuer) {
           maxTokenAge: '5m',
           requiredClaims: ['sub', 'exp', 'iat', 'jti'],
         });
-        if (!remember(seen, String(payload.jti), Number(payload.exp))) {
+        const fresh = replay
+          ? await replay.claimOnce(`jwt-bearer|${payload.jti}`, Math.max(1, Math.ceil(Number(payload.exp) - Date.now() / 1000) + 60))
+          : remember(seen, String(payload.jti), Number(payload.exp));
+        if (!fresh) {
           throw new TokenError('Assertion already used', 'invalid_grant');
         }
         const user = db.users.findByUsername(String(payload.sub));

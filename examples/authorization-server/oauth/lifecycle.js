@@ -40,12 +40,21 @@ function findToken(db, token, hint) {
  * way, so a client cannot probe for tokens.
  *
  * @param {Store} db
+ * @param {import('oauth2orize').RefreshFamilyStore<any>} [families] where refresh
+ *   tokens are kept (a refresh token revokes its family)
  */
-export function revokeToken(db) {
+export function revokeToken(db, families) {
   /** @param {{ client: Client, token: string, tokenTypeHint?: string }} ctx */
   return async ({ client, token, tokenTypeHint }) => {
     const found = findToken(db, token, tokenTypeHint);
     if (found && found.stored.clientId === client.id) db.revokeGrant(found.stored.grantId);
+    if (found || !families) return;
+    // A refresh token of a family (onetime.js): the family, then its grant's access tokens.
+    const family = await families.peek(token);
+    if (family && family.record.clientId === client.id) {
+      await families.revoke(family.familyId);
+      db.revokeGrant(family.record.grantId);
+    }
   };
 }
 

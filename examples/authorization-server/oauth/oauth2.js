@@ -11,9 +11,8 @@ import oauth2orize from 'oauth2orize';
 import { registerExchanges } from './exchanges.js';
 import { registerTokenExchange } from './tokenexchange.js';
 import { registerJwtBearer } from './jwtbearer.js';
-import { now } from '../storage/db.js';
-import { randomToken } from '../infra/security.js';
-import { CODE_TTL, issueTokens, newGrantId, requestedScope, unknownScope } from './tokens.js';
+import { issueTokens, newGrantId, requestedScope, unknownScope } from './tokens.js';
+import { issueCode as issueCodeIn } from './onetime.js';
 
 const { AuthorizationError } = oauth2orize;
 
@@ -32,13 +31,14 @@ const { AuthorizationError } = oauth2orize;
  * and the implicit and password grants refused unless turned on.
  *
  * @param {import('../storage/db.js').Store} db
- * @param {{ issuer: string, implicit?: boolean, password?: boolean, store?: import('oauth2orize').TransactionStore }} options
+ * @param {{ issuer: string, implicit?: boolean, password?: boolean, store?: import('oauth2orize').TransactionStore, state: import('../infra/state.js').OneTimeState }} options
  *   `issuer`: this server's origin (sent as `iss`); `implicit`, `password`:
  *   turn on the implicit grant (response_type=token) or the password grant,
  *   which RFC 9700 says not to use, so both are off by default; `store`:
- *   transactions elsewhere than in the session (Redis, see infra/redis.js)
+ *   transactions elsewhere than in the session (Redis, see infra/redis.js);
+ *   `state`: codes and refresh-token families (infra/state.js)
  */
-export function createOAuth2Server(db, { issuer, implicit = false, password = false, store }) {
+export function createOAuth2Server(db, { issuer, implicit = false, password = false, store, state }) {
   const server = oauth2orize.createServer({
     issuer,
     hardened: { allowImplicit: implicit, allowPassword: password },
@@ -68,8 +68,7 @@ export function createOAuth2Server(db, { issuer, implicit = false, password = fa
    * @param {import('oauth2orize').IssueCodeCallback} done
    */
   function issueCode(client, redirectURI, user, ares, areq, done) {
-    const code = randomToken();
-    db.codes.create(code, {
+    issueCodeIn(state, {
       clientId: client.id,
       userId: user.id,
       redirectURI: redirectURI ?? null,
@@ -77,9 +76,7 @@ export function createOAuth2Server(db, { issuer, implicit = false, password = fa
       codeChallenge: areq.codeChallenge ?? null,
       codeChallengeMethod: areq.codeChallengeMethod ?? null,
       grantId: newGrantId(),
-      expiresAt: now() + CODE_TTL,
-    });
-    done(null, code);
+    }).then((code) => done(null, code), done);
   }
 
   /**
@@ -110,9 +107,9 @@ export function createOAuth2Server(db, { issuer, implicit = false, password = fa
   // Without grant.token, response_type=token is unsupported_response_type.
   if (implicit) server.grant(oauth2orize.grant.token({ responseModes: ['fragment', 'form_post'] }, issueImplicitToken));
 
-  registerExchanges(server, db, { password });
+  registerExchanges(server, db, { password, state });
   registerTokenExchange(server, db);
-  registerJwtBearer(server, db, issuer);
+  registerJwtBearer(server, db, issuer, state.replay);
 
   return server;
 }

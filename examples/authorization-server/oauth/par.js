@@ -4,8 +4,10 @@
  * `/authorize` with only `client_id` and the `request_uri` it got back. The
  * parameters never travel through the browser and are checked before the
  * user sees anything. oauth2orize's `server.pushedAuthorization()` and
- * `authorize({ loadPushedRequest })` do the protocol; this module keeps
- * the pushed requests (in memory, for 60 seconds, once).
+ * `authorize({ loadPushedRequest })` do the protocol, wired by
+ * `pushedRequestCallbacks` (app.js) to a `RequestURIStore`: with
+ * `REDIS_URL` oauth2orize's `RedisRequestURIStore` (infra/state.js), else
+ * this module's in-memory one (for 60 seconds, once).
  *
  * Bounded per client: a client has at most {@link MAX_PER_CLIENT} pending
  * requests, and a new push evicts only that client's oldest, so no client
@@ -81,13 +83,34 @@ export class PushedRequests {
   }
 
   /**
-   * `loadPushedRequest` for `authorize`: returns the record and forgets it,
-   * so a `request_uri` is used once.
-   * @param {{ requestURI: string }} ctx
+   * Take a pending request: the record, forgotten so that a `request_uri` is
+   * used once. The client is compared before anything is forgotten: a
+   * request naming another `client_id` gets nothing and leaves the
+   * `request_uri` to its client (RFC 9126 §2.2). Expired: nothing.
+   * @param {{ requestURI: string, clientID?: string }} ctx
    */
-  load = ({ requestURI }) => {
+  load = ({ requestURI, clientID }) => {
     const record = this.records.get(requestURI);
+    if (!record || (clientID !== undefined && record.clientID !== clientID)) return undefined;
     this.forget(requestURI);
-    return record;
+    return new Date(record.expiresAt).getTime() > Date.now() ? record : undefined;
   };
+
+  // The RequestURIStore interface of oauth2orize (put, take), for
+  // `pushedRequestCallbacks` (app.js); in memory, for one process.
+
+  /** @param {import('oauth2orize').PushedRequestInput} record */
+  async put(record) {
+    this.store(record);
+  }
+
+  /**
+   * @param {string} requestURI
+   * @param {string} clientID
+   * @returns {Promise<import('oauth2orize').StoredPushedRequest | null>}
+   */
+  async take(requestURI, clientID) {
+    const record = this.load({ requestURI, clientID });
+    return record ? { requestURI, clientID: record.clientID, params: record.params, expiresAt: new Date(record.expiresAt).getTime() } : null;
+  }
 }

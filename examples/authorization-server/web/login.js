@@ -26,8 +26,8 @@ export function safeReturnTo(value) {
  * @param {import('passport').Authenticator} deps.passport with the `local` strategy
  * @param {import('express').RequestHandler[]} deps.browser sessions and Passport sessions
  * @param {import('express').RequestHandler} deps.checkCsrf
- * @param {import('../infra/ratelimit.js').FailureLimiter} deps.perIP failed sign-ins per address
- * @param {import('../infra/ratelimit.js').FailureLimiter} deps.perAccount failed sign-ins per username
+ * @param {import('../infra/ratelimit.js').Limiter} deps.perIP failed sign-ins per address
+ * @param {import('../infra/ratelimit.js').Limiter} deps.perAccount failed sign-ins per username
  */
 export function mountLogin(app, { passport, browser, checkCsrf, perIP, perAccount }) {
   const form = express.urlencoded({ extended: false });
@@ -65,7 +65,7 @@ export function mountLogin(app, { passport, browser, checkCsrf, perIP, perAccoun
         );
       }
       const account = loginName(req);
-      if (account !== undefined) loginPerAccount.reset(`user:${account}`);
+      if (account !== undefined) void Promise.resolve(loginPerAccount.reset(`user:${account}`)).catch(() => {});
       // Passport regenerates the session here, against session fixation
       // (which also replaces the CSRF token).
       req.logIn(user, (err) => (err ? next(err) : res.redirect(303, returnTo)));

@@ -17,8 +17,9 @@ import { callbackPage, implicitCallbackPage, sendPage } from './views.js';
  * @param {import('passport').Authenticator} deps.passport with the `bearer` strategy
  * @param {import('../storage/db.js').Store} deps.db
  * @param {string} deps.issuer this server's origin
+ * @param {import('oauth2orize').AuthorizationCodeStore<any>} deps.codes where the codes are
  */
-export function mountResources(app, { passport, db, issuer }) {
+export function mountResources(app, { passport, db, issuer, codes }) {
   const originOf = (/** @type {import('express').Request} */ _req) => issuer;
 
   /**
@@ -64,7 +65,7 @@ export function mountResources(app, { passport, db, issuer }) {
    * @param {import('express').Request} req
    * @param {import('express').Response} res
    */
-  const callback = (req, res) => {
+  const callback = async (req, res) => {
     const origin = originOf(req);
     /** @type {Record<string, unknown>} */
     const params = req.method === 'POST' ? (req.body ?? {}) : req.query;
@@ -73,7 +74,8 @@ export function mountResources(app, { passport, db, issuer }) {
     // authenticate the way the client that received it does. (A real client
     // knows who it is; this stand-in serves both demo clients, so it asks
     // the database which one the code was issued to.)
-    const clientId = typeof code === 'string' && /^[A-Za-z0-9_-]{1,200}$/.test(code) ? db.codes.find(code)?.clientId : undefined;
+    const clientId =
+      typeof code === 'string' && /^[A-Za-z0-9_-]{1,200}$/.test(code) ? (await codes.peek(code).catch(() => undefined))?.clientId : undefined;
     const auth =
       clientId === CONFIDENTIAL_CLIENT.id
         ? `-u ${CONFIDENTIAL_CLIENT.id}:${CONFIDENTIAL_CLIENT.secret}`
