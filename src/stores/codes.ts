@@ -509,7 +509,7 @@ export interface CodeRedemption<T = any, Client = any> {
  */
 export interface CodeRedeemer {
   /** The `pkce.lookup` of `exchange.authorizationCode`: the code's record, without redeeming it. */
-  lookup: (ctx: { code: string }) => Promise<unknown>;
+  lookup: (ctx: { code: string; body?: unknown }) => Promise<unknown>;
   /** The exchange's `issue`, in the context form. */
   issue: (ctx: CodeRedemptionContext) => Promise<false | IssuedTokens>;
 }
@@ -565,10 +565,18 @@ export function redeemCodes<T = any, Client = any>(store: AuthorizationCodeStore
     publishEvent('codeReplay', { clientId: describeClient(client), tokensRevoked: found });
   };
 
+  const peekedBy = new WeakMap<object, { code: string; found: Promise<T | undefined> }>();
   return {
-    lookup: ({ code }) => store.peek(code),
+    lookup: ({ code, body }) => {
+      const found = store.peek(code);
+      // The exchange's PKCE check reads the record first; `issue` then
+      // reuses that read for the same request (one round trip less).
+      if (body && typeof body === 'object') peekedBy.set(body, { code, found });
+      return found;
+    },
     issue: async (ctx) => {
-      const peeked = await store.peek(ctx.code);
+      const earlier = ctx.body && typeof ctx.body === 'object' ? peekedBy.get(ctx.body) : undefined;
+      const peeked = await (earlier && earlier.code === ctx.code ? earlier.found : store.peek(ctx.code));
       if (peeked === undefined || !(await check(peeked, ctx as CodeRedemptionContext<Client>))) return false;
       const found = await store.consume(ctx.code);
       if (found.status === 'unknown') return false;
