@@ -19,7 +19,7 @@ function isJson(req: OAuth2IncomingMessage): boolean {
   const type = req.headers && req.headers['content-type'];
   return typeof type === 'string' && /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i.test(type);
 }
-import { fapi2Of, refusedClient } from '../settings/fapi2.js';
+import { fapi2Of, proofExempt, refusedClient } from '../settings/fapi2.js';
 import { carrySettings, settingsOf } from '../settings/settings.js';
 import { tokenAnnotator, traced } from '../diagnostics/trace.js';
 import { checkOptions, type OptionTable } from '../lib/checkOptions.js';
@@ -124,7 +124,9 @@ export function token(server: Server<any, any>, options?: TokenOptions): Middlew
     };
     if (!settings.dpop) return server._exchange(type, req, res, unanswered);
     // RFC 9449 §5: the proof is validated before any exchange runs.
-    checkRequestProof(settings, 'token', req, res, (err) => (err ? next(err) : server._exchange(type, req, res, unanswered)));
+    // FAPI 2.0: a client authenticated over mTLS has its tokens bound to its certificate instead.
+    const exempt = fapi2 && proofExempt(req) ? false : undefined;
+    checkRequestProof(settings, 'token', req, res, (err) => (err ? next(err) : server._exchange(type, req, res, unanswered)), exempt);
   }, tokenAnnotator(userProperty, settings.advertised.grantTypes));
   return guardErrors('token', endpoint, { errorHandler: () => server.errorHandler() });
 }

@@ -14,6 +14,7 @@
 import { TokenError } from '../errors/tokenerror.js';
 import type { Profile } from './profile.js';
 import type { Settings } from './settings.js';
+import { DEFAULT_ALGS as DEFAULT_DPOP_ALGS, resolveDpop, type DpopSettings } from './dpop.js';
 
 /**
  * What the FAPI 2.0 preset imposes. Read-only: the preset has no knobs; an
@@ -56,13 +57,54 @@ export function fapi2Of(settings: Settings): Fapi2Settings | undefined {
  * Whether the server must issue only sender-constrained access tokens
  * (FAPI 2.0 SP §5.3.1.1; RFC 9449 DPoP or RFC 8705 mTLS). The preset sets
  * `profile.senderConstrained`; this is the one place that reads it.
- *
- * MERGE POINT (DPoP): the DPoP settings' `required` switch defaults to this
- * value, so a FAPI 2.0 server refuses token requests without a proof (an
- * mTLS-bound deployment binds through its own hook instead). Wire it here.
+ * `createSettings` turns DPoP on and `required` from it ({@link fapi2Dpop}).
  */
 export function senderConstraintRequired(settings: Settings): boolean {
   return !!(settings.profile && settings.profile.senderConstrained);
+}
+
+/** The client authentication methods that run over mutual TLS (RFC 8705 §2). */
+const MTLS_METHODS: readonly string[] = Object.freeze(['tls_client_auth', 'self_signed_tls_client_auth']);
+
+/**
+ * The DPoP settings of a FAPI 2.0 server (FAPI 2.0 SP §5.3.1.1: only
+ * sender-constrained access tokens): DPoP on even when the app gave no
+ * `dpop` option, proofs required, and only the §5.4.1 algorithms (the
+ * app's `dpop.algs` may narrow them; a list with another alg throws, as
+ * does `dpop: false` or `dpop.required: false`).
+ *
+ * The mTLS seam: a token request whose client authenticated over mutual TLS
+ * (`req.authInfo.method` is `tls_client_auth` or
+ * `self_signed_tls_client_auth`, set by `server.authenticateClient()` with
+ * its `verifyCertificate` hook) needs no proof; the app binds its tokens to
+ * the certificate (`cnf["x5t#S256"]`, RFC 8705 §3) in its issue callback.
+ * See {@link proofExempt}.
+ */
+export function fapi2Dpop(fapi2: Fapi2Settings, option: unknown, resolved: DpopSettings | undefined): DpopSettings {
+  const who = "oauth2orize: profile 'fapi2'";
+  if (option === false) throw new TypeError(`${who} requires sender-constrained tokens: dpop cannot be false (FAPI 2.0 SP §5.3.1.1)`);
+  const given = option && typeof option === 'object' ? (option as { required?: unknown; algs?: unknown }) : {};
+  if (given.required === false) throw new TypeError(`${who} requires DPoP proofs: dpop.required cannot be false (FAPI 2.0 SP §5.3.1.1)`);
+  const base = resolved ?? resolveDpop(true)!;
+  let algs = base.algs;
+  if (given.algs !== undefined) {
+    const other = algs.filter((alg) => !fapi2.algorithms.includes(alg));
+    if (other.length) throw new TypeError(`${who}: dpop.algs may hold only ${fapi2.algorithms.join(', ')} (not ${other.join(', ')}; FAPI 2.0 SP §5.4.1)`);
+  } else {
+    algs = Object.freeze(fapi2.algorithms.filter((alg) => DEFAULT_DPOP_ALGS.includes(alg)));
+  }
+  return { ...base, algs, required: true };
+}
+
+/**
+ * Whether a token request without a DPoP proof is accepted by a FAPI 2.0
+ * server: only when its client authenticated over mutual TLS, whose
+ * certificate the app binds the tokens to (RFC 8705 §3).
+ */
+export function proofExempt(req: { authInfo?: unknown }): boolean {
+  const info = req.authInfo as { method?: unknown } | null | undefined;
+  const method = info && typeof info === 'object' ? info.method : undefined;
+  return typeof method === 'string' && MTLS_METHODS.includes(method);
 }
 
 /**
