@@ -109,10 +109,11 @@ describe('fapi2: the resolved profile', () => {
     server.exchange(oauth2orize.exchange.clientCredentials(() => 'at-mtls'));
     for (const [method, status, error] of [['tls_client_auth', 200, undefined], ['self_signed_tls_client_auth', 200, undefined], ['private_key_jwt', 400, 'invalid_dpop_proof']] as const) {
       const app = express();
-      app.post('/token', express.urlencoded({ extended: false }), (req, _res, next) => {
+      const mtls: express.RequestHandler = (req, _res, next) => {
         Object.assign(req, { user: { id: 'c' }, authInfo: { method } });
         next();
-      }, server.token(), server.errorHandler());
+      };
+      app.post('/token', express.urlencoded({ extended: false }), mtls, server.token(), server.errorHandler());
       const res = await request(app).post('/token').type('form').send({ grant_type: 'client_credentials' });
       assert.equal(res.status, status, method + ': ' + res.text);
       assert.equal(res.body.error, error, method);
