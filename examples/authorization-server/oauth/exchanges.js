@@ -17,6 +17,7 @@ import oauth2orize from 'oauth2orize';
 import { now } from '../storage/db.js';
 import { checkUserPassword } from './auth.js';
 import { issueTokens, newGrantId, requestedScope, unknownScope } from './tokens.js';
+import { bindingsOf, withDpop } from './dpop.js';
 
 const { TokenError } = oauth2orize;
 
@@ -257,12 +258,16 @@ export function registerExchanges(server, db, { password = false } = {}) {
    */
   function lookupChallenge(code, client, done) {
     const stored = typeof code === 'string' ? db.codes.find(code) : undefined;
-    done(null, stored ? { codeChallenge: stored.codeChallenge, codeChallengeMethod: stored.codeChallengeMethod } : false);
+    // dpopJkt: a code bound with dpop_jkt is redeemed only with a proof by that key.
+    done(null, stored ? { codeChallenge: stored.codeChallenge, codeChallengeMethod: stored.codeChallengeMethod, dpopJkt: bindingsOf(db).jktOf(code) } : false);
   }
 
-  server.exchange(oauth2orize.exchange.code({ pkce: { lookup: lookupChallenge } }, exchangeCode));
+  // withDpop (oauth/dpop.js): the context form, whose `dpop` binds the tokens issued to the proof's key.
+  server.exchange(oauth2orize.exchange.code({ pkce: { lookup: lookupChallenge } }, withDpop(db, exchangeCode, ['client', 'code', 'redirectURI'])));
   // Without it, grant_type=password is unsupported_grant_type.
   if (password) server.exchange(oauth2orize.exchange.password(exchangePassword));
-  server.exchange(oauth2orize.exchange.clientCredentials(exchangeClientCredentials));
-  server.exchange(oauth2orize.exchange.refreshToken(exchangeRefreshToken));
+  server.exchange(oauth2orize.exchange.clientCredentials(withDpop(db, exchangeClientCredentials, ['client', 'scope'])));
+  // dpopBinding: a bound refresh token is used only with a proof by its key.
+  const refreshBinding = (/** @type {any} */ { refreshToken }) => bindingsOf(db).jktOf(refreshToken) ?? null;
+  server.exchange(oauth2orize.exchange.refreshToken({ dpopBinding: refreshBinding }, withDpop(db, exchangeRefreshToken, ['client', 'refreshToken', 'scope'])));
 }

@@ -9,6 +9,7 @@
  */
 import oauth2orize from 'oauth2orize';
 import { registerExchanges } from './exchanges.js';
+import { bindCode, dpopOption } from './dpop.js';
 import { registerTokenExchange } from './tokenexchange.js';
 import { registerJwtBearer } from './jwtbearer.js';
 import { now } from '../storage/db.js';
@@ -42,6 +43,8 @@ export function createOAuth2Server(db, { issuer, implicit = false, password = fa
   const server = oauth2orize.createServer({
     issuer,
     hardened: { allowImplicit: implicit, allowPassword: password },
+    // DPoP (RFC 9449) at /token and /par: see oauth/dpop.js.
+    dpop: dpopOption(issuer),
     ...(store ? { store } : {}),
   });
 
@@ -79,6 +82,7 @@ export function createOAuth2Server(db, { issuer, implicit = false, password = fa
       grantId: newGrantId(),
       expiresAt: now() + CODE_TTL,
     });
+    bindCode(db, code, areq);
     done(null, code);
   }
 

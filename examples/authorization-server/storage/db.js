@@ -15,7 +15,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { CONFIDENTIAL_CLIENT, DEMO_USER, JWT_CLIENT, PUBLIC_CLIENT, demoRedirectURIs } from './demo.js';
+import { CONFIDENTIAL_CLIENT, DEMO_USER, DPOP_CLIENT, JWT_CLIENT, PUBLIC_CLIENT, demoRedirectURIs } from './demo.js';
 import { DEFAULT_SCRYPT_COST, hashPasswordSync, randomToken, tokenDigest } from '../infra/security.js';
 
 /**
@@ -149,6 +149,7 @@ export function openDatabase(path, { origin = 'http://localhost:3000', scryptCos
   const isEmpty = /** @type {{ n: number }} */ (sqlite.prepare('SELECT count(*) AS n FROM users').get()).n === 0;
   if (isEmpty) seed(sqlite, origin, scryptCost);
   seedJwtClient(sqlite);
+  seedDpopClient(sqlite, origin);
 
   return createRepositories(sqlite);
 }
@@ -196,6 +197,17 @@ function seedJwtClient(sqlite) {
     )
     // A low scrypt cost is enough for a secret of 256 random bits.
     .run(JWT_CLIENT.id, JWT_CLIENT.name, hashPasswordSync(randomToken(), 10), '[]', JSON.stringify(JWT_CLIENT.grantTypes));
+}
+
+/**
+ * Register the DPoP-bound public client (also in databases made before it existed).
+ * @param {import('better-sqlite3').Database} sqlite
+ * @param {string} origin
+ */
+function seedDpopClient(sqlite, origin) {
+  sqlite
+    .prepare('INSERT OR IGNORE INTO clients (id, name, secret_hash, redirect_uris, grant_types, require_pkce) VALUES (?, ?, NULL, ?, ?, 1)')
+    .run(DPOP_CLIENT.id, DPOP_CLIENT.name, JSON.stringify(demoRedirectURIs(origin)), JSON.stringify(DPOP_CLIENT.grantTypes));
 }
 
 /**
