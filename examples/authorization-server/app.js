@@ -80,6 +80,7 @@ function statusOf(err) {
  *   {@link BoundedMemoryStore} of at most 10,000 sessions (Redis: see infra/redis.js)
  * @param {import('oauth2orize').TransactionStore} [options.txnStore]
  *   transactions elsewhere than in the session (Redis, see infra/redis.js)
+ * @param {boolean} [options.fapi2] the FAPI 2.0 mode (oauth/fapi2.js; `FAPI2=1`)
  * @param {number} [options.sessionMaxAge] session cookie lifetime in ms
  *   (default one hour)
  * @returns {import('express').Express}
@@ -89,6 +90,7 @@ export function createApp({
   issuer = '',
   sessionSecret,
   legacyGrants = [],
+  fapi2 = false,
   rateLimits = {},
   trustProxy = false,
   sessionStore = new BoundedMemoryStore(),
@@ -102,7 +104,8 @@ export function createApp({
 
   const app = express();
   if (!issuer) throw new Error('createApp needs the issuer: this server\'s origin, sent as iss (RFC 9207)');
-  const server = createOAuth2Server(db, { issuer, implicit, password: passwordGrant, store: txnStore });
+  if (fapi2 && legacyGrants.length) throw new Error('The FAPI 2.0 mode refuses the implicit and password grants');
+  const server = createOAuth2Server(db, { issuer, implicit, password: passwordGrant, store: txnStore, fapi2 });
   const devices = new DeviceStore();
   const pushed = new PushedRequests();
   registerDeviceFlow(server, db, devices);
@@ -238,6 +241,7 @@ export function createApp({
     db,
     issuer,
     throttle: clientThrottle,
+    fapi2,
   });
 
   // RFC 9126: the client pushes its authorization request, authenticated, and

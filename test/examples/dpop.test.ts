@@ -8,38 +8,13 @@
  * confidential client, whose token introspects with `cnf.jkt`.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import * as oauth from 'oauth4webapi';
-import { Browser, DEMO, MAIN_SCRIPT, consentForm, redirectTarget, signInThrough, type RunningExample } from './helpers.js';
+import { startMain, stopMain } from './mainProcess.js';
+import { Browser, DEMO, consentForm, redirectTarget, signInThrough, type RunningExample } from './helpers.js';
 
 const insecure = { [oauth.allowInsecureRequests]: true } as const;
-
-/** Start main.js on a free port with a new database; resolves once it serves `/`. */
-async function startMain(env: Record<string, string> = {}): Promise<{ child: ChildProcess; origin: string; dir: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'oauth2orize-example-dpop-'));
-  const child = spawn(process.execPath, [fileURLToPath(MAIN_SCRIPT)], {
-    env: { ...process.env, PORT: '0', DB_PATH: join(dir, 'example.sqlite'), SESSION_SECRET: 'dpop test session secret', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  let origin: string | undefined;
-  const deadline = Date.now() + 30_000;
-  while (!origin) {
-    const match = /server: (http:\/\/localhost:\d+)\//.exec(stdout);
-    if (match) origin = match[1];
-    else if (child.exitCode !== null || Date.now() > deadline) throw new Error(`main.js did not start (${child.exitCode}): ${stderr}`);
-    else await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return { child, origin, dir };
-}
 
 /** Run a request; when the server asks for a nonce (which the DPoP handle has just learned), run it once more. */
 async function withNonceRetry<T>(attempt: () => Promise<T>): Promise<{ result: T; retried: boolean }> {
@@ -73,10 +48,7 @@ describe('the example with DPoP (oauth4webapi, main.js as a process)', () => {
     as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }));
   });
   after(async () => {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-    rmSync(dir, { recursive: true, force: true });
+    await stopMain(child, dir);
   });
 
   /** The front channel for `demo-dpop`, with `dpop_jkt` of `DPoP`'s key: the code and the verifier. */

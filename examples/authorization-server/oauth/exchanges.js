@@ -16,7 +16,7 @@
 import oauth2orize from 'oauth2orize';
 import { now } from '../storage/db.js';
 import { checkUserPassword } from './auth.js';
-import { issueTokens, newGrantId, requestedScope, unknownScope } from './tokens.js';
+import { CODE_TTL, issueTokens, newGrantId, requestedScope, unknownScope } from './tokens.js';
 import { bindingsOf, withDpop } from './dpop.js';
 
 const { TokenError } = oauth2orize;
@@ -259,7 +259,9 @@ export function registerExchanges(server, db, { password = false } = {}) {
   function lookupChallenge(code, client, done) {
     const stored = typeof code === 'string' ? db.codes.find(code) : undefined;
     // dpopJkt: a code bound with dpop_jkt is redeemed only with a proof by that key.
-    done(null, stored ? { codeChallenge: stored.codeChallenge, codeChallengeMethod: stored.codeChallengeMethod, dpopJkt: bindingsOf(db).jktOf(code) } : false);
+    // issuedAt: under FAPI2=1, exchange.code refuses codes older than 60 s.
+    const record = stored && { codeChallenge: stored.codeChallenge, codeChallengeMethod: stored.codeChallengeMethod, dpopJkt: bindingsOf(db).jktOf(code), issuedAt: (stored.expiresAt - CODE_TTL) * 1000 };
+    done(null, record || false);
   }
 
   // withDpop (oauth/dpop.js): the context form, whose `dpop` binds the tokens issued to the proof's key.

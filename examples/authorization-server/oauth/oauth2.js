@@ -10,6 +10,7 @@
 import oauth2orize from 'oauth2orize';
 import { registerExchanges } from './exchanges.js';
 import { bindCode, dpopOption } from './dpop.js';
+import { fapi2ServerOptions } from './fapi2.js';
 import { registerTokenExchange } from './tokenexchange.js';
 import { registerJwtBearer } from './jwtbearer.js';
 import { now } from '../storage/db.js';
@@ -39,10 +40,10 @@ const { AuthorizationError } = oauth2orize;
  *   which RFC 9700 says not to use, so both are off by default; `store`:
  *   transactions elsewhere than in the session (Redis, see infra/redis.js)
  */
-export function createOAuth2Server(db, { issuer, implicit = false, password = false, store }) {
+export function createOAuth2Server(db, { issuer, implicit = false, password = false, store, fapi2 = false }) {
   const server = oauth2orize.createServer({
-    issuer,
-    hardened: { allowImplicit: implicit, allowPassword: password },
+    // FAPI2=1: the FAPI 2.0 preset (oauth/fapi2.js), which implies hardened.
+    ...(fapi2 ? fapi2ServerOptions(issuer) : { issuer, hardened: { allowImplicit: implicit, allowPassword: password } }),
     // DPoP (RFC 9449) at /token and /par: see oauth/dpop.js.
     dpop: dpopOption(issuer),
     ...(store ? { store } : {}),
