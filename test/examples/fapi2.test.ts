@@ -12,10 +12,13 @@ import * as oauth from 'oauth4webapi';
 import { SignJWT } from 'jose';
 import { startMain, stopMain } from './mainProcess.js';
 import { Browser, DEMO, consentForm, redirectTarget, signInThrough, type RunningExample } from './helpers.js';
-import { FAPI_CLIENT } from '../../examples/authorization-server/oauth/fapi2.js';
 import { proof } from '../dpop/proofs.js';
 
 const insecure = { [oauth.allowInsecureRequests]: true } as const;
+
+// The example is plain JavaScript without declaration files: imported through a computed URL (as helpers.ts does).
+const { FAPI_CLIENT }: { FAPI_CLIENT: { id: string; privateJwk: Record<string, string> } } =
+  await import(new URL('../../examples/authorization-server/oauth/fapi2.js', import.meta.url).href);
 
 async function withNonceRetry<T>(attempt: () => Promise<T>): Promise<T> {
   try {
@@ -31,7 +34,7 @@ describe('the example in FAPI 2.0 mode (FAPI2=1, main.js as a process)', () => {
   let dir: string;
   let app: Pick<RunningExample, 'origin' | 'url'>;
   let as: oauth.AuthorizationServer;
-  let privateKey: CryptoKey;
+  let privateKey: oauth.CryptoKey;
   const client: oauth.Client = { client_id: FAPI_CLIENT.id };
   const browser = new Browser();
   let signedIn = false;
