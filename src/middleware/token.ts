@@ -91,7 +91,7 @@ export function token(server: Server<any, any>, options?: TokenOptions): Middlew
   const requireGrantType = opts.requireGrantType ?? (profile ? profile.requireGrantType : false);
   const requireClient = opts.requireClient ?? (profile ? profile.requireClient : false);
   const userProperty = opts.userProperty || settings.userProperty;
-  // FAPI 2.0 SP §5.3.1.1: confidential clients only, with private_key_jwt or mTLS.
+  // FAPI 2.0 SP §5.3.2.1: confidential clients only, with private_key_jwt or mTLS.
   const fapi2 = fapi2Of(settings);
 
   const endpoint = traced('token', function token(req, res, next) {

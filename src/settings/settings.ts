@@ -58,7 +58,7 @@ export function createSettings(options: ServerOptions): Settings {
   }
   const profile = resolveProfile(options);
   const own = resolveDpop(options.dpop);
-  // FAPI 2.0 SP §5.3.1.1: sender-constrained tokens only, so DPoP is on and required.
+  // FAPI 2.0 SP §5.3.2.1: sender-constrained tokens only, so DPoP is on and required.
   const dpop = profile && profile.fapi2 && profile.senderConstrained ? fapi2Dpop(profile.fapi2, options.dpop, own) : own;
   const settings: Settings = {
     options,
