@@ -4,7 +4,7 @@
  * handle: the DPoP-bound public client `demo-dpop` through the code flow
  * with PKCE and `dpop_jkt` (the nonce learned from `use_dpop_nonce` and the
  * request retried), the protected API called with `DPoP` and `ath`, the
- * refresh token bound to the key, and client credentials with DPoP for the
+ * refresh token bound to the key, `/mcp` with the DPoP scheme, and client credentials with DPoP for the
  * confidential client, whose token introspects with `cnf.jkt`.
  */
 import assert from 'node:assert/strict';
@@ -107,6 +107,17 @@ describe('the example with DPoP (oauth4webapi, main.js as a process)', () => {
       oauth.protectedResourceRequest(tokens.access_token, 'GET', api, undefined, undefined, { DPoP: otherKey, ...insecure }),
       (err: unknown) => err instanceof oauth.WWWAuthenticateChallengeError && err.status === 401 && err.cause[0]!.scheme === 'dpop',
     );
+
+    // /mcp takes the token with the DPoP scheme too, and refuses it as Bearer.
+    const mcp = new URL(app.url('/mcp'));
+    const call = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami' } });
+    const mcpHeaders = () => new Headers({ 'content-type': 'application/json', accept: 'application/json, text/event-stream' });
+    const viaMcp = await oauth.protectedResourceRequest(tokens.access_token, 'POST', mcp, mcpHeaders(), call, { DPoP, ...insecure });
+    assert.equal(viaMcp.status, 200);
+    assert.match(await viaMcp.text(), new RegExp(DEMO.username));
+    const mcpBearer = await fetch(mcp, { method: 'POST', headers: { ...Object.fromEntries(mcpHeaders()), authorization: `Bearer ${tokens.access_token}` }, body: call });
+    assert.equal(mcpBearer.status, 401);
+    assert.match(mcpBearer.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
 
     // The refresh token is bound to the key: another key (after its own nonce round) is invalid_grant.
     const refreshWith = (handle: oauth.DPoPHandle, token: string) =>

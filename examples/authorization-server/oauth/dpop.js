@@ -175,3 +175,42 @@ export function dpopOrBearer(db, issuer, bearerStrategy) {
     });
   };
 }
+
+/**
+ * The same front for `/mcp`: `Authorization: DPoP` goes to oauth2orize's
+ * `bearer` with DPoP required and the MCP scopes (it sets `req.auth` as the
+ * MCP SDK reads it, `extra.userId` included); a DPoP-bound token sent as
+ * Bearer is refused; other requests go to `bearerCheck`.
+ *
+ * @param {import('../storage/db.js').Store} db
+ * @param {string} issuer
+ * @param {{ metadataURL: string, requiredScope: string[] }} options
+ * @param {import('express').RequestHandler} bearerCheck
+ * @returns {import('express').RequestHandler}
+ */
+export function dpopOrBearerMcp(db, issuer, { metadataURL, requiredScope }, bearerCheck) {
+  const bindings = bindingsOf(db);
+  const dpop = oauth2orize.bearer(
+    { dpop: { required: true, baseUrl: issuer }, resourceMetadata: metadataURL, scopes: requiredScope },
+    async (token) => {
+      const stored = db.accessTokens.find(token);
+      // A client's own token (client credentials) acts for no user: not for /mcp.
+      if (!stored || stored.revokedAt !== null || stored.expiresAt === null || stored.expiresAt <= now() || stored.userId === null) return null;
+      const jkt = bindings.jktOf(token);
+      return { client_id: stored.clientId, scope: [...stored.scope], exp: stored.expiresAt, cnf: jkt ? { jkt } : undefined, userId: stored.userId };
+    },
+  );
+  return (req, res, next) => {
+    const header = req.get('authorization') ?? '';
+    if (/^DPoP /i.test(header)) return dpop(req, res, next);
+    const bearer = /^Bearer +(\S+) *$/i.exec(header);
+    if (bearer && bindings.jktOf(bearer[1]) !== undefined) {
+      return res
+        .status(401)
+        .set('WWW-Authenticate', `Bearer resource_metadata="${metadataURL}", error="invalid_token", error_description="A DPoP-bound token needs the DPoP scheme and a proof"`)
+        .set('Cache-Control', 'no-store')
+        .json({ error: 'invalid_token', error_description: 'A DPoP-bound token needs the DPoP scheme and a proof' });
+    }
+    bearerCheck(req, res, next);
+  };
+}
