@@ -288,9 +288,9 @@ export function bearer(first: unknown, second?: unknown): Middleware {
     if (scheme !== DPOP || !dpop) return call(check, done, next, found.token, req);
     // The proof is checked before the token, so that a request without a usable proof costs no lookup.
     checkResourceProof(req, found.token, dpop, clock).then((outcome) => {
-      if ('error' in outcome) {
+      if ('refused' in outcome) {
         if (outcome.nonce !== undefined) res.setHeader('DPoP-Nonce', outcome.nonce);
-        return refuse(res, challenge, 401, outcome.error, outcome.description, undefined, DPOP);
+        return refuse(res, challenge, 401, outcome.refused, outcome.description, undefined, DPOP);
       }
       proof = outcome.proof;
       call(check, done, next, found.token, req);

@@ -79,8 +79,12 @@ export function resolveResourceDpop(option: unknown, now: () => number): Resourc
   };
 }
 
-/** What the proof check found: the proof, or the error to answer with (and the nonce to send). */
-export type ProofOutcome = { proof: DpopProof } | { error: 'invalid_dpop_proof' | 'use_dpop_nonce'; description: string; nonce?: string };
+/**
+ * What the proof check found: the proof, or the code of the challenge to
+ * answer with (`bearer` sends it with 401, RFC 9449 §7.1, §9), its
+ * description, and the nonce to send.
+ */
+export type ProofOutcome = { proof: DpopProof } | { refused: 'invalid_dpop_proof' | 'use_dpop_nonce'; description: string; nonce?: string };
 
 /** Check the request's proof for `token` (with `ath`); never rejects. */
 export function checkResourceProof(req: IncomingMessage, token: string, dpop: ResourceDpop, now: () => number): Promise<ProofOutcome> {
@@ -98,9 +102,9 @@ export function checkResourceProof(req: IncomingMessage, token: string, dpop: Re
     (err: unknown): ProofOutcome => {
       const e = (err && typeof err === 'object' ? err : {}) as { code?: unknown; message?: unknown; dpopNonce?: unknown };
       if (e.code === 'use_dpop_nonce' && typeof e.dpopNonce === 'string') {
-        return { error: 'use_dpop_nonce', description: 'Resource server requires nonce in DPoP proof', nonce: e.dpopNonce };
+        return { refused: 'use_dpop_nonce', description: 'Resource server requires nonce in DPoP proof', nonce: e.dpopNonce };
       }
-      return { error: 'invalid_dpop_proof', description: typeof e.message === 'string' ? e.message : 'Invalid DPoP proof' };
+      return { refused: 'invalid_dpop_proof', description: typeof e.message === 'string' ? e.message : 'Invalid DPoP proof' };
     },
   );
 }
