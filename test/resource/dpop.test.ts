@@ -3,12 +3,14 @@
  * presented with a proof by its key (with `ath`), the refusals with
  * `WWW-Authenticate: DPoP error=..., algs=...`, a bound token presented as
  * `Bearer`, nonces (`use_dpop_nonce` and the `DPoP-Nonce` header), and the
- * `required` switch.
+ * `required` switch; malformed proofs and tokens (fast-check) get a 400 or
+ * a 401, never a 500.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import express from 'express';
 import request from 'supertest';
+import fc from 'fast-check';
 import { bearer, DpopNonces, type BearerOptions, type BearerTokenInfo } from '../../src/index.js';
 import { jwkThumbprint } from '../../src/dpop/jwk.js';
 import { keyFor, proof } from '../dpop/proofs.js';
@@ -131,5 +133,28 @@ describe('bearer({ dpop: { required: true } }) and bearer() without dpop', () =>
     for (const dpop of ['yes', { required: 'yes' }, { algs: ['HS256'] }, { algs: [] }, { replay: {} }, { nonces: {} }, { maxAge: -1 }, { other: 1 }]) {
       assert.throws(() => bearer({ dpop } as never, verify), TypeError, JSON.stringify(dpop));
     }
+  });
+});
+
+describe('bearer({ dpop }): malformed input (fast-check)', () => {
+  const app = appWith({ dpop: { baseUrl: BASE } }, tokens);
+  const b64 = fc.string({ maxLength: 60 }).map((t) => Buffer.from(t).toString('base64url'));
+  const jws = fc.tuple(b64, b64, b64).map((parts) => parts.join('.'));
+  // A good proof with one character changed (not among the last two, whose low bits base64url may drop): never valid.
+  const good = dpopProof('bound');
+  const spoiled = fc.tuple(fc.nat({ max: good.length - 3 }), fc.constantFrom('A', '_', '.', '-')).map(([i, c]) => good.slice(0, i) + (good[i] === c ? 'B' : c) + good.slice(i + 1));
+  const header = fc.oneof(jws, fc.string({ maxLength: 200 }), spoiled);
+
+  it('answers any DPoP header and token with 400 or 401, never a 500 or a pass', async () => {
+    await fc.assert(
+      fc.asyncProperty(header, fc.oneof(fc.constant('bound'), fc.stringMatching(/^[A-Za-z0-9._~+/-]{1,40}$/)), async (proofHeader, token) => {
+        const req = request(app).get('/api').set('Authorization', `DPoP ${token}`);
+        // supertest refuses header values with control characters; those never reach a server either.
+        if (/^[\x20-\x7e]*$/.test(proofHeader) && proofHeader !== '') req.set('DPoP', proofHeader);
+        const res = await req;
+        assert.ok(res.status === 400 || res.status === 401, `${res.status} ${res.text}`);
+      }),
+      { numRuns: 150 },
+    );
   });
 });
