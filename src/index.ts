@@ -201,6 +201,7 @@ export { protectedResourceMetadata, protectedResourceMetadataPath, protectedReso
 export type { ProtectedResourceMetadata, ProtectedResourceMetadataOptions } from './resource/protectedResourceMetadata.js';
 export { bearer, requireScope, bearerTokenInfo };
 export type { BearerOptions, BearerVerify, BearerTokenInfo, BearerAuth } from './resource/bearer.js';
+export type { BearerDpopOptions } from './resource/dpop.js';
 // Client registration: dynamic registration (RFC 7591) and client ID metadata documents.
 import { registration, loopbackPublicClientPolicy } from './registration/registration.js';
 export { registration, loopbackPublicClientPolicy };

@@ -57,7 +57,7 @@ export interface PkceRecord {
   /**
    * When the code was issued (a `Date`, milliseconds since the epoch, or an
    * ISO string). Required under `profile: 'fapi2'`, where a code older than
-   * 60 s is refused with `invalid_grant` (FAPI 2.0 SP §5.3.1.2); ignored otherwise.
+   * 60 s is refused with `invalid_grant` (FAPI 2.0 SP §5.3.2.1); ignored otherwise.
    */
   issuedAt?: Date | number | string;
   /**

@@ -720,7 +720,7 @@ export class Server<Client = any, User = any> {
   _parse(type: string | undefined, req: OAuth2IncomingMessage, cb: (err: unknown, areq?: AuthorizationRequest) => void): void {
     const settings = settingsOf(this);
     carrySettings(req, settings);
-    // FAPI 2.0 SP §5.3.1.2: only response_type=code, at authorize and at the PAR endpoint.
+    // FAPI 2.0 SP §5.3.2.2: only response_type=code, at authorize and at the PAR endpoint.
     const fapi2 = fapi2Of(settings);
     if (fapi2 && typeof type === 'string' && type !== '' && !fapi2.responseTypes.includes(type)) {
       return cb(new AuthorizationError('Unsupported response type: ' + type + ' (the FAPI 2.0 profile accepts only code)', 'unsupported_response_type'));

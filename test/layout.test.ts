@@ -56,7 +56,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   'exchange/': ['lib/', 'errors/', 'diagnostics/', 'settings/', 'pkce.ts', 'device/', 'stores/', 'dpop/'],
   'middleware/': ['lib/', 'errors/', 'diagnostics/', 'settings/', 'unorderedlist.ts', 'pkce.ts', 'response/', 'txn/', 'par/', 'stores/', 'dpop/', 'type:server.ts'],
   'clientauth/': ['lib/', 'errors/', 'diagnostics/', 'settings/', 'stores/', 'middleware/'],
-  'resource/': ['lib/', 'errors/', 'diagnostics/', 'settings/'],
+  'resource/': ['lib/', 'errors/', 'diagnostics/', 'settings/', 'stores/', 'dpop/'],
   'registration/': ['lib/', 'errors/', 'diagnostics/', 'settings/', 'stores/', 'clientauth/'],
   'server.ts': [EVERYTHING],
   'index.ts': [EVERYTHING],

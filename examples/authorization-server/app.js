@@ -80,6 +80,7 @@ function statusOf(err) {
  *   {@link BoundedMemoryStore} of at most 10,000 sessions (Redis: see infra/redis.js)
  * @param {import('oauth2orize').TransactionStore} [options.txnStore]
  *   transactions elsewhere than in the session (Redis, see infra/redis.js)
+ * @param {boolean} [options.fapi2] the FAPI 2.0 mode (oauth/fapi2.js; `FAPI2=1`)
  * @param {number} [options.sessionMaxAge] session cookie lifetime in ms
  *   (default one hour)
  * @param {import('./infra/state.js').OneTimeState} [options.state] codes,
@@ -92,6 +93,7 @@ export function createApp({
   issuer = '',
   sessionSecret,
   legacyGrants = [],
+  fapi2 = false,
   rateLimits = {},
   trustProxy = false,
   sessionStore = new BoundedMemoryStore(),
@@ -106,7 +108,8 @@ export function createApp({
 
   const app = express();
   if (!issuer) throw new Error('createApp needs the issuer: this server\'s origin, sent as iss (RFC 9207)');
-  const server = createOAuth2Server(db, { issuer, implicit, password: passwordGrant, store: txnStore, state });
+  if (fapi2 && legacyGrants.length) throw new Error('The FAPI 2.0 mode refuses the implicit and password grants');
+  const server = createOAuth2Server(db, { issuer, implicit, password: passwordGrant, store: txnStore, state, fapi2 });
   const device = deviceCallbacks(db, state);
   const pushed = pushedRequestCallbacks(state.pushed);
   registerDeviceFlow(server, device);
@@ -246,6 +249,7 @@ export function createApp({
     throttle: clientThrottle,
     families: state.families,
     replay: state.replay,
+    fapi2,
   });
 
   // RFC 9126: the client pushes its authorization request, authenticated, and

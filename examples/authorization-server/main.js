@@ -7,6 +7,8 @@
  * - `PORT` (default 3000; 0 picks a free port)
  * - `DB_PATH` (default `examples/authorization-server/data/example.sqlite`)
  * - `SESSION_SECRET` (default: a fixed development secret, with a warning)
+ * - `FAPI2=1`: the FAPI 2.0 mode (oauth/fapi2.js): PAR, private_key_jwt
+ *   (the `demo-fapi` client) and DPoP required; secrets and public clients refused.
  * - `LEGACY_GRANTS`: `implicit`, `password` or both (comma-separated) to turn
  *   on grants RFC 9700 advises against, for demonstration; none by default
  * - `TRUST_PROXY`: Express's `trust proxy` (e.g. `1` or `loopback`) when a
@@ -73,6 +75,7 @@ try {
     issuer: origin,
     legacyGrants,
     trustProxy,
+    fapi2: process.env.FAPI2 === '1',
     sessionSecret: process.env.SESSION_SECRET || undefined,
     ...(redis ? { sessionStore: redis.sessionStore, txnStore: redis.txnStore } : {}),
     state: createState({ client: redis?.client, graceSeconds: parseGraceSeconds(process.env.REFRESH_GRACE_SECONDS) }),

@@ -31,7 +31,7 @@ export function withServerDefaults<Client>(settings: Settings, options: Authenti
   if (opts.throttle === true || (opts.throttle === undefined && profile && profile.hardened)) opts.throttle = serverThrottle(settings);
   const fapi2 = fapi2Of(settings);
   if (fapi2) {
-    // FAPI 2.0 SP §5.3.1.1: private_key_jwt or mTLS only; §5.4.1 algorithms; aud the issuer.
+    // FAPI 2.0 SP §5.3.2.1: private_key_jwt or mTLS only; §5.4.1 algorithms; aud the issuer.
     opts.methods = fapi2Methods(fapi2, opts.methods, 'server.authenticateClient');
     if (opts.assertion) opts.assertion = fapi2AssertionOptions(fapi2, opts.assertion, 'server.authenticateClient: assertion');
   }

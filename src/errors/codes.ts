@@ -91,8 +91,8 @@ export const ERROR_CODES: { readonly [C in KnownCode<OAuth2ErrorCode>]: ErrorCod
   invalid_redirect_uri: { spec: 'RFC 7591 §3.2.2', raised: 400 },
   invalid_client_metadata: { spec: 'RFC 7591 §3.2.2', raised: 400 },
   invalid_token: { spec: 'RFC 6750 §3.1 (RFC 7591 §3 initial access tokens)', raised: 401 },
-  invalid_dpop_proof: { spec: 'RFC 9449 §5, §7.1', raised: 400 },
-  use_dpop_nonce: { spec: 'RFC 9449 §8', raised: 400 },
+  invalid_dpop_proof: { spec: 'RFC 9449 §5, §7.1 (a resource server answers it with 401)', raised: 400 },
+  use_dpop_nonce: { spec: 'RFC 9449 §8, §9 (a resource server answers it with 401)', raised: 400 },
 };
 
 /** One column of {@link ERROR_CODES} as a map from code to status, for the codes that have one. */

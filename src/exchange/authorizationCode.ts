@@ -231,7 +231,7 @@ const define = defineExchange<PkceSetup>({
 
 /**
  * Under the FAPI 2.0 profile, why the code is refused because of its age,
- * or `undefined`: codes live at most 60 s (FAPI 2.0 SP §5.3.1.2), counted
+ * or `undefined`: codes live at most 60 s (FAPI 2.0 SP §5.3.2.1), counted
  * from the `issuedAt` that `pkce.lookup` hands back with the challenge, on
  * the server's clock. A record without `issuedAt` is the app's setup error
  * (a 500 whose message clients do not see on a hardened server).

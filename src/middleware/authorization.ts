@@ -197,7 +197,7 @@ export function authorization(server: Server<any, any>, options: any, validate?:
   // Pushed authorization requests (RFC 9126 §4): with `loadPushedRequest` or
   // `requirePushedRequests`, a `request_uri` is resolved first and the
   // grants parse the pushed parameters (`source`).
-  // FAPI 2.0 SP §5.3.1.2: every authorization request is a pushed one.
+  // FAPI 2.0 SP §5.3.2.2: every authorization request is a pushed one.
   if (fapi2Of(settingsOf(server))) {
     if (opts.requirePushedRequests === false || typeof opts.loadPushedRequest !== 'function') {
       throw new TypeError('oauth2orize.authorization: the FAPI 2.0 profile requires pushed authorization requests: give loadPushedRequest (and leave requirePushedRequests on)');

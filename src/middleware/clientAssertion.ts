@@ -143,7 +143,7 @@ export interface ClientAssertionOptions<Client = any> {
   /**
    * Accept only the issuer identifier as `aud`, as a single string (not a
    * list, not the endpoint URL, not `audience`), as rfc7523bis and the
-   * FAPI 2.0 Security Profile (§5.3.1.1) require. Needs the issuer (the
+   * FAPI 2.0 Security Profile (§5.3.2.1) require. Needs the issuer (the
    * server's or `issuer`). Default `false`; always on, and cannot be turned
    * off, on a server created with `profile: 'fapi2'`.
    */
@@ -305,7 +305,7 @@ export function clientAssertion(options: any, verify?: any): Middleware {
   if (opts.strictAudience && policy.issuer === undefined) {
     throw new TypeError(`${WHO}: strictAudience needs the issuer: give the server an issuer option (and use server.clientAssertion()), or give an issuer option`);
   }
-  // rfc7523bis, FAPI 2.0 SP §5.3.1.1: the issuer identifier alone, as a string.
+  // rfc7523bis, FAPI 2.0 SP §5.3.2.1: the issuer identifier alone, as a string.
   const strictIssuer = opts.strictAudience ? policy.issuer : undefined;
   const clock = policy.now || systemClock;
   const replay = replayOption(opts);

@@ -68,7 +68,10 @@ export interface IntrospectionClaims {
   client_id?: string;
   /** Human-readable identifier of the resource owner. */
   username?: string;
-  /** The token's type, e.g. `Bearer`. */
+  /**
+   * The token's type: `Bearer`, or `DPoP` for a token bound to a DPoP key
+   * (RFC 9449 §6.2; give `cnf.jkt` with it).
+   */
   token_type?: string;
   /** Expiry, in seconds since the epoch. */
   exp?: number;
@@ -84,6 +87,19 @@ export interface IntrospectionClaims {
   iss?: string;
   /** Identifier of the token. */
   jti?: string;
+  /**
+   * Confirmation of a sender-constrained token (RFC 7800): `jkt`, the JWK
+   * SHA-256 thumbprint of the DPoP key the token is bound to (RFC 9449
+   * §6.2), or `x5t#S256` for an mTLS-bound token (RFC 8705 §3.2). A
+   * resource server's `bearer({ dpop })` checks the proof against `jkt`.
+   */
+  cnf?: {
+    /** The JWK SHA-256 thumbprint of the DPoP key (RFC 9449 §6.1). */
+    jkt?: string;
+    /** The SHA-256 thumbprint of the client certificate (RFC 8705 §3.1). */
+    'x5t#S256'?: string;
+    [member: string]: unknown;
+  };
   [claim: string]: unknown;
 }
 

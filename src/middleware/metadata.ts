@@ -165,8 +165,8 @@ const AUTH_ALGS_FIELD = /_endpoint_auth_signing_alg_values_supported$/;
 
 /**
  * Under the FAPI 2.0 profile, keep in `doc` only what the preset accepts:
- * `response_type=code` (FAPI 2.0 SP §5.3.1.2), the `private_key_jwt` and mTLS
- * methods at every endpoint (§5.3.1.1) with the §5.4.1 algorithms, S256, and
+ * `response_type=code` (FAPI 2.0 SP §5.3.2.2), the `private_key_jwt` and mTLS
+ * methods at every endpoint (§5.3.2.1) with the §5.4.1 algorithms, S256, and
  * the fields it turns on: pushed requests required (RFC 9126 §5) and `iss`
  * (RFC 9207 §3). A list left empty is left out.
  */

@@ -19,7 +19,7 @@ function isJson(req: OAuth2IncomingMessage): boolean {
   const type = req.headers && req.headers['content-type'];
   return typeof type === 'string' && /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i.test(type);
 }
-import { fapi2Of, refusedClient } from '../settings/fapi2.js';
+import { fapi2Of, proofExempt, refusedClient } from '../settings/fapi2.js';
 import { carrySettings, settingsOf } from '../settings/settings.js';
 import { tokenAnnotator, traced } from '../diagnostics/trace.js';
 import { checkOptions, type OptionTable } from '../lib/checkOptions.js';
@@ -91,7 +91,7 @@ export function token(server: Server<any, any>, options?: TokenOptions): Middlew
   const requireGrantType = opts.requireGrantType ?? (profile ? profile.requireGrantType : false);
   const requireClient = opts.requireClient ?? (profile ? profile.requireClient : false);
   const userProperty = opts.userProperty || settings.userProperty;
-  // FAPI 2.0 SP §5.3.1.1: confidential clients only, with private_key_jwt or mTLS.
+  // FAPI 2.0 SP §5.3.2.1: confidential clients only, with private_key_jwt or mTLS.
   const fapi2 = fapi2Of(settings);
 
   const endpoint = traced('token', function token(req, res, next) {
@@ -124,7 +124,9 @@ export function token(server: Server<any, any>, options?: TokenOptions): Middlew
     };
     if (!settings.dpop) return server._exchange(type, req, res, unanswered);
     // RFC 9449 §5: the proof is validated before any exchange runs.
-    checkRequestProof(settings, 'token', req, res, (err) => (err ? next(err) : server._exchange(type, req, res, unanswered)));
+    // FAPI 2.0: a client authenticated over mTLS has its tokens bound to its certificate instead.
+    const exempt = fapi2 && proofExempt(req) ? false : undefined;
+    checkRequestProof(settings, 'token', req, res, (err) => (err ? next(err) : server._exchange(type, req, res, unanswered)), exempt);
   }, tokenAnnotator(userProperty, settings.advertised.grantTypes));
   return guardErrors('token', endpoint, { errorHandler: () => server.errorHandler() });
 }

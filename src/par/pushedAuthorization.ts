@@ -128,7 +128,7 @@ export function pushedAuthorization<Client = any>(
   const settings = settingsOf(server);
   const fapi2 = fapi2Of(settings);
   if (fapi2 && !(expiresIn < fapi2.requestUriLifetimeBelow)) {
-    throw new TypeError(`server.pushedAuthorization: under the FAPI 2.0 profile expiresIn must be under ${fapi2.requestUriLifetimeBelow} seconds (FAPI 2.0 SP §5.3.1.2)`);
+    throw new TypeError(`server.pushedAuthorization: under the FAPI 2.0 profile expiresIn must be under ${fapi2.requestUriLifetimeBelow} seconds (FAPI 2.0 SP §5.3.2.2)`);
   }
   const userProperty = opts.userProperty || settings.userProperty;
   const idOf = opts.clientID || clientIdOf;
@@ -178,7 +178,7 @@ export function pushedAuthorization<Client = any>(
     else if (params.client_id !== authenticated) {
       return next(new TokenError('Invalid parameter: client_id does not match the authenticated client', 'invalid_request'));
     }
-    // FAPI 2.0 SP §5.3.1.2: the redirect_uri is required in pushed requests.
+    // FAPI 2.0 SP §5.3.2.2: the redirect_uri is required in pushed requests.
     if (fapi2 && (typeof params.redirect_uri !== 'string' || params.redirect_uri === '')) {
       return next(new TokenError(params.redirect_uri === undefined || params.redirect_uri === ''
         ? 'Missing required parameter: redirect_uri (the FAPI 2.0 profile requires it in pushed requests)'

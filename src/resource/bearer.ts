@@ -13,7 +13,9 @@ import { traced } from '../diagnostics/trace.js';
 import type { Middleware, NextFunction, OAuth2IncomingMessage, OAuth2ServerResponse, ParamBag } from '../types.js';
 import { protectedResourceMetadataURL } from './protectedResourceMetadata.js';
 import { checkResourceURL } from './resourceURL.js';
-import { SCHEMES, TOKEN68, type Presented, type TokenScheme } from './schemes.js';
+import { BEARER, DPOP, SCHEMES, TOKEN68, type Presented, type TokenScheme } from './schemes.js';
+import { boundJkt, checkResourceProof, resolveResourceDpop, type BearerDpopOptions } from './dpop.js';
+import type { DpopProof } from '../dpop/proof.js';
 
 /**
  * What the app's `verify` returns for an active token: the claims of an
@@ -106,6 +108,14 @@ export interface BearerOptions {
   clockTolerance?: number;
   /** Clock, in milliseconds since the epoch. Default: the system clock. */
   now?: () => number;
+  /**
+   * Accept DPoP-bound tokens (RFC 9449 §7): `Authorization: DPoP <token>`
+   * with a `DPoP` proof, checked with `ath` and against the token's
+   * `cnf.jkt`. `true` takes the defaults; see {@link BearerDpopOptions}.
+   * Default `false`. A token whose info has `cnf.jkt` is refused as
+   * `Bearer` with or without this option.
+   */
+  dpop?: boolean | BearerDpopOptions;
 }
 
 /**
@@ -136,6 +146,7 @@ const OPTIONS = {
   allowBody: 'boolean',
   clockTolerance: NON_NEGATIVE,
   now: 'function',
+  dpop: ['boolean', 'object'],
 } as const satisfies OptionTable<BearerOptions>;
 
 const ARGS: FactoryArgs = {
@@ -159,6 +170,8 @@ interface Challenge {
   schemes: readonly TokenScheme[];
   realm: string | undefined;
   resourceMetadata: string | undefined;
+  /** The `algs` parameter of the `DPoP` challenge (RFC 9449 §7.1). */
+  algs?: string;
 }
 
 const verified = new WeakMap<object, Verified>();
@@ -217,35 +230,47 @@ export function bearer(first: unknown, second?: unknown): Middleware {
   const resource = opts.resource === undefined ? undefined : checkResourceURL(opts.resource, 'oauth2orize.bearer');
   const resourceURL = resource === undefined ? undefined : new URL(resource);
   const metadataURL = opts.resourceMetadata === false ? undefined : opts.resourceMetadata ?? (resource && protectedResourceMetadataURL(resource));
-  const challenge: Challenge = { schemes: [SCHEMES.get('bearer')!], realm: opts.realm, resourceMetadata: metadataURL };
+  const clock = opts.now || systemClock;
+  const dpop = resolveResourceDpop(opts.dpop, clock);
+  const schemes = dpop ? (dpop.required ? [DPOP] : [BEARER, DPOP]) : [BEARER];
+  const challenge: Challenge = { schemes, realm: opts.realm, resourceMetadata: metadataURL };
+  if (dpop) challenge.algs = dpop.algs.join(' ');
   const required = opts.scopes ? opts.scopes.slice() : [];
   const checkAudience = resource !== undefined && opts.checkAudience !== false;
   const tolerance = opts.clockTolerance || 0;
-  const clock = opts.now || systemClock;
   const allowBody = !!opts.allowBody;
   const check = prepare(VERIFY, fn as Function);
 
   return traced('bearer', function bearer(req: OAuth2IncomingMessage, res: OAuth2ServerResponse, next: NextFunction) {
-    const found = present(req, allowBody);
+    const found = present(req, allowBody, schemes);
     if (found === undefined) return refuse(res, challenge, 401);
     if (typeof found === 'string') return refuse(res, challenge, 400, 'invalid_request', found);
     const scheme = SCHEMES.get(found.scheme.toLowerCase())!;
+    let proof: DpopProof | undefined;
     const done = once((err?: unknown, info?: BearerTokenInfo | null | false): void => {
       if (err) return next(err);
-      if (!info || typeof info !== 'object' || info.active === false) return refuse(res, challenge, 401, 'invalid_token', 'The access token is invalid');
+      if (!info || typeof info !== 'object' || info.active === false) return refuse(res, challenge, 401, 'invalid_token', 'The access token is invalid', undefined, scheme);
       const now = Math.floor(clock() / 1000);
-      if (typeof info.exp === 'number' && info.exp + tolerance <= now) return refuse(res, challenge, 401, 'invalid_token', 'The access token expired');
-      if (typeof info.nbf === 'number' && info.nbf - tolerance > now) return refuse(res, challenge, 401, 'invalid_token', 'The access token is not valid yet');
+      if (typeof info.exp === 'number' && info.exp + tolerance <= now) return refuse(res, challenge, 401, 'invalid_token', 'The access token expired', undefined, scheme);
+      if (typeof info.nbf === 'number' && info.nbf - tolerance > now) return refuse(res, challenge, 401, 'invalid_token', 'The access token is not valid yet', undefined, scheme);
       if (checkAudience && !audienceIncludes(info.aud, resource!)) {
-        return refuse(res, challenge, 401, 'invalid_token', 'The access token is not meant for this resource');
+        return refuse(res, challenge, 401, 'invalid_token', 'The access token is not meant for this resource', undefined, scheme);
+      }
+      // RFC 9449 §7.1, §7.2: a DPoP-bound token needs a proof by its key, and is never a bearer token.
+      const jkt = boundJkt(info as Record<string, unknown>);
+      if (proof) {
+        if (jkt === undefined) return refuse(res, challenge, 401, 'invalid_token', 'The access token is not bound to a DPoP key', undefined, scheme);
+        if (jkt !== proof.jkt) return refuse(res, challenge, 401, 'invalid_token', 'The access token is bound to another key than the DPoP proof', undefined, scheme);
+      } else if (jkt !== undefined) {
+        return refuse(res, challenge, 401, 'invalid_token', 'A DPoP-bound access token must be presented with the DPoP scheme and a proof', undefined, scheme);
       }
       if (scheme.check) {
         const problem = scheme.check(req, found, info as Record<string, unknown>);
-        if (problem) return refuse(res, challenge, 401, 'invalid_token', problem);
+        if (problem) return refuse(res, challenge, 401, 'invalid_token', problem, undefined, scheme);
       }
       const scopes = scopesOf(info.scope);
       const missing = required.filter((s) => !scopes.includes(s));
-      if (missing.length) return refuse(res, challenge, 403, 'insufficient_scope', 'The access token lacks a required scope', required);
+      if (missing.length) return refuse(res, challenge, 403, 'insufficient_scope', 'The access token lacks a required scope', required, scheme);
       verified.set(req, { info, scopes, challenge });
       const auth: BearerAuth = {
         token: found.token,
@@ -256,9 +281,20 @@ export function bearer(first: unknown, second?: unknown): Middleware {
       if (typeof info.exp === 'number') auth.expiresAt = info.exp;
       if (resourceURL) auth.resource = new URL(resourceURL.href);
       (req as unknown as { auth?: BearerAuth }).auth = auth;
+      // RFC 9449 §9: a fresh nonce with each answer, so the next proof can carry it.
+      if (proof && dpop && dpop.nonces) res.setHeader('DPoP-Nonce', dpop.nonces.current());
       next();
     });
-    call(check, done, next, found.token, req);
+    if (scheme !== DPOP || !dpop) return call(check, done, next, found.token, req);
+    // The proof is checked before the token, so that a request without a usable proof costs no lookup.
+    checkResourceProof(req, found.token, dpop, clock).then((outcome) => {
+      if ('refused' in outcome) {
+        if (outcome.nonce !== undefined) res.setHeader('DPoP-Nonce', outcome.nonce);
+        return refuse(res, challenge, 401, outcome.refused, outcome.description, undefined, DPOP);
+      }
+      proof = outcome.proof;
+      call(check, done, next, found.token, req);
+    }, next);
   });
 }
 
@@ -295,7 +331,7 @@ export function requireScope(...scopes: string[]): Middleware {
  * The credentials of a request: what a scheme found, `undefined` when there
  * are none, or the description of an `invalid_request`.
  */
-function present(req: OAuth2IncomingMessage, allowBody: boolean): Presented | string | undefined {
+function present(req: OAuth2IncomingMessage, allowBody: boolean, schemes: readonly TokenScheme[]): Presented | string | undefined {
   const headers = (req.headers || {}) as Record<string, unknown>;
   const header = headers.authorization;
   const query = (req as unknown as { query?: ParamBag }).query;
@@ -315,11 +351,12 @@ function present(req: OAuth2IncomingMessage, allowBody: boolean): Presented | st
   if (typeof header === 'string' && header !== '') {
     const space = header.indexOf(' ');
     const name = (space < 0 ? header : header.slice(0, space)).toLowerCase();
-    if (SCHEMES.has(name)) {
+    const scheme = SCHEMES.get(name);
+    if (scheme && schemes.includes(scheme)) {
       const token = space < 0 ? '' : header.slice(space + 1).trim();
       if (!token) return 'The Authorization header has no token';
       if (token.length > MAX_TOKEN_LENGTH || !TOKEN68.test(token)) return 'The Authorization header is malformed';
-      fromHeader = { scheme: SCHEMES.get(name)!.name, token, method: 'header' };
+      fromHeader = { scheme: scheme.name, token, method: 'header' };
     }
   } else if (header !== undefined && typeof header !== 'string') {
     return 'The Authorization header is malformed';
@@ -328,6 +365,7 @@ function present(req: OAuth2IncomingMessage, allowBody: boolean): Presented | st
   if (fromHeader) return fromHeader;
   if (fromBody !== undefined) {
     if (fromBody.length > MAX_TOKEN_LENGTH) return 'The access_token parameter is too long';
+    if (!schemes.includes(BEARER)) return 'The access token must be sent with the DPoP scheme';
     return { scheme: 'Bearer', token: fromBody, method: 'body' };
   }
   return undefined;
@@ -361,15 +399,20 @@ function challengeOf(scheme: string, challenge: Challenge, error?: string, descr
   const params: string[] = [];
   if (challenge.realm !== undefined) params.push('realm=' + quoted(challenge.realm));
   if (challenge.resourceMetadata !== undefined) params.push('resource_metadata=' + quoted(challenge.resourceMetadata));
+  if (scheme === DPOP.name && challenge.algs !== undefined) params.push('algs=' + quoted(challenge.algs));
   if (error) params.push('error=' + quoted(error));
   if (description) params.push('error_description=' + quoted(description));
   if (scope && scope.length) params.push('scope=' + quoted(scope.join(' ')));
   return params.length ? `${scheme} ${params.join(', ')}` : scheme;
 }
 
-/** Answer a refused request: the status, one challenge per scheme, and a JSON body for a failure. */
-function refuse(res: OAuth2ServerResponse, challenge: Challenge, status: number, error?: string, description?: string, scope?: readonly string[]): void {
-  const values = challenge.schemes.map((s) => challengeOf(s.name, challenge, error, description, scope));
+/**
+ * Answer a refused request: the status, one challenge per scheme, and a JSON
+ * body for a failure. With `used`, the error goes in that scheme's challenge
+ * only (the other schemes are listed bare); else in each.
+ */
+function refuse(res: OAuth2ServerResponse, challenge: Challenge, status: number, error?: string, description?: string, scope?: readonly string[], used?: TokenScheme): void {
+  const values = challenge.schemes.map((s) => (used && s !== used ? challengeOf(s.name, challenge) : challengeOf(s.name, challenge, error, description, scope)));
   res.statusCode = status;
   res.setHeader('WWW-Authenticate', values.length === 1 ? values[0]! : values);
   res.setHeader('Cache-Control', 'no-store');

@@ -1,10 +1,10 @@
 /**
  * The authorization schemes the {@link bearer} middleware reads, by their
  * lower-cased name. Each reads the credentials of its scheme from a request
- * and names itself in challenges. Only `Bearer` (RFC 6750) is here; a scheme
- * such as `DPoP` (RFC 9449), which needs a proof checked beside the token,
- * is added as another entry with its own `check` step, and `bearer` lists
- * its challenge with the others.
+ * and names itself in challenges: `Bearer` (RFC 6750), and `DPoP`
+ * (RFC 9449 §7.1), whose proof `bearer` checks beside the token when its
+ * `dpop` option is on (see `dpop.ts`); each middleware accepts the schemes
+ * it is configured with and lists a challenge for each.
  */
 import type { OAuth2IncomingMessage } from '../types.js';
 
@@ -33,8 +33,11 @@ export interface TokenScheme {
 /** RFC 6750 §2.1: `Bearer` followed by a token68. */
 export const BEARER: TokenScheme = { name: 'Bearer' };
 
+/** RFC 9449 §7.1: `DPoP` followed by a token68, with a `DPoP` proof header; challenges carry `algs`. */
+export const DPOP: TokenScheme = { name: 'DPoP' };
+
 /** The schemes by lower-cased name; the middleware accepts those it is configured with. */
-export const SCHEMES: ReadonlyMap<string, TokenScheme> = new Map([['bearer', BEARER]]);
+export const SCHEMES: ReadonlyMap<string, TokenScheme> = new Map([['bearer', BEARER], ['dpop', DPOP]]);
 
 /** RFC 7235 §2.1 token68: the characters a bearer token may have. */
 export const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;

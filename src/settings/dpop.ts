@@ -55,7 +55,8 @@ export interface DpopSettings {
   readonly baseUrl: string | undefined;
 }
 
-const DEFAULT_ALGS = ['ES256', 'EdDSA', 'Ed25519', 'PS256', 'RS256'];
+/** The algs accepted when the option names none. */
+export const DEFAULT_ALGS: readonly string[] = Object.freeze(['ES256', 'EdDSA', 'Ed25519', 'PS256', 'RS256']);
 
 function seconds(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -69,7 +70,7 @@ export function resolveDpop(option: unknown): DpopSettings | undefined {
   if (option !== true && (!option || typeof option !== 'object' || Array.isArray(option))) throw new TypeError('oauth2orize: dpop must be true, false or an object');
   const o = (option === true ? {} : option) as DpopOptions;
   if (o.required !== undefined && typeof o.required !== 'boolean') throw new TypeError('oauth2orize: dpop.required must be a boolean');
-  let algs = DEFAULT_ALGS as readonly string[];
+  let algs = DEFAULT_ALGS;
   if (o.algs !== undefined) {
     if (!Array.isArray(o.algs) || o.algs.length === 0) throw new TypeError('oauth2orize: dpop.algs must be a non-empty array');
     for (const alg of o.algs) {

@@ -6,33 +6,37 @@
  * what the request carries, so servers without the preset run none of this.
  *
  * Clauses cited as "FAPI 2.0 SP" are those of the FAPI 2.0 Security Profile
- * (OpenID Foundation, final, 2025): §5.3.1.1 (authorization server, general),
- * §5.3.1.2 (authorization code flow), §5.4.1 (algorithms).
+ * (OpenID Foundation, final, 2025): §5.3.2.1 (authorization servers, general:
+ * sender-constrained tokens, client authentication, assertion `aud`, clock
+ * skew, 60 s codes), §5.3.2.2 (flows that use the authorization endpoint:
+ * PAR, `code`, PKCE, `iss`, redirects, `request_uri` lifetime), §5.4.1
+ * (algorithms).
  *
  * @see https://openid.net/specs/fapi-security-profile-2_0-final.html
  */
 import { TokenError } from '../errors/tokenerror.js';
 import type { Profile } from './profile.js';
 import type { Settings } from './settings.js';
+import { DEFAULT_ALGS as DEFAULT_DPOP_ALGS, resolveDpop, type DpopSettings } from './dpop.js';
 
 /**
  * What the FAPI 2.0 preset imposes. Read-only: the preset has no knobs; an
  * app that needs other values is not running the FAPI 2.0 profile.
  */
 export interface Fapi2Settings {
-  /** The one response type (FAPI 2.0 SP §5.3.1.2: "shall only support `code`"). */
+  /** The one response type (FAPI 2.0 SP §5.3.2.2: "shall only support `code`"). */
   readonly responseTypes: readonly string[];
-  /** Client authentication methods accepted (§5.3.1.1: mTLS per RFC 8705, or `private_key_jwt`). */
+  /** Client authentication methods accepted (§5.3.2.1: mTLS per RFC 8705, or `private_key_jwt`). */
   readonly clientAuthMethods: readonly string[];
   /** JWS algorithms accepted for client assertions (§5.4.1: PS256, ES256, EdDSA with Ed25519). */
   readonly algorithms: readonly string[];
-  /** Longest authorization code lifetime, in seconds (§5.3.1.2: at most 60). */
+  /** Longest authorization code lifetime, in seconds (§5.3.2.1: at most 60). */
   readonly maxCodeLifetime: number;
-  /** A `request_uri` must expire in less than this many seconds (§5.3.1.2: under 600). */
+  /** A `request_uri` must expire in less than this many seconds (§5.3.2.2: under 600). */
   readonly requestUriLifetimeBelow: number;
-  /** The status of authorization response redirects (§5.3.1.2: 303 should be used; 307 never). */
+  /** The status of authorization response redirects (§5.3.2.2: 303 should be used; 307 never). */
   readonly redirectStatus: number;
-  /** Accepted clock tolerance range for `iat`/`nbf` in the future, in seconds (§5.3.1.1: accept 0-10 s, refuse beyond 60 s). */
+  /** Accepted clock tolerance range for `iat`/`nbf` in the future, in seconds (§5.3.2.1: accept 0-10 s, refuse beyond 60 s). */
   readonly clockTolerance: { readonly min: number; readonly max: number };
 }
 
@@ -54,21 +58,62 @@ export function fapi2Of(settings: Settings): Fapi2Settings | undefined {
 
 /**
  * Whether the server must issue only sender-constrained access tokens
- * (FAPI 2.0 SP §5.3.1.1; RFC 9449 DPoP or RFC 8705 mTLS). The preset sets
+ * (FAPI 2.0 SP §5.3.2.1; RFC 9449 DPoP or RFC 8705 mTLS). The preset sets
  * `profile.senderConstrained`; this is the one place that reads it.
- *
- * MERGE POINT (DPoP): the DPoP settings' `required` switch defaults to this
- * value, so a FAPI 2.0 server refuses token requests without a proof (an
- * mTLS-bound deployment binds through its own hook instead). Wire it here.
+ * `createSettings` turns DPoP on and `required` from it ({@link fapi2Dpop}).
  */
 export function senderConstraintRequired(settings: Settings): boolean {
   return !!(settings.profile && settings.profile.senderConstrained);
 }
 
+/** The client authentication methods that run over mutual TLS (RFC 8705 §2). */
+const MTLS_METHODS: readonly string[] = Object.freeze(['tls_client_auth', 'self_signed_tls_client_auth']);
+
+/**
+ * The DPoP settings of a FAPI 2.0 server (FAPI 2.0 SP §5.3.2.1: only
+ * sender-constrained access tokens): DPoP on even when the app gave no
+ * `dpop` option, proofs required, and only the §5.4.1 algorithms (the
+ * app's `dpop.algs` may narrow them; a list with another alg throws, as
+ * does `dpop: false` or `dpop.required: false`).
+ *
+ * The mTLS seam: a token request whose client authenticated over mutual TLS
+ * (`req.authInfo.method` is `tls_client_auth` or
+ * `self_signed_tls_client_auth`, set by `server.authenticateClient()` with
+ * its `verifyCertificate` hook) needs no proof; the app binds its tokens to
+ * the certificate (`cnf["x5t#S256"]`, RFC 8705 §3) in its issue callback.
+ * See {@link proofExempt}.
+ */
+export function fapi2Dpop(fapi2: Fapi2Settings, option: unknown, resolved: DpopSettings | undefined): DpopSettings {
+  const who = "oauth2orize: profile 'fapi2'";
+  if (option === false) throw new TypeError(`${who} requires sender-constrained tokens: dpop cannot be false (FAPI 2.0 SP §5.3.2.1)`);
+  const given = option && typeof option === 'object' ? (option as { required?: unknown; algs?: unknown }) : {};
+  if (given.required === false) throw new TypeError(`${who} requires DPoP proofs: dpop.required cannot be false (FAPI 2.0 SP §5.3.2.1)`);
+  const base = resolved ?? resolveDpop(true)!;
+  let algs = base.algs;
+  if (given.algs !== undefined) {
+    const other = algs.filter((alg) => !fapi2.algorithms.includes(alg));
+    if (other.length) throw new TypeError(`${who}: dpop.algs may hold only ${fapi2.algorithms.join(', ')} (not ${other.join(', ')}; FAPI 2.0 SP §5.4.1)`);
+  } else {
+    algs = Object.freeze(fapi2.algorithms.filter((alg) => DEFAULT_DPOP_ALGS.includes(alg)));
+  }
+  return { ...base, algs, required: true };
+}
+
+/**
+ * Whether a token request without a DPoP proof is accepted by a FAPI 2.0
+ * server: only when its client authenticated over mutual TLS, whose
+ * certificate the app binds the tokens to (RFC 8705 §3).
+ */
+export function proofExempt(req: { authInfo?: unknown }): boolean {
+  const info = req.authInfo as { method?: unknown } | null | undefined;
+  const method = info && typeof info === 'object' ? info.method : undefined;
+  return typeof method === 'string' && MTLS_METHODS.includes(method);
+}
+
 /**
  * Why the client that a request authenticated is refused by the preset, as
  * the error to pass on, or `undefined`: FAPI 2.0 admits only confidential
- * clients (§5.3.1.1), authenticated with `private_key_jwt` or mTLS. The
+ * clients (§5.3.2.1), authenticated with `private_key_jwt` or mTLS. The
  * method is read from `req.authInfo.method`, which `server.authenticateClient()`
  * sets; other client authentication middleware must set it too.
  */
@@ -89,8 +134,8 @@ export interface Fapi2AssertionOptions {
 /**
  * The client assertion options under the preset: the §5.4.1 algorithms by
  * default (a list with any other throws), `aud` the issuer only, as a
- * string (§5.3.1.1; `strictAudience`, which cannot be turned off), and a
- * clock tolerance between 10 and 60 s (§5.3.1.1: `iat`/`nbf` up to 10 s
+ * string (§5.3.2.1; `strictAudience`, which cannot be turned off), and a
+ * clock tolerance between 10 and 60 s (§5.3.2.1: `iat`/`nbf` up to 10 s
  * ahead accepted, more than 60 s refused). Throws a `TypeError` naming `who`.
  */
 export function fapi2AssertionOptions<T extends Fapi2AssertionOptions>(fapi2: Fapi2Settings, options: T, who: string): T {

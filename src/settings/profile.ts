@@ -67,7 +67,7 @@ export interface Profile {
   fapi2: Fapi2Settings | undefined;
   /**
    * Whether access tokens must be sender-constrained (DPoP, RFC 9449, or
-   * mTLS, RFC 8705): `true` under `profile: 'fapi2'` (FAPI 2.0 SP §5.3.1.1).
+   * mTLS, RFC 8705): `true` under `profile: 'fapi2'` (FAPI 2.0 SP §5.3.2.1).
    * Read through `senderConstraintRequired()` in `fapi2.ts`.
    */
   senderConstrained: boolean;
@@ -94,7 +94,7 @@ export function resolveProfile(options: ProfileOptions): Profile | undefined {
   const hardened = !!options.hardened || !!fapi2;
   const extra: HardenedOptions = typeof options.hardened === 'object' && options.hardened !== null ? options.hardened : {};
   if (fapi2 && !issuer) {
-    throw new TypeError("oauth2orize: profile 'fapi2' requires the issuer option (FAPI 2.0 SP §5.3.1.2, RFC 9207 iss)");
+    throw new TypeError("oauth2orize: profile 'fapi2' requires the issuer option (FAPI 2.0 SP §5.3.2.2, RFC 9207 iss)");
   }
   if (hardened && !issuer) {
     throw new TypeError('oauth2orize: the hardened profile requires the issuer option (RFC 9207 iss)');
@@ -124,8 +124,8 @@ export function resolveProfile(options: ProfileOptions): Profile | undefined {
  * The preset named by the `profile` option, after checking that the other
  * options do not loosen what it requires: it implies `hardened` (which may
  * not be `false` nor allow the implicit or password grants, FAPI 2.0 SP
- * §5.3.1.1 and §5.3.1.2), PKCE with S256 only (§5.3.1.2), and client
- * authentication at the token endpoint (§5.3.1.1). The other hardened
+ * §5.3.2.1 and §5.3.2.2), PKCE with S256 only (§5.3.2.2), and client
+ * authentication at the token endpoint (§5.3.2.1). The other hardened
  * defaults (hidden error messages, RFC statuses) keep their own options.
  */
 function fapi2Preset(options: ProfileOptions): Fapi2Settings {
@@ -134,13 +134,13 @@ function fapi2Preset(options: ProfileOptions): Fapi2Settings {
   if (options.hardened === false) throw new TypeError(`${who} implies hardened; hardened: false contradicts it`);
   const extra = options.hardened;
   if (typeof extra === 'object' && extra !== null && (extra.allowImplicit || extra.allowPassword)) {
-    throw new TypeError(`${who} refuses the implicit and password grants (FAPI 2.0 SP §5.3.1.1, §5.3.1.2); allowImplicit and allowPassword cannot be set`);
+    throw new TypeError(`${who} refuses the implicit and password grants (FAPI 2.0 SP §5.3.2.1, §5.3.2.2); allowImplicit and allowPassword cannot be set`);
   }
   const pkce = options.pkce;
   if (pkce === false || (typeof pkce === 'object' && pkce !== null && (pkce.required === false || pkce.required === 'public' || pkce.allowPlain))) {
-    throw new TypeError(`${who} requires PKCE with S256 for every client (FAPI 2.0 SP §5.3.1.2); the pkce option cannot loosen it`);
+    throw new TypeError(`${who} requires PKCE with S256 for every client (FAPI 2.0 SP §5.3.2.2); the pkce option cannot loosen it`);
   }
-  if (options.requireClient === false) throw new TypeError(`${who} requires client authentication (FAPI 2.0 SP §5.3.1.1); requireClient: false contradicts it`);
+  if (options.requireClient === false) throw new TypeError(`${who} requires client authentication (FAPI 2.0 SP §5.3.2.1); requireClient: false contradicts it`);
   return FAPI2;
 }
 
@@ -194,7 +194,7 @@ export function addIssuer(txn: unknown, params: Record<string, unknown>): Record
 
 /**
  * The status of the authorization response redirects of the transaction's
- * server: 303 under the FAPI 2.0 profile (FAPI 2.0 SP §5.3.1.2: never 307,
+ * server: 303 under the FAPI 2.0 profile (FAPI 2.0 SP §5.3.2.2: never 307,
  * which would replay the user's credentials to the client), else
  * `undefined` (Express's `res.redirect` default, 302, as in 1.x).
  */

@@ -21,6 +21,7 @@ import { SETTINGS, carry, type SettingsHolder } from './carrier.js';
 import { systemClock, type Clock } from './clock.js';
 import { resolveProfile, type Profile } from './profile.js';
 import { resolveDpop, type DpopSettings } from './dpop.js';
+import { fapi2Dpop } from './fapi2.js';
 
 /** The default request property of the authenticated client or signed-in user, as Passport sets it. */
 export const USER_PROPERTY = 'user';
@@ -56,7 +57,9 @@ export function createSettings(options: ServerOptions): Settings {
     throw new TypeError('oauth2orize: clock must be a function returning milliseconds since the epoch');
   }
   const profile = resolveProfile(options);
-  const dpop = resolveDpop(options.dpop);
+  const own = resolveDpop(options.dpop);
+  // FAPI 2.0 SP §5.3.2.1: sender-constrained tokens only, so DPoP is on and required.
+  const dpop = profile && profile.fapi2 && profile.senderConstrained ? fapi2Dpop(profile.fapi2, options.dpop, own) : own;
   const settings: Settings = {
     options,
     profile,

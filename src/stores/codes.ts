@@ -443,6 +443,10 @@ export interface CodeRedemptionContext<Client = any> {
   authInfo: unknown;
   /** The `code_verifier`, once verified by the exchange's PKCE check; undefined without one. */
   codeVerifier?: string | undefined;
+  /** The request's checked `resource` values (RFC 8707); `[]` when none. */
+  resource: string[];
+  /** The request's DPoP proof (`jkt` is its key's thumbprint, RFC 9449), when the server validated one. */
+  dpop: { jkt: string } | undefined;
 }
 
 /**

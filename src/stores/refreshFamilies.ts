@@ -651,6 +651,10 @@ export interface RefreshRotationContext<Client = any> {
   body: ParamBag;
   /** What client authentication passed as `info`. */
   authInfo: unknown;
+  /** The request's checked `resource` values (RFC 8707); `[]` when none. */
+  resource: string[];
+  /** The request's DPoP proof (`jkt` is its key's thumbprint, RFC 9449), when the server validated one. */
+  dpop: { jkt: string } | undefined;
   /** The family: give it to the access tokens, so that `revokeFamily` finds them. Set for `issue`. */
   familyId?: string;
   /** The refresh token the response will carry. Set for `issue`. */
@@ -796,7 +800,10 @@ export function rotateRefreshTokens<T = any, Client = any>(store: RefreshFamilyS
   const kept = async (answer: string): Promise<{ accessToken: string; refreshToken: string; params?: Record<string, unknown> }> => JSON.parse(await open(answer));
 
   return async (exchangeCtx) => {
-    const ctx: RefreshRotationContext<Client> = { client: exchangeCtx.client, presentedToken: exchangeCtx.refreshToken, scope: exchangeCtx.scope, body: exchangeCtx.body, authInfo: exchangeCtx.authInfo };
+    const ctx: RefreshRotationContext<Client> = {
+      client: exchangeCtx.client, presentedToken: exchangeCtx.refreshToken, scope: exchangeCtx.scope, body: exchangeCtx.body, authInfo: exchangeCtx.authInfo,
+      resource: exchangeCtx.resource || [], dpop: exchangeCtx.dpop,
+    };
     const peeked = await store.peek(ctx.presentedToken);
     if (!peeked || !(await check(peeked.record, ctx))) return false;
     const r = await store.rotate(ctx.presentedToken);

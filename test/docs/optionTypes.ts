@@ -46,6 +46,7 @@ export const FACTORIES: Array<{ heading: string; type: string }> = [
   { heading: '`server.deviceVerification(options, lookup)`', type: 'DeviceVerificationOptions' },
   { heading: '`server.pushedAuthorization(options, validate, store)`', type: 'PushedAuthorizationOptions' },
   { heading: '`bearer(options, verify)`', type: 'BearerOptions' },
+  { heading: '`bearer({ dpop: { ... } })`', type: 'BearerDpopOptions' },
   { heading: '`protectedResourceMetadata(options)`', type: 'ProtectedResourceMetadataOptions' },
   { heading: '`server.registration(options, store)`', type: 'RegistrationOptions' },
   { heading: '`server.registration({ throttle: { ... } })`', type: 'RegistrationThrottleOptions' },

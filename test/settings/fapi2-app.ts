@@ -92,7 +92,7 @@ export async function startFapiApp(): Promise<FapiRunning> {
       if (!saved || saved.clientId !== client.client_id || saved.redirectURI !== redirectURI) return false;
       return tokens(client.client_id);
     }));
-    // Refresh without rotation (FAPI 2.0 SP §5.3.1.1): the same refresh token stays valid.
+    // Refresh without rotation (FAPI 2.0 SP §5.3.2.1): the same refresh token stays valid.
     server.exchange(oauth2orize.exchange.refreshToken<FapiClient>(({ client, refreshToken }) => {
       if (refresh.get(refreshToken) !== client.client_id) return false;
       return `at-${++seq}`;

@@ -4,8 +4,8 @@
  * `private_key_jwt` (ES256) and carrying an S256 PKCE challenge, the authorization endpoint
  * called with the `request_uri` alone (a 303 redirect whose response carries `iss`, which
  * oauth4webapi checks), the code redeemed with `private_key_jwt` and the verifier, and a
- * refresh. DPoP is not part of this flow yet (the sender-constraint is recorded in the profile;
- * see test/settings/fapi2.test.ts).
+ * refresh, every request to the PAR and token endpoints with oauth4webapi's DPoP handle
+ * (the preset requires sender-constrained tokens).
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,12 +20,14 @@ describe('FAPI 2.0 profile with oauth4webapi: PAR + private_key_jwt + PKCE', () 
   let s: FapiRunning;
   let as: oauth.AuthorizationServer;
   let privateKey: CryptoKey;
+  let DPoP: oauth.DPoPHandle;
   const client: oauth.Client = { client_id: 'rp' };
 
   before(async () => {
     s = await startFapiApp();
     const pair = await generateKeyPair('ES256', { extractable: true });
     privateKey = pair.privateKey;
+    DPoP = oauth.DPoP(client, await oauth.generateKeyPair('ES256'));
     s.clients.set('rp', { client_id: 'rp', redirectURI: REDIRECT, jwk: { ...(await exportJWK(pair.publicKey)), alg: 'ES256' } });
     as = await oauth.processDiscoveryResponse(new URL(s.base), await oauth.discoveryRequest(new URL(s.base), { algorithm: 'oauth2', ...insecure }));
   });
@@ -40,6 +42,7 @@ describe('FAPI 2.0 profile with oauth4webapi: PAR + private_key_jwt + PKCE', () 
     assert.deepEqual(as.code_challenge_methods_supported, ['S256']);
     assert.equal(as.require_pushed_authorization_requests, true);
     assert.equal(as.authorization_response_iss_parameter_supported, true);
+    assert.deepEqual(as.dpop_signing_alg_values_supported, ['PS256', 'ES256', 'EdDSA', 'Ed25519']);
   });
 
   async function authorize(): Promise<{ code: URLSearchParams; verifier: string }> {
@@ -49,7 +52,7 @@ describe('FAPI 2.0 profile with oauth4webapi: PAR + private_key_jwt + PKCE', () 
       code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
     });
     const par = await oauth.processPushedAuthorizationResponse(as, client,
-      await oauth.pushedAuthorizationRequest(as, client, oauth.PrivateKeyJwt(privateKey), params, insecure));
+      await oauth.pushedAuthorizationRequest(as, client, oauth.PrivateKeyJwt(privateKey), params, { DPoP, ...insecure }));
     assert.ok(par.expires_in < 600, 'request_uri lifetime under 600 s');
 
     const url = new URL(as.authorization_endpoint!);
@@ -66,11 +69,12 @@ describe('FAPI 2.0 profile with oauth4webapi: PAR + private_key_jwt + PKCE', () 
   it('completes the code flow and a refresh', async () => {
     const { code, verifier } = await authorize();
     const tokens = await oauth.processAuthorizationCodeResponse(as, client,
-      await oauth.authorizationCodeGrantRequest(as, client, oauth.PrivateKeyJwt(privateKey), code, REDIRECT, verifier, insecure));
+      await oauth.authorizationCodeGrantRequest(as, client, oauth.PrivateKeyJwt(privateKey), code, REDIRECT, verifier, { DPoP, ...insecure }));
     assert.match(tokens.access_token, /^at-/);
+    assert.equal(tokens.token_type, 'dpop');
     assert.ok(tokens.refresh_token);
     const refreshed = await oauth.processRefreshTokenResponse(as, client,
-      await oauth.refreshTokenGrantRequest(as, client, oauth.PrivateKeyJwt(privateKey), tokens.refresh_token, insecure));
+      await oauth.refreshTokenGrantRequest(as, client, oauth.PrivateKeyJwt(privateKey), tokens.refresh_token, { DPoP, ...insecure }));
     assert.match(refreshed.access_token, /^at-/);
   });
 
@@ -80,7 +84,7 @@ describe('FAPI 2.0 profile with oauth4webapi: PAR + private_key_jwt + PKCE', () 
     try {
       await assert.rejects(
         async () => oauth.processAuthorizationCodeResponse(as, client,
-          await oauth.authorizationCodeGrantRequest(as, client, oauth.PrivateKeyJwt(privateKey), code, REDIRECT, verifier, insecure)),
+          await oauth.authorizationCodeGrantRequest(as, client, oauth.PrivateKeyJwt(privateKey), code, REDIRECT, verifier, { DPoP, ...insecure })),
         (err: unknown) => err instanceof oauth.ResponseBodyError && err.error === 'invalid_grant' && err.status === 400,
       );
     } finally {

@@ -8,11 +8,14 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
+import express from 'express';
+import request from 'supertest';
 import oauth2orize, { createServer } from '../../src/index.js';
 import { resolveProfile } from '../../src/settings/profile.js';
 import { FAPI2, senderConstraintRequired } from '../../src/settings/fapi2.js';
 import { attachProfile, settingsOf } from '../../src/settings/settings.js';
 import { startFapiApp, type FapiRunning } from './fapi2-app.js';
+import { keyFor, proof } from '../dpop/proofs.js';
 import { withServerDefaults } from '../../src/clientauth/serverDefaults.js';
 import { query } from '../../src/response/query.js';
 import { fragment } from '../../src/response/fragment.js';
@@ -25,26 +28,26 @@ const validate = () => null;
 
 describe('fapi2: what the preset refuses at construction (TypeError)', () => {
   const rows: Array<[string, () => unknown, RegExp]> = [
-    ['no issuer (FAPI 2.0 SP §5.3.1.2, RFC 9207)', () => createServer({ profile: 'fapi2' }), /requires the issuer/],
+    ['no issuer (FAPI 2.0 SP §5.3.2.2, RFC 9207)', () => createServer({ profile: 'fapi2' }), /requires the issuer/],
     ['an unknown profile name', () => createServer({ issuer: ISSUER, profile: 'fapi1' as 'fapi2' }), /profile must be one of 'fapi2'/],
     ['hardened: false', () => createServer({ ...fapi, hardened: false }), /implies hardened/],
-    ['the password grant allowed (§5.3.1.1)', () => createServer({ ...fapi, hardened: { allowPassword: true } }), /allowImplicit and allowPassword/],
-    ['the implicit grant allowed (§5.3.1.2)', () => createServer({ ...fapi, hardened: { allowImplicit: true } }), /allowImplicit and allowPassword/],
-    ['PKCE off (§5.3.1.2)', () => createServer({ ...fapi, pkce: false }), /PKCE with S256/],
+    ['the password grant allowed (§5.3.2.1)', () => createServer({ ...fapi, hardened: { allowPassword: true } }), /allowImplicit and allowPassword/],
+    ['the implicit grant allowed (§5.3.2.2)', () => createServer({ ...fapi, hardened: { allowImplicit: true } }), /allowImplicit and allowPassword/],
+    ['PKCE off (§5.3.2.2)', () => createServer({ ...fapi, pkce: false }), /PKCE with S256/],
     ['PKCE for public clients only', () => createServer({ ...fapi, pkce: { required: 'public', isPublic: () => false } }), /PKCE with S256/],
     ['PKCE plain allowed', () => createServer({ ...fapi, pkce: { required: true, allowPlain: true } }), /PKCE with S256/],
-    ['requireClient: false (§5.3.1.1)', () => createServer({ ...fapi, requireClient: false }), /requires client authentication/],
-    ['client_secret_basic at authenticateClient (§5.3.1.1)', () => createServer(fapi).authenticateClient({ methods: ['client_secret_basic'] }, lookup), /accepts only private_key_jwt, tls_client_auth, self_signed_tls_client_auth \(not client_secret_basic\)/],
-    ['public clients (none) at authenticateClient (§5.3.1.1)', () => createServer(fapi).authenticateClient({ methods: ['private_key_jwt', 'none'], assertion: { verify } }, lookup), /\(not none\)/],
+    ['requireClient: false (§5.3.2.1)', () => createServer({ ...fapi, requireClient: false }), /requires client authentication/],
+    ['client_secret_basic at authenticateClient (§5.3.2.1)', () => createServer(fapi).authenticateClient({ methods: ['client_secret_basic'] }, lookup), /accepts only private_key_jwt, tls_client_auth, self_signed_tls_client_auth \(not client_secret_basic\)/],
+    ['public clients (none) at authenticateClient (§5.3.2.1)', () => createServer(fapi).authenticateClient({ methods: ['private_key_jwt', 'none'], assertion: { verify } }, lookup), /\(not none\)/],
     ['RS256 assertions (§5.4.1)', () => createServer(fapi).authenticateClient({ assertion: { verify, algorithms: ['RS256'] } }, lookup), /accepts only PS256, ES256, EdDSA, Ed25519 \(not RS256\)/],
     ['HS256 at server.clientAssertion (§5.4.1)', () => createServer(fapi).clientAssertion({ algorithms: ['HS256'] }, verify), /\(not HS256\)/],
-    ['a clock tolerance under 10 s (§5.3.1.1)', () => createServer(fapi).authenticateClient({ assertion: { verify, clockTolerance: 5 } }, lookup), /between 10 and 60 seconds/],
-    ['a clock tolerance over 60 s (§5.3.1.1)', () => createServer(fapi).authenticateClient({ assertion: { verify, clockTolerance: 61 } }, lookup), /between 10 and 60 seconds/],
-    ['strictAudience: false (§5.3.1.1)', () => createServer(fapi).authenticateClient({ assertion: { verify, strictAudience: false } }, lookup), /requires strictAudience/],
-    ['authorize without loadPushedRequest (§5.3.1.2)', () => createServer(fapi).authorize(validate), /requires pushed authorization requests/],
+    ['a clock tolerance under 10 s (§5.3.2.1)', () => createServer(fapi).authenticateClient({ assertion: { verify, clockTolerance: 5 } }, lookup), /between 10 and 60 seconds/],
+    ['a clock tolerance over 60 s (§5.3.2.1)', () => createServer(fapi).authenticateClient({ assertion: { verify, clockTolerance: 61 } }, lookup), /between 10 and 60 seconds/],
+    ['strictAudience: false (§5.3.2.1)', () => createServer(fapi).authenticateClient({ assertion: { verify, strictAudience: false } }, lookup), /requires strictAudience/],
+    ['authorize without loadPushedRequest (§5.3.2.2)', () => createServer(fapi).authorize(validate), /requires pushed authorization requests/],
     ['authorize with requirePushedRequests: false', () => createServer(fapi).authorize({ loadPushedRequest: lookup, requirePushedRequests: false }, validate), /requires pushed authorization requests/],
     ['strictAudience without an issuer (standalone clientAssertion)', () => oauth2orize.clientAssertion({ strictAudience: true, audience: 'https://as.example.com' }, verify), /strictAudience needs the issuer/],
-    ['a request_uri lifetime of 600 s (§5.3.1.2)', () => createServer(fapi).pushedAuthorization({ expiresIn: 600 }, validate, () => {}), /expiresIn must be under 600 seconds/],
+    ['a request_uri lifetime of 600 s (§5.3.2.2)', () => createServer(fapi).pushedAuthorization({ expiresIn: 600 }, validate, () => {}), /expiresIn must be under 600 seconds/],
   ];
   for (const [what, build, message] of rows) {
     it(`refuses ${what}`, () => {
@@ -75,12 +78,46 @@ describe('fapi2: the resolved profile', () => {
     assert.equal(p.fapi2.maxCodeLifetime, 60);
   });
 
-  it('records that access tokens must be sender-constrained (§5.3.1.1), which DPoP reads at merge', () => {
+  it('records that access tokens must be sender-constrained (§5.3.2.1): DPoP on and required, FAPI algs only', () => {
     assert.equal(resolveProfile(fapi)!.senderConstrained, true);
     assert.equal(senderConstraintRequired(settingsOf(createServer(fapi))), true);
+    const dpop = settingsOf(createServer(fapi)).dpop!;
+    assert.equal(dpop.required, true, 'DPoP is on and required without a dpop option');
+    assert.deepEqual(dpop.algs, ['PS256', 'ES256', 'EdDSA', 'Ed25519']);
+    assert.equal(settingsOf(createServer({ ...fapi, dpop: true })).dpop!.required, true);
+    assert.deepEqual(settingsOf(createServer({ ...fapi, dpop: { algs: ['ES256'] } })).dpop!.algs, ['ES256'], 'the app may narrow the algs');
     assert.equal(resolveProfile({ issuer: ISSUER, hardened: true })!.senderConstrained, false, 'hardened alone does not');
     assert.equal(resolveProfile({ issuer: ISSUER, hardened: true })!.fapi2, undefined);
+    assert.equal(settingsOf(createServer({ issuer: ISSUER, hardened: true })).dpop, undefined, 'hardened alone has no DPoP');
     assert.equal(senderConstraintRequired(settingsOf(createServer())), false, 'a 1.x server does not');
+    assert.equal(settingsOf(createServer()).dpop, undefined);
+  });
+
+  it('refuses DPoP options that would loosen it (TypeError)', () => {
+    assert.throws(() => createServer({ ...fapi, dpop: false }), /dpop cannot be false/);
+    assert.throws(() => createServer({ ...fapi, dpop: { required: false } }), /dpop.required cannot be false/);
+    assert.throws(() => createServer({ ...fapi, dpop: { algs: ['ES256', 'RS256'] } }), /not RS256/);
+  });
+
+  it('advertises only the FAPI DPoP algs', async () => {
+    const doc = settingsOf(createServer(fapi)).advertised.fields;
+    assert.deepEqual(doc.dpop_signing_alg_values_supported, ['PS256', 'ES256', 'EdDSA', 'Ed25519']);
+  });
+
+  it('a client authenticated over mTLS needs no proof (its tokens are bound to the certificate); others do', async () => {
+    const server = createServer<{ id: string }>(fapi);
+    server.exchange(oauth2orize.exchange.clientCredentials(() => 'at-mtls'));
+    for (const [method, status, error] of [['tls_client_auth', 200, undefined], ['self_signed_tls_client_auth', 200, undefined], ['private_key_jwt', 400, 'invalid_dpop_proof']] as const) {
+      const app = express();
+      const mtls: express.RequestHandler = (req, _res, next) => {
+        Object.assign(req, { user: { id: 'c' }, authInfo: { method } });
+        next();
+      };
+      app.post('/token', express.urlencoded({ extended: false }), mtls, server.token(), server.errorHandler());
+      const res = await request(app).post('/token').type('form').send({ grant_type: 'client_credentials' });
+      assert.equal(res.status, status, method + ': ' + res.text);
+      assert.equal(res.body.error, error, method);
+    }
   });
 });
 
@@ -151,6 +188,10 @@ describe('fapi2: what the preset refuses on the wire', () => {
   });
   const post = (path: string, body: Record<string, string>, headers: Record<string, string> = {}) =>
     fetch(s.base + path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(body), redirect: 'manual' });
+  /** A DPoP proof for the token endpoint on the app's clock (ES256 unless told). */
+  const dpop = (alg = 'ES256') => ({ dpop: proof({ key: keyFor(alg), htu: s.base + '/token', now: s.clock.t }) });
+  /** A token request, with a DPoP proof (FAPI 2.0 SP §5.3.2.1: sender-constrained tokens). */
+  const token = (body: Record<string, string>, headers: Record<string, string> = {}) => post('/token', body, { ...dpop(), ...headers });
   const basic = { authorization: 'Basic ' + Buffer.from('rp:rp-secret').toString('base64') };
   const pushParams = { response_type: 'code', redirect_uri: REDIRECT, code_challenge: CHALLENGE, code_challenge_method: 'S256', state: 'st' };
   const push = async (params: Record<string, string> = pushParams) => post('/par', { ...params, ...(await jwtAuth()) });
@@ -161,26 +202,30 @@ describe('fapi2: what the preset refuses on the wire', () => {
     return fetch(`${s.base}/authorize?client_id=rp&request_uri=${encodeURIComponent(request_uri)}`, { redirect: 'manual' });
   };
   const codeOf = async () => new URL((await authorizeWith()).headers.get('location')!).searchParams.get('code')!;
-  const redeem = async (code: string) => post('/token', { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: VERIFIER, ...(await jwtAuth()) });
+  const redeem = async (code: string) => token({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: VERIFIER, ...(await jwtAuth()) });
 
   const rows: Array<[string, () => Promise<Response>, number, string]> = [
-    ['an authorization request without request_uri (§5.3.1.2: PAR required)',
+    ['an authorization request without request_uri (§5.3.2.2: PAR required)',
       () => fetch(`${s.base}/authorize?${new URLSearchParams({ ...pushParams, client_id: 'rp' })}`, { redirect: 'manual' }), 400, 'invalid_request'],
-    ['response_type=token (§5.3.1.2: code only)', () => push({ ...pushParams, response_type: 'token' }), 400, 'unsupported_response_type'],
-    ['response_type=code id_token, a hybrid (§5.3.1.2: code only)', () => push({ ...pushParams, response_type: 'code id_token' }), 400, 'unsupported_response_type'],
-    ['a pushed request without code_challenge (§5.3.1.2: PKCE)', () => push({ response_type: 'code', redirect_uri: REDIRECT }), 400, 'invalid_request'],
-    ['code_challenge_method=plain (§5.3.1.2: S256 only)', () => push({ ...pushParams, code_challenge: VERIFIER, code_challenge_method: 'plain' }), 400, 'invalid_request'],
-    ['a pushed request without redirect_uri (§5.3.1.2)', () => push({ response_type: 'code', code_challenge: CHALLENGE, code_challenge_method: 'S256' }), 400, 'invalid_request'],
-    ['a client authenticated with a secret, at PAR (§5.3.1.1)', () => post('/legacy/par', pushParams, basic), 401, 'invalid_client'],
-    ['a client authenticated with a secret, at the token endpoint (§5.3.1.1)', () => post('/legacy/token', { grant_type: 'authorization_code', code: 'x', redirect_uri: REDIRECT, code_verifier: VERIFIER }, basic), 401, 'invalid_client'],
-    ['a secret at authenticateClient (§5.3.1.1)', () => post('/token', { grant_type: 'authorization_code', code: 'x', redirect_uri: REDIRECT }, basic), 401, 'invalid_client'],
-    ['the password grant (§5.3.1.1)', async () => post('/token', { grant_type: 'password', username: 'a', password: 'b', ...(await jwtAuth()) }), 400, 'unsupported_grant_type'],
-    ['an assertion whose aud is the token endpoint URL (§5.3.1.1: the issuer only)', async () => post('/token', { grant_type: 'refresh_token', refresh_token: 'x', ...(await jwtAuth({ aud: s.base + '/token' })) }), 401, 'invalid_client'],
-    ['an assertion whose aud is a list holding the issuer (§5.3.1.1: as a string)', async () => post('/token', { grant_type: 'refresh_token', refresh_token: 'x', ...(await jwtAuth({ aud: [s.base] })) }), 401, 'invalid_client'],
-    ['an RS256 assertion from a client that registered an RSA key (§5.4.1)', async () => post('/token', { grant_type: 'refresh_token', refresh_token: 'x', ...(await jwtAuth({ alg: 'RS256', client: 'rp-rsa' })) }), 401, 'invalid_client'],
-    ['an assertion issued 61 s in the future (§5.3.1.1)', async () => post('/token', { grant_type: 'refresh_token', refresh_token: 'x', ...(await jwtAuth({ iat: nowS() + 61 })) }), 401, 'invalid_client'],
-    ['an assertion not valid for 61 s (nbf, §5.3.1.1)', async () => post('/token', { grant_type: 'refresh_token', refresh_token: 'x', ...(await jwtAuth({ nbf: nowS() + 61 })) }), 401, 'invalid_client'],
-    ['a code redeemed 61 s after it was issued (§5.3.1.2)', async () => {
+    ['response_type=token (§5.3.2.2: code only)', () => push({ ...pushParams, response_type: 'token' }), 400, 'unsupported_response_type'],
+    ['response_type=code id_token, a hybrid (§5.3.2.2: code only)', () => push({ ...pushParams, response_type: 'code id_token' }), 400, 'unsupported_response_type'],
+    ['a pushed request without code_challenge (§5.3.2.2: PKCE)', () => push({ response_type: 'code', redirect_uri: REDIRECT }), 400, 'invalid_request'],
+    ['code_challenge_method=plain (§5.3.2.2: S256 only)', () => push({ ...pushParams, code_challenge: VERIFIER, code_challenge_method: 'plain' }), 400, 'invalid_request'],
+    ['a pushed request without redirect_uri (§5.3.2.2)', () => push({ response_type: 'code', code_challenge: CHALLENGE, code_challenge_method: 'S256' }), 400, 'invalid_request'],
+    ['a client authenticated with a secret, at PAR (§5.3.2.1)', () => post('/legacy/par', pushParams, basic), 401, 'invalid_client'],
+    ['a client authenticated with a secret, at the token endpoint (§5.3.2.1)', () => post('/legacy/token', { grant_type: 'authorization_code', code: 'x', redirect_uri: REDIRECT, code_verifier: VERIFIER }, basic), 401, 'invalid_client'],
+    ['a secret at authenticateClient (§5.3.2.1)', () => post('/token', { grant_type: 'authorization_code', code: 'x', redirect_uri: REDIRECT }, basic), 401, 'invalid_client'],
+    ['the password grant (§5.3.2.1)', async () => token({ grant_type: 'password', username: 'a', password: 'b', ...(await jwtAuth()) }), 400, 'unsupported_grant_type'],
+    ['an assertion whose aud is the token endpoint URL (§5.3.2.1: the issuer only)', async () => token({ grant_type: 'refresh_token', refresh_token: 'x', ...(await jwtAuth({ aud: s.base + '/token' })) }), 401, 'invalid_client'],
+    ['an assertion whose aud is a list holding the issuer (§5.3.2.1: as a string)', async () => token({ grant_type: 'refresh_token', refresh_token: 'x', ...(await jwtAuth({ aud: [s.base] })) }), 401, 'invalid_client'],
+    ['an RS256 assertion from a client that registered an RSA key (§5.4.1)', async () => token({ grant_type: 'refresh_token', refresh_token: 'x', ...(await jwtAuth({ alg: 'RS256', client: 'rp-rsa' })) }), 401, 'invalid_client'],
+    ['an assertion issued 61 s in the future (§5.3.2.1)', async () => token({ grant_type: 'refresh_token', refresh_token: 'x', ...(await jwtAuth({ iat: nowS() + 61 })) }), 401, 'invalid_client'],
+    ['an assertion not valid for 61 s (nbf, §5.3.2.1)', async () => token({ grant_type: 'refresh_token', refresh_token: 'x', ...(await jwtAuth({ nbf: nowS() + 61 })) }), 401, 'invalid_client'],
+    ['a token request without a DPoP proof (§5.3.2.1: sender-constrained tokens only)',
+      async () => post('/token', { grant_type: 'refresh_token', refresh_token: 'x', ...(await jwtAuth()) }), 400, 'invalid_dpop_proof'],
+    ['a code redeemed without a DPoP proof (§5.3.2.1)', async () => post('/token', { grant_type: 'authorization_code', code: await codeOf(), redirect_uri: REDIRECT, code_verifier: VERIFIER, ...(await jwtAuth()) }), 400, 'invalid_dpop_proof'],
+    ['a DPoP proof signed with RS256 (§5.4.1: PS256, ES256, EdDSA only)', async () => token({ grant_type: 'refresh_token', refresh_token: 'x', ...(await jwtAuth()) }, dpop('RS256')), 400, 'invalid_dpop_proof'],
+    ['a code redeemed 61 s after it was issued (§5.3.2.1)', async () => {
       const code = await codeOf();
       s.clock.t += 61_000;
       try { return await redeem(code); } finally { s.clock.t -= 61_000; }
@@ -195,15 +240,15 @@ describe('fapi2: what the preset refuses on the wire', () => {
     });
   }
 
-  it('accepts iat and nbf 10 s in the future (§5.3.1.1); the refresh token is then checked (invalid_grant)', async () => {
+  it('accepts iat and nbf 10 s in the future (§5.3.2.1); the refresh token is then checked (invalid_grant)', async () => {
     for (const over of [{ iat: nowS() + 10 }, { nbf: nowS() + 10 }]) {
-      const res = await post('/token', { grant_type: 'refresh_token', refresh_token: 'unknown', ...(await jwtAuth(over)) });
+      const res = await token({ grant_type: 'refresh_token', refresh_token: 'unknown', ...(await jwtAuth(over)) });
       assert.equal(res.status, 400, await res.clone().text());
       assert.equal(((await res.json()) as { error: string }).error, 'invalid_grant');
     }
   });
 
-  it('redeems a code at 60 s, not later (§5.3.1.2)', async () => {
+  it('redeems a code at 60 s, not later (§5.3.2.1)', async () => {
     const code = await codeOf();
     s.clock.t += 60_000;
     try {
@@ -228,7 +273,7 @@ describe('fapi2: what the preset refuses on the wire', () => {
     }
   });
 
-  it('redirects authorization responses with 303, never 302 or 307: the code and an error (§5.3.1.2)', async () => {
+  it('redirects authorization responses with 303, never 302 or 307: the code and an error (§5.3.2.2)', async () => {
     const ok = await authorizeWith();
     assert.equal(ok.status, 303);
     const location = new URL(ok.headers.get('location')!);

@@ -22,6 +22,7 @@
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { SCOPES } from '../storage/demo.js';
 import { createMcpServer } from './tools.js';
+import { dpopOrBearerMcp } from '../oauth/dpop.js';
 import { protectedResourceMetadata, protectedResourceMetadataURL, requireBearerToken } from './resource.js';
 
 /** Where the MCP endpoint is, on this server's origin. */
@@ -60,7 +61,9 @@ export function mountMcp(app, { db, issuer }) {
 
   // Every method is checked first, so a client without a token always learns
   // where to get one (401 with the metadata URL).
-  app.all(MCP_PATH, requireBearerToken(db, { resource, metadataURL, requiredScope: [...MCP_SCOPE] }));
+  // DPoP-bound tokens with a proof, or bearer tokens (oauth/dpop.js).
+  const bearerCheck = requireBearerToken(db, { resource, metadataURL, requiredScope: [...MCP_SCOPE] });
+  app.all(MCP_PATH, dpopOrBearerMcp(db, issuer, { metadataURL, requiredScope: [...MCP_SCOPE] }, bearerCheck));
 
   app.post(MCP_PATH, async (req, res, next) => {
     const server = createMcpServer(db);

@@ -12,6 +12,7 @@
 import { createPublicKey } from 'node:crypto';
 import { jwtVerify } from 'jose';
 import { JWT_CLIENT } from '../storage/demo.js';
+import { FAPI_CLIENT } from './fapi2.js';
 
 /** Most `jti` values remembered; the oldest are forgotten first. */
 const MAX_JTI = 10_000;
@@ -27,7 +28,8 @@ const MAX_JTI = 10_000;
  *   are remembered; default a bounded map of this process
  */
 export function clientAssertionOptions(db, issuer, replay) {
-  const key = createPublicKey({ key: { ...JWT_CLIENT.publicJwk }, format: 'jwk' });
+  /** The registered public key of each client that authenticates with private_key_jwt. */
+  const keys = new Map([JWT_CLIENT, FAPI_CLIENT].map((c) => [c.id, createPublicKey({ key: { ...c.publicJwk }, format: 'jwk' })]));
   /** @type {Map<string, number>} `clientId:jti` -> expiry (epoch seconds) */
   const seen = new Map();
   const audience = [issuer, `${issuer}/token`, `${issuer}/revoke`, `${issuer}/par`, `${issuer}/device_authorization`];
@@ -51,8 +53,10 @@ export function clientAssertionOptions(db, issuer, replay) {
     },
     /** @param {{ clientId: string, assertion: string }} ctx */
     verify: async ({ clientId, assertion }) => {
-      if (clientId !== JWT_CLIENT.id) return null; // invalid_client
-      await jwtVerify(assertion, key, { issuer: clientId, subject: clientId, audience, algorithms: ['ES256'] });
+      const key = keys.get(clientId);
+      if (!key) return null; // invalid_client
+      // clockTolerance: FAPI 2.0 has servers accept iat and nbf up to 10 s ahead.
+      await jwtVerify(assertion, key, { issuer: clientId, subject: clientId, audience, algorithms: ['ES256'], clockTolerance: 10 });
       return db.clients.findById(clientId) ?? null;
     },
   };

@@ -11,6 +11,7 @@
 import passport from 'passport';
 import passportLocal from 'passport-local';
 import passportHttpBearer from 'passport-http-bearer';
+import { bindingsOf } from './dpop.js';
 import { now } from '../storage/db.js';
 import { hashPasswordSync, verifyPassword } from '../infra/security.js';
 
@@ -68,6 +69,8 @@ export function createPassport(db) {
   authenticator.use(
     new passportHttpBearer.Strategy((token, done) => {
       const stored = db.accessTokens.find(token);
+      // RFC 9449 §7.2: a DPoP-bound token is not a bearer token (oauth/dpop.js).
+      if (bindingsOf(db).jktOf(token) !== undefined) return done(null, false);
       if (!stored || stored.revokedAt !== null || stored.expiresAt === null || stored.expiresAt <= now()) {
         return done(null, false);
       }

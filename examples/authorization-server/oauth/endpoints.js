@@ -15,6 +15,7 @@ import { clientAssertionOptions } from './assertion.js';
 import { JWT_CLIENT, SCOPES } from '../storage/demo.js';
 import { verifyPassword } from '../infra/security.js';
 import { introspectToken, revokeToken } from './lifecycle.js';
+import { FAPI_CLIENT, fapi2Methods } from './fapi2.js';
 
 /**
  * Mount /token, /revoke, /introspect and the metadata document on `app`.
@@ -30,7 +31,7 @@ import { introspectToken, revokeToken } from './lifecycle.js';
  * @returns {{ clientAuth: import('express').RequestHandler[], clientErrors: import('express').ErrorRequestHandler[] }}
  *   the front and the error handlers of these endpoints, for others of the kind
  */
-export function mountClientEndpoints(app, { server, db, issuer, throttle, families, replay }) {
+export function mountClientEndpoints(app, { server, db, issuer, throttle, families, replay, fapi2 = false }) {
   const assertion = clientAssertionOptions(db, issuer, replay);
 
   /**
@@ -49,12 +50,13 @@ export function mountClientEndpoints(app, { server, db, issuer, throttle, famili
     express.urlencoded({ extended: false }),
     server.authenticateClient(
       {
-        methods,
+        // FAPI2=1: private_key_jwt only (oauth/fapi2.js).
+        methods: fapi2 ? fapi2Methods(methods) : methods,
         endpoints,
         throttle,
         verifySecret: ({ client, secret }) => client.secretHash !== null && verifyPassword(secret, client.secretHash),
         // What each client registered for: a public client only `none`, the service client only assertions.
-        methodOf: (client) => (client.isPublic ? 'none' : client.id === JWT_CLIENT.id ? 'private_key_jwt' : undefined),
+        methodOf: (client) => (client.isPublic ? 'none' : client.id === JWT_CLIENT.id || client.id === FAPI_CLIENT.id ? 'private_key_jwt' : undefined),
         assertion,
       },
       ({ clientId }) => db.clients.findById(clientId) ?? null,

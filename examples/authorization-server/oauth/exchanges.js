@@ -18,6 +18,7 @@ import oauth2orize from 'oauth2orize';
 import { checkUserPassword } from './auth.js';
 import { issueTokens, newGrantId, requestedScope, unknownScope } from './tokens.js';
 import { issueGrantTokens, registerCodeExchange, registerRefreshExchange } from './onetime.js';
+import { withDpop } from './dpop.js';
 
 const { TokenError } = oauth2orize;
 
@@ -154,10 +155,12 @@ export function registerExchanges(server, db, { password = false, state }) {
     });
   }
 
-  // authorization_code and refresh_token: on the one-time blocks (onetime.js).
+  // authorization_code and refresh_token: on the one-time blocks (onetime.js),
+  // with their DPoP bindings (oauth/dpop.js).
   registerCodeExchange(server, db, state);
   // Without it, grant_type=password is unsupported_grant_type.
   if (password) server.exchange(oauth2orize.exchange.password(exchangePassword));
-  server.exchange(oauth2orize.exchange.clientCredentials(exchangeClientCredentials));
+  // withDpop (oauth/dpop.js): the context form, whose `dpop` binds the tokens issued to the proof's key.
+  server.exchange(oauth2orize.exchange.clientCredentials(withDpop(db, exchangeClientCredentials, ['client', 'scope'])));
   registerRefreshExchange(server, db, state);
 }

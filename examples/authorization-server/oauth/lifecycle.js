@@ -6,6 +6,7 @@
  *
  * @module lifecycle
  */
+import { introspectionClaims } from './dpop.js';
 import { now } from '../storage/db.js';
 
 /**
@@ -81,6 +82,8 @@ export function introspectToken(db) {
       token_type: kind === 'access_token' ? 'Bearer' : 'refresh_token',
       ...(stored.expiresAt !== null ? { exp: stored.expiresAt } : {}),
       ...(user ? { sub: String(user.id), username: user.username } : {}),
+      // A DPoP-bound access token: token_type DPoP and cnf.jkt (RFC 9449 §6.2).
+      ...(kind === 'access_token' ? introspectionClaims(db, token) : {}),
     };
   };
 }

@@ -9,6 +9,8 @@
  */
 import oauth2orize from 'oauth2orize';
 import { registerExchanges } from './exchanges.js';
+import { dpopOption } from './dpop.js';
+import { fapi2ServerOptions } from './fapi2.js';
 import { registerTokenExchange } from './tokenexchange.js';
 import { registerJwtBearer } from './jwtbearer.js';
 import { issueTokens, newGrantId, requestedScope, unknownScope } from './tokens.js';
@@ -38,10 +40,12 @@ const { AuthorizationError } = oauth2orize;
  *   transactions elsewhere than in the session (Redis, see infra/redis.js);
  *   `state`: codes and refresh-token families (infra/state.js)
  */
-export function createOAuth2Server(db, { issuer, implicit = false, password = false, store, state }) {
+export function createOAuth2Server(db, { issuer, implicit = false, password = false, store, state, fapi2 = false }) {
   const server = oauth2orize.createServer({
-    issuer,
-    hardened: { allowImplicit: implicit, allowPassword: password },
+    // FAPI2=1: the FAPI 2.0 preset (oauth/fapi2.js), which implies hardened.
+    ...(fapi2 ? fapi2ServerOptions(issuer) : { issuer, hardened: { allowImplicit: implicit, allowPassword: password } }),
+    // DPoP (RFC 9449) at /token and /par: see oauth/dpop.js.
+    dpop: dpopOption(issuer),
     ...(store ? { store } : {}),
   });
 
@@ -76,6 +80,11 @@ export function createOAuth2Server(db, { issuer, implicit = false, password = fa
       codeChallenge: areq.codeChallenge ?? null,
       codeChallengeMethod: areq.codeChallengeMethod ?? null,
       grantId: newGrantId(),
+      // RFC 9449 §10: a code asked for with dpop_jkt (or pushed with a proof) is
+      // redeemed only with that key; exchange.code checks the record's dpopJkt.
+      dpopJkt: areq.dpopJkt ?? null,
+      // Under FAPI2=1, exchange.code refuses a code older than 60 s.
+      issuedAt: Date.now(),
     }).then((code) => done(null, code), done);
   }
 

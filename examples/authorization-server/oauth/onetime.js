@@ -13,6 +13,7 @@
 import oauth2orize, { redeemCodes, rotateRefreshTokens } from 'oauth2orize';
 import { assertGrantAllowed } from './exchanges.js';
 import { CODE_TTL, REFRESH_TOKEN_TTL, issueTokens, requestedScope } from './tokens.js';
+import { bindAccessToken, requireProof } from './dpop.js';
 
 const { TokenError } = oauth2orize;
 
@@ -21,8 +22,10 @@ const { TokenError } = oauth2orize;
  * @typedef {import('../storage/db.js').Store} Store
  * @typedef {import('../infra/state.js').OneTimeState} OneTimeState
  * @typedef {{ clientId: string, userId: number, redirectURI: string | null, scope: string[],
- *   codeChallenge: string | null, codeChallengeMethod: string | null, grantId: string }} CodeRecord
- * @typedef {{ clientId: string, userId: number, scope: string[], grantId: string }} FamilyRecord
+ *   codeChallenge: string | null, codeChallengeMethod: string | null, grantId: string,
+ *   dpopJkt?: string | null, issuedAt?: number }} CodeRecord
+ * @typedef {{ clientId: string, userId: number, scope: string[], grantId: string, dpopJkt?: string | null }} FamilyRecord
+ * @typedef {{ jkt: string } | undefined} Proof
  */
 
 /**
@@ -42,14 +45,15 @@ export function issueCode(state, record) {
  *
  * @param {Store} db
  * @param {OneTimeState} state
- * @param {{ clientId: string, userId: number | null, scope: string[], grantId: string, withRefreshToken: boolean }} grant
+ * @param {{ clientId: string, userId: number | null, scope: string[], grantId: string, withRefreshToken: boolean, dpopJkt?: string | null }} grant
+ *   `dpopJkt`: the key the family's refresh tokens are bound to (RFC 9449 §5), if any
  * @returns {Promise<{ accessToken: string, refreshToken?: string, params: { expires_in: number, scope?: string }, familyId?: string }>}
  */
-export async function issueGrantTokens(db, state, { clientId, userId, scope, grantId, withRefreshToken }) {
+export async function issueGrantTokens(db, state, { clientId, userId, scope, grantId, withRefreshToken, dpopJkt = null }) {
   const { accessToken, params } = issueTokens(db, { clientId, userId, scope, grantId, withRefreshToken: false });
   if (!withRefreshToken || userId === null) return { accessToken, params };
   /** @type {FamilyRecord} */
-  const record = { clientId, userId, scope, grantId };
+  const record = { clientId, userId, scope, grantId, dpopJkt };
   const { familyId, refreshToken } = await state.families.start(record, REFRESH_TOKEN_TTL);
   return { accessToken, refreshToken, params, familyId };
 }
@@ -79,16 +83,20 @@ export function registerCodeExchange(server, db, state) {
     },
     /**
      * @param {CodeRecord} record
-     * @param {{ client: Client }} ctx
+     * @param {{ client: Client, dpop: Proof }} ctx
      */
-    issue: async (record, { client }) => {
+    issue: async (record, { client, dpop }) => {
+      requireProof(client, dpop);
       const tokens = await issueGrantTokens(db, state, {
         clientId: client.id,
         userId: record.userId,
         scope: record.scope,
         grantId: record.grantId,
         withRefreshToken: client.grantTypes.includes('refresh_token'),
+        // RFC 9449 §5: a public client's refresh tokens are bound to its key.
+        dpopJkt: dpop && client.isPublic ? dpop.jkt : null,
       });
+      bindAccessToken(db, tokens.accessToken, dpop);
       const { familyId, ...answer } = tokens;
       // What a replay of this code revokes: ids only.
       return { ...answer, issued: { grantId: record.grantId, familyId: familyId ?? null } };
@@ -112,8 +120,13 @@ export function registerCodeExchange(server, db, state) {
  */
 export function registerRefreshExchange(server, db, state) {
 
+  // dpopBinding: a family bound to a key is refreshed only with a proof by that key.
+  const dpopBinding = async (/** @type {{ refreshToken: string }} */ { refreshToken }) => {
+    const found = await state.families.peek(refreshToken);
+    return (found && /** @type {FamilyRecord} */ (found.record).dpopJkt) || null;
+  };
   server.exchange(
-    oauth2orize.exchange.refreshToken(
+    oauth2orize.exchange.refreshToken({ dpopBinding },
       rotateRefreshTokens(state.families, {
         /**
          * @param {FamilyRecord} record
@@ -130,9 +143,10 @@ export function registerRefreshExchange(server, db, state) {
         /**
          * A new access token; the response carries the family's new refresh token.
          * @param {FamilyRecord} record
-         * @param {{ client: Client, scope: string[] | undefined }} ctx
+         * @param {{ client: Client, scope: string[] | undefined, dpop: Proof }} ctx
          */
-        issue: async (record, { client, scope }) => {
+        issue: async (record, { client, scope, dpop }) => {
+          requireProof(client, dpop);
           const { accessToken, params } = issueTokens(db, {
             clientId: client.id,
             userId: record.userId,
@@ -140,6 +154,7 @@ export function registerRefreshExchange(server, db, state) {
             grantId: record.grantId,
             withRefreshToken: false,
           });
+          bindAccessToken(db, accessToken, dpop);
           return { accessToken, params };
         },
         // A reuse outside the grace window: the store has revoked the

@@ -15,7 +15,8 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { CONFIDENTIAL_CLIENT, DEMO_USER, JWT_CLIENT, PUBLIC_CLIENT, demoRedirectURIs } from './demo.js';
+import { FAPI_CLIENT } from '../oauth/fapi2.js';
+import { CONFIDENTIAL_CLIENT, DEMO_USER, DPOP_CLIENT, JWT_CLIENT, PUBLIC_CLIENT, demoRedirectURIs } from './demo.js';
 import { DEFAULT_SCRYPT_COST, hashPasswordSync, randomToken, tokenDigest } from '../infra/security.js';
 
 /**
@@ -149,6 +150,8 @@ export function openDatabase(path, { origin = 'http://localhost:3000', scryptCos
   const isEmpty = /** @type {{ n: number }} */ (sqlite.prepare('SELECT count(*) AS n FROM users').get()).n === 0;
   if (isEmpty) seed(sqlite, origin, scryptCost);
   seedJwtClient(sqlite);
+  seedDpopClient(sqlite, origin);
+  seedFapiClient(sqlite, origin);
 
   return createRepositories(sqlite);
 }
@@ -196,6 +199,29 @@ function seedJwtClient(sqlite) {
     )
     // A low scrypt cost is enough for a secret of 256 random bits.
     .run(JWT_CLIENT.id, JWT_CLIENT.name, hashPasswordSync(randomToken(), 10), '[]', JSON.stringify(JWT_CLIENT.grantTypes));
+}
+
+/**
+ * Register the DPoP-bound public client (also in databases made before it existed).
+ * @param {import('better-sqlite3').Database} sqlite
+ * @param {string} origin
+ */
+function seedDpopClient(sqlite, origin) {
+  sqlite
+    .prepare('INSERT OR IGNORE INTO clients (id, name, secret_hash, redirect_uris, grant_types, require_pkce) VALUES (?, ?, NULL, ?, ?, 1)')
+    .run(DPOP_CLIENT.id, DPOP_CLIENT.name, JSON.stringify(demoRedirectURIs(origin)), JSON.stringify(DPOP_CLIENT.grantTypes));
+}
+
+/**
+ * Register the FAPI 2.0 mode's client (oauth/fapi2.js): confidential, with
+ * no usable secret (it authenticates with private_key_jwt only).
+ * @param {import('better-sqlite3').Database} sqlite
+ * @param {string} origin
+ */
+function seedFapiClient(sqlite, origin) {
+  sqlite
+    .prepare('INSERT OR IGNORE INTO clients (id, name, secret_hash, redirect_uris, grant_types, require_pkce) VALUES (?, ?, ?, ?, ?, 1)')
+    .run(FAPI_CLIENT.id, FAPI_CLIENT.name, hashPasswordSync(randomToken(), 10), JSON.stringify(demoRedirectURIs(origin)), JSON.stringify(FAPI_CLIENT.grantTypes));
 }
 
 /**

@@ -52,6 +52,18 @@ export const PUBLIC_CLIENT = Object.freeze({
 });
 
 /**
+ * A public client bound to a DPoP key (RFC 9449, oauth/dpop.js): its tokens
+ * are issued only with a proof, and its codes and refresh tokens work only
+ * with that key.
+ */
+export const DPOP_CLIENT = Object.freeze({
+  id: 'demo-dpop',
+  name: 'Demo DPoP App (public, DPoP-bound)',
+  grantTypes: Object.freeze(['authorization_code', 'refresh_token']),
+  requirePKCE: true,
+});
+
+/**
  * A service client that authenticates with `private_key_jwt` (RFC 7523
  * §2.2): it signs a short JWT with its private key, and the server checks it
  * with the public key registered here. It acts for itself only

@@ -8,6 +8,7 @@
 import express from 'express';
 import { CONFIDENTIAL_CLIENT, DEMO_PKCE, PUBLIC_CLIENT } from '../storage/demo.js';
 import { callbackPage, implicitCallbackPage, sendPage } from './views.js';
+import { dpopOrBearer } from '../oauth/dpop.js';
 
 /**
  * Mount `/api/userinfo` and the `/callback` pages on `app`.
@@ -36,7 +37,9 @@ export function mountResources(app, { passport, db, issuer, codes }) {
       .json({ error: 'invalid_request', error_description: 'Send the access token in the Authorization header' });
   }
 
-  app.get('/api/userinfo', bearerHeaderOnly, passport.authenticate('bearer', { session: false }), (req, res) => {
+  // `Authorization: DPoP` with a proof, or Bearer (oauth/dpop.js).
+  const protect = dpopOrBearer(db, issuer, passport.authenticate('bearer', { session: false }));
+  app.get('/api/userinfo', bearerHeaderOnly, protect, (req, res) => {
     const { scope, userId } = /** @type {any} */ (req.authInfo);
     /** @param {string} description */
     const insufficient = (description) =>
