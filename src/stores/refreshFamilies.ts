@@ -738,6 +738,10 @@ export interface RefreshTokenRequest {
   body: ParamBag;
   /** What client authentication passed as `info`. */
   authInfo: unknown;
+  /** The request's checked `resource` values (RFC 8707). */
+  resource?: string[];
+  /** The request's DPoP proof, when the server validated one. */
+  dpop?: { jkt: string } | undefined;
 }
 
 const ISSUE = shape({ positional: ['record', 'ctx'], contextArities: [0, 1, 2], context: false, result: tokensResult });
