@@ -14,6 +14,7 @@ import { mountClientEndpoints } from './oauth/endpoints.js';
 import { mountLogin } from './web/login.js';
 import { mountResources } from './web/resources.js';
 import { mountMcp } from './mcp/index.js';
+import { createClientDirectory, mountRegistration } from './mcp/clients.js';
 import { PushedRequests } from './oauth/par.js';
 import { configureCsrf, csrfProblem, csrfToken } from './web/csrf.js';
 import { FailureLimiter } from './infra/ratelimit.js';
@@ -82,6 +83,9 @@ function statusOf(err) {
  *   transactions elsewhere than in the session (Redis, see infra/redis.js)
  * @param {number} [options.sessionMaxAge] session cookie lifetime in ms
  *   (default one hour)
+ * @param {import('./mcp/clients.js').ClientIdMetadataSettings} [options.clientIdMetadata]
+ *   the development allowances of client ID metadata documents (documents
+ *   on loopback, a test CA): for tests only
  * @returns {import('express').Express}
  */
 export function createApp({
@@ -94,6 +98,7 @@ export function createApp({
   sessionStore = new BoundedMemoryStore(),
   sessionMaxAge = 60 * 60 * 1000,
   txnStore,
+  clientIdMetadata = {},
 }) {
   const unknownGrant = legacyGrants.find((g) => !LEGACY_GRANTS.includes(g));
   if (unknownGrant !== undefined) throw new Error(`Unknown legacy grant: ${unknownGrant} (known: ${LEGACY_GRANTS.join(', ')})`);
@@ -102,7 +107,10 @@ export function createApp({
 
   const app = express();
   if (!issuer) throw new Error('createApp needs the issuer: this server\'s origin, sent as iss (RFC 9207)');
-  const server = createOAuth2Server(db, { issuer, implicit, password: passwordGrant, store: txnStore });
+  // Registered clients, and clients known by their metadata document (mcp/clients.js).
+  // The server's client deserializer calls it once it is made, below.
+  const server = createOAuth2Server(db, { issuer, implicit, password: passwordGrant, store: txnStore }, { findClient: (id) => findClient(id) });
+  const findClient = createClientDirectory(server, db, clientIdMetadata);
   const devices = new DeviceStore();
   const pushed = new PushedRequests();
   registerDeviceFlow(server, db, devices);
@@ -209,7 +217,7 @@ export function createApp({
     ...browser,
     requireLogin,
     // loadPushedRequest: a request_uri from /par stands for the pushed parameters.
-    server.authorize({ loadPushedRequest: pushed.load }, validateAuthorizationRequest(db), immediateApproval(db)),
+    server.authorize({ loadPushedRequest: pushed.load }, validateAuthorizationRequest(db, findClient), immediateApproval(db)),
     renderConsent,
     ...authorizationErrors,
   );
@@ -238,6 +246,7 @@ export function createApp({
     db,
     issuer,
     throttle: clientThrottle,
+    findClient,
   });
 
   // RFC 9126: the client pushes its authorization request, authenticated, and
@@ -245,7 +254,7 @@ export function createApp({
   app.post(
     '/par',
     ...clientAuth,
-    server.pushedAuthorization({ expiresIn: 60, endpoint: `${issuer}/par` }, validateAuthorizationRequest(db), pushed.store),
+    server.pushedAuthorization({ expiresIn: 60, endpoint: `${issuer}/par` }, validateAuthorizationRequest(db, findClient), pushed.store),
     ...clientErrors,
   );
 
@@ -260,6 +269,8 @@ export function createApp({
   // --- The demo MCP server (mcp/) ----------------------------------------------
 
   mountMcp(app, { db, issuer });
+  // Dynamic registration (RFC 7591) for public clients with loopback redirect URIs.
+  mountRegistration(app, { server, db, issuer, perHour: rateLimits.registrationsPerIP });
 
   // --- Fallbacks ------------------------------------------------------------
 
@@ -283,7 +294,15 @@ function renderConsent(req, res) {
   const scopes = requestedScope(areq.scope).map((name) => ({ name, description: SCOPES[name] }));
   sendPage(
     res,
-    consentPage({ user: /** @type {any} */ (req.user), client, scopes, transactionID, redirectURI, csrfToken: csrfToken(req) }),
+    consentPage({
+      user: /** @type {any} */ (req.user),
+      client,
+      scopes,
+      transactionID,
+      redirectURI,
+      csrfToken: csrfToken(req),
+      resources: areq.resource ?? [],
+    }),
   );
 }
 

@@ -17,6 +17,9 @@
  *   so that several instances can serve one user (see infra/redis.js)
  * - `OTEL_TRACES_EXPORTER=console` or `OTEL_EXPORTER_OTLP_ENDPOINT`: record
  *   OpenTelemetry spans and metrics (see infra/telemetry.js)
+ * - `CIMD_DEV_LOOPBACK=1`, `CIMD_DEV_CA=<PEM file>`: FOR TESTS ONLY, fetch
+ *   client ID metadata documents from loopback addresses, and trust this CA
+ *   for them (a local https server with a test certificate; see mcp/clients.js)
  *
  * It listens on `localhost` only, then prints the demo credentials and a
  * ready authorization URL.
@@ -24,6 +27,7 @@
  * @module main
  */
 import { createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DEV_SESSION_SECRET, createApp } from './app.js';
 import { openDatabase } from './storage/db.js';
@@ -70,6 +74,10 @@ try {
     trustProxy,
     sessionSecret: process.env.SESSION_SECRET || undefined,
     ...(redis ? { sessionStore: redis.sessionStore, txnStore: redis.txnStore } : {}),
+    clientIdMetadata: {
+      allowLoopback: process.env.CIMD_DEV_LOOPBACK === '1',
+      ...(process.env.CIMD_DEV_CA ? { ca: readFileSync(process.env.CIMD_DEV_CA) } : {}),
+    },
   });
 } catch (err) {
   console.error(String(/** @type {Error} */ (err).message));

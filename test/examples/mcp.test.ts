@@ -37,9 +37,17 @@ class TestProvider implements OAuthClientProvider {
   #tokens: OAuthTokens | undefined;
   #verifier: string | undefined;
 
+  /** What the SDK saved: the registered client (DCR), or its metadata document URL (CIMD). */
+  saved: OAuthClientInformationMixed | undefined;
+
+  /**
+   * @param client a pre-registered client; without one, the SDK registers
+   *   (dynamic registration) or, with `clientMetadataUrl`, uses that URL as its `client_id`
+   */
   constructor(
     readonly redirectUrl: string,
-    readonly client: OAuthClientInformationMixed,
+    readonly client?: OAuthClientInformationMixed,
+    readonly clientMetadataUrl?: string,
   ) {}
 
   get clientMetadata(): OAuthClientMetadata {
@@ -54,8 +62,11 @@ class TestProvider implements OAuthClientProvider {
   state(): string {
     return this.stateValue;
   }
-  clientInformation(): OAuthClientInformationMixed {
-    return this.client;
+  clientInformation(): OAuthClientInformationMixed | undefined {
+    return this.client ?? this.saved;
+  }
+  saveClientInformation(info: OAuthClientInformationMixed): void {
+    this.saved = info;
   }
   tokens(): OAuthTokens | undefined {
     return this.#tokens;
@@ -229,15 +240,15 @@ describe('the MCP SDK client against the example', () => {
 });
 
 describe('/mcp as a protected resource', () => {
-  /** A client_credentials token: it acts for the client, not a user. */
-  async function clientToken(app: RunningExample): Promise<string> {
+  /** A client_credentials token, for `resource` when given: it acts for the client, not a user. */
+  async function clientToken(app: RunningExample, resource?: string): Promise<string> {
     const res = await fetch(app.url('/token'), {
       method: 'POST',
       headers: {
         authorization: `Basic ${Buffer.from(`${DEMO.confidential.id}:${DEMO.confidential.secret}`).toString('base64')}`,
         'content-type': 'application/x-www-form-urlencoded',
       },
-      body: new URLSearchParams({ grant_type: 'client_credentials' }),
+      body: new URLSearchParams({ grant_type: 'client_credentials', ...(resource ? { resource } : {}) }),
     });
     assert.equal(res.status, 200);
     return ((await res.json()) as { access_token: string }).access_token;
@@ -352,7 +363,15 @@ describe('/mcp as a protected resource', () => {
 
   test('a token that acts for a client, not a user, gets 403 insufficient_scope', async (t) => {
     const app = await start(t);
-    await rejectsWithChallenge(callMcp(app, await clientToken(app)), app, 403, 'insufficient_scope', 'profile');
+    await rejectsWithChallenge(callMcp(app, await clientToken(app, app.url('/mcp'))), app, 403, 'insufficient_scope', 'profile');
+  });
+
+  test('tokens are audience-bound: a token for another resource, or for none, gets 401 invalid_token', async (t) => {
+    const app = await start(t);
+    await rejectsWithChallenge(callMcp(app, await clientToken(app, 'https://other.example/api')), app, 401, 'invalid_token');
+    await rejectsWithChallenge(callMcp(app, await clientToken(app)), app, 401, 'invalid_token');
+    // A user token with the right scope, asked for another resource.
+    await rejectsWithChallenge(callMcp(app, await userToken(app, 'profile', 'https://other.example/api')), app, 401, 'invalid_token');
   });
 
   test('a user token without the profile scope gets 403 insufficient_scope', async (t) => {
@@ -392,8 +411,12 @@ describe('/mcp as a protected resource', () => {
   });
 });
 
-/** A user access token for the public client with `scope`, through the browser flow (oauth4webapi on the client side), in a new browser session. */
-async function userToken(app: RunningExample, scope: string): Promise<string> {
+/**
+ * A user access token for the public client with `scope`, for `resource`
+ * (default: /mcp), through the browser flow (oauth4webapi on the client
+ * side), in a new browser session.
+ */
+async function userToken(app: RunningExample, scope: string, resource = app.url('/mcp')): Promise<string> {
   const issuer = new URL(app.origin);
   const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }));
   const client: oauth.Client = { client_id: DEMO.public.id };
@@ -406,6 +429,7 @@ async function userToken(app: RunningExample, scope: string): Promise<string> {
     scope,
     code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
     code_challenge_method: 'S256',
+    resource,
   }).toString();
   const browser = new Browser();
   const consent = await signInThrough(browser, app, url.href);

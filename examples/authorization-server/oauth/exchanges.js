@@ -39,6 +39,20 @@ function assertString(value, name) {
 }
 
 /**
+ * The audience of a token issued from a grant (RFC 8707 §2.2): the
+ * resources the token request names, which must all have been granted, or
+ * every granted resource when it names none.
+ * @param {Record<string, unknown>} body the token request, whose `resource` oauth2orize has checked
+ * @param {string[]} granted
+ * @returns {string[]}
+ */
+function narrowedAudience(body, granted) {
+  const requested = oauth2orize.requestedResources(body);
+  if (!oauth2orize.isSubsetOf(requested, granted)) throw oauth2orize.invalidTarget('A resource was not part of the original grant');
+  return requested.length > 0 ? requested : granted;
+}
+
+/**
  * @param {Client} client
  * @param {string} grantType
  */
@@ -90,9 +104,10 @@ export function registerExchanges(server, db, { password = false } = {}) {
    * @param {Client} client the authenticated client
    * @param {string} code
    * @param {string | undefined} redirectURI the body's `redirect_uri`
+   * @param {Record<string, unknown>} body the token request, for its `resource`
    * @param {IssuedCallback} done
    */
-  function exchangeCode(client, code, redirectURI, done) {
+  function exchangeCode(client, code, redirectURI, body, done) {
     settle(db, done, () => {
       assertGrantAllowed(client, 'authorization_code');
       assertString(code, 'code');
@@ -126,6 +141,8 @@ export function registerExchanges(server, db, { password = false } = {}) {
         scope: stored.scope,
         grantId: stored.grantId,
         withRefreshToken: client.grantTypes.includes('refresh_token'),
+        resource: narrowedAudience(body, stored.resource),
+        grantedResource: stored.resource,
       });
     });
   }
@@ -159,9 +176,10 @@ export function registerExchanges(server, db, { password = false } = {}) {
    * @param {string} username
    * @param {string} password
    * @param {string[] | undefined} scope
+   * @param {Record<string, unknown>} body the token request, for its `resource`
    * @param {IssuedCallback} done
    */
-  function exchangePassword(client, username, password, scope, done) {
+  function exchangePassword(client, username, password, scope, body, done) {
     const granted = requestedScope(scope);
     checkResourceOwner(client, username, password, granted).then((user) => {
       if (user instanceof Error) return done(user);
@@ -172,6 +190,7 @@ export function registerExchanges(server, db, { password = false } = {}) {
           scope: granted,
           grantId: newGrantId(),
           withRefreshToken: client.grantTypes.includes('refresh_token'),
+          resource: oauth2orize.requestedResources(body),
         }),
       );
     }, done);
@@ -184,9 +203,11 @@ export function registerExchanges(server, db, { password = false } = {}) {
    *
    * @param {Client} client
    * @param {string[] | undefined} scope
+   * @param {Record<string, unknown>} body the token request: its `resource` values (any
+   *   absolute URI, checked by oauth2orize) become the token's audience
    * @param {IssuedCallback} done
    */
-  function exchangeClientCredentials(client, scope, done) {
+  function exchangeClientCredentials(client, scope, body, done) {
     settle(db, done, () => {
       assertGrantAllowed(client, 'client_credentials');
       if (client.isPublic) throw new TokenError('Public clients cannot use client_credentials', 'unauthorized_client');
@@ -199,6 +220,7 @@ export function registerExchanges(server, db, { password = false } = {}) {
         scope: [],
         grantId: newGrantId(),
         withRefreshToken: false,
+        resource: oauth2orize.requestedResources(body),
       });
     });
   }
@@ -212,9 +234,11 @@ export function registerExchanges(server, db, { password = false } = {}) {
    * @param {Client} client
    * @param {string} refreshToken
    * @param {string[] | undefined} scope
+   * @param {Record<string, unknown>} body the token request: its `resource` may narrow the
+   *   audience to some of the grant's resources; the new refresh token keeps them all
    * @param {IssuedCallback} done
    */
-  function exchangeRefreshToken(client, refreshToken, scope, done) {
+  function exchangeRefreshToken(client, refreshToken, scope, body, done) {
     settle(db, done, () => {
       assertGrantAllowed(client, 'refresh_token');
       assertString(refreshToken, 'refresh_token');
@@ -232,6 +256,7 @@ export function registerExchanges(server, db, { password = false } = {}) {
       const granted = scope ? requestedScope(scope) : stored.scope;
       const extra = granted.find((s) => !stored.scope.includes(s));
       if (extra !== undefined) throw new TokenError(`Scope ${extra} was not granted originally`, 'invalid_scope');
+      const resource = narrowedAudience(body, stored.resource);
 
       db.refreshTokens.markUsed(refreshToken);
       return issueTokens(db, {
@@ -240,6 +265,8 @@ export function registerExchanges(server, db, { password = false } = {}) {
         scope: granted,
         grantId: stored.grantId,
         withRefreshToken: true,
+        resource,
+        grantedResource: stored.resource,
       });
     });
   }

@@ -14,6 +14,7 @@ import { registerJwtBearer } from './jwtbearer.js';
 import { now } from '../storage/db.js';
 import { randomToken } from '../infra/security.js';
 import { CODE_TTL, issueTokens, newGrantId, requestedScope, unknownScope } from './tokens.js';
+import { redirectURIMatches } from '../mcp/clients.js';
 
 const { AuthorizationError } = oauth2orize;
 
@@ -36,9 +37,12 @@ const { AuthorizationError } = oauth2orize;
  *   `issuer`: this server's origin (sent as `iss`); `implicit`, `password`:
  *   turn on the implicit grant (response_type=token) or the password grant,
  *   which RFC 9700 says not to use, so both are off by default; `store`:
- *   transactions elsewhere than in the session (Redis, see infra/redis.js)
+ *   transactions elsewhere than in the session (Redis, see infra/redis.js);
+ *   `findClient`: the client lookup when it knows more than the database's
+ *   rows (client ID metadata documents, see mcp/clients.js)
+ * @param {{ findClient?: import('../mcp/clients.js').FindClient }} [more]
  */
-export function createOAuth2Server(db, { issuer, implicit = false, password = false, store }) {
+export function createOAuth2Server(db, { issuer, implicit = false, password = false, store }, { findClient = async (id) => db.clients.findById(id) } = {}) {
   const server = oauth2orize.createServer({
     issuer,
     hardened: { allowImplicit: implicit, allowPassword: password },
@@ -50,7 +54,7 @@ export function createOAuth2Server(db, { issuer, implicit = false, password = fa
   // the client is read back from the database when the decision arrives, so a
   // client deleted in between is refused.
   server.serializeClient((client, done) => done(null, client.id));
-  server.deserializeClient((id, done) => done(null, db.clients.findById(id) ?? false));
+  server.deserializeClient((id, done) => findClient(id).then((client) => done(null, client ?? false), done));
 
   /**
    * response_type=code. With six parameters, `issue` also receives the
@@ -77,6 +81,8 @@ export function createOAuth2Server(db, { issuer, implicit = false, password = fa
       codeChallenge: areq.codeChallenge ?? null,
       codeChallengeMethod: areq.codeChallengeMethod ?? null,
       grantId: newGrantId(),
+      // The resources (RFC 8707) the request named, checked by oauth2orize.
+      resource: areq.resource ?? [],
       expiresAt: now() + CODE_TTL,
     });
     done(null, code);
@@ -126,14 +132,24 @@ export function createOAuth2Server(db, { issuer, implicit = false, password = fa
  * redirect URI) must not be redirected and end on the error page.
  *
  * @param {import('../storage/db.js').Store} db
+ * @param {import('../mcp/clients.js').FindClient} [findClient] the client
+ *   lookup (default: the database's rows)
  */
-export function validateAuthorizationRequest(db) {
+export function validateAuthorizationRequest(db, findClient = async (id) => db.clients.findById(id)) {
   /**
    * @param {any} areq
    * @param {(err: Error | null, client?: Client | false, redirectURI?: string) => void} done
    */
   return function validate(areq, done) {
-    const client = db.clients.findById(areq.clientID);
+    findClient(areq.clientID, areq.redirectURI).then((client) => check(areq, client, done), done);
+  };
+
+  /**
+   * @param {any} areq
+   * @param {Client | undefined} client
+   * @param {(err: Error | null, client?: Client | false, redirectURI?: string) => void} done
+   */
+  function check(areq, client, done) {
     if (!client) {
       return done(new AuthorizationError(`Unknown client: ${areq.clientID}`, 'unauthorized_client'));
     }
@@ -147,7 +163,7 @@ export function validateAuthorizationRequest(db) {
         return done(new AuthorizationError('Missing required parameter: redirect_uri', 'invalid_request'));
       }
       redirectURI = client.redirectURIs[0];
-    } else if (client.redirectURIs.includes(areq.redirectURI)) {
+    } else if (client.redirectURIs.some((uri) => redirectURIMatches(uri, areq.redirectURI))) {
       redirectURI = areq.redirectURI;
     } else {
       return done(new AuthorizationError('The redirect_uri is not registered for this client', 'invalid_request'));
@@ -165,7 +181,7 @@ export function validateAuthorizationRequest(db) {
     if (unknown !== undefined) return fail(`Unknown scope: ${unknown}`, 'invalid_scope');
 
     done(null, client, redirectURI);
-  };
+  }
 }
 
 /**
