@@ -18,119 +18,16 @@ import { describe, test, type TestContext } from 'node:test';
 import * as oauth from 'oauth4webapi';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { UnauthorizedError, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
-import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
-import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+import { type Exchange, TestProvider, assertInOrder, recordingFetch, structured } from './mcpClient.js';
 import { Browser, DEMO, type RunningExample, consentForm, redirectTarget, signInThrough, startExample } from './helpers.js';
 
 const insecure = { [oauth.allowInsecureRequests]: true } as const;
-
-/**
- * What an MCP host app implements for the SDK: where tokens and the PKCE
- * verifier are kept (memory here), which client it is, and how it opens the
- * authorization URL (here it keeps it, and the test plays the browser).
- */
-class TestProvider implements OAuthClientProvider {
-  /** The URL the SDK asked the user's browser to open. */
-  authorizationURL: URL | undefined;
-  readonly stateValue = oauth.generateRandomState();
-  #tokens: OAuthTokens | undefined;
-  #verifier: string | undefined;
-
-  /** What the SDK saved: the registered client (DCR), or its metadata document URL (CIMD). */
-  saved: OAuthClientInformationMixed | undefined;
-
-  /**
-   * @param client a pre-registered client; without one, the SDK registers
-   *   (dynamic registration) or, with `clientMetadataUrl`, uses that URL as its `client_id`
-   */
-  constructor(
-    readonly redirectUrl: string,
-    readonly client?: OAuthClientInformationMixed,
-    readonly clientMetadataUrl?: string,
-  ) {}
-
-  get clientMetadata(): OAuthClientMetadata {
-    return {
-      client_name: 'oauth2orize MCP test client',
-      redirect_uris: [this.redirectUrl],
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'none',
-    };
-  }
-  state(): string {
-    return this.stateValue;
-  }
-  clientInformation(): OAuthClientInformationMixed | undefined {
-    return this.client ?? this.saved;
-  }
-  saveClientInformation(info: OAuthClientInformationMixed): void {
-    this.saved = info;
-  }
-  tokens(): OAuthTokens | undefined {
-    return this.#tokens;
-  }
-  saveTokens(tokens: OAuthTokens): void {
-    this.#tokens = tokens;
-  }
-  redirectToAuthorization(url: URL): void {
-    this.authorizationURL = url;
-  }
-  saveCodeVerifier(verifier: string): void {
-    this.#verifier = verifier;
-  }
-  codeVerifier(): string {
-    if (this.#verifier === undefined) throw new Error('no code verifier saved');
-    return this.#verifier;
-  }
-}
-
-/** One HTTP exchange the SDK client made: method, path, status, and the form it posted. */
-interface Exchange {
-  method: string;
-  path: string;
-  status: number;
-  form?: URLSearchParams;
-}
-
-/** A fetch for the SDK that records every request it makes. It changes nothing. */
-function recordingFetch(log: Exchange[]): FetchLike {
-  return async (url, init) => {
-    const res = await fetch(url, init);
-    const body = init?.body;
-    log.push({
-      method: init?.method ?? 'GET',
-      path: new URL(url).pathname,
-      status: res.status,
-      ...(body instanceof URLSearchParams ? { form: new URLSearchParams(body) } : {}),
-    });
-    return res;
-  };
-}
-
-/** Assert that `log` contains these `method path status` lines in this order (others may come between). */
-function assertInOrder(log: Exchange[], expected: string[]) {
-  const lines = log.map((e) => `${e.method} ${e.path} ${e.status}`);
-  let at = 0;
-  for (const line of expected) {
-    const found = lines.indexOf(line, at);
-    assert.notEqual(found, -1, `expected "${line}" after position ${at} in:\n${lines.join('\n')}`);
-    at = found + 1;
-  }
-}
 
 async function start(t: TestContext): Promise<RunningExample> {
   const app = await startExample();
   t.after(() => app.close());
   return app;
-}
-
-/** The structured content of a tool result, failing on a tool error. */
-function structured(result: Awaited<ReturnType<Client['callTool']>>): Record<string, unknown> {
-  assert.notEqual(result.isError, true, `tool error: ${JSON.stringify(result.content)}`);
-  assert.ok(result.structuredContent, 'the tool returns structured content');
-  return result.structuredContent as Record<string, unknown>;
 }
 
 describe('the MCP SDK client against the example', () => {
