@@ -127,6 +127,12 @@ to a long random value before exposing this server.
 `);
 }
 
+if (process.env.CIMD_DEV_LOOPBACK === '1') {
+  console.warn(`Warning: CIMD_DEV_LOOPBACK is on: client ID metadata documents are fetched from loopback
+addresses too. For tests only: never on a server others can reach.
+`);
+}
+
 if (!registered.every((uri) => uri.startsWith(`${origin}/`))) {
   console.warn(`Warning: this database was created for another port; its clients' redirect URIs are
   ${registered.join('\n  ')}

@@ -31,7 +31,7 @@ server.grant(oauth2orize.grant.code<RegisteredClient, { id: string }>(async ({ c
   return code;
 }));
 server.exchange(oauth2orize.exchange.code<RegisteredClient>({ pkce: { lookup: async ({ code }) => codes.get(code) } },
-  async ({ client, code, redirectURI, resource }) => { const g = take(codes, code, client); return g?.redirectUri === redirectURI && issue(g, resource); }));
+  async ({ client, code, redirectURI, resource }) => { const g = take(codes, code, client); return g && g.redirectUri === redirectURI && issue(g, resource); }));
 server.exchange(oauth2orize.exchange.refreshToken<RegisteredClient>(async ({ client, refreshToken, resource }) => { // rotation
   const grant = take(refreshTokens, refreshToken, client); return !!grant && issue(grant, resource); }));
 const app = express().use(session({ secret: token(), resave: false, saveUninitialized: false }), express.urlencoded({ extended: false }));

@@ -12,15 +12,16 @@
  * allowance for documents on loopback addresses and the test CA.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import * as oauth from 'oauth4webapi';
-import { Browser, DEMO, type AppOptions, type RunningExample, consentForm, redirectTarget, signInThrough, startExample } from './helpers.js';
+import { Browser, DEMO, MAIN_SCRIPT, type AppOptions, type RunningExample, consentForm, redirectTarget, signInThrough, startExample } from './helpers.js';
 import { type Exchange, TestProvider, assertInOrder, connectThroughBrowser, structured } from './mcpClient.js';
 
 const insecure = { [oauth.allowInsecureRequests]: true } as const;
@@ -209,6 +210,33 @@ describe('the MCP SDK client with a client ID metadata document', () => {
     const me = structured(await client.callTool({ name: 'whoami' }));
     assert.equal(me.client, documentURL());
     assert.equal(me.username, DEMO.username);
+  });
+
+  test('main.js turns the allowance on with CIMD_DEV_LOOPBACK and CIMD_DEV_CA, and says so', { timeout: 60_000 }, async (t) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'oauth2orize-example-cimd-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(path.join(dir, 'ca.pem'), certs.ca);
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DB_PATH: path.join(dir, 'example.sqlite'), CIMD_DEV_LOOPBACK: '1', CIMD_DEV_CA: path.join(dir, 'ca.pem') };
+    delete env.REDIS_URL;
+    const child = spawn(process.execPath, [fileURLToPath(MAIN_SCRIPT)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    t.after(() => child.kill('SIGKILL'));
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    let origin: string | undefined;
+    while (!(origin = /server: (http:\/\/localhost:\d+)\//.exec(stdout)?.[1])) {
+      if (child.exitCode !== null) assert.fail(`main.js exited early (${child.exitCode}): ${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    while (!/CIMD_DEV_LOOPBACK is on/.test(stderr)) await new Promise((resolve) => setTimeout(resolve, 20));
+    const base = origin;
+    const app = { origin: base, url: (p: string) => new URL(p, base).href } as RunningExample;
+
+    const provider = new TestProvider(REDIRECT, undefined, documentURL());
+    const client = await connectThroughBrowser(app, provider, []);
+    t.after(() => client.close());
+    assert.equal(structured(await client.callTool({ name: 'whoami' })).client, documentURL());
   });
 
   test('without the development allowance, a document on loopback is refused', async (t) => {
