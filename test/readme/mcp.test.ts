@@ -9,6 +9,7 @@
  * Needs `make build` (the copy loads the package from dist/).
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -33,6 +34,25 @@ test('the README section is examples/mcp-minimal/server.ts, and its header names
   assert.equal(block.code, source);
   assert.deepEqual(commands().packages, [...importedPackages(source), 'tsx'].sort());
   assert.equal(commands().run, 'npx tsx server.ts');
+});
+
+test('server.ts compiles alone under strict TypeScript (module nodenext)', { timeout: 120_000 }, () => {
+  const scratch = scratchApp(
+    {
+      'server.ts': block.code,
+      'tsconfig.json': JSON.stringify({
+        compilerOptions: { strict: true, target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', noEmit: true, types: ['node'], skipLibCheck: true },
+        files: ['server.ts'],
+      }),
+    },
+    [...importedPackages(block.code), '@types/node', '@types/express', '@types/express-session'],
+  );
+  try {
+    const r = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', scratch.dir], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `tsc failed:\n${r.stdout}${r.stderr}`);
+  } finally {
+    scratch.remove();
+  }
 });
 
 describe('examples/mcp-minimal with the MCP SDK client', { timeout: 120_000 }, () => {
