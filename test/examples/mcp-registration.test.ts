@@ -123,6 +123,13 @@ describe('the MCP SDK client registers itself (RFC 7591)', () => {
       assert.equal(res.status, 400, uri);
       assert.match(await res.text(), /redirect_uri is not registered/, uri);
     }
+    // Only for public clients: the confidential demo client's localhost URI keeps its port.
+    const confidential = new URL(app.url('/authorize'));
+    confidential.search = new URLSearchParams({
+      response_type: 'code', client_id: DEMO.confidential.id, redirect_uri: app.url('/callback').replace(/:\d+\//, ':1/'), scope: 'profile',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
+    }).toString();
+    assert.equal((await browser.get(confidential.href)).status, 400);
   });
 
   test('registration is open only to public clients with loopback redirect URIs, and throttled', async (t) => {

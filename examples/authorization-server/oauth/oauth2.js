@@ -156,6 +156,8 @@ export function validateAuthorizationRequest(db, findClient = async (id) => db.c
 
     // The redirect URI must equal a registered one exactly: no prefix or
     // wildcard matching. It may be left out only when just one is registered.
+    // A public client's loopback redirect URI may name any port: native apps
+    // listen on whatever port is free (RFC 8252 §7.3).
     /** @type {string} */
     let redirectURI;
     if (areq.redirectURI === undefined) {
@@ -163,7 +165,10 @@ export function validateAuthorizationRequest(db, findClient = async (id) => db.c
         return done(new AuthorizationError('Missing required parameter: redirect_uri', 'invalid_request'));
       }
       redirectURI = client.redirectURIs[0];
-    } else if (client.redirectURIs.some((uri) => redirectURIMatches(uri, areq.redirectURI))) {
+    } else if (
+      client.redirectURIs.includes(areq.redirectURI) ||
+      (client.isPublic && client.redirectURIs.some((uri) => redirectURIMatches(uri, areq.redirectURI)))
+    ) {
       redirectURI = areq.redirectURI;
     } else {
       return done(new AuthorizationError('The redirect_uri is not registered for this client', 'invalid_request'));
