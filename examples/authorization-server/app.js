@@ -15,6 +15,7 @@ import { mountLogin } from './web/login.js';
 import { mountResources } from './web/resources.js';
 import { mountMcp } from './mcp/index.js';
 import { createState } from './infra/state.js';
+import { createClientDirectory, mountRegistration } from './mcp/clients.js';
 import { configureCsrf, csrfProblem, csrfToken } from './web/csrf.js';
 import { StoreLimiter } from './infra/ratelimit.js';
 import { createThrottle, pushedRequestCallbacks } from 'oauth2orize';
@@ -39,13 +40,14 @@ export const ROUTES = [
   ['POST', '/authorize/decision', 'Consent form target (Allow, or Deny with the cancel field)'],
   ['POST', '/token', 'Token endpoint: authorization_code, refresh_token, client_credentials (and password when on)'],
   ['POST', '/revoke', 'Token revocation (RFC 7009)'],
-  ['POST', '/introspect', 'Token introspection (RFC 7662), for confidential clients'],
+  ['POST', '/introspect', 'Token introspection (RFC 7662), for confidential clients and the demo resource server'],
+  ['POST', '/register', 'Dynamic client registration (RFC 7591): public clients with loopback redirect URIs'],
   ['POST', '/par', 'Pushed authorization requests (RFC 9126): a client pushes its request, authenticated'],
   ['POST', '/device_authorization', 'Device authorization (RFC 8628): a device asks for codes'],
   ['GET', '/device', 'Where a signed-in user enters the code a device shows, then approves'],
   ['GET', '/api/userinfo', 'Protected API: needs a Bearer token with the profile scope'],
   ['GET', '/.well-known/oauth-authorization-server', 'Server metadata (RFC 8414)'],
-  ['POST', '/mcp', 'Demo MCP server (Streamable HTTP, stateless): needs a Bearer token with the profile scope'],
+  ['POST', '/mcp', 'Demo MCP server (Streamable HTTP, stateless): needs a Bearer token for /mcp (resource) with the profile scope'],
   ['GET', '/.well-known/oauth-protected-resource/mcp', 'Protected-resource metadata of /mcp (RFC 9728)'],
   ['GET', '/callback', 'Stand-in client: shows the code or error it received'],
   ['GET', '/callback/implicit', 'Stand-in client: shows the token from the URL fragment'],
@@ -86,6 +88,9 @@ function statusOf(err) {
  * @param {import('./infra/state.js').OneTimeState} [options.state] codes,
  *   refresh-token families, device codes, pushed requests, throttle counters
  *   and replay caches (infra/state.js); default: the in-memory ones
+ * @param {import('./mcp/clients.js').ClientIdMetadataSettings} [options.clientIdMetadata]
+ *   the development allowances of client ID metadata documents (documents
+ *   on loopback, a test CA): for tests only
  * @returns {import('express').Express}
  */
 export function createApp({
@@ -100,6 +105,7 @@ export function createApp({
   sessionMaxAge = 60 * 60 * 1000,
   txnStore,
   state = createState(),
+  clientIdMetadata = {},
 }) {
   const unknownGrant = legacyGrants.find((g) => !LEGACY_GRANTS.includes(g));
   if (unknownGrant !== undefined) throw new Error(`Unknown legacy grant: ${unknownGrant} (known: ${LEGACY_GRANTS.join(', ')})`);
@@ -109,7 +115,10 @@ export function createApp({
   const app = express();
   if (!issuer) throw new Error('createApp needs the issuer: this server\'s origin, sent as iss (RFC 9207)');
   if (fapi2 && legacyGrants.length) throw new Error('The FAPI 2.0 mode refuses the implicit and password grants');
-  const server = createOAuth2Server(db, { issuer, implicit, password: passwordGrant, store: txnStore, state, fapi2 });
+  // Registered clients, and clients known by their metadata document (mcp/clients.js).
+  // The server's client deserializer calls it once it is made, below.
+  const server = createOAuth2Server(db, { issuer, implicit, password: passwordGrant, store: txnStore, state, fapi2 }, { findClient: (id) => findClient(id) });
+  const findClient = createClientDirectory(server, db, clientIdMetadata);
   const device = deviceCallbacks(db, state);
   const pushed = pushedRequestCallbacks(state.pushed);
   registerDeviceFlow(server, device);
@@ -218,7 +227,7 @@ export function createApp({
     ...browser,
     requireLogin,
     // loadPushedRequest: a request_uri from /par stands for the pushed parameters.
-    server.authorize({ loadPushedRequest: pushed.loadPushedRequest }, validateAuthorizationRequest(db), immediateApproval(db)),
+    server.authorize({ loadPushedRequest: pushed.loadPushedRequest }, validateAuthorizationRequest(db, findClient), immediateApproval(db)),
     renderConsent,
     ...authorizationErrors,
   );
@@ -250,6 +259,7 @@ export function createApp({
     families: state.families,
     replay: state.replay,
     fapi2,
+    findClient,
   });
 
   // RFC 9126: the client pushes its authorization request, authenticated, and
@@ -257,7 +267,7 @@ export function createApp({
   app.post(
     '/par',
     ...clientAuth,
-    server.pushedAuthorization({ expiresIn: 60, endpoint: `${issuer}/par` }, validateAuthorizationRequest(db), pushed.store),
+    server.pushedAuthorization({ expiresIn: 60, endpoint: `${issuer}/par` }, validateAuthorizationRequest(db, findClient), pushed.store),
     ...clientErrors,
   );
 
@@ -272,6 +282,8 @@ export function createApp({
   // --- The demo MCP server (mcp/) ----------------------------------------------
 
   mountMcp(app, { db, issuer });
+  // Dynamic registration (RFC 7591) for public clients with loopback redirect URIs.
+  mountRegistration(app, { server, db, issuer, perHour: rateLimits.registrationsPerIP });
 
   // --- Fallbacks ------------------------------------------------------------
 
@@ -295,7 +307,15 @@ function renderConsent(req, res) {
   const scopes = requestedScope(areq.scope).map((name) => ({ name, description: SCOPES[name] }));
   sendPage(
     res,
-    consentPage({ user: /** @type {any} */ (req.user), client, scopes, transactionID, redirectURI, csrfToken: csrfToken(req) }),
+    consentPage({
+      user: /** @type {any} */ (req.user),
+      client,
+      scopes,
+      transactionID,
+      redirectURI,
+      csrfToken: csrfToken(req),
+      resources: areq.resource ?? [],
+    }),
   );
 }
 

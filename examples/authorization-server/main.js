@@ -23,6 +23,9 @@
  *   previous refresh token is answered again rather than revoking its family
  * - `OTEL_TRACES_EXPORTER=console` or `OTEL_EXPORTER_OTLP_ENDPOINT`: record
  *   OpenTelemetry spans and metrics (see infra/telemetry.js)
+ * - `CIMD_DEV_LOOPBACK=1`, `CIMD_DEV_CA=<PEM file>`: FOR TESTS ONLY, fetch
+ *   client ID metadata documents from loopback addresses, and trust this CA
+ *   for them (a local https server with a test certificate; see mcp/clients.js)
  *
  * It listens on `localhost` only, then prints the demo credentials and a
  * ready authorization URL.
@@ -30,6 +33,7 @@
  * @module main
  */
 import { createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DEV_SESSION_SECRET, createApp } from './app.js';
 import { openDatabase } from './storage/db.js';
@@ -79,6 +83,10 @@ try {
     sessionSecret: process.env.SESSION_SECRET || undefined,
     ...(redis ? { sessionStore: redis.sessionStore, txnStore: redis.txnStore } : {}),
     state: createState({ client: redis?.client, graceSeconds: parseGraceSeconds(process.env.REFRESH_GRACE_SECONDS) }),
+    clientIdMetadata: {
+      allowLoopback: process.env.CIMD_DEV_LOOPBACK === '1',
+      ...(process.env.CIMD_DEV_CA ? { ca: readFileSync(process.env.CIMD_DEV_CA) } : {}),
+    },
   });
 } catch (err) {
   console.error(String(/** @type {Error} */ (err).message));
@@ -125,6 +133,12 @@ if (!process.env.SESSION_SECRET) {
   console.warn(`Warning: SESSION_SECRET is not set, so session cookies are signed with the public
 development secret ${JSON.stringify(DEV_SESSION_SECRET)}. Anyone can forge them. Set SESSION_SECRET
 to a long random value before exposing this server.
+`);
+}
+
+if (process.env.CIMD_DEV_LOOPBACK === '1') {
+  console.warn(`Warning: CIMD_DEV_LOOPBACK is on: client ID metadata documents are fetched from loopback
+addresses too. For tests only: never on a server others can reach.
 `);
 }
 

@@ -21,7 +21,9 @@ export interface AppOptions {
   issuer?: string;
   sessionSecret?: string;
   legacyGrants?: string[];
-  rateLimits?: { loginPerIP?: number; loginPerAccount?: number; tokenPerIP?: number; tokenPerClient?: number; windowSeconds?: number };
+  rateLimits?: { loginPerIP?: number; loginPerAccount?: number; tokenPerIP?: number; tokenPerClient?: number; windowSeconds?: number; registrationsPerIP?: number };
+  /** Client ID metadata documents from loopback, with a test CA: tests only. */
+  clientIdMetadata?: { allowLoopback?: boolean; ca?: string | Buffer };
   trustProxy?: boolean | number | string;
   sessionStore?: unknown;
   sessionMaxAge?: number;

@@ -18,108 +18,16 @@ import { describe, test, type TestContext } from 'node:test';
 import * as oauth from 'oauth4webapi';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { UnauthorizedError, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
-import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
-import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+import { type Exchange, TestProvider, assertInOrder, recordingFetch, structured } from './mcpClient.js';
 import { Browser, DEMO, type RunningExample, consentForm, redirectTarget, signInThrough, startExample } from './helpers.js';
 
 const insecure = { [oauth.allowInsecureRequests]: true } as const;
-
-/**
- * What an MCP host app implements for the SDK: where tokens and the PKCE
- * verifier are kept (memory here), which client it is, and how it opens the
- * authorization URL (here it keeps it, and the test plays the browser).
- */
-class TestProvider implements OAuthClientProvider {
-  /** The URL the SDK asked the user's browser to open. */
-  authorizationURL: URL | undefined;
-  readonly stateValue = oauth.generateRandomState();
-  #tokens: OAuthTokens | undefined;
-  #verifier: string | undefined;
-
-  constructor(
-    readonly redirectUrl: string,
-    readonly client: OAuthClientInformationMixed,
-  ) {}
-
-  get clientMetadata(): OAuthClientMetadata {
-    return {
-      client_name: 'oauth2orize MCP test client',
-      redirect_uris: [this.redirectUrl],
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'none',
-    };
-  }
-  state(): string {
-    return this.stateValue;
-  }
-  clientInformation(): OAuthClientInformationMixed {
-    return this.client;
-  }
-  tokens(): OAuthTokens | undefined {
-    return this.#tokens;
-  }
-  saveTokens(tokens: OAuthTokens): void {
-    this.#tokens = tokens;
-  }
-  redirectToAuthorization(url: URL): void {
-    this.authorizationURL = url;
-  }
-  saveCodeVerifier(verifier: string): void {
-    this.#verifier = verifier;
-  }
-  codeVerifier(): string {
-    if (this.#verifier === undefined) throw new Error('no code verifier saved');
-    return this.#verifier;
-  }
-}
-
-/** One HTTP exchange the SDK client made: method, path, status, and the form it posted. */
-interface Exchange {
-  method: string;
-  path: string;
-  status: number;
-  form?: URLSearchParams;
-}
-
-/** A fetch for the SDK that records every request it makes. It changes nothing. */
-function recordingFetch(log: Exchange[]): FetchLike {
-  return async (url, init) => {
-    const res = await fetch(url, init);
-    const body = init?.body;
-    log.push({
-      method: init?.method ?? 'GET',
-      path: new URL(url).pathname,
-      status: res.status,
-      ...(body instanceof URLSearchParams ? { form: new URLSearchParams(body) } : {}),
-    });
-    return res;
-  };
-}
-
-/** Assert that `log` contains these `method path status` lines in this order (others may come between). */
-function assertInOrder(log: Exchange[], expected: string[]) {
-  const lines = log.map((e) => `${e.method} ${e.path} ${e.status}`);
-  let at = 0;
-  for (const line of expected) {
-    const found = lines.indexOf(line, at);
-    assert.notEqual(found, -1, `expected "${line}" after position ${at} in:\n${lines.join('\n')}`);
-    at = found + 1;
-  }
-}
 
 async function start(t: TestContext): Promise<RunningExample> {
   const app = await startExample();
   t.after(() => app.close());
   return app;
-}
-
-/** The structured content of a tool result, failing on a tool error. */
-function structured(result: Awaited<ReturnType<Client['callTool']>>): Record<string, unknown> {
-  assert.notEqual(result.isError, true, `tool error: ${JSON.stringify(result.content)}`);
-  assert.ok(result.structuredContent, 'the tool returns structured content');
-  return result.structuredContent as Record<string, unknown>;
 }
 
 describe('the MCP SDK client against the example', () => {
@@ -229,15 +137,15 @@ describe('the MCP SDK client against the example', () => {
 });
 
 describe('/mcp as a protected resource', () => {
-  /** A client_credentials token: it acts for the client, not a user. */
-  async function clientToken(app: RunningExample): Promise<string> {
+  /** A client_credentials token, for `resource` when given: it acts for the client, not a user. */
+  async function clientToken(app: RunningExample, resource?: string): Promise<string> {
     const res = await fetch(app.url('/token'), {
       method: 'POST',
       headers: {
         authorization: `Basic ${Buffer.from(`${DEMO.confidential.id}:${DEMO.confidential.secret}`).toString('base64')}`,
         'content-type': 'application/x-www-form-urlencoded',
       },
-      body: new URLSearchParams({ grant_type: 'client_credentials' }),
+      body: new URLSearchParams({ grant_type: 'client_credentials', ...(resource ? { resource } : {}) }),
     });
     assert.equal(res.status, 200);
     return ((await res.json()) as { access_token: string }).access_token;
@@ -352,7 +260,15 @@ describe('/mcp as a protected resource', () => {
 
   test('a token that acts for a client, not a user, gets 403 insufficient_scope', async (t) => {
     const app = await start(t);
-    await rejectsWithChallenge(callMcp(app, await clientToken(app)), app, 403, 'insufficient_scope', 'profile');
+    await rejectsWithChallenge(callMcp(app, await clientToken(app, app.url('/mcp'))), app, 403, 'insufficient_scope', 'profile');
+  });
+
+  test('tokens are audience-bound: a token for another resource, or for none, gets 401 invalid_token', async (t) => {
+    const app = await start(t);
+    await rejectsWithChallenge(callMcp(app, await clientToken(app, 'https://other.example/api')), app, 401, 'invalid_token');
+    await rejectsWithChallenge(callMcp(app, await clientToken(app)), app, 401, 'invalid_token');
+    // A user token with the right scope, asked for another resource.
+    await rejectsWithChallenge(callMcp(app, await userToken(app, 'profile', 'https://other.example/api')), app, 401, 'invalid_token');
   });
 
   test('a user token without the profile scope gets 403 insufficient_scope', async (t) => {
@@ -392,8 +308,12 @@ describe('/mcp as a protected resource', () => {
   });
 });
 
-/** A user access token for the public client with `scope`, through the browser flow (oauth4webapi on the client side), in a new browser session. */
-async function userToken(app: RunningExample, scope: string): Promise<string> {
+/**
+ * A user access token for the public client with `scope`, for `resource`
+ * (default: /mcp), through the browser flow (oauth4webapi on the client
+ * side), in a new browser session.
+ */
+async function userToken(app: RunningExample, scope: string, resource = app.url('/mcp')): Promise<string> {
   const issuer = new URL(app.origin);
   const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }));
   const client: oauth.Client = { client_id: DEMO.public.id };
@@ -406,6 +326,7 @@ async function userToken(app: RunningExample, scope: string): Promise<string> {
     scope,
     code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
     code_challenge_method: 'S256',
+    resource,
   }).toString();
   const browser = new Browser();
   const consent = await signInThrough(browser, app, url.href);

@@ -31,9 +31,9 @@ function anchors(text: string): Set<string> {
   return new Set([...prose(text).matchAll(/^#{1,6} (.+)$/gm)].map((m) => slug(m[1])));
 }
 
-test('the README is short: at most about 400 lines', () => {
+test('the README is short: at most 480 lines', () => {
   const lines = readme.trimEnd().split('\n').length;
-  assert.ok(lines <= 420, `README.md has ${lines} lines; move material into a guide under docs/guides/`);
+  assert.ok(lines <= 480, `README.md has ${lines} lines; move material into a guide under docs/guides/`);
 });
 
 test('every js or ts block is tested or starts with a // fragment comment, in the README and every guide', () => {

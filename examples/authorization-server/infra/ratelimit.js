@@ -143,6 +143,8 @@ export class StoreLimiter {
  * @property {number} [tokenPerClient] failed client authentications of one client from one
  *   address (default 10), counted by oauth2orize's throttle
  * @property {number} [windowSeconds] default 15 minutes
+ * @property {number} [registrationsPerIP] dynamic client registrations from one address
+ *   per hour (default 20), counted by oauth2orize's registration throttle (mcp/clients.js)
  */
 
 /** @typedef {FailureLimiter | StoreLimiter} Limiter */

@@ -8,8 +8,16 @@
  *    `WWW-Authenticate: Bearer resource_metadata="…"`;
  * 2. it reads that protected-resource metadata (RFC 9728), which names this
  *    server as the authorization server, then this server's metadata (RFC 8414);
- * 3. it runs the authorization code flow with PKCE, and calls `/mcp` again
- *    with the access token.
+ * 3. it registers (RFC 7591, mcp/clients.js) unless its `client_id` is the
+ *    URL of its metadata document, runs the authorization code flow with
+ *    PKCE and `resource` (RFC 8707) set to this endpoint's URL, and calls
+ *    `/mcp` again with the access token.
+ *
+ * oauth2orize's `bearer()` checks the token: from the `Authorization` header
+ * only, active, not expired, with this endpoint's URL in its audience (a
+ * token asked for another resource is refused, 401 `invalid_token`), and
+ * with the `profile` scope (403 `insufficient_scope`). Its
+ * `protectedResourceMetadata()` serves the RFC 9728 document.
  *
  * The transport is stateless (no `Mcp-Session-Id`): each POST gets a fresh
  * MCP server, and the bearer token is checked on every request anyway. So
@@ -20,10 +28,10 @@
  * @module mcp
  */
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import oauth2orize from 'oauth2orize';
 import { SCOPES } from '../storage/demo.js';
 import { createMcpServer } from './tools.js';
-import { dpopOrBearerMcp } from '../oauth/dpop.js';
-import { protectedResourceMetadata, protectedResourceMetadataURL, requireBearerToken } from './resource.js';
+import { bindingsOf } from '../oauth/dpop.js';
 
 /** Where the MCP endpoint is, on this server's origin. */
 export const MCP_PATH = '/mcp';
@@ -47,23 +55,23 @@ const MAX_BODY_BYTES = 64 * 1024;
  */
 export function mountMcp(app, { db, issuer }) {
   const resource = `${issuer}${MCP_PATH}`;
-  const metadataURL = protectedResourceMetadataURL(resource);
+  const metadataURL = oauth2orize.protectedResourceMetadataURL(resource);
 
   app.get(
-    new URL(metadataURL).pathname,
-    protectedResourceMetadata({
+    oauth2orize.protectedResourceMetadataPath(resource),
+    oauth2orize.protectedResourceMetadata({
       resource,
-      issuer,
-      scopes: Object.keys(SCOPES),
-      name: 'oauth2orize example MCP server',
+      authorizationServers: [issuer],
+      scopesSupported: Object.keys(SCOPES),
+      resourceName: 'oauth2orize example MCP server',
     }),
   );
 
   // Every method is checked first, so a client without a token always learns
   // where to get one (401 with the metadata URL).
-  // DPoP-bound tokens with a proof, or bearer tokens (oauth/dpop.js).
-  const bearerCheck = requireBearerToken(db, { resource, metadataURL, requiredScope: [...MCP_SCOPE] });
-  app.all(MCP_PATH, dpopOrBearerMcp(db, issuer, { metadataURL, requiredScope: [...MCP_SCOPE] }, bearerCheck));
+  // Bearer tokens, and DPoP-bound tokens with a proof (RFC 9449 §7): a bound
+  // token (cnf.jkt) sent as Bearer is refused.
+  app.all(MCP_PATH, oauth2orize.bearer({ resource, scopes: MCP_SCOPE, dpop: { baseUrl: issuer } }, tokenClaims(db)));
 
   app.post(MCP_PATH, async (req, res, next) => {
     const server = createMcpServer(db);
@@ -104,4 +112,30 @@ export function mountMcp(app, { db, issuer }) {
   });
 
   return { resource, metadataURL };
+}
+
+/**
+ * The bearer middleware's `verify`: the claims of an access token from the
+ * example's token table (an introspection response's shape, RFC 7662 §2.2),
+ * or `null` for an unknown or revoked one. The middleware checks `exp`,
+ * `aud` and `scope`; `req.auth.extra.sub` is the user the tools act for.
+ *
+ * @param {import('../storage/db.js').Store} db
+ * @returns {(token: string) => Promise<import('oauth2orize').BearerTokenInfo | null>}
+ */
+function tokenClaims(db) {
+  const bindings = bindingsOf(db);
+  return async (/** @type {string} */ token) => {
+    const stored = db.accessTokens.find(token);
+    if (!stored || stored.revokedAt !== null || stored.expiresAt === null) return null;
+    return {
+      client_id: stored.clientId,
+      scope: stored.scope,
+      aud: stored.resource,
+      exp: stored.expiresAt,
+      // RFC 9449 §6: the key a DPoP-bound token is bound to (oauth/dpop.js).
+      ...(bindings.jktOf(token) ? { cnf: { jkt: bindings.jktOf(token) } } : {}),
+      ...(stored.userId === null ? {} : { sub: String(stored.userId) }),
+    };
+  };
 }

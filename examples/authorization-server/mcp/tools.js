@@ -6,9 +6,9 @@
  * - `connected_apps`: the applications this user has approved on this
  *   server, read from the example's database.
  *
- * The tools read the user from `authInfo`, which the bearer check in
- * front of `/mcp` set (`req.auth`) and the SDK's transport hands to every
- * request handler.
+ * The tools read the user from `authInfo`, which oauth2orize's bearer
+ * middleware in front of `/mcp` set (`req.auth`, with the token's claims in
+ * `extra`) and the SDK's transport hands to every request handler.
  *
  * @module mcp/tools
  */
@@ -26,8 +26,8 @@ export const MCP_SERVER_INFO = Object.freeze({ name: 'oauth2orize-example', vers
  * @returns {import('../storage/db.js').User | undefined}
  */
 function userOf(db, auth) {
-  const userId = auth?.extra?.userId;
-  return typeof userId === 'number' ? db.users.findById(userId) : undefined;
+  const sub = auth?.extra?.sub;
+  return typeof sub === 'string' ? db.users.findById(Number(sub)) : undefined;
 }
 
 /**

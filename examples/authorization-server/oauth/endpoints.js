@@ -12,7 +12,7 @@
 import express from 'express';
 import oauth2orize from 'oauth2orize';
 import { clientAssertionOptions } from './assertion.js';
-import { JWT_CLIENT, SCOPES } from '../storage/demo.js';
+import { JWT_CLIENT, RESOURCE_CLIENT, SCOPES } from '../storage/demo.js';
 import { verifyPassword } from '../infra/security.js';
 import { introspectToken, revokeToken } from './lifecycle.js';
 import { FAPI_CLIENT, fapi2Methods } from './fapi2.js';
@@ -28,10 +28,12 @@ import { FAPI_CLIENT, fapi2Methods } from './fapi2.js';
  * @param {import('oauth2orize').ClientThrottle} deps.throttle counts failed client authentications
  * @param {import('oauth2orize').RefreshFamilyStore<any>} [deps.families] where refresh tokens are (revocation)
  * @param {import('oauth2orize').ReplayStore} [deps.replay] used assertion `jti` values
+ * @param {import('../mcp/clients.js').FindClient} [deps.findClient] the client lookup
+ *   (default: the database's rows)
  * @returns {{ clientAuth: import('express').RequestHandler[], clientErrors: import('express').ErrorRequestHandler[] }}
  *   the front and the error handlers of these endpoints, for others of the kind
  */
-export function mountClientEndpoints(app, { server, db, issuer, throttle, families, replay, fapi2 = false }) {
+export function mountClientEndpoints(app, { server, db, issuer, throttle, families, replay, fapi2 = false, findClient = async (id) => db.clients.findById(id) }) {
   const assertion = clientAssertionOptions(db, issuer, replay);
 
   /**
@@ -59,7 +61,8 @@ export function mountClientEndpoints(app, { server, db, issuer, throttle, famili
         methodOf: (client) => (client.isPublic ? 'none' : client.id === JWT_CLIENT.id || client.id === FAPI_CLIENT.id ? 'private_key_jwt' : undefined),
         assertion,
       },
-      ({ clientId }) => db.clients.findById(clientId) ?? null,
+      // null for an unknown client: invalid_client, on which MCP clients register again.
+      ({ clientId }) => findClient(clientId).then((client) => client ?? null),
     ),
   ];
   // The hardened profile renders RFC 6749 §5.2 statuses and hides the
@@ -72,11 +75,14 @@ export function mountClientEndpoints(app, { server, db, issuer, throttle, famili
   // RFC 7009: a client revokes its own tokens; revoking one revokes its grant.
   app.post('/revoke', ...anyClient, server.revocation(revokeToken(db, families)), ...errors);
 
-  // RFC 7662: a confidential client asks about its own tokens.
+  // RFC 7662: a confidential client asks about its own tokens, and the demo
+  // resource server about the tokens issued for its resource (their `aud`).
+  const resourceOf = (/** @type {import('../storage/db.js').Client} */ caller) =>
+    caller.id === RESOURCE_CLIENT.id ? `${issuer}${RESOURCE_CLIENT.resourcePath}` : undefined;
   app.post(
     '/introspect',
     ...authenticate(['client_secret_basic', 'client_secret_post', 'private_key_jwt'], ['introspection']),
-    server.introspection(introspectToken(db)),
+    server.introspection({ audience: resourceOf }, introspectToken(db)),
     ...errors,
   );
 

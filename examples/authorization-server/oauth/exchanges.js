@@ -41,6 +41,20 @@ function assertString(value, name) {
 }
 
 /**
+ * The audience of a token issued from a grant (RFC 8707 §2.2): the
+ * resources the token request names, which must all have been granted, or
+ * every granted resource when it names none.
+ * @param {Record<string, unknown>} body the token request, whose `resource` oauth2orize has checked
+ * @param {string[]} granted
+ * @returns {string[]}
+ */
+export function narrowedAudience(body, granted) {
+  const requested = oauth2orize.requestedResources(body);
+  if (!oauth2orize.isSubsetOf(requested, granted)) throw oauth2orize.invalidTarget('A resource was not part of the original grant');
+  return requested.length > 0 ? requested : granted;
+}
+
+/**
  * @param {Client} client
  * @param {string} grantType
  */
@@ -113,9 +127,10 @@ export function registerExchanges(server, db, { password = false, state }) {
    * @param {string} username
    * @param {string} password
    * @param {string[] | undefined} scope
+   * @param {Record<string, unknown>} body the token request, for its `resource`
    * @param {IssuedCallback} done
    */
-  function exchangePassword(client, username, password, scope, done) {
+  function exchangePassword(client, username, password, scope, body, done) {
     const granted = requestedScope(scope);
     checkResourceOwner(client, username, password, granted).then((user) => {
       if (user instanceof Error) return done(user);
@@ -125,6 +140,7 @@ export function registerExchanges(server, db, { password = false, state }) {
         scope: granted,
         grantId: newGrantId(),
         withRefreshToken: client.grantTypes.includes('refresh_token'),
+        resource: oauth2orize.requestedResources(body),
       }).then(({ accessToken, refreshToken, params }) => done(null, accessToken, refreshToken, params));
     }).catch(done);
   }
@@ -136,9 +152,11 @@ export function registerExchanges(server, db, { password = false, state }) {
    *
    * @param {Client} client
    * @param {string[] | undefined} scope
+   * @param {Record<string, unknown>} body the token request: its `resource` values (any
+   *   absolute URI, checked by oauth2orize) become the token's audience
    * @param {IssuedCallback} done
    */
-  function exchangeClientCredentials(client, scope, done) {
+  function exchangeClientCredentials(client, scope, body, done) {
     settle(db, done, () => {
       assertGrantAllowed(client, 'client_credentials');
       if (client.isPublic) throw new TokenError('Public clients cannot use client_credentials', 'unauthorized_client');
@@ -151,6 +169,7 @@ export function registerExchanges(server, db, { password = false, state }) {
         scope: [],
         grantId: newGrantId(),
         withRefreshToken: false,
+        resource: oauth2orize.requestedResources(body),
       });
     });
   }
@@ -161,6 +180,6 @@ export function registerExchanges(server, db, { password = false, state }) {
   // Without it, grant_type=password is unsupported_grant_type.
   if (password) server.exchange(oauth2orize.exchange.password(exchangePassword));
   // withDpop (oauth/dpop.js): the context form, whose `dpop` binds the tokens issued to the proof's key.
-  server.exchange(oauth2orize.exchange.clientCredentials(withDpop(db, exchangeClientCredentials, ['client', 'scope'])));
+  server.exchange(oauth2orize.exchange.clientCredentials(withDpop(db, exchangeClientCredentials, ['client', 'scope', 'body'])));
   registerRefreshExchange(server, db, state);
 }

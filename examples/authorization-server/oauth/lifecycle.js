@@ -60,18 +60,20 @@ export function revokeToken(db, families) {
 }
 
 /**
- * `lookup` for `server.introspection()`: the claims of an active token, but
- * only to the client it was issued to (RFC 7662 §4: a caller learns nothing
- * about other clients' tokens). Revoked, expired, rotated-out and unknown
- * tokens are inactive (`null`).
+ * `lookup` for `server.introspection()`: the claims of an active token, with
+ * its audience (`aud`, RFC 8707). Revoked, expired, rotated-out and unknown
+ * tokens are inactive (`null`). Who may see them is the `audience` option's
+ * rule (oauth/endpoints.js): the client the token was issued to, or a resource
+ * server in its `aud` (RFC 7662 §4: a caller learns nothing about the tokens
+ * of others).
  *
  * @param {Store} db
  */
 export function introspectToken(db) {
-  /** @param {{ client: Client, token: string, tokenTypeHint?: string }} ctx */
-  return async ({ client, token, tokenTypeHint }) => {
+  /** @param {{ token: string, tokenTypeHint?: string }} ctx */
+  return async ({ token, tokenTypeHint }) => {
     const found = findToken(db, token, tokenTypeHint);
-    if (!found || found.stored.clientId !== client.id) return null;
+    if (!found) return null;
     const { kind, stored } = found;
     if (stored.revokedAt !== null || stored.usedAt != null) return null;
     if (stored.expiresAt !== null && stored.expiresAt <= now()) return null;
@@ -81,6 +83,7 @@ export function introspectToken(db) {
       client_id: stored.clientId,
       token_type: kind === 'access_token' ? 'Bearer' : 'refresh_token',
       ...(stored.expiresAt !== null ? { exp: stored.expiresAt } : {}),
+      ...(stored.resource.length > 0 ? { aud: stored.resource } : {}),
       ...(user ? { sub: String(user.id), username: user.username } : {}),
       // A DPoP-bound access token: token_type DPoP and cnf.jkt (RFC 9449 §6.2).
       ...(kind === 'access_token' ? introspectionClaims(db, token) : {}),

@@ -15,6 +15,7 @@ import { registerTokenExchange } from './tokenexchange.js';
 import { registerJwtBearer } from './jwtbearer.js';
 import { issueTokens, newGrantId, requestedScope, unknownScope } from './tokens.js';
 import { issueCode as issueCodeIn } from './onetime.js';
+import { redirectURIMatches } from '../mcp/clients.js';
 
 const { AuthorizationError } = oauth2orize;
 
@@ -39,8 +40,11 @@ const { AuthorizationError } = oauth2orize;
  *   which RFC 9700 says not to use, so both are off by default; `store`:
  *   transactions elsewhere than in the session (Redis, see infra/redis.js);
  *   `state`: codes and refresh-token families (infra/state.js)
+ *   `findClient`: the client lookup when it knows more than the database's
+ *   rows (client ID metadata documents, see mcp/clients.js)
+ * @param {{ findClient?: import('../mcp/clients.js').FindClient }} [more]
  */
-export function createOAuth2Server(db, { issuer, implicit = false, password = false, store, state, fapi2 = false }) {
+export function createOAuth2Server(db, { issuer, implicit = false, password = false, store, state, fapi2 = false }, { findClient = async (id) => db.clients.findById(id) } = {}) {
   const server = oauth2orize.createServer({
     // FAPI2=1: the FAPI 2.0 preset (oauth/fapi2.js), which implies hardened.
     ...(fapi2 ? fapi2ServerOptions(issuer) : { issuer, hardened: { allowImplicit: implicit, allowPassword: password } }),
@@ -54,7 +58,7 @@ export function createOAuth2Server(db, { issuer, implicit = false, password = fa
   // the client is read back from the database when the decision arrives, so a
   // client deleted in between is refused.
   server.serializeClient((client, done) => done(null, client.id));
-  server.deserializeClient((id, done) => done(null, db.clients.findById(id) ?? false));
+  server.deserializeClient((id, done) => findClient(id).then((client) => done(null, client ?? false), done));
 
   /**
    * response_type=code. With six parameters, `issue` also receives the
@@ -80,6 +84,8 @@ export function createOAuth2Server(db, { issuer, implicit = false, password = fa
       codeChallenge: areq.codeChallenge ?? null,
       codeChallengeMethod: areq.codeChallengeMethod ?? null,
       grantId: newGrantId(),
+      // The resources (RFC 8707) the request named, checked by oauth2orize.
+      resource: areq.resource ?? [],
       // RFC 9449 §10: a code asked for with dpop_jkt (or pushed with a proof) is
       // redeemed only with that key; exchange.code checks the record's dpopJkt.
       dpopJkt: areq.dpopJkt ?? null,
@@ -132,20 +138,32 @@ export function createOAuth2Server(db, { issuer, implicit = false, password = fa
  * redirect URI) must not be redirected and end on the error page.
  *
  * @param {import('../storage/db.js').Store} db
+ * @param {import('../mcp/clients.js').FindClient} [findClient] the client
+ *   lookup (default: the database's rows)
  */
-export function validateAuthorizationRequest(db) {
+export function validateAuthorizationRequest(db, findClient = async (id) => db.clients.findById(id)) {
   /**
    * @param {any} areq
    * @param {(err: Error | null, client?: Client | false, redirectURI?: string) => void} done
    */
   return function validate(areq, done) {
-    const client = db.clients.findById(areq.clientID);
+    findClient(areq.clientID, areq.redirectURI).then((client) => check(areq, client, done), done);
+  };
+
+  /**
+   * @param {any} areq
+   * @param {Client | undefined} client
+   * @param {(err: Error | null, client?: Client | false, redirectURI?: string) => void} done
+   */
+  function check(areq, client, done) {
     if (!client) {
       return done(new AuthorizationError(`Unknown client: ${areq.clientID}`, 'unauthorized_client'));
     }
 
     // The redirect URI must equal a registered one exactly: no prefix or
     // wildcard matching. It may be left out only when just one is registered.
+    // A public client's loopback redirect URI may name any port: native apps
+    // listen on whatever port is free (RFC 8252 §7.3).
     /** @type {string} */
     let redirectURI;
     if (areq.redirectURI === undefined) {
@@ -153,7 +171,10 @@ export function validateAuthorizationRequest(db) {
         return done(new AuthorizationError('Missing required parameter: redirect_uri', 'invalid_request'));
       }
       redirectURI = client.redirectURIs[0];
-    } else if (client.redirectURIs.includes(areq.redirectURI)) {
+    } else if (
+      client.redirectURIs.includes(areq.redirectURI) ||
+      (client.isPublic && client.redirectURIs.some((uri) => redirectURIMatches(uri, areq.redirectURI)))
+    ) {
       redirectURI = areq.redirectURI;
     } else {
       return done(new AuthorizationError('The redirect_uri is not registered for this client', 'invalid_request'));
@@ -171,7 +192,7 @@ export function validateAuthorizationRequest(db) {
     if (unknown !== undefined) return fail(`Unknown scope: ${unknown}`, 'invalid_scope');
 
     done(null, client, redirectURI);
-  };
+  }
 }
 
 /**

@@ -11,7 +11,7 @@
  * @module onetime
  */
 import oauth2orize, { redeemCodes, rotateRefreshTokens } from 'oauth2orize';
-import { assertGrantAllowed } from './exchanges.js';
+import { assertGrantAllowed, narrowedAudience } from './exchanges.js';
 import { CODE_TTL, REFRESH_TOKEN_TTL, issueTokens, requestedScope } from './tokens.js';
 import { bindAccessToken, requireProof } from './dpop.js';
 
@@ -23,8 +23,8 @@ const { TokenError } = oauth2orize;
  * @typedef {import('../infra/state.js').OneTimeState} OneTimeState
  * @typedef {{ clientId: string, userId: number, redirectURI: string | null, scope: string[],
  *   codeChallenge: string | null, codeChallengeMethod: string | null, grantId: string,
- *   dpopJkt?: string | null, issuedAt?: number }} CodeRecord
- * @typedef {{ clientId: string, userId: number, scope: string[], grantId: string, dpopJkt?: string | null }} FamilyRecord
+ *   dpopJkt?: string | null, issuedAt?: number, resource?: string[] }} CodeRecord
+ * @typedef {{ clientId: string, userId: number, scope: string[], grantId: string, dpopJkt?: string | null, resource?: string[] }} FamilyRecord
  * @typedef {{ jkt: string } | undefined} Proof
  */
 
@@ -45,15 +45,17 @@ export function issueCode(state, record) {
  *
  * @param {Store} db
  * @param {OneTimeState} state
- * @param {{ clientId: string, userId: number | null, scope: string[], grantId: string, withRefreshToken: boolean, dpopJkt?: string | null }} grant
- *   `dpopJkt`: the key the family's refresh tokens are bound to (RFC 9449 §5), if any
+ * @param {{ clientId: string, userId: number | null, scope: string[], grantId: string, withRefreshToken: boolean, dpopJkt?: string | null, resource?: string[], grantedResource?: string[] }} grant
+ *   `dpopJkt`: the key the family's refresh tokens are bound to (RFC 9449 §5), if any;
+ *   `resource`: the access token's audience (RFC 8707), `grantedResource` every resource of
+ *   the grant, kept with the family (default `resource`)
  * @returns {Promise<{ accessToken: string, refreshToken?: string, params: { expires_in: number, scope?: string }, familyId?: string }>}
  */
-export async function issueGrantTokens(db, state, { clientId, userId, scope, grantId, withRefreshToken, dpopJkt = null }) {
-  const { accessToken, params } = issueTokens(db, { clientId, userId, scope, grantId, withRefreshToken: false });
+export async function issueGrantTokens(db, state, { clientId, userId, scope, grantId, withRefreshToken, dpopJkt = null, resource = [], grantedResource = resource }) {
+  const { accessToken, params } = issueTokens(db, { clientId, userId, scope, grantId, withRefreshToken: false, resource });
   if (!withRefreshToken || userId === null) return { accessToken, params };
   /** @type {FamilyRecord} */
-  const record = { clientId, userId, scope, grantId, dpopJkt };
+  const record = { clientId, userId, scope, grantId, dpopJkt, resource: grantedResource };
   const { familyId, refreshToken } = await state.families.start(record, REFRESH_TOKEN_TTL);
   return { accessToken, refreshToken, params, familyId };
 }
@@ -71,11 +73,13 @@ export function registerCodeExchange(server, db, state) {
      * Checked before the code is redeemed: a request from another client or
      * with another redirect_uri neither burns the code nor revokes anything.
      * @param {CodeRecord} record
-     * @param {{ client: Client, redirectURI: string | undefined }} ctx
+     * @param {{ client: Client, redirectURI: string | undefined, body: Record<string, unknown> }} ctx
      */
-    check: (record, { client, redirectURI }) => {
+    check: (record, { client, redirectURI, body }) => {
       assertGrantAllowed(client, 'authorization_code');
       if (record.clientId !== client.id) return false;
+      // RFC 8707 §2.2: only resources of the grant (invalid_target, before the code is burned).
+      narrowedAudience(body, record.resource ?? []);
       // RFC 6749 §4.1.3: repeat the authorization request's redirect_uri, if it had one.
       return record.redirectURI !== null
         ? redirectURI === record.redirectURI
@@ -83,11 +87,13 @@ export function registerCodeExchange(server, db, state) {
     },
     /**
      * @param {CodeRecord} record
-     * @param {{ client: Client, dpop: Proof }} ctx
+     * @param {{ client: Client, dpop: Proof, body: Record<string, unknown> }} ctx
      */
-    issue: async (record, { client, dpop }) => {
+    issue: async (record, { client, dpop, body }) => {
       requireProof(client, dpop);
       const tokens = await issueGrantTokens(db, state, {
+        resource: narrowedAudience(body, record.resource ?? []),
+        grantedResource: record.resource ?? [],
         clientId: client.id,
         userId: record.userId,
         scope: record.scope,
@@ -130,11 +136,13 @@ export function registerRefreshExchange(server, db, state) {
       rotateRefreshTokens(state.families, {
         /**
          * @param {FamilyRecord} record
-         * @param {{ client: Client, scope: string[] | undefined }} ctx
+         * @param {{ client: Client, scope: string[] | undefined, body: Record<string, unknown> }} ctx
          */
-        check: (record, { client, scope }) => {
+        check: (record, { client, scope, body }) => {
           assertGrantAllowed(client, 'refresh_token');
           if (record.clientId !== client.id) return false;
+          // RFC 8707 §2.2: a refresh may narrow the audience to resources of the grant.
+          narrowedAudience(body, record.resource ?? []);
           // RFC 6749 §6: a refresh may narrow the scope, never widen it.
           const extra = scope ? requestedScope(scope).find((s) => !record.scope.includes(s)) : undefined;
           if (extra !== undefined) throw new TokenError(`Scope ${extra} was not granted originally`, 'invalid_scope');
@@ -143,11 +151,12 @@ export function registerRefreshExchange(server, db, state) {
         /**
          * A new access token; the response carries the family's new refresh token.
          * @param {FamilyRecord} record
-         * @param {{ client: Client, scope: string[] | undefined, dpop: Proof }} ctx
+         * @param {{ client: Client, scope: string[] | undefined, dpop: Proof, body: Record<string, unknown> }} ctx
          */
-        issue: async (record, { client, scope, dpop }) => {
+        issue: async (record, { client, scope, dpop, body }) => {
           requireProof(client, dpop);
           const { accessToken, params } = issueTokens(db, {
+            resource: narrowedAudience(body, record.resource ?? []),
             clientId: client.id,
             userId: record.userId,
             scope: scope ? requestedScope(scope) : record.scope,

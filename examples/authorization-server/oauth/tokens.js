@@ -51,12 +51,16 @@ export function unknownScope(scope) {
  * @param {string[]} grant.scope
  * @param {string} grant.grantId
  * @param {boolean} grant.withRefreshToken
+ * @param {string[]} [grant.resource] the access token's audience (RFC 8707)
+ * @param {string[]} [grant.grantedResource] the refresh token's resources:
+ *   every resource of the grant, of which `resource` may be a subset
+ *   (default: `resource`)
  * @returns {{ accessToken: string, refreshToken?: string, params: { expires_in: number, scope?: string } }}
  */
-export function issueTokens(db, { clientId, userId, scope, grantId, withRefreshToken }) {
+export function issueTokens(db, { clientId, userId, scope, grantId, withRefreshToken, resource = [], grantedResource = resource }) {
   const issuedAt = now();
   const accessToken = randomToken();
-  db.accessTokens.create(accessToken, { clientId, userId, scope, grantId, expiresAt: issuedAt + ACCESS_TOKEN_TTL });
+  db.accessTokens.create(accessToken, { clientId, userId, scope, grantId, resource, expiresAt: issuedAt + ACCESS_TOKEN_TTL });
 
   /** @type {{ expires_in: number, scope?: string }} */
   const params = { expires_in: ACCESS_TOKEN_TTL };
@@ -70,6 +74,7 @@ export function issueTokens(db, { clientId, userId, scope, grantId, withRefreshT
     userId,
     scope,
     grantId,
+    resource: grantedResource,
     expiresAt: issuedAt + REFRESH_TOKEN_TTL,
   });
   return { accessToken, refreshToken, params };

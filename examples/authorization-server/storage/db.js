@@ -16,7 +16,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { FAPI_CLIENT } from '../oauth/fapi2.js';
-import { CONFIDENTIAL_CLIENT, DEMO_USER, DPOP_CLIENT, JWT_CLIENT, PUBLIC_CLIENT, demoRedirectURIs } from './demo.js';
+import { CONFIDENTIAL_CLIENT, DEMO_USER, DPOP_CLIENT, JWT_CLIENT, PUBLIC_CLIENT, RESOURCE_CLIENT, demoRedirectURIs } from './demo.js';
 import { DEFAULT_SCRYPT_COST, hashPasswordSync, randomToken, tokenDigest } from '../infra/security.js';
 
 /**
@@ -36,6 +36,9 @@ import { DEFAULT_SCRYPT_COST, hashPasswordSync, randomToken, tokenDigest } from 
  * @property {string[]} redirectURIs registered callbacks, matched exactly
  * @property {string[]} grantTypes grants this client may use
  * @property {boolean} requirePKCE
+ * @property {string | null} registeredAt for clients registered at /register
+ *   or known from a client ID metadata document: when (ISO 8601); `null`
+ *   for the clients seeded here
  */
 
 /**
@@ -47,6 +50,7 @@ import { DEFAULT_SCRYPT_COST, hashPasswordSync, randomToken, tokenDigest } from 
  * @property {string | null} codeChallenge
  * @property {string | null} codeChallengeMethod
  * @property {string} grantId the family of tokens this code leads to
+ * @property {string[]} resource the resources (RFC 8707) the user granted access to
  * @property {number} expiresAt epoch seconds
  * @property {number | null} usedAt epoch seconds, once exchanged
  */
@@ -57,6 +61,8 @@ import { DEFAULT_SCRYPT_COST, hashPasswordSync, randomToken, tokenDigest } from 
  * @property {number | null} userId `null` for a client_credentials token
  * @property {string[]} scope
  * @property {string} grantId
+ * @property {string[]} resource the token's audience (RFC 8707); for a
+ *   refresh token, every resource of its grant
  * @property {number | null} expiresAt epoch seconds
  * @property {number | null} usedAt refresh tokens only: when it was rotated
  * @property {number | null} revokedAt
@@ -146,14 +152,51 @@ export function openDatabase(path, { origin = 'http://localhost:3000', scryptCos
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.exec(SCHEMA);
+  addColumns(sqlite);
 
   const isEmpty = /** @type {{ n: number }} */ (sqlite.prepare('SELECT count(*) AS n FROM users').get()).n === 0;
   if (isEmpty) seed(sqlite, origin, scryptCost);
   seedJwtClient(sqlite);
   seedDpopClient(sqlite, origin);
   seedFapiClient(sqlite, origin);
+  seedResourceClient(sqlite, scryptCost);
 
   return createRepositories(sqlite);
+}
+
+/**
+ * Columns added after the first schema, also to databases made before them:
+ * the granted resources (RFC 8707, a JSON array) of codes and tokens, and
+ * when a client registered itself (dynamic registration, client ID metadata
+ * documents).
+ * @param {import('better-sqlite3').Database} sqlite
+ */
+function addColumns(sqlite) {
+  /** @type {[string, string, string][]} */
+  const columns = [
+    ['authorization_codes', 'resource', "TEXT NOT NULL DEFAULT '[]'"],
+    ['access_tokens', 'resource', "TEXT NOT NULL DEFAULT '[]'"],
+    ['refresh_tokens', 'resource', "TEXT NOT NULL DEFAULT '[]'"],
+    ['clients', 'registered_at', 'TEXT'],
+  ];
+  for (const [table, column, type] of columns) {
+    const present = /** @type {{ name: string }[]} */ (sqlite.prepare(`PRAGMA table_info(${table})`).all());
+    if (!present.some((c) => c.name === column)) sqlite.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+  }
+}
+
+/**
+ * Register the demo resource server (also in databases made before it
+ * existed): a confidential client with no grant, whose credential may
+ * introspect the tokens issued for its resource (/mcp).
+ * @param {import('better-sqlite3').Database} sqlite
+ * @param {number} scryptCost
+ */
+function seedResourceClient(sqlite, scryptCost) {
+  if (sqlite.prepare('SELECT 1 FROM clients WHERE id = ?').get(RESOURCE_CLIENT.id)) return;
+  sqlite
+    .prepare("INSERT INTO clients (id, name, secret_hash, redirect_uris, grant_types, require_pkce) VALUES (?, ?, ?, '[]', '[]', 1)")
+    .run(RESOURCE_CLIENT.id, RESOURCE_CLIENT.name, hashPasswordSync(RESOURCE_CLIENT.secret, scryptCost));
 }
 
 /**
@@ -236,16 +279,22 @@ function createRepositories(sqlite) {
     userById: q('SELECT * FROM users WHERE id = ?'),
     userByName: q('SELECT * FROM users WHERE username = ?'),
     clientById: q('SELECT * FROM clients WHERE id = ?'),
+    // Self-registered clients: public, PKCE required. A document client's
+    // row is refreshed each time its document is read again.
+    upsertRegistered: q(`INSERT INTO clients (id, name, secret_hash, redirect_uris, grant_types, require_pkce, registered_at)
+      VALUES (@id, @name, NULL, @redirectURIs, @grantTypes, 1, @registeredAt)
+      ON CONFLICT (id) DO UPDATE SET name = excluded.name, redirect_uris = excluded.redirect_uris, grant_types = excluded.grant_types
+      WHERE clients.registered_at IS NOT NULL`),
     insertCode: q(`INSERT INTO authorization_codes
-      (code_hash, client_id, user_id, redirect_uri, scope, code_challenge, code_challenge_method, grant_id, expires_at)
-      VALUES (@codeHash, @clientId, @userId, @redirectURI, @scope, @codeChallenge, @codeChallengeMethod, @grantId, @expiresAt)`),
+      (code_hash, client_id, user_id, redirect_uri, scope, code_challenge, code_challenge_method, grant_id, resource, expires_at)
+      VALUES (@codeHash, @clientId, @userId, @redirectURI, @scope, @codeChallenge, @codeChallengeMethod, @grantId, @resource, @expiresAt)`),
     codeByHash: q('SELECT * FROM authorization_codes WHERE code_hash = ?'),
     markCodeUsed: q('UPDATE authorization_codes SET used_at = ? WHERE code_hash = ?'),
-    insertAccess: q(`INSERT INTO access_tokens (token_hash, client_id, user_id, scope, grant_id, expires_at)
-      VALUES (@tokenHash, @clientId, @userId, @scope, @grantId, @expiresAt)`),
+    insertAccess: q(`INSERT INTO access_tokens (token_hash, client_id, user_id, scope, grant_id, resource, expires_at)
+      VALUES (@tokenHash, @clientId, @userId, @scope, @grantId, @resource, @expiresAt)`),
     accessByHash: q('SELECT * FROM access_tokens WHERE token_hash = ?'),
-    insertRefresh: q(`INSERT INTO refresh_tokens (token_hash, client_id, user_id, scope, grant_id, expires_at)
-      VALUES (@tokenHash, @clientId, @userId, @scope, @grantId, @expiresAt)`),
+    insertRefresh: q(`INSERT INTO refresh_tokens (token_hash, client_id, user_id, scope, grant_id, resource, expires_at)
+      VALUES (@tokenHash, @clientId, @userId, @scope, @grantId, @resource, @expiresAt)`),
     refreshByHash: q('SELECT * FROM refresh_tokens WHERE token_hash = ?'),
     markRefreshUsed: q('UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ?'),
     revokeAccessByGrant: q('UPDATE access_tokens SET revoked_at = ? WHERE grant_id = ? AND revoked_at IS NULL'),
@@ -270,6 +319,7 @@ function createRepositories(sqlite) {
       redirectURIs: JSON.parse(row.redirect_uris),
       grantTypes: JSON.parse(row.grant_types),
       requirePKCE: row.require_pkce === 1,
+      registeredAt: row.registered_at ?? null,
     };
 
   /** @param {any} row @returns {StoredToken | undefined} */
@@ -279,6 +329,7 @@ function createRepositories(sqlite) {
       userId: row.user_id,
       scope: splitScope(row.scope),
       grantId: row.grant_id,
+      resource: JSON.parse(row.resource ?? '[]'),
       expiresAt: row.expires_at,
       usedAt: row.used_at ?? null,
       revokedAt: row.revoked_at,
@@ -316,6 +367,22 @@ function createRepositories(sqlite) {
     clients: {
       /** @param {string} id */
       findById: (id) => toClient(statements.clientById.get(id)),
+      /**
+       * Keep a public client that registered itself (/register) or whose
+       * client ID metadata document was read; never overwrites a seeded client.
+       * @param {{ id: string, name: string, redirectURIs: string[], grantTypes: string[] }} client
+       * @returns {Client | undefined} the stored client
+       */
+      saveRegistered(client) {
+        statements.upsertRegistered.run({
+          id: client.id,
+          name: client.name,
+          redirectURIs: JSON.stringify(client.redirectURIs),
+          grantTypes: JSON.stringify(client.grantTypes),
+          registeredAt: new Date().toISOString(),
+        });
+        return toClient(statements.clientById.get(client.id));
+      },
     },
 
     codes: {
@@ -324,7 +391,7 @@ function createRepositories(sqlite) {
        * @param {Omit<AuthorizationCode, 'usedAt'>} data
        */
       create(code, data) {
-        statements.insertCode.run({ ...data, codeHash: tokenDigest(code), scope: data.scope.join(' ') });
+        statements.insertCode.run({ ...data, codeHash: tokenDigest(code), scope: data.scope.join(' '), resource: JSON.stringify(data.resource) });
       },
       /**
        * @param {string} code
@@ -341,6 +408,7 @@ function createRepositories(sqlite) {
             codeChallenge: row.code_challenge,
             codeChallengeMethod: row.code_challenge_method,
             grantId: row.grant_id,
+            resource: JSON.parse(row.resource),
             expiresAt: row.expires_at,
             usedAt: row.used_at,
           }
@@ -353,10 +421,10 @@ function createRepositories(sqlite) {
     accessTokens: {
       /**
        * @param {string} token
-       * @param {{ clientId: string, userId: number | null, scope: string[], grantId: string, expiresAt: number }} data
+       * @param {{ clientId: string, userId: number | null, scope: string[], grantId: string, resource: string[], expiresAt: number }} data
        */
       create(token, data) {
-        statements.insertAccess.run({ ...data, tokenHash: tokenDigest(token), scope: data.scope.join(' ') });
+        statements.insertAccess.run({ ...data, tokenHash: tokenDigest(token), scope: data.scope.join(' '), resource: JSON.stringify(data.resource) });
       },
       /** @param {string} token */
       find: (token) => toToken(statements.accessByHash.get(tokenDigest(token))),
@@ -365,10 +433,10 @@ function createRepositories(sqlite) {
     refreshTokens: {
       /**
        * @param {string} token
-       * @param {{ clientId: string, userId: number, scope: string[], grantId: string, expiresAt: number }} data
+       * @param {{ clientId: string, userId: number, scope: string[], grantId: string, resource: string[], expiresAt: number }} data
        */
       create(token, data) {
-        statements.insertRefresh.run({ ...data, tokenHash: tokenDigest(token), scope: data.scope.join(' ') });
+        statements.insertRefresh.run({ ...data, tokenHash: tokenDigest(token), scope: data.scope.join(' '), resource: JSON.stringify(data.resource) });
       },
       /** @param {string} token */
       find: (token) => toToken(statements.refreshByHash.get(tokenDigest(token))),

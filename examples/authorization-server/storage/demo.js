@@ -91,6 +91,19 @@ export const JWT_CLIENT = Object.freeze({
 });
 
 /**
+ * A resource server's credential: the demo MCP server (/mcp) as another
+ * service would run it, asking /introspect about the tokens clients present
+ * to it (RFC 7662 §2.1). It may introspect any token whose audience is its
+ * resource (`RESOURCE_PATH` on this server's origin), and use no grant.
+ */
+export const RESOURCE_CLIENT = Object.freeze({
+  id: 'demo-resource',
+  secret: 'demo-resource-secret',
+  name: 'Demo MCP resource server',
+  resourcePath: '/mcp',
+});
+
+/**
  * An identity provider this server trusts for the JWT bearer grant (RFC 7523
  * §2.1): it signs assertions about its users (`sub`: a username here), and a
  * client that holds one trades it at /token for an access token for that user.

@@ -220,19 +220,34 @@ ${error ? html`<p class="card error" role="alert">${error}</p>` : ''}
 }
 
 /**
+ * Where a client that no administrator registered comes from: the host that
+ * publishes its metadata document (its `client_id` is that URL), or a note
+ * that it registered itself. Its name is its own claim either way.
+ * @param {{ id: string, registeredAt?: string | null }} client
+ */
+function clientOrigin(client) {
+  if (!client.registeredAt) return '';
+  if (client.id.startsWith('https://')) {
+    return html`  <p class="muted">Published by <strong>${new URL(client.id).host}</strong>; its name is its own claim.</p>\n`;
+  }
+  return html`  <p class="muted">This application registered itself; its name is not verified.</p>\n`;
+}
+
+/**
  * The consent page. Allow submits the form as is; Deny adds the `cancel`
  * field, which oauth2orize's `decision` reads as a refusal.
  *
  * @param {object} opts
  * @param {{ name: string, username: string }} opts.user
- * @param {{ id: string, name: string }} opts.client
+ * @param {{ id: string, name: string, registeredAt?: string | null }} opts.client
  * @param {{ name: string, description: string }[]} opts.scopes
  * @param {string} opts.transactionID
  * @param {string} opts.redirectURI
  * @param {string} opts.csrfToken
+ * @param {string[]} [opts.resources] the resources (RFC 8707) the access is for
  * @returns {Page}
  */
-export function consentPage({ user, client, scopes, transactionID, redirectURI, csrfToken }) {
+export function consentPage({ user, client, scopes, transactionID, redirectURI, csrfToken, resources = [] }) {
   return {
     title: `Allow ${client.name}?`,
     body: html`
@@ -240,9 +255,11 @@ export function consentPage({ user, client, scopes, transactionID, redirectURI, 
 ${whoami({ user, csrfToken })}
 <div class="card">
   <p><strong>${client.name}</strong> (<code>${client.id}</code>) would like to:</p>
+${clientOrigin(client)}
   <ul>
 ${scopes.map((s) => html`    <li>${s.description} <span class="muted">(<code>${s.name}</code>)</span></li>\n`)}
   </ul>
+${resources.length ? html`  <p>at ${resources.map((r, i) => html`${i ? ', ' : ''}<code>${r}</code>`)}.</p>\n` : ''}
   <p class="muted">You will be sent back to <code>${redirectURI}</code>.</p>
   <form method="post" action="/authorize/decision">
     <input type="hidden" name="transaction_id" value="${transactionID}">
