@@ -64,6 +64,8 @@ describe('the example with DPoP (oauth4webapi, main.js as a process)', () => {
     url.searchParams.set('code_challenge', await oauth.calculatePKCECodeChallenge(verifier));
     url.searchParams.set('code_challenge_method', 'S256');
     url.searchParams.set('dpop_jkt', await DPoP.calculateThumbprint());
+    // RFC 8707: the token is also for /mcp, which takes only tokens whose audience it is.
+    url.searchParams.set('resource', app.url('/mcp'));
     const res = signedIn ? await browser.get(url.href) : await signInThrough(browser, app as RunningExample, url.href);
     signedIn = true;
     let redirect: URL;

@@ -209,9 +209,11 @@ describe('/mcp as a protected resource', () => {
     for (const method of ['POST', 'GET', 'DELETE']) {
       const res = await fetch(app.url('/mcp'), { method, headers: { 'content-type': 'application/json' }, body: method === 'POST' ? '{}' : null });
       assert.equal(res.status, 401, method);
+      // Both schemes /mcp takes (RFC 6750 §3, RFC 9449 §7.1), neither with an error code.
+      const metadata = `resource_metadata="${app.url('/.well-known/oauth-protected-resource/mcp')}"`;
       assert.equal(
         res.headers.get('www-authenticate'),
-        `Bearer resource_metadata="${app.url('/.well-known/oauth-protected-resource/mcp')}"`,
+        `Bearer ${metadata}, DPoP ${metadata}, algs="ES256 EdDSA Ed25519 PS256 RS256"`,
         method,
       );
     }

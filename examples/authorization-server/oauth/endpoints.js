@@ -28,6 +28,7 @@ import { FAPI_CLIENT, fapi2Methods } from './fapi2.js';
  * @param {import('oauth2orize').ClientThrottle} deps.throttle counts failed client authentications
  * @param {import('oauth2orize').RefreshFamilyStore<any>} [deps.families] where refresh tokens are (revocation)
  * @param {import('oauth2orize').ReplayStore} [deps.replay] used assertion `jti` values
+ * @param {boolean} [deps.fapi2] the FAPI 2.0 mode (oauth/fapi2.js)
  * @param {import('../mcp/clients.js').FindClient} [deps.findClient] the client lookup
  *   (default: the database's rows)
  * @returns {{ clientAuth: import('express').RequestHandler[], clientErrors: import('express').ErrorRequestHandler[] }}

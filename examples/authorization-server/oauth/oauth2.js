@@ -34,7 +34,7 @@ const { AuthorizationError } = oauth2orize;
  * and the implicit and password grants refused unless turned on.
  *
  * @param {import('../storage/db.js').Store} db
- * @param {{ issuer: string, implicit?: boolean, password?: boolean, store?: import('oauth2orize').TransactionStore, state: import('../infra/state.js').OneTimeState }} options
+ * @param {{ issuer: string, implicit?: boolean, password?: boolean, store?: import('oauth2orize').TransactionStore, state: import('../infra/state.js').OneTimeState, fapi2?: boolean }} options
  *   `issuer`: this server's origin (sent as `iss`); `implicit`, `password`:
  *   turn on the implicit grant (response_type=token) or the password grant,
  *   which RFC 9700 says not to use, so both are off by default; `store`:
