@@ -90,16 +90,26 @@ function prepareChecked(s: Shape, fn: unknown, name: string, forms: string): Cal
   return prepare(s, fn);
 }
 
-/** The default `secretOf`: RFC 7591's `client_secret`, else `secret`. */
+/**
+ * The default `secretOf`: RFC 7591's `client_secret`, else `secret`, else
+ * `clientSecret` (the field of `server.registration()`'s new client).
+ */
 function defaultSecretOf(client: unknown): unknown {
   if (!client || typeof client !== 'object') return undefined;
-  const c = client as { client_secret?: unknown; secret?: unknown };
-  return c.client_secret ?? c.secret;
+  const c = client as { client_secret?: unknown; secret?: unknown; clientSecret?: unknown };
+  return c.client_secret ?? c.secret ?? c.clientSecret;
 }
 
-/** The default `methodOf`: RFC 7591's `token_endpoint_auth_method`. */
+/**
+ * The default `methodOf`: RFC 7591's `token_endpoint_auth_method`, on the
+ * record or in its `metadata` (as `server.registration()` hands a new
+ * client to the app's store).
+ */
 function defaultMethodOf(client: unknown): unknown {
-  return client && typeof client === 'object' ? (client as { token_endpoint_auth_method?: unknown }).token_endpoint_auth_method : undefined;
+  if (!client || typeof client !== 'object') return undefined;
+  const c = client as { token_endpoint_auth_method?: unknown; metadata?: { token_endpoint_auth_method?: unknown } };
+  if (c.token_endpoint_auth_method !== undefined) return c.token_endpoint_auth_method;
+  return c.metadata && typeof c.metadata === 'object' ? c.metadata.token_endpoint_auth_method : undefined;
 }
 
 /** The default `certificateOf`: the peer certificate of a TLS connection, when the client sent one. */

@@ -153,15 +153,18 @@ export interface AuthenticateClientOptions<Client = any> {
   /**
    * The client's secret in clear, compared in constant time with the one
    * presented. Default: the record's `client_secret` (RFC 7591), else its
-   * `secret`. A client without one cannot use the secret methods.
+   * `secret`, else its `clientSecret` (as `server.registration()` hands a
+   * new client to the app's store). A client without one cannot use the
+   * secret methods.
    */
   secretOf?: AccessorFunction<Client, string | Uint8Array | null | undefined>;
   /** Checks a presented secret, for secrets stored hashed; replaces `secretOf`. */
   verifySecret?: VerifySecretFunction<Client>;
   /**
    * The method (or methods) registered for the client, enforced when given.
-   * Default: the record's `token_endpoint_auth_method` (RFC 7591). A client
-   * with none registered may use any accepted secret or assertion method,
+   * Default: the record's `token_endpoint_auth_method` (RFC 7591), on the
+   * record or in its `metadata` (as `server.registration()` hands a new
+   * client to the app's store). A client with none registered may use any accepted secret or assertion method,
    * but never `none` or the TLS methods, which must be registered.
    */
   methodOf?: AccessorFunction<Client, ClientAuthMethod | readonly ClientAuthMethod[] | string | readonly string[] | null | undefined>;

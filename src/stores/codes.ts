@@ -446,7 +446,10 @@ export interface CodeRedemptionContext<Client = any> {
   /** The request's checked `resource` values (RFC 8707); `[]` when none. */
   resource: string[];
   /** The request's DPoP proof (`jkt` is its key's thumbprint, RFC 9449), when the server validated one. */
-  dpop: { jkt: string } | undefined;
+  dpop: {
+    /** The JWK thumbprint (RFC 7638) of the proof's key. */
+    jkt: string;
+  } | undefined;
 }
 
 /**

@@ -654,7 +654,10 @@ export interface RefreshRotationContext<Client = any> {
   /** The request's checked `resource` values (RFC 8707); `[]` when none. */
   resource: string[];
   /** The request's DPoP proof (`jkt` is its key's thumbprint, RFC 9449), when the server validated one. */
-  dpop: { jkt: string } | undefined;
+  dpop: {
+    /** The JWK thumbprint (RFC 7638) of the proof's key. */
+    jkt: string;
+  } | undefined;
   /** The family: give it to the access tokens, so that `revokeFamily` finds them. Set for `issue`. */
   familyId?: string;
   /** The refresh token the response will carry. Set for `issue`. */
@@ -741,7 +744,10 @@ export interface RefreshTokenRequest {
   /** The request's checked `resource` values (RFC 8707). */
   resource?: string[];
   /** The request's DPoP proof, when the server validated one. */
-  dpop?: { jkt: string } | undefined;
+  dpop?: {
+    /** The JWK thumbprint (RFC 7638) of the proof's key. */
+    jkt: string;
+  } | undefined;
 }
 
 const ISSUE = shape({ positional: ['record', 'ctx'], contextArities: [0, 1, 2], context: false, result: tokensResult });

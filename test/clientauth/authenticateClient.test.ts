@@ -222,6 +222,26 @@ describe('clientauth/authenticateClient', () => {
       assertTokenError(notListed.err, 'Client authentication required', 'invalid_client', 401);
     });
 
+    it("reads the method and secret of a client stored as server.registration() hands it over", async () => {
+      // RegisteredClient: clientId, clientSecret, and the RFC 7591 fields under metadata.
+      const registered: Record<string, object> = {
+        dcrPublic: { clientId: 'dcrPublic', clientIdIssuedAt: 1, metadata: { token_endpoint_auth_method: 'none', redirect_uris: ['http://127.0.0.1/cb'] } },
+        dcrSecret: { clientId: 'dcrSecret', clientSecret: 'dcr-s3cret', clientIdIssuedAt: 1, metadata: { token_endpoint_auth_method: 'client_secret_basic' } },
+      };
+      const mw = authenticateClient({ methods: ['client_secret_basic', 'client_secret_post', 'none'] }, async ({ clientId }: { clientId: string }) => registered[clientId] ?? null);
+      const pub = await run(mw, post({ client_id: 'dcrPublic' }));
+      assert.equal(pub.err, undefined);
+      assert.deepEqual(pub.req.authInfo, { method: 'none' });
+      const secret = await run(mw, post({}, { authorization: basic('dcrSecret', 'dcr-s3cret') }));
+      assert.equal(secret.err, undefined);
+      assert.deepEqual(secret.req.authInfo, { method: 'client_secret_basic' });
+      const wrong = await run(mw, post({}, { authorization: basic('dcrSecret', 'nope') }));
+      assertTokenError(wrong.err, 'Client authentication failed', 'invalid_client', 401);
+      // The registered method is enforced: the secret in the body is refused for a Basic client.
+      const otherMethod = await run(mw, post({ client_id: 'dcrSecret', client_secret: 'dcr-s3cret' }));
+      assert.ok(otherMethod.err, 'client_secret_post refused for a client registered for client_secret_basic');
+    });
+
     it('no credentials at all is invalid_client', async () => {
       const { err } = await run(authenticateClient({ methods: ['none'] }, lookup), post({}));
       assertTokenError(err, 'Client authentication required', 'invalid_client', 401);
