@@ -13,6 +13,13 @@ import { dpopHeaderOf, verifyDpopProof, type DpopProof } from './proof.js';
 /** The proofs validated on each request. */
 const proofs = new WeakMap<object, DpopProof>();
 
+/**
+ * Whether a proof was ever recorded in this process. Until then no request
+ * carries one, and the lookups below answer without touching the WeakMap:
+ * servers without the `dpop` option pay nothing per token request.
+ */
+let recordedAny = false;
+
 /** The replay stores made for servers whose `dpop` option names none. */
 const ownStores = new WeakMap<DpopSettings, ReplayStore>();
 
@@ -29,12 +36,8 @@ const ownStores = new WeakMap<DpopSettings, ReplayStore>();
  * @group DPoP
  */
 export function dpopProofOf(req: unknown): DpopProof | undefined {
+  if (!recordedAny) return undefined;
   return req && typeof req === 'object' ? proofs.get(req) : undefined;
-}
-
-/** The token type of a response to `req`: `'DPoP'` when it carried a proof. */
-export function tokenTypeOf(req: unknown): string | undefined {
-  return dpopProofOf(req) ? 'DPoP' : undefined;
 }
 
 /**
@@ -74,6 +77,7 @@ export function checkRequestProof(
     endpoint,
   }).then(
     (proof) => {
+      recordedAny = true;
       proofs.set(req, proof);
       if (nonces) res.setHeader('DPoP-Nonce', nonces.current());
       next();

@@ -13,7 +13,7 @@ import type { ParamBag } from '../types.js';
 import { bodyParsingError, deliverTokens, tokenResponder } from '../lib/respond.js';
 import type { IssuedCallback } from '../types.js';
 import { call, once, optionsFirst, prepare, shape, type Callback, type FactoryArgs, type Once, type ShapeSpec } from '../lib/callback.js';
-import { bindingError, dpopProofOf, tokenTypeOf } from '../dpop/tokenRequest.js';
+import { bindingError, dpopProofOf } from '../dpop/tokenRequest.js';
 import type { Rule } from '../lib/checkOptions.js';
 import type { ExchangeFunction } from '../types.js';
 import { USER_PROPERTY } from '../settings/settings.js';
@@ -202,13 +202,17 @@ export function defineExchange<S = undefined>(definition: ExchangeDefinition<S>)
       } catch (err) {
         return next(err);
       }
-      const responder = tokenResponder(res, next, invalid, tokenTypeOf(req));
+      const proof = dpopProofOf(req);
+      const responder = tokenResponder(res, next, invalid, proof ? 'DPoP' : undefined);
       const issued = respond !== undefined ? respond(responder) : responder;
+      if (bindingLookup === undefined) {
+        if (proceed !== undefined) return proceed(ex, req, next, issued, client, a, b, c, body);
+        return call(issue, issued, next, client, a, b, c, body, req.authInfo, proof);
+      }
       const go = (): void => {
         if (proceed !== undefined) return proceed(ex, req, next, issued, client, a, b, c, body);
-        call(issue, issued, next, client, a, b, c, body, req.authInfo, dpopProofOf(req));
+        call(issue, issued, next, client, a, b, c, body, req.authInfo, proof);
       };
-      if (bindingLookup === undefined) return go();
       // The code or refresh token may be bound to a key: ask the app which, then compare.
       const found = once((err?: unknown, bound?: unknown): void => {
         if (err) return next(err);

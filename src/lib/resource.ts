@@ -77,9 +77,11 @@ const checked = new WeakMap<object, string[]>();
  */
 export function resourcesOf(bag: ParamBag | undefined | null, ErrorClass: TargetErrorClass, lenient = false): string[] {
   if (!bag || typeof bag !== 'object') return [];
+  // Most requests name no resource: answer without remembering anything.
+  if (!Object.prototype.hasOwnProperty.call(bag, 'resource')) return [];
   const known = checked.get(bag);
   if (known) return known;
-  const value = Object.prototype.hasOwnProperty.call(bag, 'resource') ? bag.resource : undefined;
+  const value = bag.resource;
   let list: string[];
   try {
     list = parseResources(value, ErrorClass);
