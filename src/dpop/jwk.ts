@@ -71,15 +71,34 @@ export function jwkThumbprint(jwk: PublicJwk): string {
   return createHash('sha256').update(canonical, 'utf8').digest('base64url');
 }
 
+/**
+ * Keys imported lately, by their members: a client signs its proofs with
+ * one key, and importing a JWK costs about as much as checking a signature.
+ * Bounded; the oldest import is dropped first.
+ */
+const imported = new Map<string, KeyObject>();
+const MAX_IMPORTED = 1000;
+
 /** Import a public JWK (already checked by {@link publicJwkProblem}); `undefined` when `node:crypto` refuses it. */
 export function importPublicJwk(jwk: PublicJwk): KeyObject | undefined {
+  const names = REQUIRED[jwk.kty as string]!;
   const members: Record<string, string> = {};
-  for (const name of REQUIRED[jwk.kty as string]!) members[name] = jwk[name] as string;
+  let id = jwk.kty as string;
+  for (const name of names) {
+    members[name] = jwk[name] as string;
+    id += '|' + (jwk[name] as string);
+  }
+  const known = imported.get(id);
+  if (known) return known;
+  let key: KeyObject;
   try {
-    return createPublicKey({ key: members as unknown as import('node:crypto').JsonWebKey, format: 'jwk' });
+    key = createPublicKey({ key: members as unknown as import('node:crypto').JsonWebKey, format: 'jwk' });
   } catch {
     return undefined;
   }
+  if (imported.size >= MAX_IMPORTED) imported.delete(imported.keys().next().value!);
+  imported.set(id, key);
+  return key;
 }
 
 /** Whether `value` has the form of a SHA-256 JWK thumbprint: 43 base64url characters. */
