@@ -70,13 +70,15 @@ export async function issueGrantTokens(db, state, { clientId, userId, scope, gra
 export function registerCodeExchange(server, db, state) {
   const redeem = redeemCodes(state.codes, {
     /**
-     * Checked before the code is redeemed: a request from another client or
-     * with another redirect_uri neither burns the code nor revokes anything.
+     * Checked before the code is redeemed: a request from another client,
+     * with another redirect_uri, or from demo-dpop without a proof neither
+     * burns the code nor revokes anything.
      * @param {CodeRecord} record
-     * @param {{ client: Client, redirectURI: string | undefined, body: Record<string, unknown> }} ctx
+     * @param {{ client: Client, redirectURI: string | undefined, body: Record<string, unknown>, dpop: Proof }} ctx
      */
-    check: (record, { client, redirectURI, body }) => {
+    check: (record, { client, redirectURI, body, dpop }) => {
       assertGrantAllowed(client, 'authorization_code');
+      requireProof(client, dpop);
       if (record.clientId !== client.id) return false;
       // RFC 8707 §2.2: only resources of the grant (invalid_target, before the code is burned).
       narrowedAudience(body, record.resource ?? []);
@@ -90,7 +92,6 @@ export function registerCodeExchange(server, db, state) {
      * @param {{ client: Client, dpop: Proof, body: Record<string, unknown> }} ctx
      */
     issue: async (record, { client, dpop, body }) => {
-      requireProof(client, dpop);
       const tokens = await issueGrantTokens(db, state, {
         resource: narrowedAudience(body, record.resource ?? []),
         grantedResource: record.resource ?? [],
@@ -136,10 +137,11 @@ export function registerRefreshExchange(server, db, state) {
       rotateRefreshTokens(state.families, {
         /**
          * @param {FamilyRecord} record
-         * @param {{ client: Client, scope: string[] | undefined, body: Record<string, unknown> }} ctx
+         * @param {{ client: Client, scope: string[] | undefined, body: Record<string, unknown>, dpop: Proof }} ctx
          */
-        check: (record, { client, scope, body }) => {
+        check: (record, { client, scope, body, dpop }) => {
           assertGrantAllowed(client, 'refresh_token');
+          requireProof(client, dpop);
           if (record.clientId !== client.id) return false;
           // RFC 8707 §2.2: a refresh may narrow the audience to resources of the grant.
           narrowedAudience(body, record.resource ?? []);
@@ -154,7 +156,6 @@ export function registerRefreshExchange(server, db, state) {
          * @param {{ client: Client, scope: string[] | undefined, dpop: Proof, body: Record<string, unknown> }} ctx
          */
         issue: async (record, { client, scope, dpop, body }) => {
-          requireProof(client, dpop);
           const { accessToken, params } = issueTokens(db, {
             resource: narrowedAudience(body, record.resource ?? []),
             clientId: client.id,
