@@ -3,7 +3,6 @@ import { stringParam, bodyOf } from '../lib/params.js';
 import { bodyParsingError } from '../lib/respond.js';
 import type { Server } from '../server.js';
 import type { Middleware, OAuth2IncomingMessage } from '../types.js';
-import { debug } from '../lib/debug.js';
 import { guardErrors } from '../lib/misuse.js';
 
 /** What a token request with a JSON body and no `grant_type` is told (RFC 6749 §4.1.3 and the other grants' token requests). */

@@ -8,17 +8,15 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createHash, createPrivateKey, randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
 import Database from 'better-sqlite3';
 import { startRedis, haveRedis, type RedisServer } from './server.js';
+import { Browser, startExample, stopExample, type Example } from './exampleProcess.js';
 
-const MAIN = fileURLToPath(new URL('../../examples/authorization-server/main.js', import.meta.url));
 const PUBLIC = 'demo-public';
 const CONFIDENTIAL = { id: 'demo-confidential', secret: 'demo-confidential-secret' };
 const GRACE_SECONDS = 4;
@@ -30,53 +28,6 @@ const JWT_CLIENT_KEY = {
   y: 'oQL-96wJCLQ5Wh9ZTedK5gTsumH1ObFfSLACfggOgUU',
   d: 'eTs4SuvaGDm5aTv6WwdoZZNxQc0Asd_h2rUz5zxUiXQ',
 };
-
-interface Example { origin: string; child: ChildProcess; log: () => string }
-
-function startExample(env: Record<string, string>): Promise<Example> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN], { env: { ...process.env, ...env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const onExit = (code: number | null): void => reject(new Error(`example exited (${code}):\n${out}`));
-    child.once('exit', onExit);
-    child.stdout!.on('data', (c) => {
-      out += c;
-      const m = /server: (http:\/\/localhost:\d+)\//.exec(out);
-      if (m) {
-        child.removeListener('exit', onExit);
-        resolve({ origin: m[1]!, child, log: () => out });
-      }
-    });
-    child.stderr!.on('data', (c) => { out += c; });
-  });
-}
-
-function stop(e: Example | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (!e || e.child.exitCode !== null || e.child.signalCode !== null) return resolve();
-    e.child.once('exit', () => resolve());
-    e.child.kill('SIGTERM');
-  });
-}
-
-/** fetch with one cookie jar (cookies do not depend on the port) and no redirects followed. */
-class Browser {
-  private readonly cookies = new Map<string, string>();
-  async request(url: string, init: RequestInit = {}): Promise<Response> {
-    const headers = new Headers(init.headers);
-    if (this.cookies.size) headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
-    const res = await fetch(url, { ...init, headers, redirect: 'manual' });
-    for (const line of res.headers.getSetCookie()) {
-      const pair = line.split(';', 1)[0]!;
-      const eq = pair.indexOf('=');
-      this.cookies.set(pair.slice(0, eq), pair.slice(eq + 1));
-    }
-    return res;
-  }
-  post(url: string, fields: Record<string, string>): Promise<Response> {
-    return this.request(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields) });
-  }
-}
 
 const hidden = (html: string, name: string): string => new RegExp(`name="${name}" value="([^"]+)"`).exec(html)?.[1] ?? '';
 
@@ -133,7 +84,7 @@ describe('example with REDIS_URL: the one-time blocks on two instances', { skip:
     assert.equal(login.status, 303, 'signed in');
   });
   after(async () => {
-    await Promise.all([stop(a), stop(b)]);
+    await Promise.all([stopExample(a), stopExample(b)]);
     if (redis) await redis.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });

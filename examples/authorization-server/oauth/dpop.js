@@ -83,8 +83,8 @@ export function bindingsOf(db) {
   return b;
 }
 
-/** Lifetimes of the bindings, as long as the tokens': a code, an access token, a refresh token. */
-const TTL = { code: 10 * 60, access: 60 * 60, refresh: 30 * 24 * 60 * 60 };
+/** Lifetimes of the bindings, as long as the tokens': an access token, a refresh token. */
+const TTL = { access: 60 * 60, refresh: 30 * 24 * 60 * 60 };
 
 /**
  * Refuse a token request of `demo-dpop` (a client that must use DPoP) that
